@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/iplgpu/iplgpu/engine"
+)
+
+func cmdBench(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench", "[-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]", stderr)
+	backends := fs.String("backend", "cpu,gl", "comma-separated backends to time (cpu, gl)")
+	ns := fs.String("n", "1000,5000,20000", "comma-separated neuron counts")
+	m := fs.Int("spines", 32, "spines per neuron")
+	steps := fs.Int("steps", 50, "timed steps per size (after one warm-up bin)")
+	csvPath := fs.String("csv", "bench.csv", "CSV file for the results (\"\" for none)")
+	file := fs.String("config", "", "config file for the dynamics constants (default: embedded)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	cfg, err := engine.LoadConfig("", *file, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
+		return 1
+	}
+	var sizes []int
+	for _, s := range strings.Split(*ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 2 {
+			fmt.Fprintf(stderr, "iplgpu bench: -n %q: want comma-separated neuron counts >= 2\n", *ns)
+			return 2
+		}
+		sizes = append(sizes, n)
+	}
+	if *steps < 1 || *m < 1 {
+		fmt.Fprintf(stderr, "iplgpu bench: -steps and -spines must be >= 1\n")
+		return 2
+	}
+	fmt.Fprintf(stdout, "# iplgpu %s bench: %d spines per neuron, %d steps per size\n# cpu: %s, %d threads\n", engine.Version, *m, *steps, cpuModel(), runtime.GOMAXPROCS(0))
+	var results []*engine.BenchResult
+	for _, name := range strings.Split(*backends, ",") {
+		name = strings.TrimSpace(name)
+		be, err := openBackend(name, io.Discard)
+		if err != nil {
+			fmt.Fprintf(stderr, "iplgpu bench: %v (skipped)\n", err)
+			continue
+		}
+		fmt.Fprintf(stdout, "# %s: %s\n", name, be.Name())
+		for _, n := range sizes {
+			r, err := engine.Bench(cfg, be, n, *m, *steps)
+			if err != nil {
+				fmt.Fprintf(stderr, "iplgpu bench: %s at %d neurons: %v\n", name, n, err)
+				be.Close()
+				return 1
+			}
+			fmt.Fprintf(stderr, "bench: %s %d neurons: %.3g s/step\n", name, n, r.SecPerStep)
+			results = append(results, r)
+		}
+		be.Close()
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(stderr, "iplgpu bench: no backend could run")
+		return 1
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "backend\tneurons\tspines\tedges\tbuild s\ts/step\tspine upd/s\tedge upd/s\tMB/step\tGB/s\tcopy GB/s\tof copy\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.3g\t%.3g\t%.3g\t%.1f\t%.2f\t%.2f\t%.0f%%\t\n", shortName(r.Backend), r.Neurons, r.Spines, r.Edges, r.BuildSeconds,
+			r.SecPerStep, r.SpineUpdPerS, r.EdgeUpdPerS, float64(r.BytesPerStep)/1e6, r.GBPerS, r.CopyGBPerS, 100*r.BandwidthFrac)
+	}
+	tw.Flush()
+	if *csvPath != "" {
+		if err := writeBenchCSV(*csvPath, results); err != nil {
+			fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "# written %s\n", *csvPath)
+	}
+	return 0
+}
+
+func shortName(s string) string {
+	if i := strings.Index(s, " ("); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func writeBenchCSV(path string, rs []*engine.BenchResult) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"backend", "device", "neurons", "spines", "edges", "steps", "build_s", "s_per_step", "spine_updates_per_s", "edge_updates_per_s", "bytes_per_step", "gb_per_s", "copy_gb_per_s", "fraction_of_copy", "cpu"})
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+	for _, r := range rs {
+		w.Write([]string{shortName(r.Backend), r.Backend, strconv.Itoa(r.Neurons), strconv.Itoa(r.Spines), strconv.Itoa(r.Edges), strconv.Itoa(r.Steps),
+			g(r.BuildSeconds), g(r.SecPerStep), g(r.SpineUpdPerS), g(r.EdgeUpdPerS), strconv.FormatInt(r.BytesPerStep, 10), g(r.GBPerS), g(r.CopyGBPerS), g(r.BandwidthFrac), cpuModel()})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// cpuModel reads the processor name from /proc/cpuinfo (Linux).
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if _, v, ok := strings.Cut(line, ":"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH
+}

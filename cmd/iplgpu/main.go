@@ -1,0 +1,72 @@
+// Command iplgpu simulates inter-postsynaptic functional links (IPLs) between
+// dendritic spines of different neurons and measures what they do to the linear
+// Fisher information of a V4-like population (Liu et al., Science 2026).
+//
+// Usage:
+//
+//	iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
+//	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
+//	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
+//	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
+//	iplgpu version
+//
+// An example session:
+//
+//	$ iplgpu config > my.yaml            # the resolved default config, every key documented in assets/default.yaml
+//	$ iplgpu run -config my.yaml -out runs/a -set network.neurons=300
+//	$ ls runs/a
+//	config.yaml  responses.npy  trials.csv  frames.npy  edges.npy  w_final.npy  ...
+//	$ iplgpu fisher -run runs/a          # per-block I_real, I_shuffle, redundancy -> runs/a/info.csv
+//
+// Every subcommand takes -h. Exit status: 0 success, 1 failure, 2 usage error,
+// 130 interrupted (Ctrl-C stops after the current trial and keeps what finished).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `iplgpu: simulate inter-postsynaptic functional links (IPLs) and their effect on
+linear Fisher information in a V4-like population.
+
+Usage:
+  iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
+  iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
+  iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
+  iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
+  iplgpu version
+
+Run 'iplgpu <command> -h' for a command's flags.
+`
+
+// run is the whole program: it returns the exit status and never exits itself.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "config":
+		return cmdConfig(args[1:], stdout, stderr)
+	case "fisher":
+		return cmdFisher(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		return cmdVersion(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "iplgpu: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

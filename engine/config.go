@@ -1,0 +1,468 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/iplgpu/iplgpu/assets"
+)
+
+// Config is the whole description of a run. Its YAML form is assets/default.yaml,
+// which documents every key with its unit.
+type Config struct {
+	Seed        uint64            `yaml:"seed"`
+	Network     NetworkConfig     `yaml:"network"`
+	Dynamics    DynamicsConfig    `yaml:"dynamics"`
+	Homeostasis HomeostasisConfig `yaml:"homeostasis"`
+	Stimulus    StimulusConfig    `yaml:"stimulus"`
+	Protocol    ProtocolConfig    `yaml:"protocol"`
+	Output      OutputConfig      `yaml:"output"`
+}
+
+// NetworkConfig is the anatomy (MODEL.md section 2).
+type NetworkConfig struct {
+	Neurons           int     `yaml:"neurons"`
+	SpinesPerNeuron   int     `yaml:"spines_per_neuron"`
+	DensityPerMM3     float64 `yaml:"density_per_mm3"`
+	DepthUm           float64 `yaml:"depth_um"`
+	Tuning            string  `yaml:"tuning"`
+	MapPeriodUm       float64 `yaml:"map_period_um"`
+	SpineSdUm         float64 `yaml:"spine_sd_um"`
+	SpineJitterDeg    float64 `yaml:"spine_jitter_deg"`
+	ContactsPerSpine  float64 `yaml:"contacts_per_spine"`
+	ContactDistanceUm float64 `yaml:"contact_distance_um"`
+}
+
+// DynamicsConfig holds the per-step equations' constants (MODEL.md section 4).
+type DynamicsConfig struct {
+	DtMs            float64 `yaml:"dt_ms"`
+	TauSMs          float64 `yaml:"tau_s_ms"`
+	P0              float64 `yaml:"p0"`
+	Pmax            float64 `yaml:"pmax"`
+	Kappa           float64 `yaml:"kappa"`
+	Beta            float64 `yaml:"beta"`
+	GLat            float64 `yaml:"g_lat"`
+	Coupling        string  `yaml:"coupling"`
+	WInit           float64 `yaml:"w_init"`
+	EtaW            float64 `yaml:"eta_w"`
+	LambdaWPerS     float64 `yaml:"lambda_w_per_s"`
+	MPassive        float64 `yaml:"m_passive"`
+	TauMS           float64 `yaml:"tau_m_s"`
+	JE              float64 `yaml:"j_e"`
+	TauEMs          float64 `yaml:"tau_e_ms"`
+	BackgroundSd    float64 `yaml:"background_sd"`
+	BackgroundTauMs float64 `yaml:"background_tau_ms"`
+	RateGainHz      float64 `yaml:"rate_gain_hz"`
+	RateThreshold   float64 `yaml:"rate_threshold"`
+}
+
+// HomeostasisConfig is the slow per-neuron gain h_i.
+type HomeostasisConfig struct {
+	Enabled         bool    `yaml:"enabled"`
+	ReferenceTrials int     `yaml:"reference_trials"`
+	TauTrials       float64 `yaml:"tau_trials"`
+	Rate            float64 `yaml:"rate"`
+	MinGain         float64 `yaml:"min_gain"`
+	MaxGain         float64 `yaml:"max_gain"`
+}
+
+// StimulusConfig is the trial structure (MODEL.md section 3).
+type StimulusConfig struct {
+	TaskOrientationDeg float64 `yaml:"task_orientation_deg"`
+	Frames             int     `yaml:"frames"`
+	FrameMs            float64 `yaml:"frame_ms"`
+	ITIMs              float64 `yaml:"iti_ms"`
+	ITI                string  `yaml:"iti"`
+	BinMs              float64 `yaml:"bin_ms"`
+}
+
+// ProtocolConfig is sessions of blocks of trials.
+type ProtocolConfig struct {
+	Sessions int           `yaml:"sessions"`
+	Baseline bool          `yaml:"baseline"`
+	Before   []BlockConfig `yaml:"before"`
+	Session  []BlockConfig `yaml:"session"`
+	After    []BlockConfig `yaml:"after"`
+}
+
+// BlockConfig is one block of trials with fixed mode and switches.
+type BlockConfig struct {
+	Name       string    `yaml:"name"`
+	Mode       string    `yaml:"mode"`
+	Trials     int       `yaml:"trials"`
+	Coherences []float64 `yaml:"coherences"`
+	Learning   bool      `yaml:"learning"`
+	Ablation   string    `yaml:"ablation,omitempty"`
+	Record     bool      `yaml:"record"`
+	Frames     string    `yaml:"frames,omitempty"`
+}
+
+// OutputConfig says what the run directory gets beyond the essentials.
+type OutputConfig struct {
+	WSnapshots bool `yaml:"w_snapshots"`
+}
+
+// ConfigError is a validation error: the key, the value and what is allowed.
+type ConfigError struct {
+	Key     string
+	Value   any
+	Allowed string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config: %s = %v is out of range: allowed %s", e.Key, e.Value, e.Allowed)
+}
+
+// DefaultConfig returns the embedded defaults, validated.
+func DefaultConfig() *Config {
+	c, err := LoadConfig("", "", nil)
+	if err != nil {
+		panic("embedded default config is invalid: " + err.Error())
+	}
+	return c
+}
+
+// LoadConfig resolves a configuration: the embedded defaults, then a preset overlay
+// (if preset is not empty), then the file at path (if not empty), then each
+// "key.path=value" override. Unknown keys, malformed YAML and out-of-range values
+// are errors naming the source and key. The result is validated.
+func LoadConfig(preset, path string, sets []string) (*Config, error) {
+	cfg := &Config{}
+	if err := decodeStrict("embedded default config", assets.Default(), cfg); err != nil {
+		return nil, err
+	}
+	if preset != "" {
+		b, err := assets.Preset(preset)
+		if err != nil {
+			return nil, err
+		}
+		if err := decodeStrict("preset "+preset, b, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+		if err := decodeStrict("config file "+path, b, cfg); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range sets {
+		if err := applySet(cfg, s); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// applySet applies one "a.b.c=value" override by decoding it as a YAML overlay.
+func applySet(cfg *Config, s string) error {
+	key, val, ok := strings.Cut(s, "=")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		return fmt.Errorf("-set %q: want key.path=value, e.g. -set network.neurons=500", s)
+	}
+	parts := strings.Split(key, ".")
+	var b strings.Builder
+	for i, p := range parts {
+		b.WriteString(strings.Repeat("  ", i))
+		b.WriteString(p)
+		b.WriteString(":")
+		if i < len(parts)-1 {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString(" ")
+	b.WriteString(strings.TrimSpace(val))
+	b.WriteString("\n")
+	return decodeStrict("-set "+key, []byte(b.String()), cfg)
+}
+
+// decodeStrict decodes YAML on top of cfg; unknown keys are reported with the list
+// of allowed keys of their section.
+func decodeStrict(source string, data []byte, cfg *Config) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return fmt.Errorf("%s: malformed YAML: %v", source, cleanYAMLError(err))
+	}
+	if len(root.Content) == 0 {
+		return nil // empty document: nothing to change
+	}
+	if err := checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %v", source, cleanYAMLError(err))
+	}
+	return nil
+}
+
+func cleanYAMLError(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "yaml: ")
+	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
+	return s
+}
+
+// checkKeys walks a mapping node against a struct type's yaml tags.
+func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+				return nil
+			}
+			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), n.Value)
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = t.Field(i).Type
+			names = append(names, tag)
+		}
+		sort.Strings(names)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			ft, ok := fields[k]
+			if !ok {
+				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, k, nameOr(prefix, "the top level"), strings.Join(names, ", "))
+			}
+			if err := checkKeys(n.Content[i+1], ft, join(prefix, k)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for i, c := range n.Content {
+				if err := checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func nameOr(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return "section " + s
+}
+
+func join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// YAML returns the resolved configuration as YAML (without the comments of the
+// embedded file), suitable to pass back with -config.
+func (c *Config) YAML() []byte {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// validator collects the first range error.
+type validator struct{ err error }
+
+func (v *validator) fail(key string, val any, allowed string) {
+	if v.err == nil {
+		v.err = &ConfigError{Key: key, Value: val, Allowed: allowed}
+	}
+}
+
+func (v *validator) rng(key string, x, lo, hi float64, loOpen bool) {
+	bad := math.IsNaN(x) || x > hi || x < lo || (loOpen && x == lo)
+	if bad {
+		l := "["
+		if loOpen {
+			l = "("
+		}
+		v.fail(key, x, fmt.Sprintf("%s%g, %g]", l, lo, hi))
+	}
+}
+
+func (v *validator) irng(key string, x, lo, hi int) {
+	if x < lo || x > hi {
+		v.fail(key, x, fmt.Sprintf("integers in [%d, %d]", lo, hi))
+	}
+}
+
+func (v *validator) oneOf(key, x string, allowed ...string) {
+	for _, a := range allowed {
+		if x == a {
+			return
+		}
+	}
+	v.fail(key, fmt.Sprintf("%q", x), "one of "+strings.Join(allowed, ", "))
+}
+
+// MaxSpines bounds N x M so that a typo cannot ask for more memory than a
+// workstation holds (about 200 bytes per spine with its contacts).
+const MaxSpines = 1 << 28
+
+// Validate checks every value against its allowed range and returns the first
+// violation as a *ConfigError.
+func (c *Config) Validate() error {
+	v := &validator{}
+	n := &c.Network
+	v.irng("network.neurons", n.Neurons, 2, 10_000_000)
+	v.irng("network.spines_per_neuron", n.SpinesPerNeuron, 1, 4096)
+	if v.err == nil && n.Neurons*n.SpinesPerNeuron > MaxSpines {
+		v.fail("network.neurons x network.spines_per_neuron", n.Neurons*n.SpinesPerNeuron, fmt.Sprintf("at most %d spines (memory)", MaxSpines))
+	}
+	v.rng("network.density_per_mm3", n.DensityPerMM3, 0, 1e7, true)
+	v.rng("network.depth_um", n.DepthUm, 0, 1e5, true)
+	v.oneOf("network.tuning", n.Tuning, "random", "map")
+	v.rng("network.map_period_um", n.MapPeriodUm, 0, 1e5, true)
+	v.rng("network.spine_sd_um", n.SpineSdUm, 0, 1e4, true)
+	v.rng("network.spine_jitter_deg", n.SpineJitterDeg, 0, 180, false)
+	v.rng("network.contacts_per_spine", n.ContactsPerSpine, 0, 1000, true)
+	v.rng("network.contact_distance_um", n.ContactDistanceUm, 0, 1e4, false)
+
+	d := &c.Dynamics
+	v.rng("dynamics.dt_ms", d.DtMs, 0, 100, true)
+	v.rng("dynamics.tau_s_ms", d.TauSMs, 0, 1e5, true)
+	if v.err == nil && d.DtMs > d.TauSMs {
+		v.fail("dynamics.dt_ms", d.DtMs, fmt.Sprintf("at most dynamics.tau_s_ms = %g (Euler stability)", d.TauSMs))
+	}
+	v.rng("dynamics.p0", d.P0, 0, 1, false)
+	v.rng("dynamics.pmax", d.Pmax, 0, 1, false)
+	v.rng("dynamics.kappa", d.Kappa, 0, 1000, false)
+	v.rng("dynamics.beta", d.Beta, 0, 100, false)
+	v.rng("dynamics.g_lat", d.GLat, 0, 1, false)
+	v.oneOf("dynamics.coupling", d.Coupling, "additive", "diffusive")
+	v.rng("dynamics.w_init", d.WInit, 0, 1, false)
+	v.rng("dynamics.eta_w", d.EtaW, 0, 1, false)
+	v.rng("dynamics.lambda_w_per_s", d.LambdaWPerS, 0, 1000, false)
+	v.rng("dynamics.m_passive", d.MPassive, 0, 1, false)
+	v.rng("dynamics.tau_m_s", d.TauMS, 0, 1e6, true)
+	v.rng("dynamics.j_e", d.JE, 0, 1, false)
+	v.rng("dynamics.tau_e_ms", d.TauEMs, 0, 1e7, true)
+	v.rng("dynamics.background_sd", d.BackgroundSd, 0, 100, false)
+	v.rng("dynamics.background_tau_ms", d.BackgroundTauMs, 0, 1e7, true)
+	v.rng("dynamics.rate_gain_hz", d.RateGainHz, 0, 1e4, false)
+	v.rng("dynamics.rate_threshold", d.RateThreshold, -100, 100, false)
+	if v.err == nil && d.LambdaWPerS*d.DtMs/1000 >= 1 {
+		v.fail("dynamics.lambda_w_per_s", d.LambdaWPerS, fmt.Sprintf("below 1/dt = %g per s", 1000/d.DtMs))
+	}
+
+	h := &c.Homeostasis
+	v.irng("homeostasis.reference_trials", h.ReferenceTrials, 1, 1_000_000)
+	v.rng("homeostasis.tau_trials", h.TauTrials, 1, 1e6, false)
+	v.rng("homeostasis.rate", h.Rate, 0, 1, false)
+	v.rng("homeostasis.min_gain", h.MinGain, 0, 1, true)
+	v.rng("homeostasis.max_gain", h.MaxGain, 1, 1000, false)
+
+	s := &c.Stimulus
+	v.rng("stimulus.task_orientation_deg", s.TaskOrientationDeg, 0, 180, false)
+	v.irng("stimulus.frames", s.Frames, 1, 10000)
+	v.rng("stimulus.frame_ms", s.FrameMs, 0, 1e5, true)
+	v.rng("stimulus.iti_ms", s.ITIMs, 0, 1e6, false)
+	v.oneOf("stimulus.iti", s.ITI, "decay", "simulate")
+	v.rng("stimulus.bin_ms", s.BinMs, 0, 1e5, true)
+	if v.err == nil {
+		dt := d.DtMs
+		if !isMultiple(s.FrameMs, dt) {
+			v.fail("stimulus.frame_ms", s.FrameMs, fmt.Sprintf("a multiple of dynamics.dt_ms = %g", dt))
+		} else if !isMultiple(s.BinMs, dt) {
+			v.fail("stimulus.bin_ms", s.BinMs, fmt.Sprintf("a multiple of dynamics.dt_ms = %g", dt))
+		} else if !isMultiple(s.ITIMs, dt) {
+			v.fail("stimulus.iti_ms", s.ITIMs, fmt.Sprintf("a multiple of dynamics.dt_ms = %g", dt))
+		} else if !isMultiple(float64(s.Frames)*s.FrameMs, s.BinMs) {
+			v.fail("stimulus.bin_ms", s.BinMs, fmt.Sprintf("a divisor of the trial length %g ms", float64(s.Frames)*s.FrameMs))
+		}
+	}
+
+	p := &c.Protocol
+	v.irng("protocol.sessions", p.Sessions, 0, 100000)
+	nblocks := 0
+	for _, grp := range []struct {
+		name   string
+		blocks []BlockConfig
+	}{{"before", p.Before}, {"session", p.Session}, {"after", p.After}} {
+		for i := range grp.blocks {
+			validateBlock(v, fmt.Sprintf("protocol.%s[%d]", grp.name, i), &grp.blocks[i])
+			nblocks++
+		}
+	}
+	if v.err == nil && nblocks == 0 {
+		v.fail("protocol", "no blocks", "at least one block in before, session or after")
+	}
+	return v.err
+}
+
+func validateBlock(v *validator, key string, b *BlockConfig) {
+	if b.Name == "" {
+		v.fail(key+".name", `""`, "a non-empty name")
+	}
+	v.oneOf(key+".mode", b.Mode, "task", "passive")
+	v.irng(key+".trials", b.Trials, 1, 10_000_000)
+	if len(b.Coherences) == 0 {
+		v.fail(key+".coherences", "[]", "a list of coherence levels in [0, 1]")
+	}
+	for j, c := range b.Coherences {
+		v.rng(fmt.Sprintf("%s.coherences[%d]", key, j), c, 0, 1, false)
+	}
+	if b.Ablation == "" {
+		b.Ablation = "none"
+	}
+	v.oneOf(key+".ablation", b.Ablation, "none", "formation", "lateral")
+	if b.Frames == "" {
+		b.Frames = "noise"
+	}
+	v.oneOf(key+".frames", b.Frames, "noise", "consistent")
+	if v.err == nil && b.Trials%conditionsPerLevel(b.Coherences) != 0 {
+		v.fail(key+".trials", b.Trials, fmt.Sprintf("a multiple of %d (one trial per signed coherence %v)", conditionsPerLevel(b.Coherences), b.Coherences))
+	}
+}
+
+// conditionsPerLevel counts the signed conditions of a coherence list: +c and -c
+// for each c > 0, one for c = 0.
+func conditionsPerLevel(cs []float64) int {
+	n := 0
+	for _, c := range cs {
+		if c == 0 {
+			n++
+		} else {
+			n += 2
+		}
+	}
+	if n == 0 {
+		return 1
+	}
+	return n
+}
+
+func isMultiple(x, unit float64) bool {
+	r := x / unit
+	return math.Abs(r-math.Round(r)) < 1e-9*math.Max(1, r)
+}

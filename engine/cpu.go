@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/iplgpu/iplgpu/engine/rng"
+)
+
+// CPU is the pure-Go reference backend. Each step runs three passes, each parallel
+// over a fixed number of workers: spines (afferent events, lateral gather, spine
+// potential), edges (fast efficacy and structural weight), neurons (potential,
+// background, rate, spikes). Every element is computed from the previous state
+// alone and sums run in a fixed order, so the results are bit-identical whatever
+// the worker count.
+type CPU struct {
+	workers int
+	net     *Network
+	p       Params
+
+	s, sNext []float32
+	a        []uint8
+	w, e     []float32
+	b, h     []float32
+	gain     []float32 // task excitability per spine for the current TaskA
+	gainA    float32
+	gainOK   bool
+	prob     []float32 // event probability per spine for the current frame
+}
+
+// NewCPU returns a CPU backend with the given worker count (0 = GOMAXPROCS).
+func NewCPU(workers int) *CPU {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &CPU{workers: workers}
+}
+
+// Name implements Backend.
+func (c *CPU) Name() string { return fmt.Sprintf("cpu (%d workers)", c.workers) }
+
+// Load implements Backend.
+func (c *CPU) Load(net *Network, p Params) error {
+	c.net, c.p = net, p
+	S, E, N := net.Spines(), net.Edges(), net.N
+	c.s, c.sNext, c.a = make([]float32, S), make([]float32, S), make([]uint8, S)
+	for k := range c.s {
+		c.s[k] = p.P0
+	}
+	c.w, c.e = make([]float32, E), make([]float32, E)
+	for i := range c.w {
+		c.w[i] = p.WInit
+	}
+	c.b, c.h = make([]float32, N), make([]float32, N)
+	for i := range c.h {
+		c.h[i] = 1
+	}
+	c.gain = make([]float32, S)
+	c.gainOK = false
+	c.prob = make([]float32, S)
+	return nil
+}
+
+// Close implements Backend.
+func (c *CPU) Close() error { return nil }
+
+// State implements Backend.
+func (c *CPU) State(dst *State) error {
+	dst.S = append(dst.S[:0], c.s...)
+	dst.Events = append(dst.Events[:0], c.a...)
+	dst.W = append(dst.W[:0], c.w...)
+	dst.E = append(dst.E[:0], c.e...)
+	dst.B = append(dst.B[:0], c.b...)
+	dst.H = append(dst.H[:0], c.h...)
+	return nil
+}
+
+// parallel runs fn over [0, n) split into contiguous chunks, one per worker.
+func (c *CPU) parallel(n int, fn func(lo, hi int)) {
+	w := c.workers
+	if n < 2048 || w == 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// Run implements Backend.
+func (c *CPU) Run(seg *Segment, counts []uint16) error {
+	if err := checkSegment(seg, c.net, counts); err != nil {
+		return err
+	}
+	if seg.Gain != nil {
+		copy(c.h, seg.Gain)
+	}
+	if seg.Task && (!c.gainOK || c.gainA != seg.TaskA) {
+		c.parallel(len(c.gain), func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				c.gain[k] = TaskGain(&c.p, c.net.Phi[k], seg.TaskA)
+			}
+		})
+		c.gainA, c.gainOK = seg.TaskA, true
+	}
+	if seg.Record {
+		clear(counts[:seg.Bins()*c.net.N])
+	}
+	lastFrame := -2
+	for t := 0; t < seg.Steps; t++ {
+		// The drive changes only between frames: probabilities are computed once
+		// per frame (frame index -1 = blank).
+		fi := -1
+		if len(seg.Frames) > 0 {
+			fi = min(t/seg.FrameSteps, len(seg.Frames)-1)
+		}
+		if fi != lastFrame {
+			frame := float32(math.NaN())
+			if fi >= 0 {
+				frame = seg.Frames[fi]
+			}
+			c.fillProb(frame, seg.Task)
+			lastFrame = fi
+		}
+		step := seg.Step0 + uint64(t)
+		c.stepSpines(step, seg.Gate[t], seg)
+		c.stepEdges(seg)
+		var bin []uint16
+		if seg.Record {
+			b := t / seg.BinSteps
+			bin = counts[b*c.net.N : (b+1)*c.net.N]
+		}
+		c.stepNeurons(step, bin)
+	}
+	if seg.DecayS > 0 {
+		c.decay(seg)
+	}
+	return nil
+}
+
+func checkSegment(seg *Segment, net *Network, counts []uint16) error {
+	if net == nil {
+		return fmt.Errorf("backend: Run before Load")
+	}
+	if len(seg.Gate) < seg.Steps {
+		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
+	}
+	if len(seg.Frames) > 0 && seg.FrameSteps <= 0 {
+		return fmt.Errorf("backend: segment has frames but FrameSteps = %d", seg.FrameSteps)
+	}
+	if seg.Record {
+		if seg.BinSteps <= 0 || seg.Steps%seg.BinSteps != 0 {
+			return fmt.Errorf("backend: %d steps do not split into bins of %d steps", seg.Steps, seg.BinSteps)
+		}
+		if len(counts) < seg.Bins()*net.N {
+			return fmt.Errorf("backend: counts buffer holds %d, need %d bins x %d neurons", len(counts), seg.Bins(), net.N)
+		}
+	}
+	if seg.Gain != nil && len(seg.Gain) != net.N {
+		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)
+	}
+	return nil
+}
+
+// stepSpines draws afferent events and advances the spine potentials one step,
+// reading s and the edge state of the previous step.
+// fillProb computes every spine's event probability under one frame.
+func (c *CPU) fillProb(frame float32, task bool) {
+	c.parallel(len(c.prob), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			g := float32(1)
+			if task {
+				g = c.gain[k]
+			}
+			c.prob[k] = EventProb(&c.p, c.net.Phi[k], g, frame)
+		}
+	})
+}
+
+func (c *CPU) stepSpines(step uint64, gate float32, seg *Segment) {
+	p := &c.p
+	net := c.net
+	lateral := !seg.BlockLat && p.GLat > 0
+	c.parallel(net.Spines(), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			prob := c.prob[k]
+			u := rng.Uniform01(rng.Philox4x32([4]uint32{uint32(k), uint32(step), uint32(step >> 32), uint32(rng.Afferent)}, p.Key)[0])
+			var a float32
+			if u < prob {
+				a = 1
+				c.a[k] = 1
+			} else {
+				c.a[k] = 0
+			}
+			sk := c.s[k]
+			var lat float32
+			if lateral {
+				var num, den float32
+				for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
+					ed := net.EdgeOf[j]
+					alpha := c.w[ed] * gate * c.e[ed]
+					num += alpha * c.s[net.Partner[j]]
+					den += alpha
+				}
+				if p.Diffusive {
+					lat = p.GLat * (num - den*sk) / max(1, den)
+				} else {
+					lat = p.GLat * num / max(1, den)
+				}
+			}
+			c.sNext[k] = sk + p.StepOverTauS*(-sk+a+lat)
+		}
+	})
+	c.s, c.sNext = c.sNext, c.s
+}
+
+// stepEdges updates the fast efficacy and (when learning) the structural weight
+// of every edge from this step's afferent events.
+func (c *CPU) stepEdges(seg *Segment) {
+	p := &c.p
+	net := c.net
+	learn := seg.Learn
+	grow := seg.Learn && !seg.BlockForm
+	c.parallel(net.Edges(), func(lo, hi int) {
+		for ed := lo; ed < hi; ed++ {
+			co := c.a[net.EdgeA[ed]]&c.a[net.EdgeB[ed]] == 1
+			e := c.e[ed] * p.EDecayPerStep
+			if co {
+				e += p.JE * (1 - e)
+			}
+			c.e[ed] = e
+			if learn {
+				w := c.w[ed]
+				w -= p.WDecayPerStep * w
+				if co && grow {
+					w += p.EtaW * (1 - w)
+				}
+				c.w[ed] = w
+			}
+		}
+	})
+}
+
+// stepNeurons sums each neuron's spines, advances its background, and draws its
+// spikes into the current bin (nil when not recording).
+func (c *CPU) stepNeurons(step uint64, bin []uint16) {
+	p := &c.p
+	M := c.net.M
+	invM := 1 / float32(M)
+	c.parallel(c.net.N, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var sum float32
+			for _, v := range c.s[i*M : (i+1)*M] {
+				sum += v
+			}
+			wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Background)}, p.Key)
+			b := c.b[i]*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
+			c.b[i] = b
+			v := sum*invM + b
+			rate := c.h[i] * p.RateGainHz * max(v-p.RateThreshold, 0)
+			if bin != nil {
+				ws := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Spikes)}, p.Key)
+				n := rng.Poisson(rate*p.DtS, rng.Uniform01(ws[0]))
+				bin[i] = uint16(min(int(bin[i])+n, math.MaxUint16))
+			}
+		}
+	})
+}
+
+// decay applies an inter-trial interval analytically.
+func (c *CPU) decay(seg *Segment) {
+	p := &c.p
+	T := seg.DecayS
+	fs := float32(math.Exp(float64(-T / p.TauSS)))
+	fe := float32(math.Exp(float64(-T / p.TauES)))
+	fw := float32(math.Exp(float64(-T * p.LambdaW)))
+	fb := float32(math.Exp(float64(-T / p.BgTauS)))
+	nb := p.BgSd * float32(math.Sqrt(float64(1-fb*fb)))
+	for k := range c.s {
+		c.s[k] = p.P0 + (c.s[k]-p.P0)*fs
+	}
+	for ed := range c.e {
+		c.e[ed] *= fe
+	}
+	if seg.Learn {
+		for ed := range c.w {
+			c.w[ed] *= fw
+		}
+	}
+	step := seg.Step0 + uint64(seg.Steps)
+	for i := range c.b {
+		wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.ITI)}, p.Key)
+		c.b[i] = c.b[i]*fb + nb*rng.Normal(wb[0], wb[1])
+	}
+}

@@ -1,0 +1,51 @@
+package engine_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/enginetest"
+)
+
+func TestCPUConformance(t *testing.T) {
+	enginetest.Run(t, func(testing.TB) engine.Backend { return engine.NewCPU(0) })
+}
+
+func stateBytes(t *testing.T, st *engine.State, counts []uint16) []byte {
+	var buf bytes.Buffer
+	for _, v := range []any{st.S, st.Events, st.W, st.E, st.B, st.H, counts} {
+		if err := binary.Write(&buf, binary.LittleEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// The CPU backend gives the same bytes whatever its worker count.
+func TestCPUWorkerCountInvariance(t *testing.T) {
+	cfg, net := enginetest.SmallNetwork(t, "network.neurons=400", "network.spines_per_neuron=16", "dynamics.eta_w=0.02", "dynamics.w_init=0.3")
+	p := engine.ParamsFromConfig(cfg)
+	var ref []byte
+	for _, workers := range []int{1, 2, 3, 7} {
+		be := engine.NewCPU(workers)
+		if err := be.Load(net, p); err != nil {
+			t.Fatal(err)
+		}
+		seg := enginetest.Segment(0, 60, 0.4, 0.9)
+		seg.Learn, seg.Task, seg.Record, seg.BinSteps, seg.DecayS = true, true, true, 5, 1
+		counts := make([]uint16, seg.Bins()*net.N)
+		if err := be.Run(seg, counts); err != nil {
+			t.Fatal(err)
+		}
+		var st engine.State
+		be.State(&st)
+		b := stateBytes(t, &st, counts)
+		if ref == nil {
+			ref = b
+		} else if !bytes.Equal(ref, b) {
+			t.Fatalf("%d workers gave different bytes from 1 worker", workers)
+		}
+	}
+}

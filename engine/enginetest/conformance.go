@@ -1,0 +1,290 @@
+// Package enginetest is the behaviour every engine.Backend must show, written once
+// and run against each backend (the CPU reference and the GL backend).
+package enginetest
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/rng"
+)
+
+// Factory returns a fresh backend.
+type Factory func(t testing.TB) engine.Backend
+
+// SmallNetwork builds a test network from default-config overrides.
+func SmallNetwork(t testing.TB, sets ...string) (*engine.Config, *engine.Network) {
+	t.Helper()
+	cfg, err := engine.LoadConfig("", "", sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := engine.BuildNetwork(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, net
+}
+
+// Segment returns a segment of n steps with constant gate and one frame
+// orientation for all steps (NaN = blank).
+func Segment(step0 uint64, n int, frame float32, gate float32) *engine.Segment {
+	g := make([]float32, n)
+	for i := range g {
+		g[i] = gate
+	}
+	return &engine.Segment{Step0: step0, Steps: n, FrameSteps: n, Frames: []float32{frame}, Gate: g}
+}
+
+func load(t testing.TB, f Factory, net *engine.Network, p engine.Params) engine.Backend {
+	t.Helper()
+	be := f(t)
+	t.Cleanup(func() { be.Close() })
+	if err := be.Load(net, p); err != nil {
+		t.Fatal(err)
+	}
+	return be
+}
+
+func state(t testing.TB, be engine.Backend) *engine.State {
+	t.Helper()
+	var st engine.State
+	if err := be.State(&st); err != nil {
+		t.Fatal(err)
+	}
+	return &st
+}
+
+// Run runs every conformance test against the backend.
+func Run(t *testing.T, f Factory) {
+	t.Run("EventsAreThePhiloxDraws", func(t *testing.T) { EventsAreThePhiloxDraws(t, f) })
+	t.Run("EventRateMatchesP", func(t *testing.T) { EventRateMatchesP(t, f) })
+	t.Run("NoLearningKeepsW", func(t *testing.T) { NoLearningKeepsW(t, f) })
+	t.Run("NoEdgesNoLateral", func(t *testing.T) { NoEdgesNoLateral(t, f) })
+	t.Run("LearningGrowsCoactiveLinks", func(t *testing.T) { LearningGrowsCoactiveLinks(t, f) })
+	t.Run("Reproducible", func(t *testing.T) { Reproducible(t, f) })
+	t.Run("CountsMatchRate", func(t *testing.T) { CountsMatchRate(t, f) })
+}
+
+// EventsAreThePhiloxDraws: a_k = [u < p_k] with u the Philox draw for
+// (step, spine, Afferent): checked against the host's own computation, in task
+// mode under a frame.
+func EventsAreThePhiloxDraws(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=60", "network.spines_per_neuron=32")
+	p := engine.ParamsFromConfig(cfg)
+	be := load(t, f, net, p)
+	taskA := float32(math.Pi / 4)
+	frames := []float32{0.3, float32(math.Pi / 4), float32(math.NaN())}
+	mismatch, total := 0, 0
+	for step := uint64(0); step < 30; step++ {
+		seg := Segment(step, 1, frames[step%3], 1)
+		seg.Task, seg.TaskA = step%2 == 0, taskA
+		if err := be.Run(seg, nil); err != nil {
+			t.Fatal(err)
+		}
+		st := state(t, be)
+		for k := 0; k < net.Spines(); k++ {
+			g := float32(1)
+			if seg.Task {
+				g = engine.TaskGain(&p, net.Phi[k], taskA)
+			}
+			prob := engine.EventProb(&p, net.Phi[k], g, frames[step%3])
+			u := rng.Uniform01(rng.Philox4x32([4]uint32{uint32(k), uint32(step), 0, uint32(rng.Afferent)}, p.Key)[0])
+			want := uint8(0)
+			if u < prob {
+				want = 1
+			}
+			if st.Events[k] != want {
+				mismatch++
+			}
+			total++
+		}
+	}
+	// The CPU backend computes exactly this; a GPU computes exp and cos with a few
+	// ulps of error, which flips a draw only when u lies within ~1e-6 of p.
+	if mismatch > total/100000 {
+		t.Fatalf("%d of %d afferent events differ from the Philox reference", mismatch, total)
+	}
+}
+
+// EventRateMatchesP: the fraction of events under a blank screen is p0, and under
+// a frame it is the mean of p_k, within 4 standard errors.
+func EventRateMatchesP(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=100", "network.spines_per_neuron=32")
+	p := engine.ParamsFromConfig(cfg)
+	be := load(t, f, net, p)
+	for _, frame := range []float32{float32(math.NaN()), 1.0} {
+		var sumP float64
+		for k := 0; k < net.Spines(); k++ {
+			sumP += float64(engine.EventProb(&p, net.Phi[k], 1, frame))
+		}
+		const steps = 200
+		var events float64
+		for s := 0; s < steps; s++ {
+			if err := be.Run(Segment(uint64(1000+s), 1, frame, 1), nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range state(t, be).Events {
+				events += float64(a)
+			}
+		}
+		want := sumP * steps
+		if sd := math.Sqrt(want); math.Abs(events-want) > 4*sd {
+			t.Errorf("frame %v: %v events, want %.0f ± %.0f", frame, events, want, 4*sd)
+		}
+	}
+}
+
+// NoLearningKeepsW: with learning off, w is bit-for-bit unchanged, even with
+// co-activations (strong drive) and after an analytic inter-trial decay.
+func NoLearningKeepsW(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=60", "dynamics.w_init=0.4", "dynamics.pmax=0.9")
+	be := load(t, f, net, engine.ParamsFromConfig(cfg))
+	seg := Segment(0, 100, 0.5, 1)
+	seg.DecayS = 1
+	if err := be.Run(seg, nil); err != nil {
+		t.Fatal(err)
+	}
+	st := state(t, be)
+	for e, w := range st.W {
+		if w != 0.4 {
+			t.Fatalf("edge %d: w = %v after a block without learning, want 0.4", e, w)
+		}
+	}
+	var coactive bool
+	for _, e := range st.E {
+		coactive = coactive || e > 0
+	}
+	if !coactive {
+		t.Fatal("no co-activation happened: the test proves nothing")
+	}
+}
+
+// NoEdgesNoLateral: without edges (or with lateral spread blocked) a spine follows
+// s' = s + dt/tau_s (-s + a) exactly.
+func NoEdgesNoLateral(t *testing.T, f Factory) {
+	for _, tc := range []struct {
+		name string
+		sets []string
+		blk  bool
+	}{
+		{"no edges", []string{"network.contact_distance_um=0.001"}, false},
+		{"lateral blocked", []string{"dynamics.w_init=1"}, true},
+	} {
+		cfg, net := SmallNetwork(t, append([]string{"network.neurons=50"}, tc.sets...)...)
+		if tc.name == "no edges" && net.Edges() != 0 {
+			t.Fatalf("%d edges at d_c = 0.001 um", net.Edges())
+		}
+		p := engine.ParamsFromConfig(cfg)
+		be := load(t, f, net, p)
+		// Charge the spines so the lateral term would matter.
+		warm := Segment(0, 20, 0.7, 1)
+		warm.BlockLat = tc.blk
+		if err := be.Run(warm, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := state(t, be)
+		seg := Segment(20, 1, 0.7, 1)
+		seg.BlockLat = tc.blk
+		if err := be.Run(seg, nil); err != nil {
+			t.Fatal(err)
+		}
+		after := state(t, be)
+		for k := range after.S {
+			a := float32(after.Events[k])
+			want := before.S[k] + p.StepOverTauS*(-before.S[k]+a)
+			if d := math.Abs(float64(after.S[k] - want)); d > 1e-6 {
+				t.Fatalf("%s: spine %d: s = %v, want %v without lateral input", tc.name, k, after.S[k], want)
+			}
+		}
+	}
+}
+
+// LearningGrowsCoactiveLinks: under learning, w grows on edges whose spines were
+// co-active and only decays elsewhere; with formation blocked it never grows.
+func LearningGrowsCoactiveLinks(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=80", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.1", "dynamics.w_init=0.1")
+	p := engine.ParamsFromConfig(cfg)
+	for _, block := range []bool{false, true} {
+		be := load(t, f, net, p)
+		grown := 0
+		for s := 0; s < 50; s++ {
+			seg := Segment(uint64(s), 1, 0.9, 1)
+			seg.Learn, seg.Task, seg.BlockForm = true, true, block
+			if err := be.Run(seg, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := state(t, be)
+		decayed := float32(0.1)
+		for s := 0; s < 50; s++ {
+			decayed -= p.WDecayPerStep * decayed
+		}
+		for e, w := range st.W {
+			if w > decayed*1.0001 {
+				grown++
+			}
+			if w < decayed*0.9999 {
+				t.Fatalf("edge %d: w = %v below pure decay %v", e, w, decayed)
+			}
+		}
+		if block && grown > 0 {
+			t.Fatalf("formation blocked, yet %d edges grew", grown)
+		}
+		if !block && grown == 0 {
+			t.Fatal("no edge grew under learning with strong drive")
+		}
+	}
+}
+
+// Reproducible: two backends loaded with the same network and seed give the same
+// state after a learning trial with recording.
+func Reproducible(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=80", "dynamics.eta_w=0.05", "dynamics.w_init=0.2")
+	p := engine.ParamsFromConfig(cfg)
+	run := func() (*engine.State, []uint16) {
+		be := load(t, f, net, p)
+		seg := Segment(0, 40, 0.2, 0.8)
+		seg.Learn, seg.Task, seg.Record, seg.BinSteps = true, true, true, 5
+		seg.DecayS = 0.5
+		counts := make([]uint16, seg.Bins()*net.N)
+		if err := be.Run(seg, counts); err != nil {
+			t.Fatal(err)
+		}
+		return state(t, be), counts
+	}
+	s1, c1 := run()
+	s2, c2 := run()
+	if fmt.Sprint(s1) != fmt.Sprint(s2) || fmt.Sprint(c1) != fmt.Sprint(c2) {
+		t.Fatal("same seed and network gave different states")
+	}
+}
+
+// CountsMatchRate: spike counts are Poisson with mean h * rgain * max(V - r0, 0) dt:
+// with no background noise and frozen input the count over many steps matches.
+func CountsMatchRate(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=200", "network.spines_per_neuron=4", "dynamics.background_sd=0",
+		"dynamics.p0=1", "dynamics.pmax=0", "network.contact_distance_um=0.001", "dynamics.rate_threshold=0")
+	p := engine.ParamsFromConfig(cfg)
+	be := load(t, f, net, p)
+	// p0 = 1: every spine has an event each step, so s -> 1 and V -> 1.
+	if err := be.Run(Segment(0, 400, float32(math.NaN()), 1), nil); err != nil {
+		t.Fatal(err)
+	}
+	seg := Segment(400, 200, float32(math.NaN()), 1)
+	seg.Record, seg.BinSteps = true, 5
+	counts := make([]uint16, seg.Bins()*net.N)
+	if err := be.Run(seg, counts); err != nil {
+		t.Fatal(err)
+	}
+	var total float64
+	for _, c := range counts {
+		total += float64(c)
+	}
+	want := float64(p.RateGainHz) * float64(p.DtS) * 200 * float64(net.N) // V = 1
+	if math.Abs(total-want) > 4*math.Sqrt(want) {
+		t.Fatalf("%v spikes, want %.0f ± %.0f (Poisson at %.0f Hz)", total, want, 4*math.Sqrt(want), p.RateGainHz)
+	}
+}

@@ -1,0 +1,368 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/iplgpu/iplgpu/engine/rng"
+)
+
+// Network is the anatomy of one run, built once from the config and seed.
+// Spines are sorted by owner: spine k belongs to neuron k / M, so a neuron's
+// spines are contiguous. Positions are in um, orientations in radians in [0, pi).
+type Network struct {
+	N, M   int        // neurons, spines per neuron
+	SlabUm [3]float64 // slab extent (x, y, z) in um
+
+	SomaX, SomaY, SomaZ    []float32 // soma positions (N)
+	Theta                  []float32 // preferred orientations (N)
+	SpineX, SpineY, SpineZ []float32 // spine positions (N*M)
+	Phi                    []float32 // spine tuning (N*M)
+
+	ContactUm float64 // contact distance d_c actually used (um)
+
+	// Edges are the candidate contacts (IPL sites): spine pairs of different
+	// neurons closer than ContactUm, with EdgeA[e] < EdgeB[e], sorted.
+	EdgeA, EdgeB []int32
+
+	// CSR adjacency by target spine: the partners of spine k are
+	// Partner[RowPtr[k]:RowPtr[k+1]] (ascending), through edges EdgeOf[...].
+	RowPtr  []int32
+	Partner []int32
+	EdgeOf  []int32
+}
+
+// Spines is the number of spines.
+func (n *Network) Spines() int { return n.N * n.M }
+
+// Edges is the number of candidate contacts.
+func (n *Network) Edges() int { return len(n.EdgeA) }
+
+// SlabSize returns the slab extent (um) holding n neurons at the config's density.
+func SlabSize(c *NetworkConfig, n int) [3]float64 {
+	volUm3 := float64(n) / c.DensityPerMM3 * 1e9
+	side := math.Sqrt(volUm3 / c.DepthUm)
+	return [3]float64{side, side, c.DepthUm}
+}
+
+// BuildNetwork builds somata, spines, tuning and candidate contacts (uniform grid).
+func BuildNetwork(cfg *Config) (*Network, error) {
+	nc := &cfg.Network
+	N, M := nc.Neurons, nc.SpinesPerNeuron
+	S := N * M
+	if S > math.MaxInt32/2 {
+		return nil, fmt.Errorf("network: %d spines exceed the int32 index range", S)
+	}
+	st := rng.New(cfg.Seed)
+	net := &Network{N: N, M: M, SlabUm: SlabSize(nc, N)}
+	net.SomaX, net.SomaY, net.SomaZ = make([]float32, N), make([]float32, N), make([]float32, N)
+	net.Theta = make([]float32, N)
+	for i := 0; i < N; i++ {
+		w := st.Block(rng.Somata, 0, uint32(i))
+		w2 := st.Block(rng.Somata, 1, uint32(i))
+		net.SomaX[i] = float32(rng.Float64(w[0], w[1]) * net.SlabUm[0])
+		net.SomaY[i] = float32(rng.Float64(w[2], w[3]) * net.SlabUm[1])
+		net.SomaZ[i] = float32(rng.Float64(w2[0], w2[1]) * net.SlabUm[2])
+	}
+	switch nc.Tuning {
+	case "map":
+		orientationMap(net, st, nc.MapPeriodUm)
+	default:
+		for i := 0; i < N; i++ {
+			w := st.Block(rng.Tuning, 0, uint32(i))
+			net.Theta[i] = float32(rng.Float64(w[0], w[1]) * math.Pi)
+		}
+	}
+	net.SpineX, net.SpineY, net.SpineZ = make([]float32, S), make([]float32, S), make([]float32, S)
+	net.Phi = make([]float32, S)
+	jitter := nc.SpineJitterDeg * math.Pi / 180
+	for k := 0; k < S; k++ {
+		i := k / M
+		wa := st.Block(rng.SpinePos, 0, uint32(k))
+		wb := st.Block(rng.SpinePos, 1, uint32(k))
+		wc := st.Block(rng.SpinePos, 2, uint32(k))
+		net.SpineX[k] = net.SomaX[i] + float32(nc.SpineSdUm*rng.NormalF64(wa))
+		net.SpineY[k] = net.SomaY[i] + float32(nc.SpineSdUm*rng.NormalF64(wb))
+		net.SpineZ[k] = net.SomaZ[i] + float32(nc.SpineSdUm*rng.NormalF64(wc))
+		phi := float64(net.Theta[i]) + jitter*rng.NormalF64(st.Block(rng.SpineTune, 0, uint32(k)))
+		net.Phi[k] = float32(wrapPi(phi))
+	}
+	dc := nc.ContactDistanceUm
+	if dc == 0 {
+		dc = deriveContactDistance(net, nc.ContactsPerSpine)
+	}
+	net.ContactUm = dc
+	net.EdgeA, net.EdgeB = GridContacts(net, dc)
+	net.buildCSR()
+	return net, nil
+}
+
+// wrapPi wraps an orientation to [0, pi).
+func wrapPi(x float64) float64 {
+	x = math.Mod(x, math.Pi)
+	if x < 0 {
+		x += math.Pi
+	}
+	if x >= math.Pi {
+		x = 0
+	}
+	return x
+}
+
+// orientationMap gives each neuron the orientation of a pinwheel map made of
+// plane waves of one wavelength and random directions and phases (the standard
+// random-map model): theta = arg(sum_j exp(i (k_j . x + phase_j))) / 2.
+func orientationMap(net *Network, st rng.Stream, periodUm float64) {
+	const waves = 8
+	kx, ky, ph := make([]float64, waves), make([]float64, waves), make([]float64, waves)
+	kmag := 2 * math.Pi / periodUm
+	for j := 0; j < waves; j++ {
+		w := st.Block(rng.MapPhases, 0, uint32(j))
+		dir := math.Pi * (float64(j) + rng.Float64(w[0], w[1])) / waves
+		kx[j], ky[j] = kmag*math.Cos(dir), kmag*math.Sin(dir)
+		ph[j] = 2 * math.Pi * rng.Float64(w[2], w[3])
+		if j%2 == 1 { // alternate direction signs so the field has no net drift
+			kx[j], ky[j] = -kx[j], -ky[j]
+		}
+	}
+	for i := 0; i < net.N; i++ {
+		var re, im float64
+		for j := 0; j < waves; j++ {
+			a := kx[j]*float64(net.SomaX[i]) + ky[j]*float64(net.SomaY[i]) + ph[j]
+			re += math.Cos(a)
+			im += math.Sin(a)
+		}
+		net.Theta[i] = float32(wrapPi(math.Atan2(im, re) / 2))
+	}
+}
+
+// d2 is the squared distance of two spines, in float64 from the float32 positions,
+// computed the same way by both searches so that they agree exactly.
+func (n *Network) d2(a, b int) float64 {
+	dx := float64(n.SpineX[a]) - float64(n.SpineX[b])
+	dy := float64(n.SpineY[a]) - float64(n.SpineY[b])
+	dz := float64(n.SpineZ[a]) - float64(n.SpineZ[b])
+	return dx*dx + dy*dy + dz*dz
+}
+
+// grid is a uniform spatial hash of spines with cells at least as large as the
+// search radius, so neighbours lie in the 27 surrounding cells.
+type grid struct {
+	cell       float64
+	x0, y0, z0 float64
+	nx, ny, nz int
+	start      []int32 // cell -> first index into order; len cells+1
+	order      []int32 // spine indices sorted by cell
+}
+
+func newGrid(n *Network, cell float64) *grid {
+	S := n.Spines()
+	minX, minY, minZ := math.Inf(1), math.Inf(1), math.Inf(1)
+	maxX, maxY, maxZ := math.Inf(-1), math.Inf(-1), math.Inf(-1)
+	for k := 0; k < S; k++ {
+		x, y, z := float64(n.SpineX[k]), float64(n.SpineY[k]), float64(n.SpineZ[k])
+		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
+		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
+		minZ, maxZ = math.Min(minZ, z), math.Max(maxZ, z)
+	}
+	g := &grid{cell: cell, x0: minX, y0: minY, z0: minZ}
+	// Bound the cell count to a few per spine: a tiny radius must not allocate
+	// a huge empty grid.
+	for {
+		g.nx = int((maxX-minX)/g.cell) + 1
+		g.ny = int((maxY-minY)/g.cell) + 1
+		g.nz = int((maxZ-minZ)/g.cell) + 1
+		if float64(g.nx)*float64(g.ny)*float64(g.nz) <= 4*float64(S)+64 {
+			break
+		}
+		g.cell *= 1.25
+	}
+	cells := g.nx * g.ny * g.nz
+	cellOf := make([]int32, S)
+	count := make([]int32, cells+1)
+	for k := 0; k < S; k++ {
+		c := g.cellIndex(g.coord(float64(n.SpineX[k]), g.x0, g.nx), g.coord(float64(n.SpineY[k]), g.y0, g.ny), g.coord(float64(n.SpineZ[k]), g.z0, g.nz))
+		cellOf[k] = int32(c)
+		count[c+1]++
+	}
+	for c := 0; c < cells; c++ {
+		count[c+1] += count[c]
+	}
+	g.start = count
+	g.order = make([]int32, S)
+	fill := make([]int32, cells)
+	copy(fill, count[:cells])
+	for k := 0; k < S; k++ {
+		c := cellOf[k]
+		g.order[fill[c]] = int32(k)
+		fill[c]++
+	}
+	return g
+}
+
+func (g *grid) coord(x, x0 float64, n int) int {
+	i := int((x - x0) / g.cell)
+	if i >= n {
+		i = n - 1
+	}
+	if i < 0 {
+		i = 0
+	}
+	return i
+}
+
+func (g *grid) cellIndex(ix, iy, iz int) int { return (iz*g.ny+iy)*g.nx + ix }
+
+// pairsWithin visits every spine pair (a < b) of different neurons with squared
+// distance below r2, where r2 <= cell^2. Pairs come in no particular order.
+func (g *grid) pairsWithin(n *Network, r2 float64, visit func(a, b int32, d2 float64)) {
+	M := int32(n.M)
+	for iz := 0; iz < g.nz; iz++ {
+		for iy := 0; iy < g.ny; iy++ {
+			for ix := 0; ix < g.nx; ix++ {
+				c := g.cellIndex(ix, iy, iz)
+				for _, a := range g.order[g.start[c]:g.start[c+1]] {
+					for dz := -1; dz <= 1; dz++ {
+						jz := iz + dz
+						if jz < 0 || jz >= g.nz {
+							continue
+						}
+						for dy := -1; dy <= 1; dy++ {
+							jy := iy + dy
+							if jy < 0 || jy >= g.ny {
+								continue
+							}
+							for dx := -1; dx <= 1; dx++ {
+								jx := ix + dx
+								if jx < 0 || jx >= g.nx {
+									continue
+								}
+								c2 := g.cellIndex(jx, jy, jz)
+								for _, b := range g.order[g.start[c2]:g.start[c2+1]] {
+									if b <= a || a/M == b/M {
+										continue
+									}
+									if d := n.d2(int(a), int(b)); d < r2 {
+										visit(a, b, d)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// GridContacts returns the candidate contacts within dc (um) found with a uniform
+// grid: expected O(S) work. Pairs are sorted by (a, b).
+func GridContacts(n *Network, dc float64) (a, b []int32) {
+	g := newGrid(n, dc)
+	r2 := dc * dc
+	g.pairsWithin(n, r2, func(x, y int32, _ float64) {
+		a = append(a, x)
+		b = append(b, y)
+	})
+	sortPairs(a, b)
+	return a, b
+}
+
+// AllPairsContacts is the O(S^2) reference search, kept for tests and benchmarks.
+func AllPairsContacts(n *Network, dc float64) (a, b []int32) {
+	r2 := dc * dc
+	S := n.Spines()
+	for x := 0; x < S; x++ {
+		for y := x + 1; y < S; y++ {
+			if x/n.M == y/n.M {
+				continue
+			}
+			if n.d2(x, y) < r2 {
+				a = append(a, int32(x))
+				b = append(b, int32(y))
+			}
+		}
+	}
+	return a, b
+}
+
+type pairSorter struct{ a, b []int32 }
+
+func (p pairSorter) Len() int { return len(p.a) }
+func (p pairSorter) Less(i, j int) bool {
+	return p.a[i] < p.a[j] || (p.a[i] == p.a[j] && p.b[i] < p.b[j])
+}
+func (p pairSorter) Swap(i, j int) {
+	p.a[i], p.a[j] = p.a[j], p.a[i]
+	p.b[i], p.b[j] = p.b[j], p.b[i]
+}
+
+func sortPairs(a, b []int32) { sort.Sort(pairSorter{a, b}) }
+
+// deriveContactDistance picks d_c so that the mean number of candidate contacts per
+// spine equals target: it collects pair distances within a generous radius from
+// the grid and takes the exact quantile (retrying with a larger radius if needed).
+func deriveContactDistance(n *Network, target float64) float64 {
+	S := n.Spines()
+	want := int(math.Round(target * float64(S) / 2)) // each pair serves two spines
+	if want < 1 {
+		want = 1
+	}
+	// Density estimate from the spine cloud's volume (slab plus spine spread).
+	vol := 1.0
+	for _, e := range n.SlabUm {
+		vol *= e
+	}
+	r := math.Cbrt(3 * target * vol / (4 * math.Pi * float64(S)))
+	r *= 1.5
+	for {
+		var d2s []float64
+		g := newGrid(n, r)
+		g.pairsWithin(n, r*r, func(_, _ int32, d float64) { d2s = append(d2s, d) })
+		maxPairs := float64(S) * float64(S-n.M) / 2
+		if len(d2s) > want || float64(len(d2s)) >= maxPairs {
+			sort.Float64s(d2s)
+			if want > len(d2s) {
+				want = len(d2s)
+			}
+			// Halfway between the want-th and the next distance: exactly `want` pairs
+			// lie strictly closer, whatever the rounding of the square root.
+			lo := math.Sqrt(d2s[want-1])
+			hi := lo * 1.0001
+			if want < len(d2s) {
+				hi = math.Sqrt(d2s[want])
+			}
+			return (lo + hi) / 2
+		}
+		r *= 1.5
+	}
+}
+
+// buildCSR fills the adjacency by target spine from the sorted edge list.
+func (n *Network) buildCSR() {
+	S := n.Spines()
+	E := len(n.EdgeA)
+	n.RowPtr = make([]int32, S+1)
+	for e := 0; e < E; e++ {
+		n.RowPtr[n.EdgeA[e]+1]++
+		n.RowPtr[n.EdgeB[e]+1]++
+	}
+	for k := 0; k < S; k++ {
+		n.RowPtr[k+1] += n.RowPtr[k]
+	}
+	n.Partner = make([]int32, 2*E)
+	n.EdgeOf = make([]int32, 2*E)
+	fill := make([]int32, S)
+	copy(fill, n.RowPtr[:S])
+	// Edges sorted by (a, b): visiting them in order writes each row's partners in
+	// ascending order, for B-rows too because a partner a < b comes before any
+	// edge whose smaller end exceeds it.
+	for e := 0; e < E; e++ {
+		a, b := n.EdgeA[e], n.EdgeB[e]
+		n.Partner[fill[a]], n.EdgeOf[fill[a]] = b, int32(e)
+		fill[a]++
+		n.Partner[fill[b]], n.EdgeOf[fill[b]] = a, int32(e)
+		fill[b]++
+	}
+}

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"math"
+
+	"github.com/iplgpu/iplgpu/engine/rng"
+)
+
+// Block is one block of the expanded protocol.
+type Block struct {
+	Index   int    // position in the run (0-based)
+	Session int    // 0 = before training (baseline and "before" blocks), 1..S sessions, S+1 = after
+	Group   string // before | session | after
+	BlockConfig
+	Trials []Trial
+}
+
+// Trial is one trial: its signed coherence and frame orientations.
+type Trial struct {
+	Coherence float64   // signed: + means A, - means B
+	Frames    []float32 // orientation per frame (rad)
+}
+
+// Plan is the whole protocol, expanded from the config with the run seed.
+type Plan struct {
+	Blocks []Block
+	Trials int // total trials
+}
+
+// Steps per trial, frame and bin, and the ITI, from the config.
+type Timing struct {
+	FrameSteps, TrialSteps, BinSteps, ITISteps int
+	Bins                                       int
+}
+
+// TimingOf derives the step counts of a trial.
+func TimingOf(c *Config) Timing {
+	dt := c.Dynamics.DtMs
+	t := Timing{
+		FrameSteps: int(math.Round(c.Stimulus.FrameMs / dt)),
+		BinSteps:   int(math.Round(c.Stimulus.BinMs / dt)),
+		ITISteps:   int(math.Round(c.Stimulus.ITIMs / dt)),
+	}
+	t.TrialSteps = t.FrameSteps * c.Stimulus.Frames
+	t.Bins = t.TrialSteps / t.BinSteps
+	return t
+}
+
+// MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
+// after), each with its trials' coherences in a seeded random order and frames
+// drawn per MODEL.md section 3.
+func MakePlan(c *Config) *Plan {
+	p := &Plan{}
+	add := func(session int, group string, bc BlockConfig) {
+		p.Blocks = append(p.Blocks, Block{Index: len(p.Blocks), Session: session, Group: group, BlockConfig: bc})
+	}
+	for _, b := range c.Protocol.Before {
+		add(0, "before", b)
+	}
+	if c.Protocol.Baseline {
+		for _, b := range c.Protocol.Session {
+			if !b.Learning {
+				add(0, "session", b)
+			}
+		}
+	}
+	for s := 1; s <= c.Protocol.Sessions; s++ {
+		for _, b := range c.Protocol.Session {
+			add(s, "session", b)
+		}
+	}
+	for _, b := range c.Protocol.After {
+		add(c.Protocol.Sessions+1, "after", b)
+	}
+	st := rng.New(c.Seed)
+	a := float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180)
+	trial := 0
+	for bi := range p.Blocks {
+		b := &p.Blocks[bi]
+		var conds []float64
+		for _, coh := range b.Coherences {
+			if coh == 0 {
+				conds = append(conds, 0)
+			} else {
+				conds = append(conds, coh, -coh)
+			}
+		}
+		cohs := make([]float64, b.BlockConfig.Trials)
+		for i := range cohs {
+			cohs[i] = conds[i%len(conds)]
+		}
+		// Fisher-Yates with the block's stream: the order of conditions is random.
+		for i := len(cohs) - 1; i > 0; i-- {
+			w := st.Block(rng.Trials, uint64(bi), uint32(i))
+			j := int(rng.Float64(w[0], w[1]) * float64(i+1))
+			cohs[i], cohs[j] = cohs[j], cohs[i]
+		}
+		b.Trials = make([]Trial, len(cohs))
+		for i, coh := range cohs {
+			b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames)}
+			trial++
+		}
+	}
+	p.Trials = trial
+	return p
+}
+
+// makeFrames draws one trial's frames: each frame shows the signalled orientation
+// (A for c > 0, B = A + 90 deg for c < 0) with probability |c|, otherwise a uniform
+// random orientation. With "consistent" frames, the random orientation is drawn
+// once per trial and repeated, so the sequence is predictable.
+func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode string) []float32 {
+	sig := a
+	if coh < 0 {
+		sig = a + math.Pi/2
+	}
+	sig = float32(wrapPi(float64(sig)))
+	fr := make([]float32, n)
+	w0 := st.Block(rng.Frames, uint64(trial), 0xFFFFFFFF)
+	fixedNoise := float32(rng.Float64(w0[0], w0[1]) * math.Pi)
+	for f := range fr {
+		w := st.Block(rng.Frames, uint64(trial), uint32(f))
+		if rng.Float64(w[0], w[1]) < math.Abs(coh) {
+			fr[f] = sig
+		} else if mode == "consistent" {
+			fr[f] = fixedNoise
+		} else {
+			fr[f] = float32(rng.Float64(w[2], w[3]) * math.Pi)
+		}
+	}
+	return fr
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine/npy"
+)
+
+// tinySets is a protocol small enough for unit tests: 2 sessions of a few trials.
+var tinySets = []string{
+	"network.neurons=40", "network.spines_per_neuron=8", "protocol.sessions=2",
+	"protocol.before=[]", "protocol.after=[{name: abl, mode: task, trials: 4, coherences: [0.3], learning: false, ablation: lateral, record: true}]",
+	"protocol.session=[{name: train, mode: task, trials: 6, coherences: [0.3], learning: true, record: false}, {name: task, mode: task, trials: 6, coherences: [0.3, 0], learning: false, record: true}, {name: passive, mode: passive, trials: 2, coherences: [0.3], learning: false, record: true}]",
+	"dynamics.eta_w=0.01", "homeostasis.reference_trials=2",
+}
+
+func simulateTiny(t *testing.T, extra ...string) (string, *RunSummary) {
+	t.Helper()
+	cfg, err := LoadConfig("", "", append(append([]string{}, tinySets...), extra...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	sum, err := Simulate(context.Background(), cfg, NewCPU(0), RunOptions{Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, sum
+}
+
+func TestSimulateWritesRunDirectory(t *testing.T) {
+	dir, sum := simulateTiny(t)
+	if sum.Status != "complete" {
+		t.Fatalf("status %s", sum.Status)
+	}
+	// Blocks: baseline (task, passive), 2 x (train, task, passive), after (abl):
+	// recorded = 6+2 + 2*(6+2) + 4 = 28 trials; total = 8 + 2*14 + 4 = 40.
+	if sum.TrialsTotal != 40 || sum.Recorded != 28 {
+		t.Fatalf("trials %d (want 40), recorded %d (want 28)", sum.TrialsTotal, sum.Recorded)
+	}
+	shape, data, err := npy.Read(filepath.Join(dir, "responses.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 3 || shape[0] != 28 || shape[1] != 32 || shape[2] != 40 {
+		t.Fatalf("responses shape %v, want [28 32 40]", shape)
+	}
+	var spikes int
+	for _, c := range data.([]uint16) {
+		spikes += int(c)
+	}
+	if spikes == 0 {
+		t.Fatal("no spikes recorded")
+	}
+	f, err := os.Open(filepath.Join(dir, "trials.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 41 || rows[0][0] != "trial" {
+		t.Fatalf("trials.csv has %d rows, want header + 40", len(rows))
+	}
+	for _, name := range []string{"config.yaml", "run.json", "soma_pos.npy", "theta.npy", "spine_pos.npy", "spine_phi.npy", "spine_owner.npy", "edges.npy", "w_final.npy", "w_sessions.npy", "frames.npy", "gain_final.npy"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s", name)
+		}
+	}
+	// w snapshots: sessions 0, 1, 2, 3 (after).
+	if shape, _, err := npy.Read(filepath.Join(dir, "w_sessions.npy")); err != nil || shape[0] != 4 {
+		t.Errorf("w_sessions shape %v (%v), want 4 snapshots", shape, err)
+	}
+	// The config written beside the outputs reproduces the run.
+	if _, err := LoadConfig("", filepath.Join(dir, "config.yaml"), nil); err != nil {
+		t.Fatalf("config.yaml does not reload: %v", err)
+	}
+}
+
+func TestSimulateDeterministic(t *testing.T) {
+	d1, _ := simulateTiny(t)
+	d2, _ := simulateTiny(t)
+	d3, _ := simulateTiny(t, "seed=2")
+	for _, name := range []string{"responses.npy", "w_final.npy", "trials.csv", "frames.npy", "edges.npy"} {
+		b1, _ := os.ReadFile(filepath.Join(d1, name))
+		b2, _ := os.ReadFile(filepath.Join(d2, name))
+		if !bytes.Equal(b1, b2) {
+			t.Errorf("%s differs between two runs with the same seed", name)
+		}
+	}
+	b1, _ := os.ReadFile(filepath.Join(d1, "responses.npy"))
+	b3, _ := os.ReadFile(filepath.Join(d3, "responses.npy"))
+	if bytes.Equal(b1, b3) {
+		t.Error("different seeds gave the same responses")
+	}
+}
+
+func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
+	cfg, err := LoadConfig("", "", tinySets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	sum, err := Simulate(ctx, cfg, NewCPU(0), RunOptions{Out: dir, Progress: func(p Progress) {
+		if p.Trial == 9 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || sum.Status != "interrupted" || sum.TrialsDone != 9 {
+		t.Fatalf("err %v, status %s, done %d; want canceled, interrupted, 9", err, sum.Status, sum.TrialsDone)
+	}
+	// First 9 trials: baseline task (6, recorded), passive (2, recorded), 1 training.
+	shape, _, err := npy.Read(filepath.Join(dir, "responses.npy"))
+	if err != nil || shape[0] != 8 {
+		t.Fatalf("responses after interrupt: shape %v, err %v; want 8 rows", shape, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run.json")); err != nil {
+		t.Fatal("run.json missing after interrupt")
+	}
+	// A second run into the same directory is refused: nothing is overwritten.
+	if _, err := Simulate(context.Background(), cfg, NewCPU(0), RunOptions{Out: dir}); err == nil {
+		t.Fatal("Simulate overwrote an existing run directory")
+	}
+}
+
+// The gate relaxes to m_passive with time constant tau_m.
+func TestGateRelaxes(t *testing.T) {
+	cfg, err := LoadConfig("", "", append(append([]string{}, tinySets...), "dynamics.tau_m_s=2", "dynamics.m_passive=0.15"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _ := BuildNetwork(cfg)
+	be := NewCPU(0)
+	be.Load(net, ParamsFromConfig(cfg))
+	s := newSimulator(cfg, net, be)
+	task := &Block{BlockConfig: BlockConfig{Mode: "task"}}
+	passive := &Block{BlockConfig: BlockConfig{Mode: "passive"}}
+	tr := &Trial{Coherence: 0.3, Frames: make([]float32, 16)}
+	if _, _, err := s.trial(task, tr); err != nil {
+		t.Fatal(err)
+	}
+	if s.gate != 1 {
+		t.Fatalf("gate in task mode %v, want 1", s.gate)
+	}
+	// After one passive trial + ITI (2.6 s): m = 0.15 + 0.85 exp(-2.6 / 2).
+	if _, _, err := s.trial(passive, tr); err != nil {
+		t.Fatal(err)
+	}
+	want := 0.15 + 0.85*math.Exp(-2.6/2)
+	if math.Abs(s.gate-want) > 1e-9 {
+		t.Fatalf("gate after 2.6 s passive: %v, want %v", s.gate, want)
+	}
+	for i := 0; i < 20; i++ {
+		s.trial(passive, tr)
+	}
+	if math.Abs(s.gate-0.15) > 1e-4 {
+		t.Fatalf("gate after 55 s passive: %v, want 0.15", s.gate)
+	}
+}

@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"math"
+)
+
+// simulator turns planned trials into backend segments: it owns the global step
+// counter, the top-down gate m (a deterministic function of the mode history) and
+// the slow homeostatic gains.
+type simulator struct {
+	cfg   *Config
+	net   *Network
+	be    Backend
+	tm    Timing
+	p     Params
+	step  uint64
+	gate  float64
+	gateD float64 // exp(-dt / tau_m)
+	taskA float32
+
+	counts []uint16
+	gates  []float32
+
+	// homeostasis
+	refSum   []float64 // summed rates over the reference trials
+	refN     int
+	target   []float64 // per-neuron target rate (Hz), set after the reference trials
+	avg      []float64 // running rate (Hz)
+	gain     []float32
+	gainSent bool
+
+	lastGateStart float32
+}
+
+func newSimulator(cfg *Config, net *Network, be Backend) *simulator {
+	tm := TimingOf(cfg)
+	s := &simulator{
+		cfg: cfg, net: net, be: be, tm: tm, p: ParamsFromConfig(cfg),
+		gateD:  math.Exp(-cfg.Dynamics.DtMs / 1000 / cfg.Dynamics.TauMS),
+		taskA:  float32(cfg.Stimulus.TaskOrientationDeg * math.Pi / 180),
+		counts: make([]uint16, tm.Bins*net.N),
+		gates:  make([]float32, max(tm.TrialSteps, tm.ITISteps)),
+		gain:   make([]float32, net.N),
+		gate:   -1,
+	}
+	for i := range s.gain {
+		s.gain[i] = 1
+	}
+	return s
+}
+
+func (s *simulator) gateTarget(mode string) float64 {
+	if mode == "task" {
+		return 1
+	}
+	return s.cfg.Dynamics.MPassive
+}
+
+// fillGate writes the gate of n steps relaxing towards target, and advances it.
+func (s *simulator) fillGate(n int, target float64) []float32 {
+	g := s.gates[:n]
+	for t := range g {
+		g[t] = float32(s.gate)
+		s.gate = target + (s.gate-target)*s.gateD
+	}
+	return g
+}
+
+// trial runs one trial and its inter-trial interval; it returns the counts
+// (bins x neurons) and the population mean rate (Hz).
+func (s *simulator) trial(b *Block, t *Trial) ([]uint16, float64, error) {
+	target := s.gateTarget(b.Mode)
+	if s.gate < 0 {
+		s.gate = target
+	}
+	s.lastGateStart = float32(s.gate)
+	seg := &Segment{
+		Step0: s.step, Steps: s.tm.TrialSteps, FrameSteps: s.tm.FrameSteps, Frames: t.Frames,
+		Gate: s.fillGate(s.tm.TrialSteps, target),
+		Task: b.Mode == "task", TaskA: s.taskA,
+		Learn: b.Learning, BlockForm: b.Ablation == "formation", BlockLat: b.Ablation == "lateral",
+		Record: true, BinSteps: s.tm.BinSteps,
+	}
+	if !s.gainSent {
+		seg.Gain = s.gain
+		s.gainSent = true
+	}
+	simulateITI := s.cfg.Stimulus.ITI == "simulate"
+	if !simulateITI && s.tm.ITISteps > 0 {
+		seg.DecayS = float32(float64(s.tm.ITISteps) * float64(s.p.DtS))
+	}
+	if err := s.be.Run(seg, s.counts); err != nil {
+		return nil, 0, err
+	}
+	s.step += uint64(s.tm.TrialSteps)
+	if s.tm.ITISteps > 0 {
+		if simulateITI {
+			iti := &Segment{
+				Step0: s.step, Steps: s.tm.ITISteps, Gate: s.fillGate(s.tm.ITISteps, target),
+				Task: seg.Task, TaskA: s.taskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
+			}
+			if err := s.be.Run(iti, nil); err != nil {
+				return nil, 0, err
+			}
+		} else {
+			s.gate = target + (s.gate-target)*math.Pow(s.gateD, float64(s.tm.ITISteps))
+		}
+		// The ITI consumes its step indices in both modes (one draw index for the
+		// analytic decay), so the two ITI modes never share random numbers.
+		s.step += uint64(s.tm.ITISteps)
+	}
+	rates := s.rates()
+	mean := 0.0
+	for _, r := range rates {
+		mean += r
+	}
+	mean /= float64(len(rates))
+	if s.cfg.Homeostasis.Enabled && b.Learning {
+		s.homeostasis(rates)
+	}
+	return s.counts, mean, nil
+}
+
+// rates returns each neuron's mean rate (Hz) over the last trial.
+func (s *simulator) rates() []float64 {
+	N := s.net.N
+	r := make([]float64, N)
+	for bin := 0; bin < s.tm.Bins; bin++ {
+		for i, c := range s.counts[bin*N : (bin+1)*N] {
+			r[i] += float64(c)
+		}
+	}
+	dur := float64(s.tm.TrialSteps) * float64(s.p.DtS)
+	for i := range r {
+		r[i] /= dur
+	}
+	return r
+}
+
+// homeostasis: the first reference_trials learning trials set each neuron's
+// target rate; afterwards a running average of its rate (over tau_trials) drives
+// its gain towards the target, a fraction `rate` of the relative error per trial.
+func (s *simulator) homeostasis(rates []float64) {
+	h := &s.cfg.Homeostasis
+	N := s.net.N
+	if s.target == nil {
+		if s.refSum == nil {
+			s.refSum = make([]float64, N)
+		}
+		for i, r := range rates {
+			s.refSum[i] += r
+		}
+		s.refN++
+		if s.refN >= h.ReferenceTrials {
+			s.target = make([]float64, N)
+			s.avg = make([]float64, N)
+			for i := range s.target {
+				s.target[i] = s.refSum[i] / float64(s.refN)
+				s.avg[i] = s.target[i]
+			}
+		}
+		return
+	}
+	const floorHz = 1.0 // keeps silent neurons from driving their gain to the bound
+	for i, r := range rates {
+		s.avg[i] += (r - s.avg[i]) / h.TauTrials
+		rel := (s.target[i] - s.avg[i]) / (s.target[i] + floorHz)
+		g := float64(s.gain[i]) * (1 + h.Rate*rel)
+		s.gain[i] = float32(math.Min(math.Max(g, h.MinGain), h.MaxGain))
+	}
+	s.gainSent = false
+}
