@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine/npy"
@@ -165,5 +168,51 @@ func TestGateRelaxes(t *testing.T) {
 	}
 	if math.Abs(s.gate-0.15) > 1e-4 {
 		t.Fatalf("gate after 55 s passive: %v, want 0.15", s.gate)
+	}
+}
+
+// numpyPython returns a Python interpreter that can import numpy, or "".
+func numpyPython() string {
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if err := exec.Command(p, "-c", "import numpy").Run(); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// numpy loads every .npy of a run directory with the shape and dtype we wrote.
+func TestNumpyLoadsRunDirectory(t *testing.T) {
+	py := numpyPython()
+	if py == "" {
+		if os.Getenv("IPLGPU_REQUIRE_GL") == "1" { // CI: the deps install python3-numpy
+			t.Fatal("no python3 with numpy (install python3-numpy)")
+		}
+		t.Skip("no python3 with numpy on this machine")
+	}
+	dir, _ := simulateTiny(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.npy"))
+	var want []string
+	for _, f := range files {
+		shape, data, err := npy.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dt := map[string]string{"[]uint16": "uint16", "[]float32": "float32", "[]int32": "int32"}[fmt.Sprintf("%T", data)]
+		want = append(want, fmt.Sprintf("%s %s %v", filepath.Base(f), dt, shape))
+	}
+	script := `import numpy as np, sys, glob, os
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.npy"))):
+    a = np.load(f)
+    assert np.all(np.isfinite(a)), f
+    print(os.path.basename(f), a.dtype, "[" + " ".join(str(s) for s in a.shape) + "]")
+`
+	out, err := exec.Command(py, "-c", script, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("numpy failed: %v\n%s", err, out)
+	}
+	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("numpy sees\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

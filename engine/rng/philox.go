@@ -99,12 +99,18 @@ func Normal(x, y uint32) float32 {
 // far outside the model's range (kHz at dt = 10 ms).
 const PoissonMax = 64
 
+// PoissonLambdaMax clamps the mean of one draw: exp(-lambda) stays a normal
+// float32 (no device flushes it to zero) and the loop cap is far in the tail.
+const PoissonLambdaMax = 32
+
 // Poisson returns a Poisson(lambda) count from one uniform u in [0,1) by inversion
 // of the cumulative distribution, in float32 as the GLSL version computes it.
+// lambda is clamped to PoissonLambdaMax.
 func Poisson(lambda, u float32) int {
 	if !(lambda > 0) {
 		return 0
 	}
+	lambda = min(lambda, PoissonLambdaMax)
 	p := float32(math.Exp(float64(-lambda)))
 	f := p
 	k := 0

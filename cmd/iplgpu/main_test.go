@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// tinyRun keeps CLI runs to a second.
+var tinyRun = []string{
+	"-set", "network.neurons=30", "-set", "network.spines_per_neuron=4", "-set", "protocol.sessions=1",
+	"-set", "protocol.before=[]", "-set", "protocol.after=[]", "-set", "protocol.baseline=false",
+	"-set", "protocol.session=[{name: task, mode: task, trials: 4, coherences: [0.3], learning: true, record: true}]",
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("dynamics:\n  tau_s_ms: -1\n"), 0o644)
+	unknown := filepath.Join(dir, "unknown.yaml")
+	os.WriteFile(unknown, []byte("network:\n  neuron: 10\n"), 0o644)
+	existing := filepath.Join(dir, "existing")
+	os.MkdirAll(existing, 0o755)
+	os.WriteFile(filepath.Join(existing, "keep.txt"), []byte("precious"), 0o644)
+
+	cases := []struct {
+		name    string
+		args    []string
+		code    int
+		inOut   string
+		inErr   string
+		noFiles string // a directory that must not have been created
+	}{
+		{"no args", nil, 2, "", "Usage", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command", ""},
+		{"help", []string{"help"}, 0, "Usage", "", ""},
+		{"version", []string{"version"}, 0, "iplgpu 0.", "", ""},
+		{"run -h", []string{"run", "-h"}, 0, "", "-backend", ""},
+		{"config -h", []string{"config", "-h"}, 0, "", "-preset", ""},
+		{"bench -h", []string{"bench", "-h"}, 0, "", "-steps", ""},
+		{"bad flag", []string{"run", "-nope"}, 2, "", "flag provided but not defined", ""},
+		{"stray arg", []string{"config", "extra"}, 2, "", "unexpected argument", ""},
+		{"config", []string{"config"}, 0, "neurons:", "", ""},
+		{"config defaults", []string{"config", "-defaults"}, 0, "# spine potential time constant", "", ""},
+		{"unknown preset", []string{"config", "-preset", "nope"}, 1, "", "unknown preset", ""},
+		{"negative tau", []string{"run", "-config", bad, "-out", filepath.Join(dir, "r1")}, 1, "", "dynamics.tau_s_ms = -1", filepath.Join(dir, "r1")},
+		{"unknown key", []string{"run", "-config", unknown, "-out", filepath.Join(dir, "r2")}, 1, "", `unknown key "neuron"`, filepath.Join(dir, "r2")},
+		{"missing config", []string{"run", "-config", filepath.Join(dir, "none.yaml"), "-out", filepath.Join(dir, "r3")}, 1, "", "none.yaml", filepath.Join(dir, "r3")},
+		{"existing out", append([]string{"run", "-backend", "cpu", "-out", existing}, tinyRun...), 1, "", "already holds", ""},
+		{"bad backend", append([]string{"run", "-backend", "quantum", "-out", filepath.Join(dir, "r4")}, tinyRun...), 1, "", "allowed auto, cpu, gl", ""},
+		{"bad set", []string{"config", "-set", "network.neurons=-4"}, 1, "", "network.neurons = -4", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
+			}
+			if !strings.Contains(out, tc.inOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.inOut, out)
+			}
+			if !strings.Contains(errs, tc.inErr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.inErr, errs)
+			}
+			if tc.noFiles != "" {
+				if _, err := os.Stat(tc.noFiles); err == nil {
+					t.Errorf("%s was created although the input was refused", tc.noFiles)
+				}
+			}
+		})
+	}
+	if b, _ := os.ReadFile(filepath.Join(existing, "keep.txt")); string(b) != "precious" {
+		t.Fatal("an existing run directory was touched")
+	}
+}
+
+func TestRunWritesOutputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := runCLI(append([]string{"run", "-backend", "cpu", "-out", out, "-seed", "7"}, tinyRun...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "backend: cpu") || !strings.Contains(stderr, "progress:") {
+		t.Errorf("stderr lacks the backend line or progress:\n%s", stderr)
+	}
+	cfg, err := os.ReadFile(filepath.Join(out, "config.yaml"))
+	if err != nil || !strings.Contains(string(cfg), "seed: 7") {
+		t.Fatalf("config.yaml lacks the seed: %v\n%s", err, cfg)
+	}
+	for _, f := range []string{"responses.npy", "trials.csv", "run.json", "edges.npy"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+}
+
+func TestBenchCPU(t *testing.T) {
+	csv := filepath.Join(t.TempDir(), "b.csv")
+	code, out, errs := runCLI("bench", "-backend", "cpu", "-n", "50,100", "-spines", "8", "-steps", "5", "-csv", csv)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "copy GB/s") || !strings.Contains(out, "cpu") {
+		t.Errorf("table lacks columns:\n%s", out)
+	}
+	b, err := os.ReadFile(csv)
+	if err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Fatalf("bench.csv: want header + 2 rows, got %v:\n%s", err, b)
+	}
+}
