@@ -182,9 +182,15 @@ func WriteFile(path string, shape []int, data any) error {
 		f.Close()
 		return err
 	}
-	if err := binary.Write(w, binary.LittleEndian, data); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
+	// Write in chunks, as Read reads, to keep binary.Write's staging buffer small.
+	v := reflect.ValueOf(data)
+	n := v.Len()
+	chunk := max(1, (1<<20)/dt.size)
+	for i := 0; i < n; i += chunk {
+		if err := binary.Write(w, binary.LittleEndian, v.Slice(i, min(i+chunk, n)).Interface()); err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
@@ -401,11 +407,15 @@ func Read(path string) (shape []int, data any, err error) {
 		}
 	}
 	v := reflect.MakeSlice(h.dt.typ, n, n)
-	data = v.Interface()
-	if err := binary.Read(br, binary.LittleEndian, data); err != nil {
-		return nil, nil, fmt.Errorf("%s: reading data: %w", path, err)
+	// Read in chunks: binary.Read stages its input in a byte slice as large as
+	// the data, which would double the peak memory of a large array.
+	chunk := max(1, (1<<20)/h.dt.size)
+	for i := 0; i < n; i += chunk {
+		if err := binary.Read(br, binary.LittleEndian, v.Slice(i, min(i+chunk, n)).Interface()); err != nil {
+			return nil, nil, fmt.Errorf("%s: reading data: %w", path, err)
+		}
 	}
-	return h.shape, data, nil
+	return h.shape, v.Interface(), nil
 }
 
 // ReadFloat64 reads a .npy file of any supported element type and converts the

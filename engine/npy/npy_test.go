@@ -87,6 +87,34 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLargeChunks round-trips arrays larger than the 1 MiB read and write chunks,
+// with lengths that are not a multiple of a chunk.
+func TestLargeChunks(t *testing.T) {
+	dir := t.TempDir()
+	u := make([]uint16, 1_500_001)
+	for i := range u {
+		u[i] = uint16(i * 7)
+	}
+	f := make([]float64, 300_007)
+	for i := range f {
+		f[i] = float64(i) / 3
+	}
+	for _, data := range []any{u, f} {
+		path := filepath.Join(dir, fmt.Sprintf("%T.npy", data)[2:])
+		n := reflect.ValueOf(data).Len()
+		if err := WriteFile(path, []int{n}, data); err != nil {
+			t.Fatal(err)
+		}
+		_, got, err := Read(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, data) {
+			t.Errorf("%T of %d elements did not round-trip", data, n)
+		}
+	}
+}
+
 func TestWriteFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.npy")

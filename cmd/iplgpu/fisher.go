@@ -1,0 +1,420 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/npy"
+)
+
+const fisherSynopsis = `-plus A.npy -minus B.npy -ds X [-zero Z.npy] [-subset n -subsets K] [-seed S] [-format text|json|csv]
+       iplgpu fisher -run DIR [-subset n -subsets K] [-seed S] [-bins START:END] [-format text|json|csv]
+
+Bias-corrected linear Fisher information (Kanitscheider et al. 2015), I_real and
+I_shuffle, and the redundancy I_shuffle - I_real, as Liu et al. measured them.
+Information is in units of 1/ds^2.
+
+With -plus and -minus: two trials x neurons arrays (any numeric dtype) for
+stimuli differing by ds; the noise covariance is pooled over the two unless
+-zero gives zero-coherence trials. Subsets report the mean and the 16th-84th
+percentile interval over K random subsets of n neurons.
+
+With -run: a run directory's responses.npy (trials x bins x neurons counts) and
+trials.csv, analysed per session, block, mode and coherence c > 0 (ds = 2c),
+summed over the bins of each trial; the table goes to DIR/info.csv and stdout.`
+
+// cmdFisher is the fisher subcommand.
+func cmdFisher(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("fisher", fisherSynopsis, stderr)
+	plus := fs.String("plus", "", "trials x neurons responses at +ds/2 (.npy)")
+	minus := fs.String("minus", "", "trials x neurons responses at -ds/2 (.npy)")
+	ds := fs.Float64("ds", 0, "stimulus difference between -plus and -minus, e.g. 0.6 for coherence +-0.3")
+	zero := fs.String("zero", "", "trials x neurons responses at zero coherence (.npy): take the noise covariance from these")
+	subset := fs.Int("subset", 0, fmt.Sprintf("neurons per random subset (0: none with -plus, %d with -run)", fisher.DefaultSubsetSize))
+	subsets := fs.Int("subsets", fisher.DefaultSubsets, "number of random subsets")
+	seed := fs.Uint64("seed", 1, "seed of the subset draw")
+	format := fs.String("format", "text", "output: text | json | csv")
+	counts := fs.Bool("counts", true, "the values are spike counts: refuse negatives (-counts=false for signed responses such as z-scores)")
+	runDir := fs.String("run", "", "run directory to analyse (responses.npy, trials.csv); writes DIR/info.csv")
+	bins := fs.String("bins", "", "with -run: bins summed per trial, START:END (0-based, END excluded; default all)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu fisher: "+format+"\n", a...)
+		fs.Usage()
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch *format {
+	case "text", "json", "csv":
+	default:
+		return usageErr("-format %q: want text, json or csv", *format)
+	}
+	if *subset < 0 || *subsets < 1 {
+		return usageErr("-subset %d -subsets %d: want a subset size >= 0 and at least 1 subset", *subset, *subsets)
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "iplgpu fisher: %v\n", err)
+		return 1
+	}
+
+	if *runDir != "" {
+		for _, f := range []string{"plus", "minus", "zero", "ds", "counts"} {
+			if set[f] {
+				return usageErr("-%s does not go with -run (ds is 2c for each coherence c of the run)", f)
+			}
+		}
+		var w fisher.Window
+		if *bins != "" {
+			a, b, ok := strings.Cut(*bins, ":")
+			var err1, err2 error
+			w.Start, err1 = strconv.Atoi(a)
+			w.End, err2 = strconv.Atoi(b)
+			if !ok || err1 != nil || err2 != nil || w.Start < 0 || w.End <= w.Start {
+				return usageErr("-bins %q: want START:END with 0 <= START < END, e.g. 0:8", *bins)
+			}
+		}
+		if set["subset"] && *subset < 2 {
+			return usageErr("-subset %d: a run analysis needs subsets of at least 2 neurons", *subset)
+		}
+		spec := fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}
+		if err := fisherRun(*runDir, spec, w, *format, stdout, stderr); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+
+	if *plus == "" || *minus == "" {
+		return usageErr("give -plus and -minus (with -ds), or -run DIR")
+	}
+	if !set["ds"] {
+		return usageErr("-ds is required: the stimulus difference between -plus and -minus (e.g. 0.6 for coherence +-0.3)")
+	}
+	if !(*ds > 0) || math.IsInf(*ds, 0) {
+		return usageErr("-ds %v: the stimulus difference must be a positive number", *ds)
+	}
+	if set["bins"] {
+		return usageErr("-bins goes with -run only")
+	}
+	if set["subsets"] && *subset == 0 {
+		return usageErr("-subsets needs -subset n, the neurons per subset")
+	}
+	p, err := readMatrix(*plus)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := readMatrix(*minus)
+	if err != nil {
+		return fail(err)
+	}
+	var z *mat.Dense
+	if *zero != "" {
+		if z, err = readMatrix(*zero); err != nil {
+			return fail(err)
+		}
+	}
+	opt := fisher.Options{Counts: *counts, Subsets: fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}}
+	res, err := fisher.Analyse(p, m, z, *ds, opt)
+	if errors.Is(err, fisher.ErrNegativeCount) {
+		err = fmt.Errorf("%w (-counts=false for signed responses)", err)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	tp, n := p.Dims()
+	tm, _ := m.Dims()
+	rep := newReport(res, n, tp, tm, z, *ds)
+	if err := rep.write(stdout, *format); err != nil {
+		return fail(err)
+	}
+	if res.FullNote != "" && *format == "csv" {
+		fmt.Fprintf(stderr, "iplgpu fisher: no estimate for all %d neurons: %s\n", n, res.FullNote)
+	}
+	return 0
+}
+
+// readMatrix reads a 2-D trials x neurons .npy array of any supported dtype.
+func readMatrix(path string) (*mat.Dense, error) {
+	shape, data, err := npy.ReadFloat64(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(shape) != 2 {
+		return nil, fmt.Errorf("%s: shape %v; want a 2-D array, trials x neurons", path, shape)
+	}
+	if shape[0] == 0 || shape[1] == 0 {
+		return nil, fmt.Errorf("%s: shape %v holds no responses; want trials x neurons, both > 0", path, shape)
+	}
+	return mat.NewDense(shape[0], shape[1], data), nil
+}
+
+// jsonFloat writes NaN and infinities as null, which JSON lacks.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+type jsonFull struct {
+	IReal         jsonFloat `json:"i_real"`
+	IRealNaive    jsonFloat `json:"i_real_naive"`
+	IRealSD       jsonFloat `json:"i_real_sd"`
+	IShuffle      jsonFloat `json:"i_shuffle"`
+	IShuffleNaive jsonFloat `json:"i_shuffle_naive"`
+	Redundancy    jsonFloat `json:"redundancy"`
+	RedundancyPct jsonFloat `json:"redundancy_pct"`
+}
+
+type jsonInterval struct {
+	Mean jsonFloat `json:"mean"`
+	Lo   jsonFloat `json:"lo"`
+	Hi   jsonFloat `json:"hi"`
+}
+
+func interval(iv fisher.Interval) jsonInterval {
+	return jsonInterval{jsonFloat(iv.Mean), jsonFloat(iv.Lo), jsonFloat(iv.Hi)}
+}
+
+type jsonSubsets struct {
+	Size          int          `json:"size"`
+	Count         int          `json:"count"`
+	Seed          uint64       `json:"seed"`
+	IReal         jsonInterval `json:"i_real"`
+	IShuffle      jsonInterval `json:"i_shuffle"`
+	Redundancy    jsonInterval `json:"redundancy"`
+	RedundancyPct jsonInterval `json:"redundancy_pct"`
+}
+
+// report is the result of a -plus/-minus analysis as it is printed.
+type report struct {
+	Neurons     int          `json:"neurons"`
+	TrialsPlus  int          `json:"trials_plus"`
+	TrialsMinus int          `json:"trials_minus"`
+	TrialsZero  int          `json:"trials_zero"`
+	DS          float64      `json:"ds"`
+	Covariance  string       `json:"covariance"`
+	DF          int          `json:"df"`
+	Full        *jsonFull    `json:"full"`
+	FullNote    string       `json:"full_note,omitempty"`
+	Subsets     *jsonSubsets `json:"subsets"`
+	NoiseCorr   jsonFloat    `json:"noise_corr"`
+}
+
+func newReport(res fisher.Result, n, tp, tm int, zero *mat.Dense, ds float64) report {
+	r := report{Neurons: n, TrialsPlus: tp, TrialsMinus: tm, DS: ds, Covariance: "pooled", DF: tp + tm - 2,
+		FullNote: res.FullNote, NoiseCorr: jsonFloat(res.NoiseCorr)}
+	if zero != nil {
+		r.TrialsZero, _ = zero.Dims()
+		r.Covariance = "zero"
+		r.DF = r.TrialsZero - 1
+	}
+	if e := res.Full; e != nil {
+		r.Full = &jsonFull{jsonFloat(e.Real), jsonFloat(e.RealNaive), jsonFloat(math.Sqrt(e.RealVar)),
+			jsonFloat(e.Shuffle), jsonFloat(e.ShuffleNaive), jsonFloat(e.Redundancy), jsonFloat(e.RedundancyPct)}
+	}
+	if s := res.Subsets; s != nil {
+		r.Subsets = &jsonSubsets{s.Size, s.Count, s.Seed, interval(s.Real), interval(s.Shuffle), interval(s.Redundancy), interval(s.RedundancyPct)}
+	}
+	return r
+}
+
+func num(v jsonFloat) string {
+	if math.IsNaN(float64(v)) {
+		return ""
+	}
+	return strconv.FormatFloat(float64(v), 'g', 6, 64)
+}
+
+func (r report) write(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"quantity", "estimate", "naive", "sd", "subset_mean", "subset_lo", "subset_hi"})
+		nan := jsonFloat(math.NaN())
+		type line struct {
+			name           string
+			est, naive, sd jsonFloat
+			iv             *jsonInterval
+		}
+		lines := []line{{"i_real", nan, nan, nan, nil}, {"i_shuffle", nan, nan, nan, nil},
+			{"redundancy", nan, nan, nan, nil}, {"redundancy_pct", nan, nan, nan, nil}, {"noise_corr", r.NoiseCorr, nan, nan, nil}}
+		if f := r.Full; f != nil {
+			lines[0].est, lines[0].naive, lines[0].sd = f.IReal, f.IRealNaive, f.IRealSD
+			lines[1].est, lines[1].naive = f.IShuffle, f.IShuffleNaive
+			lines[2].est, lines[3].est = f.Redundancy, f.RedundancyPct
+		}
+		if s := r.Subsets; s != nil {
+			lines[0].iv, lines[1].iv, lines[2].iv, lines[3].iv = &s.IReal, &s.IShuffle, &s.Redundancy, &s.RedundancyPct
+		}
+		for _, l := range lines {
+			rec := []string{l.name, num(l.est), num(l.naive), num(l.sd), "", "", ""}
+			if l.iv != nil {
+				rec[4], rec[5], rec[6] = num(l.iv.Mean), num(l.iv.Lo), num(l.iv.Hi)
+			}
+			cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	cov := fmt.Sprintf("pooled over + and - (df %d)", r.DF)
+	if r.Covariance == "zero" {
+		cov = fmt.Sprintf("from T0 = %d zero-coherence trials (df %d)", r.TrialsZero, r.DF)
+	}
+	fmt.Fprintf(w, "N = %d neurons, T+ = %d, T- = %d trials, ds = %g; noise covariance %s\n", r.Neurons, r.TrialsPlus, r.TrialsMinus, r.DS, cov)
+	fmt.Fprintf(w, "information in 1/ds^2 units; bias-corrected (Kanitscheider et al. 2015)\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if f := r.Full; f != nil {
+		fmt.Fprintf(tw, "all %d neurons\testimate\tnaive\tsd\n", r.Neurons)
+		fmt.Fprintf(tw, "I_real\t%s\t%s\t%s\n", num(f.IReal), num(f.IRealNaive), num(f.IRealSD))
+		fmt.Fprintf(tw, "I_shuffle\t%s\t%s\t\n", num(f.IShuffle), num(f.IShuffleNaive))
+		fmt.Fprintf(tw, "redundancy\t%s\t\t\n", num(f.Redundancy))
+		fmt.Fprintf(tw, "redundancy %%\t%s\t\t\n", num(f.RedundancyPct))
+	} else {
+		fmt.Fprintf(tw, "all %d neurons\tno estimate: %s\n", r.Neurons, r.FullNote)
+	}
+	fmt.Fprintf(tw, "noise correlation\t%s\t\t\n", num(r.NoiseCorr))
+	if s := r.Subsets; s != nil {
+		fmt.Fprintf(tw, "\n%d random subsets of %d neurons (seed %d): mean and 68%% interval\n", s.Count, s.Size, s.Seed)
+		fmt.Fprintf(tw, "\tmean\t16%%\t84%%\n")
+		for _, q := range []struct {
+			name string
+			iv   jsonInterval
+		}{{"I_real", s.IReal}, {"I_shuffle", s.IShuffle}, {"redundancy", s.Redundancy}, {"redundancy %", s.RedundancyPct}} {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.name, num(q.iv.Mean), num(q.iv.Lo), num(q.iv.Hi))
+		}
+	}
+	return tw.Flush()
+}
+
+// fisherRun analyses a run directory and writes DIR/info.csv.
+func fisherRun(dir string, spec fisher.SubsetSpec, w fisher.Window, format string, stdout, stderr io.Writer) error {
+	respPath := filepath.Join(dir, "responses.npy")
+	shape, data, err := npy.Read(respPath)
+	if err != nil {
+		return err
+	}
+	resp, err := fisher.NewResponses(shape, data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", respPath, err)
+	}
+	if w != (fisher.Window{}) && w.End > resp.Bins {
+		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, respPath, resp.Bins)
+	}
+	trialsPath := filepath.Join(dir, "trials.csv")
+	f, err := os.Open(trialsPath)
+	if err != nil {
+		return err
+	}
+	trials, err := fisher.ReadTrials(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", trialsPath, err)
+	}
+	recorded := 0
+	for _, t := range trials {
+		if t.Recorded {
+			recorded++
+		}
+	}
+	if recorded != resp.Trials {
+		// A run still being written (or stopped) may hold one row more than its
+		// table; rows beyond the table are not analysed.
+		fmt.Fprintf(stderr, "iplgpu fisher: note: %s lists %d recorded trials and %s holds %d\n", trialsPath, recorded, respPath, resp.Trials)
+	}
+	rows, notes, err := fisher.AnalyseRun(resp, trials, fisher.RunOptions{Subsets: spec, Window: w})
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "iplgpu fisher: note: %s\n", n)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%s: nothing to analyse: no session and block has recorded trials at both +c and -c for a coherence c > 0 with enough trials (see the notes above); info.csv not written", dir)
+	}
+	// Write to a temporary file and rename, so info.csv is never half written.
+	infoPath := filepath.Join(dir, "info.csv")
+	tmp, err := os.CreateTemp(dir, ".info-*.csv")
+	if err != nil {
+		return err
+	}
+	if err := fisher.WriteInfoCSV(tmp, rows); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("%s: %w", infoPath, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), infoPath); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+
+	switch format {
+	case "csv":
+		return fisher.WriteInfoCSV(stdout, rows)
+	case "json":
+		out := make([]map[string]any, len(rows))
+		for k, r := range rows {
+			out[k] = map[string]any{}
+			for c, v := range r.Record() {
+				name := fisher.InfoColumns[c]
+				switch name {
+				case "block_name", "mode":
+					out[k][name] = v
+				default:
+					x, err := strconv.ParseFloat(v, 64)
+					if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+						out[k][name] = nil
+					} else {
+						out[k][name] = json.Number(v)
+					}
+				}
+			}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "session\tblock\tname\tmode\tc\tN\tT+\tT-\tn x K\tI_real [68%]\tI_shuffle [68%]\tredundancy [68%]\tredund. %\tnoise corr\t")
+	for _, r := range rows {
+		s := r.Subsets
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%g\t%d\t%d\t%d\t%dx%d\t%s\t%s\t%s\t%.1f\t%.3f\t\n",
+			r.Session, r.Block, r.BlockName, r.Mode, r.Coherence, r.Neurons, r.TPlus, r.TMinus, s.Size, s.Count,
+			ivText(s.Real), ivText(s.Shuffle), ivText(s.Redundancy), s.RedundancyPct.Mean, r.NoiseCorr)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "information in 1/ds^2 units (ds = 2c); written to %s\n", infoPath)
+	return nil
+}
+
+func ivText(iv fisher.Interval) string {
+	return fmt.Sprintf("%.3g [%.3g, %.3g]", iv.Mean, iv.Lo, iv.Hi)
+}

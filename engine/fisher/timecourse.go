@@ -1,0 +1,167 @@
+package fisher
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Responses is a trials x bins x neurons array in C order, as responses.npy
+// holds it: element (t, b, i) is data[(t*Bins + b)*Neurons + i]. The data stay
+// in their stored type (spike counts are uint16), converted only when summed.
+type Responses struct {
+	Trials, Bins, Neurons int
+	data                  any
+}
+
+// NewResponses wraps data of shape (trials, bins, neurons); data is a []float64,
+// []float32, []uint8, []uint16, []uint32, []int32 or []int64 (what engine/npy
+// reads) of matching length.
+func NewResponses(shape []int, data any) (Responses, error) {
+	if len(shape) != 3 {
+		return Responses{}, fmt.Errorf("%w: responses of shape %v; want 3 axes, trials x bins x neurons", ErrBadData, shape)
+	}
+	r := Responses{Trials: shape[0], Bins: shape[1], Neurons: shape[2], data: data}
+	var n int
+	switch d := data.(type) {
+	case []float64:
+		n = len(d)
+	case []float32:
+		n = len(d)
+	case []uint8:
+		n = len(d)
+	case []uint16:
+		n = len(d)
+	case []uint32:
+		n = len(d)
+	case []int32:
+		n = len(d)
+	case []int64:
+		n = len(d)
+	default:
+		panic(fmt.Sprintf("fisher: NewResponses: unsupported data type %T", data))
+	}
+	if n != shape[0]*shape[1]*shape[2] {
+		return Responses{}, fmt.Errorf("%w: responses hold %d values but shape %v needs %d", ErrBadData, n, shape, shape[0]*shape[1]*shape[2])
+	}
+	return r, nil
+}
+
+// Window is the half-open range of bins [Start, End).
+type Window struct {
+	Start, End int
+}
+
+func (w Window) String() string { return fmt.Sprintf("[%d,%d)", w.Start, w.End) }
+
+// Windows returns the windows of width consecutive bins starting every step bins
+// within bins: step = width gives non-overlapping windows (width 1: single bins;
+// width 4 of 50 ms bins: 200 ms), step 1 a sliding window. A last window that
+// would run past bins is dropped.
+func Windows(bins, width, step int) []Window {
+	if width < 1 || step < 1 {
+		panic(fmt.Sprintf("fisher: Windows: width %d and step %d must be positive", width, step))
+	}
+	var ws []Window
+	for s := 0; s+width <= bins; s += step {
+		ws = append(ws, Window{s, s + width})
+	}
+	return ws
+}
+
+// Cumulative returns the windows [0, step), [0, 2 step), ..., ending with
+// [0, bins) even when bins is not a multiple of step.
+func Cumulative(bins, step int) []Window {
+	if step < 1 {
+		panic(fmt.Sprintf("fisher: Cumulative: step %d must be positive", step))
+	}
+	var ws []Window
+	for e := step; e < bins; e += step {
+		ws = append(ws, Window{0, e})
+	}
+	if bins > 0 {
+		ws = append(ws, Window{0, bins})
+	}
+	return ws
+}
+
+// Sum returns the len(rows) x Neurons matrix of the responses of trials rows
+// summed over the bins of w, reusing dst when it has that shape (nil: allocate).
+// rows must not be empty.
+func (r Responses) Sum(dst *mat.Dense, rows []int, w Window) *mat.Dense {
+	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
+		panic(fmt.Sprintf("fisher: Responses.Sum: window %v outside the %d bins", w, r.Bins))
+	}
+	if len(rows) == 0 || r.Neurons == 0 {
+		panic("fisher: Responses.Sum of no trials or no neurons")
+	}
+	if dst == nil || dst.IsEmpty() {
+		dst = mat.NewDense(len(rows), r.Neurons, nil)
+	} else if rr, cc := dst.Dims(); rr != len(rows) || cc != r.Neurons {
+		panic(fmt.Sprintf("fisher: Responses.Sum: dst is %d x %d, want %d x %d", rr, cc, len(rows), r.Neurons))
+	}
+	raw := dst.RawMatrix()
+	for a, t := range rows {
+		if t < 0 || t >= r.Trials {
+			panic(fmt.Sprintf("fisher: Responses.Sum: trial %d outside [0, %d)", t, r.Trials))
+		}
+		out := raw.Data[a*raw.Stride : a*raw.Stride+r.Neurons]
+		clear(out)
+		lo := (t*r.Bins + w.Start) * r.Neurons
+		hi := (t*r.Bins + w.End) * r.Neurons
+		switch d := r.data.(type) {
+		case []float64:
+			sumBins(out, d[lo:hi])
+		case []float32:
+			sumBins(out, d[lo:hi])
+		case []uint8:
+			sumBins(out, d[lo:hi])
+		case []uint16:
+			sumBins(out, d[lo:hi])
+		case []uint32:
+			sumBins(out, d[lo:hi])
+		case []int32:
+			sumBins(out, d[lo:hi])
+		case []int64:
+			sumBins(out, d[lo:hi])
+		}
+	}
+	return dst
+}
+
+// sumBins adds consecutive bins of len(out) neurons each into out.
+func sumBins[T float64 | float32 | uint8 | uint16 | uint32 | int32 | int64](out []float64, bins []T) {
+	n := len(out)
+	for b := 0; b < len(bins); b += n {
+		for i, v := range bins[b : b+n] {
+			out[i] += float64(v)
+		}
+	}
+}
+
+// TimeCourse analyses each window: the responses of trials plus, minus (and
+// zero, nil for pooled covariance) summed over the window's bins, as Analyse
+// does. The result's Window says which bins.
+func TimeCourse(r Responses, plus, minus, zero []int, ds float64, windows []Window, opt Options) ([]Result, error) {
+	if len(plus) < 2 || len(minus) < 2 || (zero != nil && len(zero) < 2) {
+		return nil, fmt.Errorf("%w: %d plus, %d minus and %d zero trials; each condition needs at least 2 (and more than N + 4 for N neurons)", ErrTooFewTrials, len(plus), len(minus), len(zero))
+	}
+	out := make([]Result, 0, len(windows))
+	var bp, bm, bz *mat.Dense
+	for _, w := range windows {
+		bp = r.Sum(bp, plus, w)
+		bm = r.Sum(bm, minus, w)
+		var z *mat.Dense
+		if zero != nil {
+			bz = r.Sum(bz, zero, w)
+			z = bz
+		}
+		res, err := Analyse(bp, bm, z, ds, opt)
+		if err != nil {
+			return out, fmt.Errorf("bins %v: %w", w, err)
+		}
+		res.Window = w
+		out = append(out, res)
+	}
+	return out, nil
+}
