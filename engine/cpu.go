@@ -191,34 +191,41 @@ func (c *CPU) stepSpines(step uint64, gate float32, seg *Segment) {
 	p := &c.p
 	net := c.net
 	lateral := !seg.BlockLat && p.GLat > 0
+	// Locals let the compiler keep the slices in registers and drop most bounds
+	// checks in the hot loop; the arithmetic is unchanged.
+	sOld, sNew, events, probs := c.s, c.sNext, c.a, c.prob
+	w, e := c.w, c.e
+	rowPtr, partner, edgeOf := net.RowPtr, net.Partner, net.EdgeOf
+	key, stepLo, stepHi := p.Key, uint32(step), uint32(step>>32)
+	gLat, k1, diffusive := p.GLat, p.StepOverTauS, p.Diffusive
 	c.parallel(net.Spines(), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
-			prob := c.prob[k]
-			u := rng.Uniform01(rng.Philox4x32([4]uint32{uint32(k), uint32(step), uint32(step >> 32), uint32(rng.Afferent)}, p.Key)[0])
+			u := rng.Uniform01(rng.Philox4x32([4]uint32{uint32(k), stepLo, stepHi, uint32(rng.Afferent)}, key)[0])
 			var a float32
-			if u < prob {
+			if u < probs[k] {
 				a = 1
-				c.a[k] = 1
+				events[k] = 1
 			} else {
-				c.a[k] = 0
+				events[k] = 0
 			}
-			sk := c.s[k]
+			sk := sOld[k]
 			var lat float32
 			if lateral {
 				var num, den float32
-				for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
-					ed := net.EdgeOf[j]
-					alpha := c.w[ed] * gate * c.e[ed]
-					num += alpha * c.s[net.Partner[j]]
+				r0, r1 := rowPtr[k], rowPtr[k+1]
+				parts, eds := partner[r0:r1], edgeOf[r0:r1]
+				for j, ed := range eds {
+					alpha := w[ed] * gate * e[ed]
+					num += alpha * sOld[parts[j]]
 					den += alpha
 				}
-				if p.Diffusive {
-					lat = p.GLat * (num - den*sk) / max(1, den)
+				if diffusive {
+					lat = gLat * (num - den*sk) / max(1, den)
 				} else {
-					lat = p.GLat * num / max(1, den)
+					lat = gLat * num / max(1, den)
 				}
 			}
-			c.sNext[k] = sk + p.StepOverTauS*(-sk+a+lat)
+			sNew[k] = sk + k1*(-sk+a+lat)
 		}
 	})
 	c.s, c.sNext = c.sNext, c.s

@@ -264,3 +264,23 @@ float vmCR(float x, float kappa) {
     precise float e = kappa * (crCos(a) - 1.0);
     return crExp(e);
 }
+
+// ---- Storage bindings of the GL backend ----------------------------------------
+// Every array of the engine's state has its own SSBO binding point, the same in
+// every kernel that uses it, so engine/gl binds each buffer once per Run rather
+// than per dispatch. engine/gl reads the points back by block name (the block
+// names below in comments) and checks that the kernels agree.
+#define BIND_PHI 0          // SpinePhi: spine tuning (rad), float per spine
+#define BIND_GAIN 1         // SpineGain: task excitability, float per spine
+#define BIND_PROB 2         // SpineProb: event probability of the frame, float per spine
+#define BIND_S 3            // SpineS: spine potential of the previous step
+#define BIND_S_NEXT 4       // SpineSNext: spine potential of this step
+#define BIND_EVENTS 5       // SpineEvents: afferent event of this step, uint per spine
+#define BIND_ROW_PTR 6      // CSRRowPtr: CSR row pointers, int per spine + 1
+#define BIND_CSR 7          // CSREntries: (partner spine, edge), ivec2 per CSR entry
+#define BIND_EDGE_SPINES 8  // EdgeSpines: (spine A, spine B), ivec2 per edge
+#define BIND_EDGE_STATE 9   // EdgeState: (w, e), vec2 per edge
+#define BIND_BG 10          // NeuronBackground: OU background b, float per neuron
+#define BIND_H 11           // NeuronGain: homeostatic gain h, float per neuron
+#define BIND_COUNTS 12      // BinCounts: spike counts, uint per bin x neuron
+#define BIND_GATE 13        // SegmentGate: top-down gate m per step of the segment

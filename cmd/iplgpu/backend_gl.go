@@ -1,17 +1,28 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/gl"
 )
 
-// openGL opens the OpenGL compute backend.
+// openGL opens the OpenGL compute backend on a headless context of its own. It
+// works on any GL 4.3 device, Mesa llvmpipe included (how CI tests it).
 func openGL() (engine.Backend, error) {
-	return nil, errors.New("the OpenGL backend is not part of this build yet")
+	return gl.NewBackend()
 }
 
-// probeHardwareGL reports whether a hardware (non-software) GL device is present.
+// probeHardwareGL reports whether a hardware (non-software) GL device is present,
+// and why not when it is not: -backend auto takes the GL backend only there,
+// since on a software renderer the CPU backend is faster.
 func probeHardwareGL() (bool, string) {
-	return false, "no OpenGL backend in this build"
+	info, err := gl.Probe()
+	if err != nil {
+		return false, fmt.Sprintf("no GL: %v", err)
+	}
+	if info.Software {
+		return false, fmt.Sprintf("only a software renderer (%s): the CPU backend is faster", info.Renderer)
+	}
+	return true, fmt.Sprintf("hardware GL: %s, OpenGL %s", info.Renderer, info.Version)
 }
