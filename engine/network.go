@@ -65,6 +65,7 @@ func BuildNetwork(cfg *Config) (*Network, error) {
 		net.SomaY[i] = float32(rng.Float64(w[2], w[3]) * net.SlabUm[1])
 		net.SomaZ[i] = float32(rng.Float64(w2[0], w2[1]) * net.SlabUm[2])
 	}
+	sortSomataSpatially(net)
 	switch nc.Tuning {
 	case "map":
 		orientationMap(net, st, nc.MapPeriodUm)
@@ -96,6 +97,43 @@ func BuildNetwork(cfg *Config) (*Network, error) {
 	net.EdgeA, net.EdgeB = GridContacts(net, dc)
 	net.buildCSR()
 	return net, nil
+}
+
+// sortSomataSpatially renumbers the neurons along a Morton (Z-order) curve of
+// their soma positions. Spines are numbered by owner, so spines close in space get
+// close indices, and the lateral gather over partner spines (and their edges,
+// sorted by spine) reads nearby memory: several times fewer cache misses on the
+// CPU and better-coalesced loads on a GPU. Statistically nothing changes.
+func sortSomataSpatially(net *Network) {
+	N := net.N
+	code := make([]uint64, N)
+	const bits = 21 // per axis: 63-bit codes
+	for i := 0; i < N; i++ {
+		var c uint64
+		q := [3]uint64{}
+		for a, v := range [3]float32{net.SomaX[i], net.SomaY[i], net.SomaZ[i]} {
+			f := float64(v) / net.SlabUm[a]
+			q[a] = uint64(math.Min(math.Max(f, 0), 1) * float64(uint64(1)<<bits-1))
+		}
+		for b := bits - 1; b >= 0; b-- {
+			for a := 0; a < 3; a++ {
+				c = c<<1 | (q[a]>>uint(b))&1
+			}
+		}
+		code[i] = c
+	}
+	order := make([]int, N)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return code[order[a]] < code[order[b]] })
+	for _, arr := range [][]float32{net.SomaX, net.SomaY, net.SomaZ} {
+		tmp := make([]float32, N)
+		for i, o := range order {
+			tmp[i] = arr[o]
+		}
+		copy(arr, tmp)
+	}
 }
 
 // wrapPi wraps an orientation to [0, pi).

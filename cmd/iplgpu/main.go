@@ -7,6 +7,7 @@
 //	iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
 //	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
+//	iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
 //	iplgpu version
 //
@@ -39,6 +40,7 @@ Usage:
   iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
   iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
+  iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
   iplgpu version
 
@@ -58,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdConfig(args[1:], stdout, stderr)
 	case "fisher":
 		return cmdFisher(args[1:], stdout, stderr)
+	case "analyse", "analyze":
+		return cmdAnalyse(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
 	case "version", "-version", "--version":

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/iplgpu/iplgpu/engine/gl"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -115,4 +117,35 @@ func TestBenchCPU(t *testing.T) {
 	if err != nil || strings.Count(string(b), "\n") != 3 {
 		t.Fatalf("bench.csv: want header + 2 rows, got %v:\n%s", err, b)
 	}
+}
+
+// The GL backend runs from the command line (on llvmpipe here, in CI).
+func TestRunGLBackend(t *testing.T) {
+	if ok, why := glAvailable(); !ok {
+		if os.Getenv("IPLGPU_REQUIRE_GL") == "1" {
+			t.Fatalf("IPLGPU_REQUIRE_GL=1 but no GL: %s", why)
+		}
+		t.Skip("no GL context: " + why)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := runCLI(append([]string{"run", "-backend", "gl", "-out", out, "-analyse=false"}, tinyRun...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "backend: gl (") {
+		t.Errorf("stderr does not name the GL backend:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "responses.npy")); err != nil {
+		t.Error(err)
+	}
+}
+
+func glAvailable() (bool, string) {
+	if os.Getenv("EGL_PLATFORM") == "" {
+		os.Setenv("EGL_PLATFORM", "surfaceless")
+	}
+	if _, err := gl.Probe(); err != nil {
+		return false, err.Error()
+	}
+	return true, ""
 }

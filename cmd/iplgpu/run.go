@@ -13,6 +13,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/assets"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/experiment"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -22,6 +23,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "run directory (default runs/<preset>-<time>); must be new or empty")
 	seed := fs.Int64("seed", -1, "run seed (overrides the config's seed)")
 	backend := fs.String("backend", "auto", "auto | cpu | gl")
+	analyse := fs.Bool("analyse", true, "analyse the run when it completes (tables, figures, report.md); 'iplgpu analyse DIR' does it later")
 	var sets multiFlag
 	fs.Var(&sets, "set", "override one key, e.g. -set network.neurons=500 (repeatable)")
 	if code, done := parseFlags(fs, args); done {
@@ -74,5 +76,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
+	if *analyse {
+		return analyseDir(dir, experiment.Options{}, "iplgpu run", stdout, stderr)
+	}
 	return 0
 }

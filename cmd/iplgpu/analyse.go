@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/iplgpu/iplgpu/engine/experiment"
+	"github.com/iplgpu/iplgpu/engine/fisher"
+)
+
+const analyseSynopsis = `[-subset n] [-subsets K] [-time-subsets K] [-islet-threshold x] [-seed S] [-no-figures] DIR
+
+Analyses a run directory written by 'iplgpu run' (also an interrupted one) and
+(re)writes into it: info.csv, timecourse.csv, network.csv, w_hist.csv,
+islets.csv, tuning.csv, the figures fig1..fig7 (PNG and SVG) and report.md.
+Information is in units of 1/coherence^2; intervals are 68% intervals over K
+random subsets of n neurons.`
+
+// cmdAnalyse is the analyse subcommand.
+func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("analyse", analyseSynopsis, stderr)
+	subset := fs.Int("subset", fisher.DefaultSubsetSize, "neurons per random subset")
+	subsets := fs.Int("subsets", fisher.DefaultSubsets, "random subsets per block (info.csv)")
+	timeSubsets := fs.Int("time-subsets", experiment.DefaultTimeSubsets, "random subsets per window of the within-trial time courses")
+	threshold := fs.Float64("islet-threshold", experiment.DefaultIsletThreshold, "structural weight w at or above which a contact links an islet, in (0, 1]")
+	seed := fs.Uint64("seed", experiment.DefaultSeed, "seed of the subset draws (> 0)")
+	noFigures := fs.Bool("no-figures", false, "write the tables and the report but no figures")
+	dir, code, done := parseWithDir(fs, args)
+	if done {
+		return code
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu analyse: "+format+"\n", a...)
+		fs.Usage()
+		return 2
+	}
+	switch {
+	case *subset < 2:
+		return usageErr("-subset %d: subsets need at least 2 neurons", *subset)
+	case *subsets < 1 || *timeSubsets < 1:
+		return usageErr("-subsets %d -time-subsets %d: ask for at least 1 subset", *subsets, *timeSubsets)
+	case !(*threshold > 0 && *threshold <= 1):
+		return usageErr("-islet-threshold %v: w lies in [0, 1]; give a threshold in (0, 1]", *threshold)
+	case *seed == 0:
+		return usageErr("-seed 0: give a seed > 0")
+	}
+	return analyseDir(dir, experiment.Options{
+		SubsetSize: *subset, Subsets: *subsets, TimeSubsets: *timeSubsets,
+		IsletThreshold: *threshold, Seed: *seed, NoFigures: *noFigures,
+	}, "iplgpu analyse", stdout, stderr)
+}
+
+// analyseDir runs the analysis, printing notes to stderr and where the report
+// is to stdout; it returns the exit status.
+func analyseDir(dir string, opt experiment.Options, prefix string, stdout, stderr io.Writer) int {
+	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
+	sum, err := experiment.Analyse(dir, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(sum.Files), sum.Seconds, filepath.Join(dir, "report.md"))
+	return 0
+}
+
+// parseWithDir parses flags with exactly one positional argument, the run
+// directory, which may come before, between or after the flags. It returns
+// (dir, exit code, done) like parseFlags.
+func parseWithDir(fs *flag.FlagSet, args []string) (string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", 0, true
+			}
+			return "", 2, true
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(pos) {
+	case 0:
+		fmt.Fprintf(fs.Output(), "iplgpu %s: give the run directory to analyse\n", fs.Name())
+		fs.Usage()
+		return "", 2, true
+	case 1:
+		return pos[0], 0, false
+	}
+	fmt.Fprintf(fs.Output(), "iplgpu %s: unexpected argument %q (one run directory at a time)\n", fs.Name(), pos[1])
+	fs.Usage()
+	return "", 2, true
+}

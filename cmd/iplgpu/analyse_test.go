@@ -1,0 +1,84 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// analyseRun is a run whose task block has enough trials for estimates.
+var analyseRun = []string{
+	"-set", "network.neurons=30", "-set", "network.spines_per_neuron=4", "-set", "protocol.sessions=1",
+	"-set", "protocol.before=[]", "-set", "protocol.after=[]", "-set", "protocol.baseline=false",
+	"-set", "protocol.session=[{name: train, mode: task, trials: 10, coherences: [0.3], learning: true, record: false}, {name: task, mode: task, trials: 40, coherences: [0.3], learning: false, record: true}]",
+}
+
+func TestAnalyseCommand(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	code, out, errs := runCLI(append([]string{"run", "-backend", "cpu", "-analyse=false", "-out", dir}, analyseRun...)...)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.md")); err == nil || strings.Contains(out, "report:") {
+		t.Fatal("run -analyse=false analysed the run")
+	}
+
+	cases := []struct {
+		name  string
+		args  []string
+		code  int
+		inOut string
+		inErr string
+	}{
+		{"no dir", []string{"analyse"}, 2, "", "give the run directory"},
+		{"help", []string{"analyse", "-h"}, 0, "", "-islet-threshold"},
+		{"missing dir", []string{"analyse", filepath.Join(tmp, "nope")}, 1, "", filepath.Join(tmp, "nope") + " does not exist"},
+		{"not a run", []string{"analyse", tmp}, 1, "", filepath.Join(tmp, "config.yaml") + ": missing"},
+		{"two dirs", []string{"analyse", dir, tmp}, 2, "", "unexpected argument"},
+		{"bad threshold", []string{"analyse", "-islet-threshold", "2", dir}, 2, "", "-islet-threshold 2"},
+		{"bad subset", []string{"analyse", "-subset", "1", dir}, 2, "", "-subset 1"},
+		{"bad flag", []string{"analyse", "-nope", dir}, 2, "", "flag provided but not defined"},
+		{"ok", []string{"analyse", "-subsets", "20", "-time-subsets", "5", dir}, 0, "report: " + filepath.Join(dir, "report.md"), ""},
+		{"flags after dir", []string{"analyze", dir, "-subset", "10", "-subsets", "10", "-time-subsets", "5", "-islet-threshold", "0.3"}, 0, "report:", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
+			}
+			if !strings.Contains(out, tc.inOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.inOut, out)
+			}
+			if !strings.Contains(errs, tc.inErr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.inErr, errs)
+			}
+		})
+	}
+	for _, f := range []string{"report.md", "info.csv", "timecourse.csv", "network.csv", "fig1_information.png", "fig5_network.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("analyse did not write %s", f)
+		}
+	}
+	rep, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(rep), "w ≥ 0.3") {
+		t.Error("report.md does not use the -islet-threshold of the last analysis")
+	}
+}
+
+// iplgpu run analyses the run by default and says where the report is.
+func TestRunAnalyses(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errs := runCLI(append([]string{"run", "-backend", "cpu", "-out", dir}, analyseRun...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "report: "+filepath.Join(dir, "report.md")) {
+		t.Errorf("stdout does not say where the report is:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fig2_redundancy.png")); err != nil {
+		t.Error(err)
+	}
+}

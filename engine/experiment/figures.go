@@ -1,0 +1,636 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+)
+
+const (
+	infoUnit = "(1/coherence²)"
+	infoAxis = "linear Fisher information " + infoUnit
+	gapAxis  = "redundancy I_shuffle − I_real " + infoUnit
+)
+
+// series is the blocks of one condition, in run order, with a Fisher estimate.
+type series struct {
+	name   string
+	blocks []*Block
+}
+
+// x returns each block's session, spread by 0.15 when a session holds several
+// blocks of the series.
+func (s series) x() []float64 {
+	count := map[int]int{}
+	for _, b := range s.blocks {
+		count[b.Session]++
+	}
+	seen := map[int]int{}
+	out := make([]float64, len(s.blocks))
+	for k, b := range s.blocks {
+		n := count[b.Session]
+		out[k] = float64(b.Session) + 0.15*(float64(seen[b.Session])-float64(n-1)/2)
+		seen[b.Session]++
+	}
+	return out
+}
+
+func (s series) iv(f func(*Info) fisher.Interval) []fisher.Interval {
+	out := make([]fisher.Interval, len(s.blocks))
+	for k, b := range s.blocks {
+		out[k] = f(b.Headline())
+	}
+	return out
+}
+
+func (s series) vals(f func(*Block) float64) []float64 {
+	out := make([]float64, len(s.blocks))
+	for k, b := range s.blocks {
+		out[k] = f(b)
+	}
+	return out
+}
+
+// conditionSeries returns the series of control-like blocks (learning off, no
+// ablation), one per mode and frame kind, task first.
+func (sum *Summary) conditionSeries() []series {
+	var out []series
+	idx := map[string]int{}
+	for k := range sum.Blocks {
+		b := &sum.Blocks[k]
+		if b.Learning || b.Ablation != "none" || b.Headline() == nil {
+			continue
+		}
+		key := b.Mode + "/" + b.Frames
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, series{name: b.Condition()})
+		}
+		out[i].blocks = append(out[i].blocks, b)
+	}
+	for k := range out {
+		var trained []string
+		for _, b := range out[k].blocks {
+			if b.TrainedWith != "none" && !slices.Contains(trained, b.TrainedWith) {
+				trained = append(trained, b.TrainedWith)
+			}
+		}
+		for _, t := range trained {
+			out[k].name += fmt.Sprintf(" (training with %s blocked)", t)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b series) int {
+		rank := func(s series) int {
+			b := s.blocks[0]
+			r := 0
+			if b.Mode != "task" {
+				r += 2
+			}
+			if b.Frames != "noise" {
+				r++
+			}
+			return r
+		}
+		return rank(a) - rank(b)
+	})
+	return out
+}
+
+// taskSeries is the series of control task blocks (noise frames), if any.
+func (sum *Summary) taskSeries() (series, bool) {
+	for _, s := range sum.conditionSeries() {
+		if b := s.blocks[0]; b.Mode == "task" && b.Frames == "noise" {
+			return s, true
+		}
+	}
+	return series{}, false
+}
+
+func seriesStyle(s series, k int) style {
+	b := s.blocks[0]
+	st := style{color: palette[k%len(palette)]}
+	switch {
+	case b.Mode == "task" && b.Frames == "noise":
+		st.color = colBlue
+	case b.Mode == "passive" && b.Frames == "noise":
+		st.color = colOrange
+		st.glyph = draw.SquareGlyph{}
+	}
+	return st
+}
+
+// sessionRange returns the smallest and largest session of the series' blocks.
+func sessionRange(ss ...series) (float64, float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		for _, b := range s.blocks {
+			lo = math.Min(lo, float64(b.Session))
+			hi = math.Max(hi, float64(b.Session))
+		}
+	}
+	return lo, hi
+}
+
+func drawFigures(sum *Summary) error {
+	for _, f := range []struct {
+		name string
+		draw func(*Summary) (bool, string, error)
+	}{
+		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
+		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
+	} {
+		ok, why, err := f.draw(sum)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		if !ok {
+			sum.Missing = append(sum.Missing, f.name+": "+why)
+		}
+	}
+	return nil
+}
+
+func fig1(sum *Summary) (bool, string, error) {
+	s, ok := sum.taskSeries()
+	if !ok {
+		return false, "no control task block with a Fisher estimate", nil
+	}
+	p := newPlot("Information in task blocks across training", "", infoAxis)
+	x := s.x()
+	if err := addIntervals(p, "I_shuffle (trials shuffled per neuron)", x, s.iv(func(i *Info) fisher.Interval { return i.IShuffle }), style{color: colVermilion, glyph: draw.SquareGlyph{}}); err != nil {
+		return false, "", err
+	}
+	if err := addIntervals(p, "I_real", x, s.iv(func(i *Info) fisher.Interval { return i.IReal }), style{color: colBlue}); err != nil {
+		return false, "", err
+	}
+	lo, hi := sessionRange(s)
+	sessionAxis(p, sum.Sessions, lo, hi)
+	p.Y.Min = math.Min(0, p.Y.Min)
+	headroom(p, 2)
+	note := fmt.Sprintf("mean and 68%% interval over %d subsets of %d neurons", s.blocks[0].Headline().Subsets, s.blocks[0].Headline().SubsetN)
+	p.Title.Text += "\n" + note
+	return true, "", saveGrid(sum, "fig1_information", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
+}
+
+func fig2(sum *Summary) (bool, string, error) {
+	ss := sum.conditionSeries()
+	if len(ss) == 0 {
+		return false, "no control block with a Fisher estimate", nil
+	}
+	p := newPlot("Redundancy across training: task vs passive", "", "redundancy (% of I_shuffle)")
+	for k, s := range ss {
+		if err := addIntervals(p, s.name, s.x(), s.iv(func(i *Info) fisher.Interval { return i.RedundancyPct }), seriesStyle(s, k)); err != nil {
+			return false, "", err
+		}
+	}
+	lo, hi := sessionRange(ss...)
+	sessionAxis(p, sum.Sessions, lo, hi)
+	if err := addHLine(p, 0, lo-0.4, hi+0.4); err != nil {
+		return false, "", err
+	}
+	headroom(p, len(ss))
+	p.Title.Text += "\n100 (I_shuffle − I_real)/I_shuffle, mean and 68% interval over neuron subsets"
+	return true, "", saveGrid(sum, "fig2_redundancy", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
+}
+
+func fig3(sum *Summary) (bool, string, error) {
+	if sum.Early == nil {
+		return false, "no control task block with a time course", nil
+	}
+	type entry struct {
+		wt *WithinTrial
+		st style
+	}
+	entries := []entry{{sum.Early, style{color: colBlue}}}
+	if sum.Late != nil {
+		entries = append(entries, entry{sum.Late, style{color: colVermilion}})
+	}
+	kinds := []struct{ kind, title string }{
+		{"bin", fmt.Sprintf("single %g ms bins", sum.BinMs)},
+		{"200ms", "200 ms windows"},
+		{"cumulative", "cumulative from stimulus onset"},
+	}
+	var row []*plot.Plot
+	for _, k := range kinds {
+		p := newPlot(k.title, "time from stimulus onset (ms)", gapAxis)
+		n := 0
+		for _, e := range entries {
+			tc := sum.timeCourse(sum.BlockByIndex(e.wt.Block))
+			ws := tc.Kind(k.kind)
+			if len(ws) == 0 {
+				continue
+			}
+			x := make([]float64, len(ws))
+			iv := make([]fisher.Interval, len(ws))
+			for j, w := range ws {
+				x[j] = (w.StartMs + w.EndMs) / 2
+				if k.kind == "cumulative" {
+					x[j] = w.EndMs
+				}
+				iv[j] = w.Gap
+			}
+			if err := addBand(p, sessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
+				return false, "", err
+			}
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		p.X.Min, p.X.Max = 0, sum.TrialMs
+		if err := addHLine(p, 0, 0, sum.TrialMs); err != nil {
+			return false, "", err
+		}
+		headroom(p, n)
+		row = append(row, p)
+	}
+	if len(row) == 0 {
+		return false, "no time-course windows", nil
+	}
+	for _, p := range row {
+		p.Title.Text = "Within-trial redundancy, task blocks\n" + p.Title.Text
+	}
+	return true, "", saveGrid(sum, "fig3_within_trial", [][]*plot.Plot{row}, vg.Length(len(row))*4.6*vg.Inch, 4.3*vg.Inch)
+}
+
+// ablationGroups returns the groups of figure 4: for each session with an
+// ablated block, the ablated blocks and their control; without ablated blocks
+// but with ablated training, the first and the last task block.
+func (sum *Summary) ablationGroups() (labels []string, groups [][]*Block) {
+	at := map[int]int{}
+	for _, a := range sum.Ablations {
+		k, ok := at[a.Session]
+		if !ok {
+			k = len(groups)
+			at[a.Session] = k
+			groups = append(groups, []*Block{sum.BlockByIndex(a.Control)})
+			lbl := sessionLabel(a.Session, sum.Sessions)
+			if a.ControlSession != a.Session {
+				lbl += fmt.Sprintf("\n(control: %s)", sessionLabel(a.ControlSession, sum.Sessions))
+			}
+			labels = append(labels, lbl)
+		}
+		groups[k] = append(groups[k], sum.BlockByIndex(a.Block))
+	}
+	if len(groups) > 0 {
+		return labels, groups
+	}
+	s, ok := sum.taskSeries()
+	if !ok || len(s.blocks) < 2 {
+		return nil, nil
+	}
+	trained := false
+	for _, b := range s.blocks {
+		trained = trained || b.TrainedWith != "none"
+	}
+	if !trained {
+		return nil, nil
+	}
+	first, last := s.blocks[0], s.blocks[len(s.blocks)-1]
+	return []string{sessionLabel(first.Session, sum.Sessions), sessionLabel(last.Session, sum.Sessions)}, [][]*Block{{first}, {last}}
+}
+
+func fig4(sum *Summary) (bool, string, error) {
+	labels, groups := sum.ablationGroups()
+	if len(groups) == 0 {
+		return false, "no ablated blocks and no training with an ablation in this run", nil
+	}
+	// One series per condition across the groups.
+	var names []string
+	pos := map[string][][2]int{} // condition -> (group, member)
+	for g, bs := range groups {
+		for m, b := range bs {
+			name := b.Condition()
+			switch {
+			case b.TrainedWith != "none":
+				name += fmt.Sprintf(", training with %s blocked", b.TrainedWith)
+			case b.Ablation == "none" && len(sum.Ablations) > 0:
+				name = "control: " + name
+			}
+			if _, ok := pos[name]; !ok {
+				names = append(names, name)
+			}
+			pos[name] = append(pos[name], [2]int{g, m})
+		}
+	}
+	panels := []struct {
+		title, y string
+		get      func(*Block) (fisher.Interval, bool)
+	}{
+		{"Redundancy %", "redundancy (% of I_shuffle)", func(b *Block) (fisher.Interval, bool) {
+			if h := b.Headline(); h != nil {
+				return h.RedundancyPct, true
+			}
+			return fisher.Interval{}, false
+		}},
+		{"Redundancy", gapAxis, func(b *Block) (fisher.Interval, bool) {
+			if h := b.Headline(); h != nil {
+				return h.Redundancy, true
+			}
+			return fisher.Interval{}, false
+		}},
+		{"Mean rate", "mean rate (Hz)", func(b *Block) (fisher.Interval, bool) {
+			return fisher.Interval{Mean: b.MeanRateHz, Lo: b.MeanRateHz, Hi: b.MeanRateHz}, finite(b.MeanRateHz)
+		}},
+	}
+	var row []*plot.Plot
+	for _, pn := range panels {
+		p := newPlot(pn.title, "", pn.y)
+		for k, name := range names {
+			var x []float64
+			var iv []fisher.Interval
+			for _, gm := range pos[name] {
+				v, ok := pn.get(groups[gm[0]][gm[1]])
+				if !ok {
+					continue
+				}
+				x = append(x, float64(gm[0])+0.18*(float64(k)-float64(len(names)-1)/2))
+				iv = append(iv, v)
+			}
+			st := style{color: palette[k%len(palette)], noLine: true}
+			if k == 0 {
+				st.color = colBlue
+			} else if k == 1 {
+				st.color = colGreen
+				st.glyph = draw.TriangleGlyph{}
+			}
+			if err := addIntervals(p, name, x, iv, st); err != nil {
+				return false, "", err
+			}
+		}
+		p.NominalX(labels...)
+		p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4
+		p.Y.Min = math.Min(0, p.Y.Min)
+		headroom(p, len(names))
+		row = append(row, p)
+	}
+	row[0].Title.Text = "Ablation vs control: " + row[0].Title.Text
+	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
+}
+
+func fig5(sum *Summary) (bool, string, error) {
+	ns := sum.Network
+	if len(ns) == 0 {
+		return false, "no structural weights", nil
+	}
+	x := make([]float64, len(ns))
+	useSession := true
+	for k, n := range ns {
+		x[k] = float64(n.Session)
+		if n.Session < 0 {
+			useSession = false
+		}
+	}
+	if !useSession {
+		for k := range x {
+			x[k] = float64(k)
+		}
+	}
+	axis := func(p *plot.Plot) {
+		if useSession {
+			sessionAxis(p, sum.Sessions, x[0], x[len(x)-1])
+			p.X.Label.Text = "after session (0: before training, end: after the final blocks)"
+		} else {
+			p.X.Label.Text = "snapshot"
+		}
+	}
+	get := func(f func(NetworkStats) float64) []float64 {
+		out := make([]float64, len(ns))
+		for k, n := range ns {
+			out[k] = f(n)
+		}
+		return out
+	}
+
+	// (a) w histograms.
+	shown := spread(len(ns), 8)
+	pa := newPlot("(a) Structural weights w", fmt.Sprintf("w (%d bins on [0, 1])", WHistBins), "fraction of candidate contacts")
+	pa.Legend.Left = false
+	pa.Legend.Top = false
+	pa.Legend.YOffs = vg.Points(6)
+	pa.Legend.XOffs = -vg.Points(70)
+	total := 0
+	for _, c := range ns[0].WHist {
+		total += c
+	}
+	for _, k := range shown {
+		n := ns[k]
+		xs := make([]float64, WHistBins)
+		ys := make([]float64, WHistBins)
+		for j, c := range n.WHist {
+			xs[j] = (float64(j) + 0.5) / WHistBins
+			ys[j] = math.NaN() // an empty bin has no place on the log axis
+			if c > 0 {
+				ys[j] = float64(c) / float64(max(total, 1))
+			}
+		}
+		if err := addLine(pa, sum.snapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
+			return false, "", err
+		}
+	}
+	pa.X.Min, pa.X.Max = 0, 1
+	pa.Y.Scale = plot.LogScale{}
+	pa.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	pa.Y.Min, pa.Y.Max = 0.5/float64(max(total, 1)), 1.5
+
+	// (b) mean w and fraction linked.
+	pb := newPlot("(b) Mean w and linked contacts", "", "w, or fraction of contacts")
+	if err := addLine(pb, "mean w", x, get(func(n NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
+		return false, "", err
+	}
+	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", sum.Threshold), x, get(func(n NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return false, "", err
+	}
+	axis(pb)
+	pb.Y.Min = 0
+	headroom(pb, 2)
+
+	// (c) tuning similarity of links.
+	pc := newPlot("(c) Tuning similarity of linked neurons", "", "mean cos 2(θ_i − θ_j)")
+	if err := addLine(pc, "w-weighted, all contacts", x, get(func(n NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
+		return false, "", err
+	}
+	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", sum.Threshold), x, get(func(n NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return false, "", err
+	}
+	if err := addLine(pc, "all candidate contacts (reference)", x, get(func(n NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
+		return false, "", err
+	}
+	axis(pc)
+	pc.Y.Min = math.Min(pc.Y.Min, -0.1)
+	pc.Y.Max = math.Max(pc.Y.Max, 0.5)
+	headroom(pc, 3)
+
+	// (d) number of islets.
+	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", sum.Threshold), "", "number of islets")
+	if err := addLine(pd, "islets", x, get(func(n NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
+		return false, "", err
+	}
+	axis(pd)
+	pd.Y.Min = 0
+	pd.Y.Max = math.Max(pd.Y.Max, 1)
+	pd.Legend = plot.NewLegend()
+
+	// (e) islet sizes.
+	pe := newPlot("(e) Islet size", "", "spines or neurons per islet")
+	if err := addLine(pe, "mean spines", x, get(func(n NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
+		return false, "", err
+	}
+	if err := addLine(pe, "mean neurons", x, get(func(n NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		return false, "", err
+	}
+	if err := addLine(pe, "largest (spines)", x, get(func(n NetworkStats) float64 {
+		if n.Islets == 0 {
+			return math.NaN()
+		}
+		return float64(n.IsletMaxSpines)
+	}), style{color: colVermilion, dashed: true, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return false, "", err
+	}
+	axis(pe)
+	any := false
+	for _, n := range ns {
+		any = any || n.Islets > 0
+	}
+	if any {
+		pe.Y.Scale = plot.LogScale{}
+		pe.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		pe.Y.Min = 1
+		pe.Y.Max = pe.Y.Max * math.Pow(pe.Y.Max, 0.35)
+	} else {
+		pe.Y.Min, pe.Y.Max = 0, 1
+		if err := addNote(pe, x[0], 0.5, "no islets at this threshold"); err != nil {
+			return false, "", err
+		}
+	}
+
+	// (f) islet size distribution.
+	pf := newPlot("(f) Islet size distribution", "islet size (spines)", "number of islets")
+	pf.Legend.Left = false
+	drawn := 0
+	for _, k := range shown {
+		n := ns[k]
+		if len(n.IsletSizes) == 0 {
+			continue
+		}
+		xs := make([]float64, len(n.IsletSizes))
+		ys := make([]float64, len(n.IsletSizes))
+		for j, sc := range n.IsletSizes {
+			xs[j], ys[j] = float64(sc.Size), float64(sc.Count)
+		}
+		if err := addLine(pf, sum.snapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
+			return false, "", err
+		}
+		drawn++
+	}
+	if drawn > 0 {
+		pf.X.Scale, pf.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		pf.X.Tick.Marker, pf.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+		pf.X.Min, pf.Y.Min = 1.5, 0.7
+		pf.X.Max = math.Max(pf.X.Max*1.5, 10)
+		pf.Y.Max = pf.Y.Max * math.Pow(pf.Y.Max, 0.5) * 2
+	} else {
+		pf.X.Min, pf.X.Max, pf.Y.Min, pf.Y.Max = 0, 1, 0, 1
+		if err := addNote(pf, 0.2, 0.5, "no islets at this threshold"); err != nil {
+			return false, "", err
+		}
+	}
+	grid := [][]*plot.Plot{{pa, pb, pc}, {pd, pe, pf}}
+	return true, "", saveTiles(sum, "fig5_network", grid, 15*vg.Inch, 9*vg.Inch, false)
+}
+
+func fig6(sum *Summary) (bool, string, error) {
+	ss := sum.conditionSeries()
+	if len(ss) == 0 {
+		return false, "no control block with a Fisher estimate", nil
+	}
+	lo, hi := sessionRange(ss...)
+	pn := newPlot("Mean noise correlation across sessions (all usable neurons)", "", "mean pairwise noise correlation")
+	pr := newPlot("Redundancy across sessions", "", "redundancy (% of I_shuffle)")
+	for k, s := range ss {
+		st := seriesStyle(s, k)
+		if err := addLine(pn, s.name, s.x(), s.vals(func(b *Block) float64 { return b.Headline().NoiseCorr }), st, true); err != nil {
+			return false, "", err
+		}
+		if err := addIntervals(pr, s.name, s.x(), s.iv(func(i *Info) fisher.Interval { return i.RedundancyPct }), st); err != nil {
+			return false, "", err
+		}
+	}
+	for _, p := range []*plot.Plot{pn, pr} {
+		sessionAxis(p, sum.Sessions, lo, hi)
+		if err := addHLine(p, 0, lo-0.4, hi+0.4); err != nil {
+			return false, "", err
+		}
+		headroom(p, len(ss))
+	}
+	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn}, {pr}}, 6.5*vg.Inch, 8*vg.Inch)
+}
+
+func fig7(sum *Summary) (bool, string, error) {
+	if len(sum.Ablations) == 0 {
+		return false, "no ablated blocks in this run", nil
+	}
+	p := newPlot("Tuning curves: ablated blocks vs their control task blocks", "|frame orientation − preferred orientation θ| (deg)", "mean rate (Hz)")
+	p.Legend.Left = false
+	xs := make([]float64, TuningBins)
+	for k := range xs {
+		xs[k] = (float64(k) + 0.5) * 90 / TuningBins
+	}
+	n := 0
+	for k, a := range sum.Ablations {
+		c := palette[k%len(palette)]
+		ctl, abl := sum.BlockByIndex(a.Control), sum.BlockByIndex(a.Block)
+		if err := addLine(p, fmt.Sprintf("control, %s", sessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
+			return false, "", err
+		}
+		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), sessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
+			return false, "", err
+		}
+		n += 2
+	}
+	p.X.Min, p.X.Max = 0, 90
+	var ticks plot.ConstantTicks
+	for d := 0; d <= 90; d += 15 {
+		ticks = append(ticks, plot.Tick{Value: float64(d), Label: fmt.Sprint(d)})
+	}
+	p.X.Tick.Marker = ticks
+	p.Y.Min = 0
+	headroom(p, n)
+	return true, "", saveGrid(sum, "fig7_tuning", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.8*vg.Inch)
+}
+
+// spread returns up to m indices of [0, n) evenly spread, the first and the
+// last included.
+func spread(n, m int) []int {
+	if n <= m {
+		out := make([]int, n)
+		for k := range out {
+			out[k] = k
+		}
+		return out
+	}
+	out := make([]int, 0, m)
+	for j := range m {
+		k := int(math.Round(float64(j) * float64(n-1) / float64(m-1)))
+		if len(out) == 0 || out[len(out)-1] != k {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// snapshotLabel names a w snapshot in a legend.
+func (sum *Summary) snapshotLabel(n NetworkStats) string {
+	if n.Session < 0 || n.Label == "final" {
+		return n.Label
+	}
+	return sessionLabel(n.Session, sum.Sessions)
+}

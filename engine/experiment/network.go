@@ -1,0 +1,151 @@
+package experiment
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Islets returns the islets of a spine graph: the connected components of two
+// or more spines, where spines a[e] and b[e] are joined when w[e] >= threshold.
+// Each islet lists its spines in ascending order; islets come largest first,
+// ties by their first spine.
+func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 {
+	if len(a) != len(b) || len(a) != len(w) {
+		panic(fmt.Sprintf("experiment: Islets: %d, %d and %d contacts in a, b and w", len(a), len(b), len(w)))
+	}
+	parent := make([]int32, spines)
+	for k := range parent {
+		parent[k] = int32(k)
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]] // path halving
+			x = parent[x]
+		}
+		return x
+	}
+	for e := range a {
+		if float64(w[e]) < threshold {
+			continue
+		}
+		ra, rb := find(a[e]), find(b[e])
+		if ra != rb {
+			if ra < rb {
+				parent[rb] = ra
+			} else {
+				parent[ra] = rb
+			}
+		}
+	}
+	members := map[int32][]int32{}
+	for k := range parent {
+		r := find(int32(k))
+		members[r] = append(members[r], int32(k))
+	}
+	var out [][]int32
+	for _, m := range members {
+		if len(m) >= 2 {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(x, y []int32) int {
+		if c := cmp.Compare(len(y), len(x)); c != 0 {
+			return c
+		}
+		return cmp.Compare(x[0], y[0])
+	})
+	return out
+}
+
+// networkStats summarises each w snapshot of the run.
+func networkStats(d *runData, threshold float64) []NetworkStats {
+	// Snapshot k was taken after the k-th session (in run order) finished.
+	var sessions []int
+	seen := map[int]bool{}
+	for _, t := range d.rows {
+		if !seen[t.session] {
+			seen[t.session] = true
+			sessions = append(sessions, t.session)
+		}
+	}
+	cos2 := make([]float64, len(d.edgeA))
+	var candidate float64
+	for e := range cos2 {
+		ti, tj := d.theta[d.owner[d.edgeA[e]]], d.theta[d.owner[d.edgeB[e]]]
+		cos2[e] = math.Cos(2 * float64(ti-tj))
+		candidate += cos2[e]
+	}
+	candidate /= float64(len(cos2))
+	var out []NetworkStats
+	for k, w := range d.wSnaps {
+		ns := NetworkStats{Snapshot: k, Session: -1, CandidateCos2: candidate}
+		switch {
+		case d.wFinal:
+			ns.Label = "final"
+			if len(sessions) > 0 {
+				ns.Session = sessions[len(sessions)-1]
+			}
+		case k < len(sessions):
+			ns.Session = sessions[k]
+			ns.Label = sessionShort(ns.Session, d.cfg.Protocol.Sessions)
+		default:
+			ns.Label = "snapshot " + strconv.Itoa(k)
+		}
+		fillNetwork(&ns, w, cos2, d, threshold)
+		out = append(out, ns)
+	}
+	return out
+}
+
+func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *runData, threshold float64) {
+	ns.WHist = make([]int, WHistBins)
+	var sw, swc, sl float64
+	var linked int
+	for e, x := range w {
+		v := float64(x)
+		sw += v
+		swc += v * cos2[e]
+		if v >= threshold {
+			linked++
+			sl += cos2[e]
+		}
+		ns.WHist[min(max(int(v*WHistBins), 0), WHistBins-1)]++
+	}
+	n := float64(len(w))
+	ns.MeanW = sw / n
+	ns.LinkedFrac = float64(linked) / n
+	ns.LinkCos2Weighted, ns.LinkCos2Linked = math.NaN(), math.NaN()
+	if sw > 0 {
+		ns.LinkCos2Weighted = swc / sw
+	}
+	if linked > 0 {
+		ns.LinkCos2Linked = sl / float64(linked)
+	}
+	islets := Islets(len(d.owner), d.edgeA, d.edgeB, w, threshold)
+	ns.Islets = len(islets)
+	ns.IsletMeanSpines, ns.IsletMeanNeurons = math.NaN(), math.NaN()
+	sizes := map[int]int{}
+	var spines, neurons int
+	for _, is := range islets {
+		sizes[len(is)]++
+		spines += len(is)
+		owners := map[int32]bool{}
+		for _, s := range is {
+			owners[d.owner[s]] = true
+		}
+		neurons += len(owners)
+		ns.IsletMaxSpines = max(ns.IsletMaxSpines, len(is))
+	}
+	if len(islets) > 0 {
+		ns.IsletMeanSpines = float64(spines) / float64(len(islets))
+		ns.IsletMeanNeurons = float64(neurons) / float64(len(islets))
+	}
+	ns.SpinesInIsletsFrac = float64(spines) / float64(len(d.owner))
+	for s, c := range sizes {
+		ns.IsletSizes = append(ns.IsletSizes, SizeCount{s, c})
+	}
+	slices.SortFunc(ns.IsletSizes, func(a, b SizeCount) int { return cmp.Compare(a.Size, b.Size) })
+}

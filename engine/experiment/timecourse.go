@@ -1,0 +1,212 @@
+package experiment
+
+import (
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+)
+
+// kindWindow is a window with its kind.
+type kindWindow struct {
+	kind string
+	w    fisher.Window
+}
+
+// trialWindows lists the windows of a time course: single bins, 200 ms and
+// 400 ms windows, and cumulative windows growing in 200 ms steps (widths in
+// bins rounded, at least 1; the 400 ms width at most half the trial).
+func trialWindows(bins int, binMs float64) []kindWindow {
+	w200 := max(1, int(math.Round(200/binMs)))
+	w400 := max(1, min(int(math.Round(400/binMs)), bins/2))
+	var out []kindWindow
+	for _, w := range fisher.Windows(bins, 1, 1) {
+		out = append(out, kindWindow{"bin", w})
+	}
+	if w200 > 1 {
+		for _, w := range fisher.Windows(bins, w200, w200) {
+			out = append(out, kindWindow{"200ms", w})
+		}
+	}
+	for _, w := range fisher.Windows(bins, w400, w400) {
+		out = append(out, kindWindow{"400ms", w})
+	}
+	for _, w := range fisher.Cumulative(bins, w200) {
+		out = append(out, kindWindow{"cumulative", w})
+	}
+	return out
+}
+
+// timeCourses analyses every recorded block at every coherence level with both
+// signs in each window of trialWindows.
+func timeCourses(d *runData, blocks []Block, opt Options, binMs float64, notef func(string, ...any)) []TimeCourse {
+	windows := trialWindows(d.resp.Bins, binMs)
+	var out []TimeCourse
+	for _, b := range blocks {
+		levels := map[float64][2][]int{}
+		var cs []float64
+		for i, t := range d.rows {
+			if !t.recorded || t.block != b.Index || d.trials[i].Coherence == 0 {
+				continue
+			}
+			c := math.Abs(d.trials[i].Coherence)
+			l, ok := levels[c]
+			if !ok {
+				cs = append(cs, c)
+			}
+			if d.trials[i].Coherence > 0 {
+				l[0] = append(l[0], t.row)
+			} else {
+				l[1] = append(l[1], t.row)
+			}
+			levels[c] = l
+		}
+		slices.Sort(cs)
+		for _, c := range cs {
+			l := levels[c]
+			tc, ok := blockTimeCourse(d.resp, l[0], l[1], c, windows, opt, binMs, func(format string, a ...any) {
+				notef("time course of block %d (session %d, %s) at coherence %g: "+format, append([]any{b.Index, b.Session, b.Name, c}, a...)...)
+			})
+			if ok {
+				tc.Block, tc.Session = b.Index, b.Session
+				out = append(out, tc)
+			}
+		}
+	}
+	return out
+}
+
+// blockTimeCourse analyses one block at one coherence in each window. The
+// subsets come from the neurons that respond (non-zero variance) in every
+// window, with one seed, so every window uses the same subsets.
+func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, notef func(string, ...any)) (TimeCourse, bool) {
+	tc := TimeCourse{Coherence: c}
+	t := min(len(plus), len(minus))
+	if t < 7 {
+		notef("skipped: %d trials at +c and %d at -c; need more than 6 of each", len(plus), len(minus))
+		return tc, false
+	}
+	active := make([]bool, resp.Neurons)
+	for i := range active {
+		active[i] = true
+	}
+	var bp, bm *mat.Dense
+	for _, kw := range windows {
+		bp = resp.Sum(bp, plus, kw.w)
+		bm = resp.Sum(bm, minus, kw.w)
+		for i := range active {
+			if active[i] && constant(bp, i) && constant(bm, i) {
+				active[i] = false
+			}
+		}
+	}
+	var pool []int
+	for i, a := range active {
+		if a {
+			pool = append(pool, i)
+		}
+	}
+	size := min(opt.SubsetSize, len(pool), t-5)
+	if size < 2 {
+		notef("skipped: %d neurons respond in every window and T = %d trials per condition; need at least 2 neurons and T > n + 4", len(pool), t)
+		return tc, false
+	}
+	if size < opt.SubsetSize {
+		notef("subset size clipped from %d to %d (%d neurons respond in every window, T = %d trials per condition)", opt.SubsetSize, size, len(pool), t)
+	}
+	tc.Pool, tc.SubsetN, tc.Subsets = len(pool), size, opt.TimeSubsets
+	spec := fisher.SubsetSpec{Size: size, Count: opt.TimeSubsets, Seed: opt.Seed + 1}
+	for _, kw := range windows {
+		bp = resp.Sum(bp, plus, kw.w)
+		bm = resp.Sum(bm, minus, kw.w)
+		s, err := fisher.NewStats(bp, bm, nil, 2*c, true)
+		if err != nil {
+			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
+			continue
+		}
+		r, err := s.Subsets(spec, pool)
+		if err != nil {
+			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
+			continue
+		}
+		tc.Subsets = r.Count
+		tc.Windows = append(tc.Windows, Window{
+			Kind: kw.kind, Bins: kw.w,
+			StartMs: float64(kw.w.Start) * binMs, EndMs: float64(kw.w.End) * binMs,
+			IReal: r.Real, IShuffle: r.Shuffle, Gap: r.Redundancy, RedundancyPct: r.RedundancyPct,
+			NoiseCorr: s.NoiseCorrelation(pool),
+		})
+	}
+	return tc, len(tc.Windows) > 0
+}
+
+// constant says whether column i of x holds one value.
+func constant(x *mat.Dense, i int) bool {
+	r, _ := x.Dims()
+	v := x.At(0, i)
+	for t := 1; t < r; t++ {
+		if x.At(t, i) != v {
+			return false
+		}
+	}
+	return true
+}
+
+// withinTrial picks the earliest and the latest control task block with a time
+// course and compares the first and the last 400 ms of their trials.
+func withinTrial(sum *Summary) (early, late *WithinTrial) {
+	var first, last *Block
+	for k := range sum.Blocks {
+		b := &sum.Blocks[k]
+		if b.Mode != "task" || !b.IsControl() || b.Headline() == nil || sum.timeCourse(b) == nil {
+			continue
+		}
+		if first == nil {
+			first = b
+		}
+		last = b
+	}
+	if first == nil {
+		return nil, nil
+	}
+	early = sum.withinTrialOf(first)
+	if last != first {
+		late = sum.withinTrialOf(last)
+	}
+	return early, late
+}
+
+// timeCourse returns the time course of b at its headline coherence (nil when
+// there is none).
+func (s *Summary) timeCourse(b *Block) *TimeCourse {
+	h := b.Headline()
+	for k := range s.TimeCourses {
+		tc := &s.TimeCourses[k]
+		if tc.Block == b.Index && (h == nil || tc.Coherence == h.Coherence) {
+			return tc
+		}
+	}
+	return nil
+}
+
+func (s *Summary) withinTrialOf(b *Block) *WithinTrial {
+	tc := s.timeCourse(b)
+	w4 := tc.Kind("400ms")
+	if len(w4) < 2 {
+		return nil
+	}
+	wt := &WithinTrial{Block: b.Index, Session: b.Session, Coherence: tc.Coherence, First: w4[0], Last: w4[len(w4)-1]}
+	var x, y []float64
+	for _, w := range tc.Kind("bin") {
+		x = append(x, (w.StartMs+w.EndMs)/2000)
+		y = append(y, w.Gap.Mean)
+	}
+	wt.SlopePerS = math.NaN()
+	if len(x) >= 2 {
+		_, wt.SlopePerS = stat.LinearRegression(x, y, nil, false)
+	}
+	return wt
+}
