@@ -149,3 +149,15 @@ func glAvailable() (bool, string) {
 	}
 	return true, ""
 }
+
+// More neurons than memory holds: refused before any work, naming the keys.
+func TestRunRefusesTooLargeNetwork(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "huge")
+	code, _, stderr := runCLI("run", "-backend", "cpu", "-out", out, "-set", "network.neurons=9000000", "-set", "network.spines_per_neuron=29")
+	if code != 1 || !strings.Contains(stderr, "network.neurons x network.spines_per_neuron") || !strings.Contains(stderr, "GiB") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("the run directory was created for a refused run")
+	}
+}

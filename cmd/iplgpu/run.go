@@ -34,6 +34,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	// Everything that can be wrong with the input is checked before any work.
 	cfg, err := engine.LoadConfig(*preset, *file, sets)
+	if err == nil {
+		err = engine.CheckMemory(cfg)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
