@@ -1,0 +1,220 @@
+package experiment_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/npy"
+)
+
+// The learning experiment's qualitative pattern (issue 5, Liu et al. Figs. 3-5),
+// checked on three seeds at a size that fits CI: the default model (200 neurons x
+// 16 spines, default dynamics) with two training sessions. Each seed runs a
+// control and a run with IPL formation blocked during training (the ablation
+// preset), both from the same network and seed.
+//
+// The thresholds are the issue's. Seen when they were set (seeds 1, 2, 3):
+// I_shuffle x3.2, x3.2, x4.7 (want >= x1.2); redundancy +24.9, +25.5, +35.9
+// points (want >= 10); I_real x2.1, x2.1, x2.5 (want >= x0.9); with formation
+// blocked the rise was -1.3, -4.2, +2.9 points (want < a quarter of the
+// control's) and rates within 4% (want 15%); w-weighted cos 2 dtheta 0.26, 0.28,
+// 0.30 (want > 0.2); the last-400-ms gap exceeded the first by 3.5, 1.9, 7.4
+// after learning against 0.3, 0.3, -0.1 before. About 8 minutes on 2 cores.
+
+// qualSessions is the number of training sessions of the test runs.
+const qualSessions = 2
+
+type blockKey struct {
+	session int
+	name    string
+}
+
+type qualRun struct {
+	dir    string
+	cfg    *engine.Config
+	blocks map[blockKey]fisher.RunRow
+	resp   fisher.Responses
+	trials []fisher.Trial
+}
+
+func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
+	t.Helper()
+	cfg, err := engine.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", qualSessions), "output.w_snapshots=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), preset)
+	if _, err := engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	r := &qualRun{dir: dir, cfg: cfg, blocks: map[blockKey]fisher.RunRow{}}
+	shape, data, err := npy.Read(filepath.Join(dir, "responses.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.resp, err = fisher.NewResponses(shape, data); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "trials.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if r.trials, err = fisher.ReadTrials(f); err != nil {
+		t.Fatal(err)
+	}
+	rows, _, err := fisher.AnalyseRun(r.resp, r.trials, fisher.RunOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		r.blocks[blockKey{row.Session, row.BlockName}] = row
+	}
+	return r
+}
+
+func (r *qualRun) block(t *testing.T, session int, name string) fisher.RunRow {
+	t.Helper()
+	b, ok := r.blocks[blockKey{session, name}]
+	if !ok || b.Subsets == nil {
+		t.Fatalf("%s: no estimate for session %d block %s", r.dir, session, name)
+	}
+	return b
+}
+
+// rows returns the responses rows of a block's +c and -c trials.
+func (r *qualRun) rows(session int, name string) (plus, minus []int) {
+	for _, tr := range r.trials {
+		if tr.Recorded && tr.Session == session && tr.BlockName == name {
+			if tr.Coherence > 0 {
+				plus = append(plus, tr.Row)
+			} else if tr.Coherence < 0 {
+				minus = append(minus, tr.Row)
+			}
+		}
+	}
+	return plus, minus
+}
+
+// meanRate is the mean rate (Hz) over a block's trials and neurons.
+func (r *qualRun) meanRate(session int, name string) float64 {
+	plus, minus := r.rows(session, name)
+	all := append(append([]int{}, plus...), minus...)
+	sum := r.resp.Sum(nil, all, fisher.Window{Start: 0, End: r.resp.Bins})
+	rows, cols := sum.Dims()
+	var tot float64
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			tot += sum.At(i, j)
+		}
+	}
+	dur := float64(r.cfg.Stimulus.Frames) * r.cfg.Stimulus.FrameMs / 1000
+	return tot / float64(rows*cols) / dur
+}
+
+// gapEarlyLate is the redundancy I_shuffle - I_real (subset mean) in the first
+// and the last 400 ms of the trial.
+func (r *qualRun) gapEarlyLate(t *testing.T, session int, name string) (early, late float64) {
+	t.Helper()
+	plus, minus := r.rows(session, name)
+	w := int(math.Round(400 / r.cfg.Stimulus.BinMs))
+	wins := []fisher.Window{{Start: 0, End: w}, {Start: r.resp.Bins - w, End: r.resp.Bins}}
+	c := r.cfg.Protocol.Session[1].Coherences[0]
+	res, err := fisher.TimeCourse(r.resp, plus, minus, nil, 2*c, wins, fisher.Options{Counts: true, Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0].Subsets.Redundancy.Mean, res[1].Subsets.Redundancy.Mean
+}
+
+// linkTuning is the w-weighted mean cos 2(theta_i - theta_j) of linked neurons.
+func (r *qualRun) linkTuning(t *testing.T) float64 {
+	t.Helper()
+	net, err := engine.BuildNetwork(r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data, err := npy.Read(filepath.Join(r.dir, "w_final.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := data.([]float32)
+	var num, den float64
+	for e := range net.EdgeA {
+		i, j := int(net.EdgeA[e])/net.M, int(net.EdgeB[e])/net.M
+		num += float64(w[e]) * math.Cos(2*float64(net.Theta[i]-net.Theta[j]))
+		den += float64(w[e])
+	}
+	return num / den
+}
+
+func TestLearningPatternThreeSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the learning experiment takes minutes; run without -short")
+	}
+	last := qualSessions
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			ctl := simulateQual(t, seed, "learning")
+			abl := simulateQual(t, seed, "ablation")
+			first, end := ctl.block(t, 0, "task"), ctl.block(t, last, "task")
+			t.Logf("control task: I_shuffle %.2f -> %.2f, I_real %.2f -> %.2f, redundancy %.1f%% -> %.1f%%",
+				first.Subsets.Shuffle.Mean, end.Subsets.Shuffle.Mean, first.Subsets.Real.Mean, end.Subsets.Real.Mean,
+				first.Subsets.RedundancyPct.Mean, end.Subsets.RedundancyPct.Mean)
+
+			// I_shuffle rises by at least 20%.
+			if end.Subsets.Shuffle.Mean < 1.2*first.Subsets.Shuffle.Mean {
+				t.Errorf("I_shuffle rose from %.2f to %.2f: less than 20%%", first.Subsets.Shuffle.Mean, end.Subsets.Shuffle.Mean)
+			}
+			// Redundancy % rises by at least 10 points.
+			rise := end.Subsets.RedundancyPct.Mean - first.Subsets.RedundancyPct.Mean
+			if rise < 10 {
+				t.Errorf("redundancy rose by %.1f points, want >= 10", rise)
+			}
+			// I_real does not fall by more than 10%.
+			if end.Subsets.Real.Mean < 0.9*first.Subsets.Real.Mean {
+				t.Errorf("I_real fell from %.2f to %.2f (more than 10%%)", first.Subsets.Real.Mean, end.Subsets.Real.Mean)
+			}
+			// After learning, task redundancy exceeds passive.
+			if p := ctl.block(t, last, "passive"); end.Subsets.RedundancyPct.Mean <= p.Subsets.RedundancyPct.Mean {
+				t.Errorf("after learning, task redundancy %.1f%% <= passive %.1f%%", end.Subsets.RedundancyPct.Mean, p.Subsets.RedundancyPct.Mean)
+			}
+			// With IPL formation blocked, the rise is under a quarter of the
+			// control's, and mean rates stay within 15% of the control's.
+			aFirst, aEnd := abl.block(t, 0, "task"), abl.block(t, last, "task")
+			aRise := aEnd.Subsets.RedundancyPct.Mean - aFirst.Subsets.RedundancyPct.Mean
+			t.Logf("ablation: redundancy %.1f%% -> %.1f%% (rise %.1f vs control %.1f)", aFirst.Subsets.RedundancyPct.Mean, aEnd.Subsets.RedundancyPct.Mean, aRise, rise)
+			if aRise >= rise/4 {
+				t.Errorf("with formation blocked redundancy rose by %.1f points, not under a quarter of the control's %.1f", aRise, rise)
+			}
+			rc, ra := ctl.meanRate(last, "task"), abl.meanRate(last, "task")
+			t.Logf("mean rate after training: control %.2f Hz, ablation %.2f Hz", rc, ra)
+			if math.Abs(ra-rc) > 0.15*rc {
+				t.Errorf("mean rate with formation blocked %.2f Hz, control %.2f Hz: differ by more than 15%%", ra, rc)
+			}
+			// Links join similarly tuned neurons.
+			if c := ctl.linkTuning(t); c <= 0.2 {
+				t.Errorf("w-weighted mean cos 2 dtheta of links %.3f, want > 0.2", c)
+			} else {
+				t.Logf("w-weighted mean cos 2 dtheta of links: %.3f", c)
+			}
+			// Within trial (Liu Fig. 5): late in learning the gap in the last 400 ms
+			// exceeds the first 400 ms, and rises more than before learning.
+			e0, l0 := ctl.gapEarlyLate(t, 0, "task")
+			e1, l1 := ctl.gapEarlyLate(t, last, "task")
+			t.Logf("within-trial gap: before learning %.2f -> %.2f, after %.2f -> %.2f", e0, l0, e1, l1)
+			if l1 <= e1 {
+				t.Errorf("after learning the last-400-ms gap %.2f does not exceed the first-400-ms gap %.2f", l1, e1)
+			}
+			if l1-e1 <= l0-e0 {
+				t.Errorf("within-trial rise after learning %.2f not larger than before %.2f", l1-e1, l0-e0)
+			}
+		})
+	}
+}
