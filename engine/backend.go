@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
@@ -116,6 +117,35 @@ func (s *Segment) Bins() int {
 		return 0
 	}
 	return s.Steps / s.BinSteps
+}
+
+// Check refuses a segment that a backend cannot run on net with counts; every
+// backend calls it first, so they fail alike.
+func (seg *Segment) Check(net *Network, counts []uint16) error {
+	if net == nil {
+		return fmt.Errorf("backend: Run before Load")
+	}
+	if seg.Steps < 0 {
+		return fmt.Errorf("backend: segment of %d steps", seg.Steps)
+	}
+	if len(seg.Gate) < seg.Steps {
+		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
+	}
+	if len(seg.Frames) > 0 && seg.FrameSteps <= 0 {
+		return fmt.Errorf("backend: segment has frames but FrameSteps = %d", seg.FrameSteps)
+	}
+	if seg.Record {
+		if seg.BinSteps <= 0 || seg.Steps%seg.BinSteps != 0 {
+			return fmt.Errorf("backend: %d steps do not split into bins of %d steps", seg.Steps, seg.BinSteps)
+		}
+		if len(counts) < seg.Bins()*net.N {
+			return fmt.Errorf("backend: counts buffer holds %d, need %d bins x %d neurons", len(counts), seg.Bins(), net.N)
+		}
+	}
+	if seg.Gain != nil && len(seg.Gain) != net.N {
+		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)
+	}
+	return nil
 }
 
 // State is a copy of a backend's dynamic state.

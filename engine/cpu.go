@@ -99,7 +99,7 @@ func (c *CPU) parallel(n int, fn func(lo, hi int)) {
 
 // Run implements Backend.
 func (c *CPU) Run(seg *Segment, counts []uint16) error {
-	if err := checkSegment(seg, c.net, counts); err != nil {
+	if err := seg.Check(c.net, counts); err != nil {
 		return err
 	}
 	if seg.Gain != nil {
@@ -148,32 +148,6 @@ func (c *CPU) Run(seg *Segment, counts []uint16) error {
 	return nil
 }
 
-func checkSegment(seg *Segment, net *Network, counts []uint16) error {
-	if net == nil {
-		return fmt.Errorf("backend: Run before Load")
-	}
-	if len(seg.Gate) < seg.Steps {
-		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
-	}
-	if len(seg.Frames) > 0 && seg.FrameSteps <= 0 {
-		return fmt.Errorf("backend: segment has frames but FrameSteps = %d", seg.FrameSteps)
-	}
-	if seg.Record {
-		if seg.BinSteps <= 0 || seg.Steps%seg.BinSteps != 0 {
-			return fmt.Errorf("backend: %d steps do not split into bins of %d steps", seg.Steps, seg.BinSteps)
-		}
-		if len(counts) < seg.Bins()*net.N {
-			return fmt.Errorf("backend: counts buffer holds %d, need %d bins x %d neurons", len(counts), seg.Bins(), net.N)
-		}
-	}
-	if seg.Gain != nil && len(seg.Gain) != net.N {
-		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)
-	}
-	return nil
-}
-
-// stepSpines draws afferent events and advances the spine potentials one step,
-// reading s and the edge state of the previous step.
 // fillProb computes every spine's event probability under one frame.
 func (c *CPU) fillProb(frame float32, task bool) {
 	c.parallel(len(c.prob), func(lo, hi int) {
@@ -187,6 +161,8 @@ func (c *CPU) fillProb(frame float32, task bool) {
 	})
 }
 
+// stepSpines draws afferent events and advances the spine potentials one step,
+// reading s and the edge state of the previous step.
 func (c *CPU) stepSpines(step uint64, gate float32, seg *Segment) {
 	p := &c.p
 	net := c.net

@@ -438,7 +438,7 @@ func (b *Backend) bindAll() {
 // Run implements engine.Backend. All steps of the segment are issued in one
 // Context.Do; it returns when the device has finished them.
 func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
-	if err := checkSegment(seg, b.net, counts); err != nil {
+	if err := seg.Check(b.net, counts); err != nil {
 		return err
 	}
 	net, p := b.net, &b.p
@@ -618,34 +618,6 @@ func boolU(v bool) uint32 {
 		return 1
 	}
 	return 0
-}
-
-// checkSegment refuses what engine.CPU refuses, with the same messages.
-func checkSegment(seg *engine.Segment, net *engine.Network, counts []uint16) error {
-	if net == nil {
-		return errors.New("backend: Run before Load")
-	}
-	if seg.Steps < 0 {
-		return fmt.Errorf("backend: segment of %d steps", seg.Steps)
-	}
-	if len(seg.Gate) < seg.Steps {
-		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
-	}
-	if len(seg.Frames) > 0 && seg.FrameSteps <= 0 {
-		return fmt.Errorf("backend: segment has frames but FrameSteps = %d", seg.FrameSteps)
-	}
-	if seg.Record {
-		if seg.BinSteps <= 0 || seg.Steps%seg.BinSteps != 0 {
-			return fmt.Errorf("backend: %d steps do not split into bins of %d steps", seg.Steps, seg.BinSteps)
-		}
-		if len(counts) < seg.Bins()*net.N {
-			return fmt.Errorf("backend: counts buffer holds %d, need %d bins x %d neurons", len(counts), seg.Bins(), net.N)
-		}
-	}
-	if seg.Gain != nil && len(seg.Gain) != net.N {
-		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)
-	}
-	return nil
 }
 
 var _ engine.Backend = (*Backend)(nil)
