@@ -5,6 +5,12 @@
 // passes, common.glsl, then the .comp body. common.glsl holds the GLSL that every
 // kernel shares (the Philox generator and its float conversions, the dispatch index,
 // the tuning curve vm) and mirrors engine/rng bit for bit.
+//
+// The render shaders of viz/ are viz_*.vert and viz_*.frag files, likewise without
+// a #version line: viz compiles each as "#version 430 core", then viz_common.glsl
+// (the storage blocks, camera uniforms and the orientation colour map that they
+// share) for a .vert, then the file. viz_*.comp kernels are ordinary compute
+// shaders built by engine/gl.
 package shaders
 
 import (
@@ -18,7 +24,7 @@ import (
 // Common is the name of the shared include that engine/gl puts before every .comp.
 const Common = "common.glsl"
 
-//go:embed *.comp *.glsl
+//go:embed *.comp *.glsl *.vert *.frag
 var files embed.FS
 
 // Source returns the text of the embedded shader file name (e.g. "copy.comp").

@@ -9,6 +9,7 @@
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
 //	iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
+//	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
 //	iplgpu version
 //
 // An example session:
@@ -42,6 +43,7 @@ Usage:
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
   iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
+  iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
   iplgpu version
 
 Run 'iplgpu <command> -h' for a command's flags.
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdAnalyse(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "view":
+		return cmdView(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/iplgpu/iplgpu/assets"
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/viz"
+)
+
+// Why a view stopped before the protocol's end without a failure.
+var (
+	errWindowQuit = errors.New("window closed")
+	errFramesDone = errors.New("-frames reached")
+)
+
+// cmdView runs a simulation like 'iplgpu run -backend gl' in a window that shows
+// it live: the GL backend computes in the window's context and the renderer
+// draws straight from its buffers after every trial.
+func cmdView(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N]", stderr)
+	file := fs.String("config", "", "config file (YAML) over the embedded defaults; see 'iplgpu config'")
+	preset := fs.String("preset", "", fmt.Sprintf("experiment preset %v (default: the learning experiment)", assets.Presets()))
+	out := fs.String("out", "", "run directory (default runs/<preset>-<time>); must be new or empty")
+	seed := fs.Int64("seed", -1, "run seed (overrides the config's seed)")
+	threshold := fs.Float64("threshold", viz.DefaultThreshold, "islet threshold: links are drawn where w is above it (+/- change it in the window)")
+	size := fs.String("size", "1280x900", "window size WxH")
+	shot := fs.String("screenshot", "", "save the last frame to this PNG file at exit")
+	every := fs.Int("every", 1, "draw every Nth trial (input is handled after every trial); drawing costs ~10% of a trial on llvmpipe, little on a GPU")
+	frames := fs.Int("frames", 0, "stop after this many trials have been drawn (0: run the whole protocol, then keep the window open until it is closed)")
+	var sets multiFlag
+	fs.Var(&sets, "set", "override one key, e.g. -set network.neurons=500 (repeatable)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
+		return 1
+	}
+	var width, height int
+	if n, err := fmt.Sscanf(*size, "%dx%d", &width, &height); n != 2 || err != nil || width < 16 || height < 16 {
+		fmt.Fprintf(stderr, "iplgpu view: -size %q: want WIDTHxHEIGHT in pixels, e.g. 1280x900\n", *size)
+		return 2
+	}
+	if *threshold < 0 || *threshold >= 1 {
+		fmt.Fprintf(stderr, "iplgpu view: -threshold %g: w lies in [0, 1]; choose a threshold in [0, 1)\n", *threshold)
+		return 2
+	}
+	if *every < 1 {
+		fmt.Fprintf(stderr, "iplgpu view: -every %d: want 1 or more\n", *every)
+		return 2
+	}
+	if *frames < 0 {
+		fmt.Fprintf(stderr, "iplgpu view: -frames %d: want 0 (no limit) or more\n", *frames)
+		return 2
+	}
+	if *seed >= 0 {
+		sets = append(sets, fmt.Sprintf("seed=%d", *seed))
+	}
+	cfg, err := engine.LoadConfig(*preset, *file, sets)
+	if err != nil {
+		return fail("%v", err)
+	}
+	dir := *out
+	if dir == "" {
+		name := *preset
+		if name == "" {
+			name = "learning"
+		}
+		dir = filepath.Join("runs", fmt.Sprintf("%s-%s", name, time.Now().Format("20060102-150405")))
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return fail("output directory %s already holds %d entries: choose another -out or remove it (runs are never overwritten)", dir, len(ents))
+	}
+
+	// The window comes first: without a display nothing else is made, not even
+	// the run directory.
+	style := viz.DefaultStyle()
+	style.Threshold = float32(*threshold)
+	v, err := viz.NewViewer(viz.Options{
+		Window: viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view"},
+		Style:  style,
+		Log:    func(s string) { fmt.Fprintln(stderr, "view: "+s) },
+	})
+	if errors.Is(err, viz.ErrNoDisplay) {
+		return fail("%v\n  iplgpu view needs a display: run it under a virtual X server, e.g.\n    xvfb-run -a iplgpu view -frames 20 -screenshot islets.png ...\n  or simulate headless, without a window: iplgpu run ...", err)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer v.Close()
+	be, err := gl.NewBackendOn(v.Context())
+	if err != nil {
+		return fail("backend gl on the window's context: %v", err)
+	}
+	defer be.Close()
+	fmt.Fprintf(stderr, "backend: %s (sharing the window's context)\n", be.Name())
+	fmt.Fprintf(stderr, "view: %s\n", viz.Keys)
+
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancelCause(sigCtx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-v.Quit():
+			cancel(errWindowQuit)
+		case <-ctx.Done():
+		}
+	}()
+
+	bar := newProgress(stderr)
+	drawn := 0
+	var frameErr error
+	sum, err := engine.Simulate(ctx, cfg, v.Attach(be), engine.RunOptions{
+		Out: dir,
+		Log: func(s string) { fmt.Fprintln(stderr, s) },
+		Progress: func(p engine.Progress) {
+			label := fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz)
+			bar.update(p.Trial, p.Trials, label)
+			if frameErr != nil || ctx.Err() != nil {
+				return
+			}
+			status := fmt.Sprintf("session %d %s (block %d) | trial %d/%d | %.1f Hz", p.Block.Session, p.Block.Name, p.Block.Index, p.Trial, p.Trials, p.MeanRateHz)
+			if p.Trial%*every != 0 && p.Trial != p.Trials {
+				if frameErr = v.Poll(ctx, status); frameErr != nil {
+					cancel(frameErr)
+				}
+				return
+			}
+			if frameErr = v.Frame(ctx, status); frameErr != nil {
+				cancel(frameErr)
+				return
+			}
+			drawn++
+			if *frames > 0 && drawn >= *frames {
+				cancel(errFramesDone)
+			}
+		},
+	})
+	cause := context.Cause(ctx)
+	code := 0
+	switch {
+	case frameErr != nil:
+		fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", frameErr)
+		code = 1
+	case err == nil:
+		fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
+		if *frames == 0 {
+			fmt.Fprintln(stderr, "view: the run is complete; close the window (Esc or Q) to exit")
+			if herr := v.Hold(ctx, fmt.Sprintf("run complete: %d trials", sum.TrialsDone)); herr != nil {
+				fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", herr)
+				code = 1
+			}
+		}
+	case errors.Is(err, context.Canceled) && (errors.Is(cause, errWindowQuit) || errors.Is(cause, errFramesDone)):
+		fmt.Fprintf(stdout, "run stopped (%v) after %d of %d trials; the run directory keeps every finished trial: %s\n", cause, sum.TrialsDone, sum.TrialsTotal, dir)
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "iplgpu view: interrupted; %d of %d trials kept in %s\n", sum.TrialsDone, sum.TrialsTotal, dir)
+		code = 130
+	default:
+		fmt.Fprintf(stderr, "iplgpu view: %v\n", err)
+		code = 1
+	}
+	if *shot != "" && sum != nil && sum.TrialsDone > 0 {
+		img, ierr := v.Image()
+		if ierr == nil {
+			ierr = viz.WritePNG(*shot, img)
+		}
+		if ierr != nil {
+			fmt.Fprintf(stderr, "iplgpu view: screenshot: %v\n", ierr)
+			return 1
+		}
+		fmt.Fprintf(stderr, "view: last frame saved to %s\n", *shot)
+	}
+	if code == 0 && sum != nil {
+		fmt.Fprintf(stderr, "view: analyse the run with: iplgpu analyse %s\n", dir)
+	}
+	return code
+}

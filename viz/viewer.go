@@ -1,0 +1,408 @@
+package viz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
+
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/gl"
+)
+
+// Options configure a Viewer.
+type Options struct {
+	Window WindowOptions
+	Style  Style // the zero Style means DefaultStyle(); change fields of DefaultStyle()
+	// Log, if set, receives one-line messages (the keys, threshold changes).
+	Log func(string)
+}
+
+// Viewer is the live window of a run: a Window, a Renderer drawing from the GL
+// backend attached to it, an orbit camera and the keys of the package doc.
+// Between trials the run calls Frame, which draws the newest state, handles
+// input and, while the user has paused, keeps drawing until resumed. Quit is
+// closed when the user quits (Esc, Q, or closing the window).
+//
+// Its methods may be called from any goroutine but the GL thread (not inside
+// Context.Do); everything a Viewer owns lives on the GL thread.
+type Viewer struct {
+	win      *Window
+	r        *Renderer
+	log      func(string)
+	quit     chan struct{}
+	quitOnce sync.Once
+
+	// GL thread only.
+	be       *gl.Backend
+	style    Style
+	cam      Camera
+	paused   bool
+	quitting bool
+	status   string
+	title    string
+	links    int
+	drag     glfw.MouseButton
+	dragging bool
+	lastX    float64
+	lastY    float64
+}
+
+// idleFrame is the redraw period while the simulation waits (paused, or done).
+const idleFrame = time.Second / 30
+
+// thresholdStep is the change of the islet threshold per + or - key.
+const thresholdStep = 0.05
+
+// NewViewer opens the window and compiles the renderer.
+func NewViewer(opt Options) (*Viewer, error) {
+	if opt.Style == (Style{}) {
+		opt.Style = DefaultStyle()
+	}
+	win, err := OpenWindow(opt.Window)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewRenderer(win.Context())
+	if err != nil {
+		win.Close()
+		return nil, err
+	}
+	v := &Viewer{win: win, r: r, log: opt.Log, quit: make(chan struct{}), style: opt.Style}
+	if v.log == nil {
+		v.log = func(string) {}
+	}
+	win.Context().Do(func() error {
+		w := win.GLFW()
+		w.SetCharCallback(v.onChar)
+		w.SetKeyCallback(v.onKey)
+		w.SetMouseButtonCallback(v.onMouseButton)
+		w.SetCursorPosCallback(v.onCursor)
+		w.SetScrollCallback(v.onScroll)
+		w.SetCloseCallback(func(*glfw.Window) { v.requestQuit() })
+		return nil
+	})
+	return v, nil
+}
+
+// Keys is the help line of the window's keys.
+const Keys = "mouse: left drag orbit, right drag pan, scroll zoom; keys: Space pause/resume, L links, S spines, N somata, K colour key, +/- islet threshold, R reset view, Esc/Q quit"
+
+// Context is the window's GL context: create the GL backend on it
+// (gl.NewBackendOn) and Attach the backend.
+func (v *Viewer) Context() *gl.Context { return v.win.Context() }
+
+// Quit is closed when the user quits the window.
+func (v *Viewer) Quit() <-chan struct{} { return v.quit }
+
+func (v *Viewer) requestQuit() {
+	v.quitting = true
+	v.quitOnce.Do(func() { close(v.quit) })
+}
+
+// Attach returns be wrapped as an engine.Backend for engine.Simulate: it
+// behaves as be, and also hands the network to the renderer on Load and keeps,
+// on the device, the spine potentials at the end of each trial's stimulus,
+// before an analytic inter-trial interval relaxes them to rest, so that a
+// frame drawn between trials shows the trial's activity. (It splits such a
+// Run into the stimulus and a zero-step Run with the interval; the backend
+// computes the same state either way.) be must run on the Viewer's Context.
+func (v *Viewer) Attach(be *gl.Backend) engine.Backend {
+	if be.Context() != v.Context() {
+		panic("viz: Viewer.Attach: the backend must run on the viewer's context (gl.NewBackendOn(v.Context()))")
+	}
+	v.Context().Do(func() error { v.be = be; return nil })
+	return &viewBackend{v: v, be: be}
+}
+
+// viewBackend is the Backend Attach returns.
+type viewBackend struct {
+	v  *Viewer
+	be *gl.Backend
+}
+
+func (b *viewBackend) Name() string                  { return b.be.Name() }
+func (b *viewBackend) State(dst *engine.State) error { return b.be.State(dst) }
+func (b *viewBackend) Close() error                  { return b.be.Close() }
+func (b *viewBackend) CopyBandwidth(bytes, reps int) (float64, error) {
+	return b.be.CopyBandwidth(bytes, reps)
+}
+
+func (b *viewBackend) Load(net *engine.Network, p engine.Params) error {
+	if err := b.be.Load(net, p); err != nil {
+		return err
+	}
+	return b.v.Context().Do(func() error {
+		b.v.cam = FitCamera(net)
+		return b.v.r.SetNetwork(net)
+	})
+}
+
+func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
+	if len(seg.Frames) == 0 { // not a stimulus: an inter-trial interval or a test segment
+		return b.be.Run(seg, counts)
+	}
+	stim := *seg
+	stim.DecayS = 0
+	if err := b.be.Run(&stim, counts); err != nil {
+		return err
+	}
+	if err := b.v.Context().Do(func() error {
+		b.v.r.SnapshotPotentials(b.be.Buffers())
+		return nil
+	}); err != nil {
+		return err
+	}
+	if seg.DecayS <= 0 {
+		return nil
+	}
+	iti := engine.Segment{
+		Step0: seg.Step0 + uint64(seg.Steps), Gate: seg.Gate[:0],
+		Task: seg.Task, TaskA: seg.TaskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
+		DecayS: seg.DecayS,
+	}
+	return b.be.Run(&iti, nil)
+}
+
+// Frame draws the newest state with status (the run's progress) in the title,
+// and handles the input that came in since the last frame. While the user has
+// paused it keeps drawing and handling input until resumed, quit, or ctx is
+// done. Call it between trials (RunOptions.Progress): the simulation waits
+// meanwhile.
+func (v *Viewer) Frame(ctx context.Context, status string) error {
+	for {
+		var hold bool
+		err := v.Context().Do(func() error {
+			v.status = status
+			if err := v.frame(); err != nil {
+				return err
+			}
+			hold = v.paused && !v.quitting
+			return nil
+		})
+		if err != nil || !hold || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(idleFrame)
+	}
+}
+
+// Poll handles the input that came in since the last frame without drawing, for
+// the trials a run does not draw; when the user has paused it draws, as Frame
+// does, until resumed.
+func (v *Viewer) Poll(ctx context.Context, status string) error {
+	var hold bool
+	err := v.Context().Do(func() error {
+		glfw.PollEvents()
+		if v.win.GLFW().ShouldClose() {
+			v.requestQuit()
+		}
+		hold = v.paused && !v.quitting
+		return nil
+	})
+	if err != nil || !hold {
+		return err
+	}
+	return v.Frame(ctx, status)
+}
+
+// Hold keeps drawing and handling input, with status in the title, until the
+// user quits or ctx is done: for looking at the final state after a run.
+func (v *Viewer) Hold(ctx context.Context, status string) error {
+	for {
+		var quit bool
+		err := v.Context().Do(func() error {
+			v.status = status
+			quit = v.quitting
+			return v.frame()
+		})
+		if err != nil || quit || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(idleFrame):
+		}
+	}
+}
+
+// frame polls input and draws one frame into the window. Call inside Do.
+func (v *Viewer) frame() error {
+	glfw.PollEvents()
+	if v.win.GLFW().ShouldClose() {
+		v.requestQuit()
+	}
+	w, h := v.win.FramebufferSize()
+	if w <= 0 || h <= 0 { // minimised
+		return nil
+	}
+	var bufs gl.Buffers
+	if v.be != nil {
+		bufs = v.be.Buffers()
+	}
+	if err := v.r.Draw(bufs, v.style, v.cam, w, h); err != nil {
+		return err
+	}
+	if v.r.Network() != nil && bufs.EdgeState != nil {
+		n, err := v.r.LinkCount()
+		if err != nil {
+			return err
+		}
+		v.links = n
+	}
+	v.setTitle()
+	v.win.GLFW().SwapBuffers()
+	return nil
+}
+
+func (v *Viewer) setTitle() {
+	t := "iplgpu view"
+	if v.status != "" {
+		t += " | " + v.status
+	}
+	if v.r.Network() != nil {
+		t += fmt.Sprintf(" | %d links w > %.2f", v.links, v.style.Threshold)
+	}
+	if v.paused {
+		t += " | PAUSED (Space)"
+	}
+	if t != v.title {
+		v.win.GLFW().SetTitle(t)
+		v.title = t
+	}
+}
+
+// Title is the window title as last set (status, links above the threshold,
+// pause), for logs and tests.
+func (v *Viewer) Title() string {
+	var t string
+	v.Context().Do(func() error { t = v.title; return nil })
+	return t
+}
+
+// Style returns the current style (the keys change it).
+func (v *Viewer) Style() Style {
+	var st Style
+	v.Context().Do(func() error { st = v.style; return nil })
+	return st
+}
+
+// Image draws the current view offscreen at the window's framebuffer size and
+// returns it: what the last frame showed, for -screenshot.
+func (v *Viewer) Image() (*image.RGBA, error) {
+	var img *image.RGBA
+	err := v.Context().Do(func() error {
+		w, h := v.win.FramebufferSize()
+		if w <= 0 || h <= 0 {
+			return errors.New("viz: the window has no area to capture (minimised?)")
+		}
+		var bufs gl.Buffers
+		if v.be != nil {
+			bufs = v.be.Buffers()
+		}
+		var err error
+		img, err = v.r.Image(bufs, v.style, v.cam, w, h)
+		return err
+	})
+	return img, err
+}
+
+// Close deletes the renderer and closes the window. Close the attached backend
+// first.
+func (v *Viewer) Close() error {
+	v.r.Delete()
+	return v.win.Close()
+}
+
+// WritePNG writes img to path as a PNG file.
+func WritePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("viz: writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// Input callbacks: GLFW calls them on the GL thread, inside PollEvents.
+
+func (v *Viewer) onChar(_ *glfw.Window, ch rune) {
+	st := &v.style
+	switch ch {
+	case ' ':
+		v.paused = !v.paused
+		if v.paused {
+			v.log("paused: Space resumes")
+		} else {
+			v.log("resumed")
+		}
+	case 'l', 'L':
+		st.Links = !st.Links
+	case 's', 'S':
+		st.Spines = !st.Spines
+	case 'n', 'N':
+		st.Somata = !st.Somata
+	case 'k', 'K':
+		st.Legend = !st.Legend
+	case '+', '=':
+		st.Threshold = min(st.Threshold+thresholdStep, 1-thresholdStep)
+		v.log(fmt.Sprintf("islet threshold w > %.2f", st.Threshold))
+	case '-', '_':
+		st.Threshold = max(st.Threshold-thresholdStep, 0)
+		v.log(fmt.Sprintf("islet threshold w > %.2f", st.Threshold))
+	case 'r', 'R':
+		if n := v.r.Network(); n != nil {
+			v.cam = FitCamera(n)
+		}
+	case 'q', 'Q':
+		v.requestQuit()
+	}
+}
+
+func (v *Viewer) onKey(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
+	if key == glfw.KeyEscape && action == glfw.Press {
+		v.requestQuit()
+	}
+}
+
+func (v *Viewer) onMouseButton(w *glfw.Window, button glfw.MouseButton, action glfw.Action, _ glfw.ModifierKey) {
+	switch action {
+	case glfw.Press:
+		v.drag, v.dragging = button, true
+		v.lastX, v.lastY = w.GetCursorPos()
+	case glfw.Release:
+		if button == v.drag {
+			v.dragging = false
+		}
+	}
+}
+
+func (v *Viewer) onCursor(w *glfw.Window, x, y float64) {
+	dx, dy := float32(x-v.lastX), float32(y-v.lastY)
+	v.lastX, v.lastY = x, y
+	if !v.dragging {
+		return
+	}
+	switch v.drag {
+	case glfw.MouseButtonLeft:
+		const radPerPx = 0.006
+		v.cam.Orbit(-dx*radPerPx, dy*radPerPx)
+	case glfw.MouseButtonRight, glfw.MouseButtonMiddle:
+		_, h := w.GetSize()
+		v.cam.Pan(dx, dy, h)
+	}
+}
+
+func (v *Viewer) onScroll(_ *glfw.Window, _, dy float64) {
+	v.cam.Zoom(float32(dy))
+}
