@@ -111,6 +111,17 @@ type Segment struct {
 	DecayS float32
 }
 
+// FrameAt returns the index of the frame shown at step t (-1 when the segment
+// has no frames: a blank screen) and its orientation (NaN when blank). Backends
+// recompute the drive only when the index changes.
+func (s *Segment) FrameAt(t int) (int, float32) {
+	if len(s.Frames) == 0 {
+		return -1, float32(math.NaN())
+	}
+	i := min(t/s.FrameSteps, len(s.Frames)-1)
+	return i, s.Frames[i]
+}
+
 // Bins is the number of count bins of a recorded segment.
 func (s *Segment) Bins() int {
 	if s.BinSteps <= 0 {

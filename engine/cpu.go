@@ -119,16 +119,8 @@ func (c *CPU) Run(seg *Segment, counts []uint16) error {
 	lastFrame := -2
 	for t := 0; t < seg.Steps; t++ {
 		// The drive changes only between frames: probabilities are computed once
-		// per frame (frame index -1 = blank).
-		fi := -1
-		if len(seg.Frames) > 0 {
-			fi = min(t/seg.FrameSteps, len(seg.Frames)-1)
-		}
-		if fi != lastFrame {
-			frame := float32(math.NaN())
-			if fi >= 0 {
-				frame = seg.Frames[fi]
-			}
+		// per frame.
+		if fi, frame := seg.FrameAt(t); fi != lastFrame {
 			c.fillProb(frame, seg.Task)
 			lastFrame = fi
 		}

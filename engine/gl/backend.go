@@ -479,16 +479,11 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		cur := 0
 		lastFrame := -2
 		for t := 0; t < seg.Steps; t++ {
-			fi := -1
-			if len(seg.Frames) > 0 {
-				fi = min(t/seg.FrameSteps, len(seg.Frames)-1)
-			}
-			if fi != lastFrame {
+			if fi, frame := seg.FrameAt(t); fi != lastFrame {
 				pr := b.progProb
-				blank := fi < 0 || seg.Frames[fi] != seg.Frames[fi]
-				frame := float32(0)
-				if !blank {
-					frame = seg.Frames[fi]
+				blank := frame != frame
+				if blank {
+					frame = 0
 				}
 				pr.SetFloat("uFrame", frame)
 				pr.SetUint("uBlank", boolU(blank))
