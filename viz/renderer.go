@@ -63,7 +63,7 @@ func DefaultStyle() Style {
 type Renderer struct {
 	c *gl.Context
 
-	spines, somata, links, legend *program
+	spines, somata, links, legend *gl.Program
 	count                         *gl.Program
 	vao                           uint32
 
@@ -104,16 +104,16 @@ func NewRenderer(c *gl.Context) (*Renderer, error) {
 			return fmt.Errorf("viz: drawing from the simulation's buffers needs 6 shader storage blocks in vertex shaders; %s has %d (GL_MAX_VERTEX_SHADER_STORAGE_BLOCKS)", c.Info().Renderer, blocks)
 		}
 		var err error
-		if r.spines, err = newProgram("viz_spines.vert", "viz_points.frag"); err != nil {
+		if r.spines, err = newProgram(c, "viz_spines.vert", "viz_points.frag"); err != nil {
 			return err
 		}
-		if r.somata, err = newProgram("viz_somata.vert", "viz_points.frag"); err != nil {
+		if r.somata, err = newProgram(c, "viz_somata.vert", "viz_points.frag"); err != nil {
 			return err
 		}
-		if r.links, err = newProgram("viz_links.vert", "viz_links.frag"); err != nil {
+		if r.links, err = newProgram(c, "viz_links.vert", "viz_links.frag"); err != nil {
 			return err
 		}
-		if r.legend, err = newProgram("viz_legend.vert", "viz_legend.frag"); err != nil {
+		if r.legend, err = newProgram(c, "viz_legend.vert", "viz_legend.frag"); err != nil {
 			return err
 		}
 		if r.count, err = c.NewProgram("viz_links.comp", nil); err != nil {
@@ -139,11 +139,10 @@ func NewRenderer(c *gl.Context) (*Renderer, error) {
 func (r *Renderer) Delete() {
 	// On a closed Context (ErrClosed) the objects died with it.
 	_ = r.c.Do(func() error {
-		for _, p := range []*program{r.spines, r.somata, r.links, r.legend} {
-			p.delete()
-		}
-		if r.count != nil {
-			r.count.Delete()
+		for _, p := range []*gl.Program{r.spines, r.somata, r.links, r.legend, r.count} {
+			if p != nil {
+				p.Delete()
+			}
 		}
 		r.freeNetwork()
 		if r.linkBuf != nil {
@@ -209,20 +208,15 @@ func (r *Renderer) SnapshotPotentials(bufs gl.Buffers) {
 	if r.sShown == nil || bufs.S == nil {
 		return
 	}
-	ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
-	ogl.BindBuffer(ogl.COPY_READ_BUFFER, bufs.S.ID())
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, r.sShown.ID())
-	ogl.CopyBufferSubData(ogl.COPY_READ_BUFFER, ogl.COPY_WRITE_BUFFER, 0, 0, min(bufs.S.Size(), r.sShown.Size()))
-	ogl.BindBuffer(ogl.COPY_READ_BUFFER, 0)
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
+	r.sShown.CopyFrom(bufs.S, min(bufs.S.Size(), r.sShown.Size()))
 	r.hasShown = true
 }
 
 // findLinks runs viz_links.comp: it counts the edges with w above threshold
 // into linkBuf and marks their spines in linked. Call inside Do.
 func (r *Renderer) findLinks(bufs gl.Buffers, threshold float32) error {
-	clearBuffer(r.linkBuf)
-	clearBuffer(r.linked)
+	r.linkBuf.Clear()
+	r.linked.Clear()
 	if r.net.Edges() == 0 {
 		return nil
 	}
@@ -241,13 +235,6 @@ func (r *Renderer) findLinks(bufs gl.Buffers, threshold float32) error {
 	return nil
 }
 
-// clearBuffer zero-fills buf. Call inside Do.
-func clearBuffer(buf *gl.Buffer) {
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, buf.ID())
-	ogl.ClearBufferData(ogl.COPY_WRITE_BUFFER, ogl.R32UI, ogl.RED_INTEGER, ogl.UNSIGNED_INT, nil)
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
-}
-
 // LinkCount returns the number of links (edges with w above the threshold) in
 // the last frame drawn; four bytes come back from the device. Call inside Do.
 func (r *Renderer) LinkCount() (int, error) {
@@ -258,20 +245,24 @@ func (r *Renderer) LinkCount() (int, error) {
 	return int(n[0]), nil
 }
 
-// bind binds buf at the program's binding point of block, if the program uses it.
-func bind(p *program, block string, buf *gl.Buffer) {
-	if b, ok := p.blockBinding(block); ok && buf != nil {
-		ogl.BindBufferBase(ogl.SHADER_STORAGE_BUFFER, b, buf.ID())
+// bind binds buf at the program's binding point of block, if the program uses
+// the block (the compiler drops unused ones) and buf is not nil.
+func bind(p *gl.Program, block string, buf *gl.Buffer) {
+	if buf != nil {
+		_ = p.Bind(block, buf) // an error means only that the block was dropped
 	}
 }
 
-// setCamera sets the per-frame uniforms of viz_common.glsl.
-func setCamera(p *program, cam Camera, width, height int) {
-	p.setMat4("uViewProj", cam.ViewProj(float32(width)/float32(height)))
-	p.setVec3("uEye", cam.Eye())
-	p.setVec2("uViewport", float32(width), float32(height))
-	p.setFloat("uPxPerUm", cam.PixelsPerUm(height))
-	p.setVec2("uFog", cam.Distance-cam.Radius, cam.Distance+cam.Radius)
+// useCamera makes p the current program and sets the per-frame uniforms of
+// viz_common.glsl.
+func useCamera(p *gl.Program, cam Camera, width, height int) {
+	ogl.UseProgram(p.ID())
+	eye := cam.Eye()
+	p.SetMat4("uViewProj", cam.ViewProj(float32(width)/float32(height)))
+	p.SetVec3("uEye", eye[0], eye[1], eye[2])
+	p.SetVec2("uViewport", float32(width), float32(height))
+	p.SetFloat("uPxPerUm", cam.PixelsPerUm(height))
+	p.SetVec2("uFog", cam.Distance-cam.Radius, cam.Distance+cam.Radius)
 }
 
 // Draw draws a frame of the loaded network into the bound framebuffer, whose
@@ -311,20 +302,18 @@ func (r *Renderer) Draw(bufs gl.Buffers, st Style, cam Camera, width, height int
 
 	if st.Somata && N > 0 {
 		p := r.somata
-		ogl.UseProgram(p.id)
-		setCamera(p, cam, width, height)
-		p.setFloat("uSomaUm", st.SomaUm)
-		p.setFloat("uSomaGain", st.SomaGain)
+		useCamera(p, cam, width, height)
+		p.SetFloat("uSomaUm", st.SomaUm)
+		p.SetFloat("uSomaGain", st.SomaGain)
 		bind(p, blockSomata, r.soma)
 		ogl.DrawArrays(ogl.POINTS, 0, int32(N))
 	}
 	if st.Links && E > 0 && st.Threshold < 1 {
 		p := r.links
-		ogl.UseProgram(p.id)
-		setCamera(p, cam, width, height)
-		p.setFloat("uThreshold", st.Threshold)
-		p.setFloat("uLinkGain", st.LinkGain)
-		p.setFloat("uLinkPx", st.LinkPx)
+		useCamera(p, cam, width, height)
+		p.SetFloat("uThreshold", st.Threshold)
+		p.SetFloat("uLinkGain", st.LinkGain)
+		p.SetFloat("uLinkPx", st.LinkPx)
 		bind(p, blockSpineX, bufs.SpineX)
 		bind(p, blockSpineY, bufs.SpineY)
 		bind(p, blockSpineZ, bufs.SpineZ)
@@ -335,16 +324,15 @@ func (r *Renderer) Draw(bufs gl.Buffers, st Style, cam Camera, width, height int
 	}
 	if st.Spines && S > 0 {
 		p := r.spines
-		ogl.UseProgram(p.id)
-		setCamera(p, cam, width, height)
-		p.setFloat("uSpineUm", st.SpineUm)
-		p.setFloat("uSRef", st.SRef)
-		p.setFloat("uSpineGain", st.SpineGain)
+		useCamera(p, cam, width, height)
+		p.SetFloat("uSpineUm", st.SpineUm)
+		p.SetFloat("uSRef", st.SRef)
+		p.SetFloat("uSpineGain", st.SpineGain)
 		highlight := float32(0)
 		if st.Links && E > 0 {
 			highlight = 1
 		}
-		p.setFloat("uHighlight", highlight)
+		p.SetFloat("uHighlight", highlight)
 		bind(p, blockSpineX, bufs.SpineX)
 		bind(p, blockSpineY, bufs.SpineY)
 		bind(p, blockSpineZ, bufs.SpineZ)
@@ -372,11 +360,11 @@ func (r *Renderer) drawLegend(width, height int) {
 	if radius < 12 {
 		return
 	}
-	ogl.UseProgram(p.id)
-	p.setVec2("uViewport", float32(width), float32(height))
-	p.setVec2("uCentre", radius+14, 14)
-	p.setFloat("uRadius", radius)
-	ogl.ProgramUniform1i(p.id, p.uniform("uSegments"), segments)
+	ogl.UseProgram(p.ID())
+	p.SetVec2("uViewport", float32(width), float32(height))
+	p.SetVec2("uCentre", radius+14, 14)
+	p.SetFloat("uRadius", radius)
+	p.SetInt("uSegments", segments)
 	ogl.DrawArrays(ogl.TRIANGLES, 0, 6*segments)
 }
 

@@ -519,12 +519,7 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		}
 		if cur != 0 {
 			// Keep the state in sBuf[0] between Runs, where Buffers().S points.
-			ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
-			ogl.BindBuffer(ogl.COPY_READ_BUFFER, b.sBuf[1].ID())
-			ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, b.sBuf[0].ID())
-			ogl.CopyBufferSubData(ogl.COPY_READ_BUFFER, ogl.COPY_WRITE_BUFFER, 0, 0, 4*S)
-			ogl.BindBuffer(ogl.COPY_READ_BUFFER, 0)
-			ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
+			b.sBuf[0].CopyFrom(b.sBuf[1], 4*S)
 		}
 		if bins > 0 {
 			b.countsU = resize(b.countsU, bins*N)

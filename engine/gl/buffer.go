@@ -43,14 +43,42 @@ func (c *Context) NewBuffer(name string, size int) (*Buffer, error) {
 	ogl.GenBuffers(1, &b.id)
 	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, b.id)
 	ogl.BufferData(ogl.COPY_WRITE_BUFFER, alloc, nil, ogl.DYNAMIC_COPY)
+	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
 	if err := glError(fmt.Sprintf("allocating buffer %q of %d bytes", name, size)); err != nil {
-		ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
 		ogl.DeleteBuffers(1, &b.id)
 		return nil, err
 	}
+	b.Clear()
+	return b, nil
+}
+
+// Clear zero-fills the buffer, after the shader writes issued before it. Call
+// inside Do.
+func (b *Buffer) Clear() {
+	b.c.mustOnThread("Buffer.Clear")
+	b.checkRange("clear", 0, b.size)
+	ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
+	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, b.id)
 	ogl.ClearBufferData(ogl.COPY_WRITE_BUFFER, ogl.R32UI, ogl.RED_INTEGER, ogl.UNSIGNED_INT, nil)
 	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
-	return b, nil
+}
+
+// CopyFrom copies the first n bytes of src to the start of b, on the device,
+// after the shader writes issued before it. CheckError reports a failure.
+// Call inside Do.
+func (b *Buffer) CopyFrom(src *Buffer, n int) {
+	b.c.mustOnThread("Buffer.CopyFrom")
+	src.checkRange("copy", 0, n)
+	b.checkRange("copy", 0, n)
+	if n == 0 {
+		return
+	}
+	ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
+	ogl.BindBuffer(ogl.COPY_READ_BUFFER, src.id)
+	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, b.id)
+	ogl.CopyBufferSubData(ogl.COPY_READ_BUFFER, ogl.COPY_WRITE_BUFFER, 0, 0, n)
+	ogl.BindBuffer(ogl.COPY_READ_BUFFER, 0)
+	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
 }
 
 // ID is the GL buffer name, for drawing straight from the buffer (viz).
@@ -80,34 +108,33 @@ func (b *Buffer) checkRange(op string, offset, n int) {
 	}
 }
 
-// UploadBytes writes src at byte offset. Call inside Do.
+// UploadBytes writes src at byte offset, after the shader writes issued before
+// it. Call inside Do.
 func (b *Buffer) UploadBytes(offset int, src []byte) error {
 	b.c.mustOnThread("Buffer.UploadBytes")
-	b.checkRange("upload", offset, len(src))
-	if len(src) == 0 {
-		return nil
-	}
-	// Shaders may still write the buffer: order their writes before ours.
-	ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, b.id)
-	ogl.BufferSubData(ogl.COPY_WRITE_BUFFER, offset, len(src), unsafe.Pointer(&src[0]))
-	ogl.BindBuffer(ogl.COPY_WRITE_BUFFER, 0)
-	return glError(fmt.Sprintf("uploading %d bytes to buffer %q", len(src), b.name))
+	return b.transfer("upload", "to", offset, src, ogl.COPY_WRITE_BUFFER, ogl.BufferSubData)
 }
 
 // DownloadBytes reads len(dst) bytes from byte offset into dst, after the shader
 // writes issued before it (it waits for them). Call inside Do.
 func (b *Buffer) DownloadBytes(offset int, dst []byte) error {
 	b.c.mustOnThread("Buffer.DownloadBytes")
-	b.checkRange("download", offset, len(dst))
-	if len(dst) == 0 {
+	return b.transfer("download", "from", offset, dst, ogl.COPY_READ_BUFFER, ogl.GetBufferSubData)
+}
+
+// transfer runs call (BufferSubData or GetBufferSubData) on target bound to b
+// for the bytes of p at offset, after the shader writes issued before it; op
+// and dir ("upload", "to") name it in errors.
+func (b *Buffer) transfer(op, dir string, offset int, p []byte, target uint32, call func(target uint32, offset, size int, data unsafe.Pointer)) error {
+	b.checkRange(op, offset, len(p))
+	if len(p) == 0 {
 		return nil
 	}
 	ogl.MemoryBarrier(ogl.BUFFER_UPDATE_BARRIER_BIT)
-	ogl.BindBuffer(ogl.COPY_READ_BUFFER, b.id)
-	ogl.GetBufferSubData(ogl.COPY_READ_BUFFER, offset, len(dst), unsafe.Pointer(&dst[0]))
-	ogl.BindBuffer(ogl.COPY_READ_BUFFER, 0)
-	return glError(fmt.Sprintf("downloading %d bytes from buffer %q", len(dst), b.name))
+	ogl.BindBuffer(target, b.id)
+	call(target, offset, len(p), unsafe.Pointer(&p[0]))
+	ogl.BindBuffer(target, 0)
+	return glError(fmt.Sprintf("%sing %d bytes %s buffer %q", op, len(p), dir, b.name))
 }
 
 // Upload writes src into b starting at element first (in units of T). Call inside Do.

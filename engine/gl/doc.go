@@ -42,7 +42,10 @@
 // caller's #defines in name order, shaders/common.glsl, then the .comp body, with
 // #line directives so that compiler messages come back as file:line:column of
 // common.glsl or the .comp. NewProgram takes an embedded .comp; CompileCompute
-// takes any source (tests use testdata/). Storage blocks are std430 with explicit
+// takes any source (tests use testdata/). Both go through CompileProgram, which
+// compiles any Stages (viz's vertex and fragment shaders too) from a prelude and
+// named source pieces, maps the info log's source numbers back to those names
+// and links the stages. Storage blocks are std430 with explicit
 // layout(binding = N); Program.Bind binds a Buffer by block name so Go need not
 // repeat N. Uniform setters ignore uniforms the compiler dropped, as GL does.
 //

@@ -104,6 +104,21 @@ func stateOf(t *testing.T, be engine.Backend) *engine.State {
 	return &st
 }
 
+// runBoth runs seg, recording the counts of n neurons, on the CPU and the GL
+// backend, and returns their counts and their states after it.
+func runBoth(t *testing.T, cpu engine.Backend, gpu *Backend, seg *engine.Segment, n int) (cc, gc []uint16, a, b *engine.State) {
+	t.Helper()
+	cc = make([]uint16, seg.Bins()*n)
+	gc = make([]uint16, seg.Bins()*n)
+	if err := cpu.Run(seg, cc); err != nil {
+		t.Fatal(err)
+	}
+	if err := gpu.Run(seg, gc); err != nil {
+		t.Fatal(err)
+	}
+	return cc, gc, stateOf(t, cpu), stateOf(t, gpu)
+}
+
 // parityFrames is a frame sequence with orientation changes, A, B and a blank.
 var parityFrames = []float32{0.3, float32(math.Pi / 4), 2.1, float32(math.NaN()), float32(3 * math.Pi / 4), 1.2, 0.05, 2.9, float32(math.NaN()), 1.6}
 
@@ -164,15 +179,7 @@ func TestParityWithCPU(t *testing.T) {
 			}
 			seg := &engine.Segment{Step0: steps, Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: g,
 				Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.7}
-			cc := make([]uint16, seg.Bins()*net.N)
-			gc := make([]uint16, seg.Bins()*net.N)
-			if err := cpu.Run(seg, cc); err != nil {
-				t.Fatal(err)
-			}
-			if err := gpu.Run(seg, gc); err != nil {
-				t.Fatal(err)
-			}
-			a, b := stateOf(t, cpu), stateOf(t, gpu)
+			cc, gc, a, b := runBoth(t, cpu, gpu, seg, net.N)
 			checkDiff(t, "s after the segment", compareF32(a.S, b.S))
 			checkDiff(t, "w", compareF32(a.W, b.W))
 			checkDiff(t, "e", compareF32(a.E, b.E))
@@ -220,15 +227,7 @@ func TestParitySplitDispatch(t *testing.T) {
 	for i := range seg.Gate {
 		seg.Gate[i] = 1
 	}
-	cc := make([]uint16, seg.Bins()*net.N)
-	gc := make([]uint16, seg.Bins()*net.N)
-	if err := cpu.Run(seg, cc); err != nil {
-		t.Fatal(err)
-	}
-	if err := gpu.Run(seg, gc); err != nil {
-		t.Fatal(err)
-	}
-	a, b := stateOf(t, cpu), stateOf(t, gpu)
+	cc, gc, a, b := runBoth(t, cpu, gpu, seg, net.N)
 	checkDiff(t, "s", compareF32(a.S, b.S))
 	checkDiff(t, "w", compareF32(a.W, b.W))
 	checkDiff(t, "b", compareF32(a.B, b.B))

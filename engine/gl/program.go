@@ -13,24 +13,148 @@ import (
 	"github.com/iplgpu/iplgpu/shaders"
 )
 
-// Program is a linked compute program. Its methods must be called inside
-// Context.Do.
+// Program is a linked program: a compute program (NewProgram, CompileCompute)
+// or any other set of stages (CompileProgram). Its methods must be called
+// inside Context.Do.
 type Program struct {
 	c         *Context
 	id        uint32
 	name      string
-	localSize [3]int
+	localSize [3]int // zero unless the program has a compute stage
 	uniforms  map[string]int32
 	blocks    map[string]int
 }
 
-// The GLSL source-string numbers of a program's three parts, set with #line so
-// that the compiler's messages say which part a line is in.
-const (
-	srcPrelude = 0
-	srcCommon  = 1
-	srcBody    = 2
-)
+// Source is a named piece of a shader stage's source, e.g. an embedded file.
+// Compiler messages about its lines name it.
+type Source struct {
+	Name, Text string
+}
+
+// Stage is one shader stage of a program: Prelude (the #version line and
+// #defines), Includes in order, then Body, each part after the prelude
+// started with a "#line 1 N" directive of its own source-string number so
+// that CompileProgram can turn the driver's "N:line" back into "file:line".
+type Stage struct {
+	Kind     uint32 // GL shader type: COMPUTE_SHADER, VERTEX_SHADER, FRAGMENT_SHADER, ...
+	Prelude  string
+	Includes []Source
+	Body     Source // the stage's own file, which errors name
+}
+
+// source returns the stage's full source and the file of each source-string
+// number in it: 0 is the prelude, named "<Body.Name prelude>", then the
+// includes, then the body.
+func (st Stage) source() (string, map[int]string) {
+	var sb strings.Builder
+	sb.WriteString(st.Prelude)
+	files := map[int]string{0: "<" + st.Body.Name + " prelude>"}
+	parts := append(append([]Source(nil), st.Includes...), st.Body)
+	for i, part := range parts {
+		if i > 0 {
+			sb.WriteString("\n")
+		}
+		fmt.Fprintf(&sb, "#line 1 %d\n", i+1)
+		sb.WriteString(part.Text)
+		files[i+1] = part.Name
+	}
+	sb.WriteString("\n")
+	return sb.String(), files
+}
+
+// CompileProgram compiles the stages and links them into a program, named name
+// in errors. A compile failure returns an error naming the stage's kind and
+// Body file with the driver's info log, its locations rewritten to file:line;
+// a link failure returns the link log (mapped the same way when there is one
+// stage; stages number their parts alike). Call inside Do.
+func (c *Context) CompileProgram(name string, stages ...Stage) (*Program, error) {
+	c.mustOnThread("CompileProgram")
+	ids := make([]uint32, 0, len(stages))
+	defer func() {
+		for _, sh := range ids {
+			ogl.DeleteShader(sh)
+		}
+	}()
+	compute := false
+	for _, st := range stages {
+		sh, err := compileStage(st)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, sh)
+		compute = compute || st.Kind == ogl.COMPUTE_SHADER
+	}
+
+	p := &Program{c: c, name: name, uniforms: map[string]int32{}, blocks: map[string]int{}}
+	p.id = ogl.CreateProgram()
+	for _, sh := range ids {
+		ogl.AttachShader(p.id, sh)
+	}
+	ogl.LinkProgram(p.id)
+	for _, sh := range ids {
+		ogl.DetachShader(p.id, sh)
+	}
+	var ok int32
+	ogl.GetProgramiv(p.id, ogl.LINK_STATUS, &ok)
+	if ok == ogl.FALSE {
+		var files map[int]string
+		if len(stages) == 1 {
+			_, files = stages[0].source()
+		}
+		log := mapLog(infoLog(p.id, ogl.GetProgramiv, ogl.GetProgramInfoLog), files)
+		ogl.DeleteProgram(p.id)
+		return nil, fmt.Errorf("engine/gl: linking program %s:\n%s", name, log)
+	}
+	if compute {
+		var ls [3]int32
+		ogl.GetProgramiv(p.id, ogl.COMPUTE_WORK_GROUP_SIZE, &ls[0])
+		p.localSize = [3]int{int(ls[0]), int(ls[1]), int(ls[2])}
+	}
+	if err := glError("building program " + name); err != nil {
+		ogl.DeleteProgram(p.id)
+		return nil, err
+	}
+	return p, nil
+}
+
+// compileStage compiles st into a new shader object, or returns an error with
+// the mapped info log and deletes the object.
+func compileStage(st Stage) (uint32, error) {
+	src, files := st.source()
+	sh := ogl.CreateShader(st.Kind)
+	csrc, free := ogl.Strs(src + "\x00")
+	length := int32(len(src))
+	ogl.ShaderSource(sh, 1, csrc, &length)
+	free()
+	ogl.CompileShader(sh)
+	var ok int32
+	ogl.GetShaderiv(sh, ogl.COMPILE_STATUS, &ok)
+	if ok == ogl.FALSE {
+		log := mapLog(infoLog(sh, ogl.GetShaderiv, ogl.GetShaderInfoLog), files)
+		ogl.DeleteShader(sh)
+		return 0, fmt.Errorf("engine/gl: compiling %s shader %s:\n%s", stageKind(st.Kind), st.Body.Name, log)
+	}
+	return sh, nil
+}
+
+// stageKind names a GL shader type in errors.
+func stageKind(kind uint32) string {
+	switch kind {
+	case ogl.COMPUTE_SHADER:
+		return "compute"
+	case ogl.VERTEX_SHADER:
+		return "vertex"
+	case ogl.FRAGMENT_SHADER:
+		return "fragment"
+	case ogl.GEOMETRY_SHADER:
+		return "geometry"
+	case ogl.TESS_CONTROL_SHADER:
+		return "tessellation control"
+	case ogl.TESS_EVALUATION_SHADER:
+		return "tessellation evaluation"
+	}
+	return fmt.Sprintf("type 0x%04x", kind)
+}
 
 // rngDefines are the numbers common.glsl and the kernels take from engine/rng, so
 // that GLSL never restates them. A new rng.Purpose that a kernel uses is added here.
@@ -72,45 +196,12 @@ func (c *Context) CompileCompute(name, body string, defines map[string]string) (
 	if err != nil {
 		return nil, err
 	}
-	src := assemble(common, body, defines)
-	files := map[int]string{srcPrelude: "<" + name + " prelude>", srcCommon: shaders.Common, srcBody: name}
-
-	sh := ogl.CreateShader(ogl.COMPUTE_SHADER)
-	defer ogl.DeleteShader(sh)
-	csrc, free := ogl.Strs(src + "\x00")
-	length := int32(len(src))
-	ogl.ShaderSource(sh, 1, csrc, &length)
-	free()
-	ogl.CompileShader(sh)
-	var ok int32
-	ogl.GetShaderiv(sh, ogl.COMPILE_STATUS, &ok)
-	if ok == ogl.FALSE {
-		return nil, fmt.Errorf("engine/gl: compiling compute shader %s:\n%s", name, mapLog(shaderLog(sh), files))
-	}
-
-	p := &Program{c: c, name: name, uniforms: map[string]int32{}, blocks: map[string]int{}}
-	p.id = ogl.CreateProgram()
-	ogl.AttachShader(p.id, sh)
-	ogl.LinkProgram(p.id)
-	ogl.DetachShader(p.id, sh)
-	ogl.GetProgramiv(p.id, ogl.LINK_STATUS, &ok)
-	if ok == ogl.FALSE {
-		log := mapLog(programLog(p.id), files)
-		ogl.DeleteProgram(p.id)
-		return nil, fmt.Errorf("engine/gl: linking compute program %s:\n%s", name, log)
-	}
-	var ls [3]int32
-	ogl.GetProgramiv(p.id, ogl.COMPUTE_WORK_GROUP_SIZE, &ls[0])
-	p.localSize = [3]int{int(ls[0]), int(ls[1]), int(ls[2])}
-	if err := glError("building program " + name); err != nil {
-		ogl.DeleteProgram(p.id)
-		return nil, err
-	}
-	return p, nil
+	return c.CompileProgram(name, computeStage(name, common, body, defines))
 }
 
-// assemble builds the full source of a program.
-func assemble(common, body string, defines map[string]string) string {
+// computeStage is the compute stage of CompileCompute: "#version 430", the
+// engine/rng defines and defines (sorted by name), then common, then body.
+func computeStage(name, common, body string, defines map[string]string) Stage {
 	var sb strings.Builder
 	sb.WriteString("#version 430\n")
 	for _, d := range rngDefines {
@@ -132,12 +223,12 @@ func assemble(common, body string, defines map[string]string) string {
 		}
 		fmt.Fprintf(&sb, "#define %s %s\n", k, defines[k])
 	}
-	fmt.Fprintf(&sb, "#line 1 %d\n", srcCommon)
-	sb.WriteString(common)
-	fmt.Fprintf(&sb, "\n#line 1 %d\n", srcBody)
-	sb.WriteString(body)
-	sb.WriteString("\n")
-	return sb.String()
+	return Stage{
+		Kind:     ogl.COMPUTE_SHADER,
+		Prelude:  sb.String(),
+		Includes: []Source{{shaders.Common, common}},
+		Body:     Source{name, body},
+	}
 }
 
 // Info-log location formats: Mesa "0:12(5): error: ...", NVIDIA "0(12) : error ...",
@@ -175,25 +266,16 @@ func mapLog(log string, files map[int]string) string {
 	return strings.Join(lines, "\n")
 }
 
-func shaderLog(sh uint32) string {
+// infoLog reads the info log of a shader (GetShaderiv, GetShaderInfoLog) or a
+// program (GetProgramiv, GetProgramInfoLog).
+func infoLog(id uint32, getiv func(uint32, uint32, *int32), getLog func(uint32, int32, *int32, *uint8)) string {
 	var n int32
-	ogl.GetShaderiv(sh, ogl.INFO_LOG_LENGTH, &n)
+	getiv(id, ogl.INFO_LOG_LENGTH, &n)
 	if n <= 0 {
 		return "(the driver gave no info log)"
 	}
 	buf := make([]byte, n+1)
-	ogl.GetShaderInfoLog(sh, n, nil, &buf[0])
-	return strings.TrimRight(string(buf), "\x00")
-}
-
-func programLog(p uint32) string {
-	var n int32
-	ogl.GetProgramiv(p, ogl.INFO_LOG_LENGTH, &n)
-	if n <= 0 {
-		return "(the driver gave no info log)"
-	}
-	buf := make([]byte, n+1)
-	ogl.GetProgramInfoLog(p, n, nil, &buf[0])
+	getLog(id, n, nil, &buf[0])
 	return strings.TrimRight(string(buf), "\x00")
 }
 
@@ -203,7 +285,8 @@ func (p *Program) Name() string { return p.name }
 // ID is the GL program name.
 func (p *Program) ID() uint32 { return p.id }
 
-// LocalSize is the work-group size the shader declares (local_size_x, y, z).
+// LocalSize is the work-group size the compute shader declares (local_size_x,
+// y, z); zero for a program without a compute stage.
 func (p *Program) LocalSize() [3]int { return p.localSize }
 
 // Delete frees the program. Call inside Do.
@@ -250,9 +333,19 @@ func (p *Program) SetVec2(name string, x, y float32) {
 	ogl.ProgramUniform2f(p.id, p.Uniform(name), x, y)
 }
 
+// SetVec3 sets a vec3 uniform. Call inside Do.
+func (p *Program) SetVec3(name string, x, y, z float32) {
+	ogl.ProgramUniform3f(p.id, p.Uniform(name), x, y, z)
+}
+
 // SetVec4 sets a vec4 uniform. Call inside Do.
 func (p *Program) SetVec4(name string, x, y, z, w float32) {
 	ogl.ProgramUniform4f(p.id, p.Uniform(name), x, y, z, w)
+}
+
+// SetMat4 sets a mat4 uniform from a column-major matrix. Call inside Do.
+func (p *Program) SetMat4(name string, m [16]float32) {
+	ogl.ProgramUniformMatrix4fv(p.id, p.Uniform(name), 1, false, &m[0])
 }
 
 // SetUvec2 sets a uvec2 uniform. Call inside Do.

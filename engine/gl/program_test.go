@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	ogl "github.com/go-gl/gl/v4.3-core/gl"
+
 	"github.com/iplgpu/iplgpu/shaders"
 )
 
@@ -33,6 +35,74 @@ func TestCompileErrorNamesFileAndLine(t *testing.T) {
 	if strings.Contains(strings.ToLower(c.Info().Vendor), "mesa") && !strings.Contains(msg, "broken.comp:6:") {
 		t.Errorf("error does not point at broken.comp line 6 (Mesa's log format)")
 	}
+}
+
+// A vertex or fragment stage's compile error names the stage and its file, with
+// the line inside that file past an include; good stages link into a program
+// without a local size.
+func TestCompileProgramGraphics(t *testing.T) {
+	c := needGL(t)
+	const (
+		vert   = "void main() { gl_Position = vec4(0.0); }\n"
+		frag   = "out vec4 colour;\nvoid main() { colour = vec4(1.0); }\n"
+		broken = "void main() {\n\tfloat x = ;\n}\n" // a syntax error: Mesa gives semantic ones source string 0
+	)
+	stage := func(kind uint32, file, body string) Stage {
+		return Stage{
+			Kind:     kind,
+			Prelude:  "#version 430 core\n",
+			Includes: []Source{{"include.glsl", "// one\n// two\n// three\n"}},
+			Body:     Source{file, body},
+		}
+	}
+	mesa := strings.Contains(strings.ToLower(c.Info().Vendor), "mesa")
+	for _, tc := range []struct {
+		want   string
+		stages []Stage
+	}{
+		{"vertex shader broken.vert", []Stage{stage(ogl.VERTEX_SHADER, "broken.vert", broken), stage(ogl.FRAGMENT_SHADER, "good.frag", frag)}},
+		{"fragment shader broken.frag", []Stage{stage(ogl.VERTEX_SHADER, "good.vert", vert), stage(ogl.FRAGMENT_SHADER, "broken.frag", broken)}},
+	} {
+		err := c.Do(func() error {
+			_, err := c.CompileProgram("test", tc.stages...)
+			return err
+		})
+		if err == nil {
+			t.Errorf("%s compiled", tc.want)
+			continue
+		}
+		msg := err.Error()
+		t.Logf("error:\n%s", msg)
+		if !strings.Contains(msg, tc.want) || !strings.Contains(strings.ToLower(msg), "error") {
+			t.Errorf("error lacks %q", tc.want)
+		}
+		file := tc.want[strings.LastIndex(tc.want, " ")+1:]
+		if mesa && !strings.Contains(msg, file+":2:") {
+			t.Errorf("error does not point at %s line 2 (Mesa's log format)", file)
+		}
+	}
+	// A fragment input no vertex output feeds fails at link time.
+	err := c.Do(func() error {
+		_, err := c.CompileProgram("unlinked", stage(ogl.VERTEX_SHADER, "good.vert", vert),
+			stage(ogl.FRAGMENT_SHADER, "input.frag", "in vec4 vMissing;\nout vec4 colour;\nvoid main() { colour = vMissing; }\n"))
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "linking program unlinked") {
+		t.Errorf("link failure: %v", err)
+	} else {
+		t.Logf("error:\n%s", err)
+	}
+	do(t, c, func() error {
+		p, err := c.CompileProgram("good", stage(ogl.VERTEX_SHADER, "good.vert", vert), stage(ogl.FRAGMENT_SHADER, "good.frag", frag))
+		if err != nil {
+			return err
+		}
+		defer p.Delete()
+		if p.LocalSize() != [3]int{} || p.Name() != "good" {
+			t.Errorf("program %q has local size %v", p.Name(), p.LocalSize())
+		}
+		return nil
+	})
 }
 
 func TestMapLog(t *testing.T) {
@@ -68,7 +138,7 @@ func TestEmbeddedShadersCompile(t *testing.T) {
 			return nil
 		})
 	}
-	src := assemble("// common\n", "// body\n", map[string]string{"B_VALUE": "2", "A_VALUE": "1.5"})
+	src, _ := computeStage("body.comp", "// common\n", "// body\n", map[string]string{"B_VALUE": "2", "A_VALUE": "1.5"}).source()
 	a, b := strings.Index(src, "#define A_VALUE 1.5"), strings.Index(src, "#define B_VALUE 2")
 	if !strings.HasPrefix(src, "#version 430\n") || a < 0 || b < a || !strings.Contains(src, "#define RNG_AFFERENT 1u") {
 		t.Errorf("assembled source:\n%s", src)
