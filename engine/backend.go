@@ -57,6 +57,25 @@ type Params struct {
 	RateThreshold  float32
 }
 
+// ITIDecay holds the float32 factors of an analytic inter-trial interval of T s:
+// s relaxes towards p0 by S, e decays by E, w (when learning) by W, and the OU
+// background follows b' = b B + Noise z with z standard normal.
+type ITIDecay struct {
+	S, E, W, B, Noise float32
+}
+
+// ITIDecayOf computes the factors once, the same for every backend.
+func (p *Params) ITIDecayOf(T float32) ITIDecay {
+	fb := float32(math.Exp(float64(-T / p.BgTauS)))
+	return ITIDecay{
+		S:     float32(math.Exp(float64(-T / p.TauSS))),
+		E:     float32(math.Exp(float64(-T / p.TauES))),
+		W:     float32(math.Exp(float64(-T * p.LambdaW))),
+		B:     fb,
+		Noise: p.BgSd * float32(math.Sqrt(float64(1-fb*fb))),
+	}
+}
+
 // ParamsFromConfig rounds the config's constants to the backends' float32 values.
 func ParamsFromConfig(c *Config) Params {
 	d := &c.Dynamics

@@ -255,12 +255,8 @@ func (c *CPU) stepNeurons(step uint64, bin []uint16) {
 // decay applies an inter-trial interval analytically.
 func (c *CPU) decay(seg *Segment) {
 	p := &c.p
-	T := seg.DecayS
-	fs := float32(math.Exp(float64(-T / p.TauSS)))
-	fe := float32(math.Exp(float64(-T / p.TauES)))
-	fw := float32(math.Exp(float64(-T * p.LambdaW)))
-	fb := float32(math.Exp(float64(-T / p.BgTauS)))
-	nb := p.BgSd * float32(math.Sqrt(float64(1-fb*fb)))
+	f := p.ITIDecayOf(seg.DecayS)
+	fs, fe, fw, fb, nb := f.S, f.E, f.W, f.B, f.Noise
 	for k := range c.s {
 		c.s[k] = p.P0 + (c.s[k]-p.P0)*fs
 	}

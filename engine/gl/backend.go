@@ -580,12 +580,8 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 // float32 exactly as engine.CPU computes them. Call inside Do.
 func (b *Backend) decay(seg *engine.Segment) {
 	p := &b.p
-	T := seg.DecayS
-	fs := float32(math.Exp(float64(-T / p.TauSS)))
-	fe := float32(math.Exp(float64(-T / p.TauES)))
-	fw := float32(math.Exp(float64(-T * p.LambdaW)))
-	fb := float32(math.Exp(float64(-T / p.BgTauS)))
-	nb := p.BgSd * float32(math.Sqrt(float64(1-fb*fb)))
+	f := p.ITIDecayOf(seg.DecayS)
+	fs, fe, fw, fb, nb := f.S, f.E, f.W, f.B, f.Noise
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	d := b.progDecay
 	d.SetUvec2("uKey", p.Key[0], p.Key[1])
