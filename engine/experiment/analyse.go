@@ -39,6 +39,16 @@ type Options struct {
 	IsletThreshold float64 // w at or above which a contact is a link; 0: DefaultIsletThreshold
 	Seed           uint64  // seed of the subset draws; 0: DefaultSeed
 	NoFigures      bool    // write the tables and the report but no figures
+
+	// The spatial analysis (spatial.csv, fig8_spatial); zero values take the
+	// defaults of the same names (DefaultSpatialBinUm, ...).
+	SpatialBinUm      float64 // width of the soma-distance bins (um)
+	SpatialMinPairs   int     // pairs a distance bin needs; sparser bins merge outward
+	SpatialMaxPairs   int     // neuron pairs analysed per kind; more: a seeded random sample
+	ArrayPitchUm      float64 // virtual Utah array: electrode pitch (um)
+	ArraySize         int     // electrodes per side of the array
+	RecordingRadiusUm float64 // horizontal radius of an electrode's multi-unit (um)
+
 	// Log, if set, receives each note and warning as it arises (they are also
 	// in Summary.Notes).
 	Log func(string)
@@ -60,6 +70,24 @@ func (o Options) resolve() (Options, error) {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
+	if o.SpatialBinUm == 0 {
+		o.SpatialBinUm = DefaultSpatialBinUm
+	}
+	if o.SpatialMinPairs == 0 {
+		o.SpatialMinPairs = DefaultSpatialMinPairs
+	}
+	if o.SpatialMaxPairs == 0 {
+		o.SpatialMaxPairs = DefaultSpatialMaxPairs
+	}
+	if o.ArrayPitchUm == 0 {
+		o.ArrayPitchUm = DefaultArrayPitchUm
+	}
+	if o.ArraySize == 0 {
+		o.ArraySize = DefaultArraySize
+	}
+	if o.RecordingRadiusUm == 0 {
+		o.RecordingRadiusUm = DefaultRecordingRadiusUm
+	}
 	switch {
 	case o.SubsetSize < 2:
 		return o, fmt.Errorf("subset size %d: the estimates need subsets of at least 2 neurons", o.SubsetSize)
@@ -67,6 +95,10 @@ func (o Options) resolve() (Options, error) {
 		return o, fmt.Errorf("%d subsets per block and %d per window: ask for at least 1", o.Subsets, o.TimeSubsets)
 	case !(o.IsletThreshold > 0 && o.IsletThreshold <= 1):
 		return o, fmt.Errorf("islet threshold %v: w lies in [0, 1]; give a threshold in (0, 1]", o.IsletThreshold)
+	case !(o.SpatialBinUm > 0) || !(o.ArrayPitchUm > 0) || !(o.RecordingRadiusUm > 0):
+		return o, fmt.Errorf("spatial bins of %v um, electrode pitch %v um, recording radius %v um: give positive distances", o.SpatialBinUm, o.ArrayPitchUm, o.RecordingRadiusUm)
+	case o.SpatialMinPairs < 1 || o.SpatialMaxPairs < 1 || o.ArraySize < 1:
+		return o, fmt.Errorf("%d pairs per distance bin, at most %d pairs, %d electrodes per side: ask for at least 1 of each", o.SpatialMinPairs, o.SpatialMaxPairs, o.ArraySize)
 	}
 	return o, nil
 }
@@ -87,6 +119,7 @@ type Summary struct {
 	Early, Late *WithinTrial    // earliest and latest control task block; Late nil when there is one
 	Network     []NetworkStats  // per w snapshot
 	Ablations   []AblationCheck // each ablated block against its control
+	Spatial     *SpatialSummary // pairwise redundancy against distance; nil without soma positions or control blocks
 
 	Notes   []string // what was skipped or clipped, and warnings
 	Files   []string // files written, relative to Dir
@@ -319,6 +352,9 @@ func Analyse(dir string, opt Options) (*Summary, error) {
 	sum.Early, sum.Late = withinTrial(sum)
 	sum.Network = networkStats(d, opt.IsletThreshold)
 	sum.Ablations = ablationChecks(sum.Blocks)
+	if sum.Spatial, err = spatialAnalysis(d, sum, opt, notef); err != nil {
+		return nil, err
+	}
 
 	if err := writeTables(sum, rows); err != nil {
 		return nil, err

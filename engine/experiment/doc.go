@@ -11,8 +11,9 @@
 //	}
 //
 // Analyse reads config.yaml, run.json, trials.csv, responses.npy, frames.npy,
-// theta.npy, spine_owner.npy, edges.npy and w_sessions.npy (w_final.npy when the
-// run kept no snapshots) and writes, into the same directory, the files below.
+// theta.npy, spine_owner.npy, edges.npy, soma_pos.npy (without it the spatial
+// analysis is skipped with a note) and w_sessions.npy (w_final.npy when the run
+// kept no snapshots) and writes, into the same directory, the files below.
 // Every file is written whole or not at all (temporary file, then rename), so
 // an analysis can be rerun on the same directory at any time
 // (iplgpu analyse DIR). The returned Summary holds the same numbers.
@@ -70,6 +71,63 @@
 // with ablation: formation) shows its first and last task blocks instead; every
 // block records the ablations of the training before it (Block.TrainedWith).
 //
+// # Spatial scale
+//
+// The spatial analysis (MODEL.md 7.5, prediction 1; Summary.Spatial) takes
+// every control task and passive block with a Fisher estimate, at its headline
+// coherence, and measures the information of pairs of units (n = 2) in the
+// spike counts summed over the trial: f' and the 2 x 2 covariance pooled over
+// +c and -c as in package fisher, I_real and I_shuffle bias-corrected with
+// fisher.Design (N = 2), and the pair's redundancy I_shuffle - I_real. A pair
+// with a unit of zero variance in a block, or two units perfectly correlated
+// (1 - r^2 < 1e-12), has no estimate in that block. A pair needs more than 6
+// trials at each sign (T > N + 4).
+//
+// The pairs, by kind:
+//   - neurons: every pair of neurons when there are at most
+//     Options.SpatialMaxPairs (200,000: up to 633 neurons), else that many
+//     distinct pairs drawn uniformly with Options.Seed;
+//   - linked: every pair of neurons sharing a link, a candidate contact with w
+//     >= Options.IsletThreshold between a spine of each, in the last w snapshot
+//     (after all training, so that the same pairs are compared before and after
+//     learning; a seeded sample when there are more than SpatialMaxPairs);
+//   - unlinked: the pairs of the neurons kind that share no link;
+//   - electrodes: the pairs of electrodes of the virtual Utah array.
+//
+// Neuron pairs are binned by the 3-D distance of their somata (soma_pos.npy)
+// in Options.SpatialBinUm bins (50 um) from 0: going outward, bins are merged
+// with the next until each holds at least Options.SpatialMinPairs (50) pairs of
+// the kind, and a remainder with fewer at the far end joins the last bin, so
+// the bins cover [0, the farthest pair) without gaps and the farthest bins are
+// wider; a kind with fewer pairs in all has no bins (a note says so). The bins
+// are fixed per kind from the layout, so they are the same in every block;
+// the pairs a bin reports in a block are those with an estimate.
+//
+// The virtual Utah array is Options.ArraySize x ArraySize electrodes (10 x
+// 10) at Options.ArrayPitchUm (400 um) pitch centred on the slab (the slab's
+// size from the config, engine.SlabSize, stretched to cover every soma); the
+// electrodes outside the slab are dropped. Each records the multi-unit
+// activity: the summed counts of the neurons whose soma lies within
+// Options.RecordingRadiusUm (100 um, about the reach of extracellular spikes
+// and under half the pitch, so that electrodes share no neuron) horizontally,
+// at any depth (VirtualArray); neurons elsewhere are unrecorded. Electrode
+// pairs are binned by their distance in bins [k pitch, (k+1) pitch): 400 and
+// 566 um in the first, 800, 894 and 1131 um in the second, and so on. The
+// array needs a slab at least 2 pitches wide in x or y; otherwise the analysis
+// notes "slab X um < 2 pitches: no virtual array" and the neuron part still
+// runs.
+//
+// A bin's value is the mean over its pairs with the standard error of that
+// mean (standard deviation over pairs / sqrt(pairs)); the x of a bin in figure
+// 8 is its pairs' mean distance. The learning-induced increase is the latest
+// minus the earliest control task block with a Fisher estimate
+// (SpatialSummary.Early and Late), paired: the mean over the pairs with an estimate in both of the pair's
+// difference, with its standard error. Near and far pairs (the report) are
+// closer than SpatialNearUm (100 um) and at least one pitch apart. The
+// unlinked increase at matched distances weights the unlinked pairs' mean in
+// each SpatialBinUm bin by the number of linked pairs in it (bins with at least
+// two unlinked pairs).
+//
 // # Files
 //
 // info.csv: one row per (block, coherence c > 0): the columns of
@@ -97,6 +155,14 @@
 // tuning.csv: TuningColumns: per block and orientation-difference bin, the
 // mean rate in Hz, with the block's mean rate.
 //
+// spatial.csv: SpatialColumns, one row per kind and distance bin of each
+// block (measure "block"), of the increase (measure "increase": block and
+// session are the latest control task block's, base_block and base_session
+// the earliest's; i_real and i_shuffle are increases too) and of the increase
+// pooled over all distances (measure "increase_pooled", one row per kind).
+// Distances in um, information in 1/coherence^2; redundancy_se is the standard
+// error over pairs.
+//
 // Sessions on axes and in tables: 0 is before training, k the measurement
 // blocks after training session k, "end" the blocks after the last session.
 //
@@ -109,8 +175,12 @@
 // similarity of links, islet count and size, islet size distribution, by
 // session), fig6_noise_correlation (mean noise correlation and redundancy %
 // across sessions, task and passive), fig7_tuning (tuning curves of control
-// and ablated blocks). A figure without data in the run is not drawn; the
-// report says so.
+// and ablated blocks), fig8_spatial (the learning-induced increase of pairwise
+// redundancy against soma distance for all, linked and unlinked neuron pairs;
+// the pairwise redundancy by distance in the earliest and latest task blocks
+// and the latest passive block; the multi-unit increase against electrode
+// distance when there is a virtual array). A figure without data in the run is
+// not drawn; the report says so.
 //
 // report.md: what was run, the key results as sentences computed from the
 // numbers, the figures, per-block and within-trial tables, the network

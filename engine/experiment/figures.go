@@ -146,6 +146,7 @@ func drawFigures(sum *Summary) error {
 	}{
 		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
 		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
+		{"fig8_spatial", fig8},
 	} {
 		ok, why, err := f.draw(sum)
 		if err != nil {

@@ -266,6 +266,11 @@ func keyResults(sum *Summary) []string {
 			change(f.NoiseCorr, l.NoiseCorr), num(f.NoiseCorr), num(l.NoiseCorr), l.NoiseCorr-f.NoiseCorr, l.RedundancyPct.Mean-f.RedundancyPct.Mean))
 	}
 
+	// Spatial scale: the headline.
+	if ss := spatialSentences(sum); len(ss) > 0 {
+		out = append(out, ss[0])
+	}
+
 	// Network.
 	if n := len(sum.Network); n > 0 {
 		f, l := sum.Network[0], sum.Network[n-1]
@@ -337,6 +342,7 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 		{"fig5_network", "The IPL network by session: w histogram, links, tuning similarity of linked neurons, islets."},
 		{"fig6_noise_correlation", "Mean noise correlation across sessions next to redundancy %."},
 		{"fig7_tuning", "Tuning curves of ablated blocks and their controls."},
+		{"fig8_spatial", "Spatial scale: the learning-induced increase of pairwise redundancy against soma distance (all pairs, pairs sharing a link, pairs without) and against inter-electrode distance on the virtual Utah array; pairwise redundancy by distance before and after training."},
 	}
 	for k, c := range captions {
 		if slices.Contains(sum.Files, c.file+".png") {
@@ -383,6 +389,8 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 	}
 	p("\n")
 
+	spatialSection(w, sum)
+
 	if len(sum.Ablations) > 0 {
 		p("## Ablation checks\n\n")
 		p("Each ablated block against its control task block. Tuning difference: the largest difference over orientation bins relative to the control's peak rate (`tuning.csv`).\n\n")
@@ -418,7 +426,11 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 	}
 
 	p("## Files\n\n")
-	p("Tables: `info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv` (columns: see the package documentation of engine/experiment). Rerun this analysis with `iplgpu analyse %s`.\n\n", sum.Dir)
+	tables := "`info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv`"
+	if slices.Contains(sum.Files, "spatial.csv") {
+		tables += ", `spatial.csv`"
+	}
+	p("Tables: %s (columns: see the package documentation of engine/experiment). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
 
 	p("## Configuration\n\n")
 	p("The resolved configuration ([config.yaml](config.yaml)); `iplgpu run -config config.yaml` reruns it.\n\n")

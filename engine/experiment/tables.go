@@ -198,7 +198,7 @@ func writeTables(sum *Summary, rows []fisher.RunRow) error {
 		return err
 	}
 
-	return writeCSV(sum, "tuning.csv", TuningColumns, func(emit func([]string) error) error {
+	err = writeCSV(sum, "tuning.csv", TuningColumns, func(emit func([]string) error) error {
 		const width = 90.0 / TuningBins
 		for _, b := range sum.Blocks {
 			for k, r := range b.Tuning {
@@ -212,6 +212,10 @@ func writeTables(sum *Summary, rows []fisher.RunRow) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return writeSpatialCSV(sum)
 }
 
 // finite reports whether v is a number (not NaN or infinite).
