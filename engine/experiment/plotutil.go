@@ -356,6 +356,17 @@ func sessionLabel(s, sessions int) string {
 	return fmt.Sprintf("after session %d", s)
 }
 
+// pairLabels names the two ends of a comparison; when both lie in the same
+// session (e.g. alternating blocks after training) the block names tell them apart.
+func pairLabels(a, b *Block, sessions int) (string, string) {
+	la, lb := sessionLabel(a.Session, sessions), sessionLabel(b.Session, sessions)
+	if a.Session == b.Session {
+		la += fmt.Sprintf(" (block %s)", a.Name)
+		lb += fmt.Sprintf(" (block %s)", b.Name)
+	}
+	return la, lb
+}
+
 // sessionShort is the session in tables and on axes: "0", "1", ..., "end".
 func sessionShort(s, sessions int) string {
 	if s > sessions {

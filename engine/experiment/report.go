@@ -108,9 +108,10 @@ func keyResults(sum *Summary) []string {
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0], task.blocks[len(task.blocks)-1]
 		hf, hl := f.Headline(), l.Headline()
+		wf, wl := pairLabels(f, l, S)
 		out = append(out, fmt.Sprintf("Redundancy in task blocks %s from %s %s to %s %s; %s.",
 			change(hf.RedundancyPct.Mean, hl.RedundancyPct.Mean),
-			ivText(hf.RedundancyPct, pct), sessionLabel(f.Session, S), ivText(hl.RedundancyPct, pct), sessionLabel(l.Session, S),
+			ivText(hf.RedundancyPct, pct), wf, ivText(hl.RedundancyPct, pct), wl,
 			overlapText(hf.RedundancyPct, hl.RedundancyPct)))
 		rs, ts := relChange(hf.IShuffle.Mean, hl.IShuffle.Mean)
 		rr, tr := relChange(hf.IReal.Mean, hl.IReal.Mean)
@@ -138,8 +139,9 @@ func keyResults(sum *Summary) []string {
 	}
 	if len(passive.blocks) > 0 {
 		f, l := passive.blocks[0], passive.blocks[len(passive.blocks)-1]
-		s := fmt.Sprintf("In passive blocks redundancy went from %s %s to %s %s", pct(f.Headline().RedundancyPct.Mean), sessionLabel(f.Session, S),
-			pct(l.Headline().RedundancyPct.Mean), sessionLabel(l.Session, S))
+		wf, wl := pairLabels(f, l, S)
+		s := fmt.Sprintf("In passive blocks redundancy went from %s %s to %s %s", pct(f.Headline().RedundancyPct.Mean), wf,
+			pct(l.Headline().RedundancyPct.Mean), wl)
 		if hasTask {
 			taskAt := map[int]*Block{}
 			for _, b := range task.blocks {
@@ -212,12 +214,21 @@ func keyResults(sum *Summary) []string {
 
 	// Within trial.
 	if e := sum.Early; e != nil {
+		we := sessionLabel(e.Session, S)
+		var wl string
+		if l := sum.Late; l != nil {
+			if be, bl := sum.BlockByIndex(e.Block), sum.BlockByIndex(l.Block); be != nil && bl != nil {
+				we, wl = pairLabels(be, bl, S)
+			} else {
+				wl = sessionLabel(l.Session, S)
+			}
+		}
 		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (slope %s per s over single %g ms bins)",
 			change(e.First.Gap.Mean, e.Last.Gap.Mean), num(e.First.Gap.Mean), e.First.EndMs-e.First.StartMs, num(e.Last.Gap.Mean), e.Last.EndMs-e.Last.StartMs,
-			sessionLabel(e.Session, S), num(e.SlopePerS), sum.BinMs)
+			we, num(e.SlopePerS), sum.BinMs)
 		if l := sum.Late; l != nil {
 			s += fmt.Sprintf(", and %s from %s to %s %s (slope %s per s)", change(l.First.Gap.Mean, l.Last.Gap.Mean), num(l.First.Gap.Mean), num(l.Last.Gap.Mean),
-				sessionLabel(l.Session, S), num(l.SlopePerS))
+				wl, num(l.SlopePerS))
 			steeper := "was not steeper"
 			if l.SlopePerS > e.SlopePerS {
 				steeper = "was steeper"
