@@ -52,15 +52,23 @@ type RunSummary struct {
 	Finished     time.Time `json:"finished"`
 }
 
-// PrepareOutDir creates dir, refusing one that already holds files so that no
-// earlier run is overwritten.
-func PrepareOutDir(dir string) error {
+// CheckOutDir refuses a run directory that already holds files, so that no
+// earlier run is overwritten; it creates nothing.
+func CheckOutDir(dir string) error {
 	if dir == "" {
 		return errors.New("output directory: empty path")
 	}
 	ents, err := os.ReadDir(dir)
 	if err == nil && len(ents) > 0 {
 		return fmt.Errorf("output directory %s already holds %d entries: choose another -out or remove it (runs are never overwritten)", dir, len(ents))
+	}
+	return nil
+}
+
+// PrepareOutDir creates dir after CheckOutDir.
+func PrepareOutDir(dir string) error {
+	if err := CheckOutDir(dir); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)

@@ -7,47 +7,24 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/iplgpu/iplgpu/assets"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/experiment"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...", stderr)
-	file := fs.String("config", "", "config file (YAML) over the embedded defaults; see 'iplgpu config'")
-	preset := fs.String("preset", "", fmt.Sprintf("experiment preset %v (default: the learning experiment)", assets.Presets()))
-	out := fs.String("out", "", "run directory (default runs/<preset>-<time>); must be new or empty")
-	seed := fs.Int64("seed", -1, "run seed (overrides the config's seed)")
+	in := addRunInputs(fs)
 	backend := fs.String("backend", "auto", "auto | cpu | gl")
 	analyse := fs.Bool("analyse", true, "analyse the run when it completes (tables, figures, report.md); 'iplgpu analyse DIR' does it later")
-	var sets multiFlag
-	fs.Var(&sets, "set", "override one key, e.g. -set network.neurons=500 (repeatable)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if *seed >= 0 {
-		sets = append(sets, fmt.Sprintf("seed=%d", *seed))
-	}
-	// Everything that can be wrong with the input is checked before any work.
-	cfg, err := engine.LoadConfig(*preset, *file, sets)
-	if err == nil {
-		err = engine.CheckMemory(cfg)
-	}
+	cfg, dir, err := in.resolve()
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
-	}
-	dir := *out
-	if dir == "" {
-		name := *preset
-		if name == "" {
-			name = "learning"
-		}
-		dir = filepath.Join("runs", fmt.Sprintf("%s-%s", name, time.Now().Format("20060102-150405")))
 	}
 	if err := engine.PrepareOutDir(dir); err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)

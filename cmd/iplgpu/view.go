@@ -7,11 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/iplgpu/iplgpu/assets"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
 	"github.com/iplgpu/iplgpu/viz"
@@ -28,17 +25,12 @@ var (
 // draws straight from its buffers after every trial.
 func cmdView(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N]", stderr)
-	file := fs.String("config", "", "config file (YAML) over the embedded defaults; see 'iplgpu config'")
-	preset := fs.String("preset", "", fmt.Sprintf("experiment preset %v (default: the learning experiment)", assets.Presets()))
-	out := fs.String("out", "", "run directory (default runs/<preset>-<time>); must be new or empty")
-	seed := fs.Int64("seed", -1, "run seed (overrides the config's seed)")
+	in := addRunInputs(fs)
 	threshold := fs.Float64("threshold", viz.DefaultThreshold, "islet threshold: links are drawn where w is above it (+/- change it in the window)")
 	size := fs.String("size", "1280x900", "window size WxH")
 	shot := fs.String("screenshot", "", "save the last frame to this PNG file at exit")
 	every := fs.Int("every", 1, "draw every Nth trial (input is handled after every trial); drawing costs ~10% of a trial on llvmpipe, little on a GPU")
 	frames := fs.Int("frames", 0, "stop after this many trials have been drawn (0: run the whole protocol, then keep the window open until it is closed)")
-	var sets multiFlag
-	fs.Var(&sets, "set", "override one key, e.g. -set network.neurons=500 (repeatable)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -63,23 +55,9 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu view: -frames %d: want 0 (no limit) or more\n", *frames)
 		return 2
 	}
-	if *seed >= 0 {
-		sets = append(sets, fmt.Sprintf("seed=%d", *seed))
-	}
-	cfg, err := engine.LoadConfig(*preset, *file, sets)
+	cfg, dir, err := in.resolve()
 	if err != nil {
 		return fail("%v", err)
-	}
-	dir := *out
-	if dir == "" {
-		name := *preset
-		if name == "" {
-			name = "learning"
-		}
-		dir = filepath.Join("runs", fmt.Sprintf("%s-%s", name, time.Now().Format("20060102-150405")))
-	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return fail("output directory %s already holds %d entries: choose another -out or remove it (runs are never overwritten)", dir, len(ents))
 	}
 
 	// The window comes first: without a display nothing else is made, not even
