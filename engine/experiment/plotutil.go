@@ -102,6 +102,20 @@ type style struct {
 	noLine bool
 }
 
+// styledLine is the line through pts in the series' colour and dash style.
+func styledLine(pts plotter.XYer, st style) (*plotter.Line, error) {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	l.Color = st.color
+	l.Width = vg.Points(1.5)
+	if st.dashed {
+		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+	}
+	return l, nil
+}
+
 // addIntervals draws x against the interval means as a line with markers and
 // error bars, with a legend entry. It does nothing when no point is finite.
 func addIntervals(p *plot.Plot, name string, x []float64, iv []fisher.Interval, st style) error {
@@ -111,14 +125,9 @@ func addIntervals(p *plot.Plot, name string, x []float64, iv []fisher.Interval, 
 	}
 	var thumbs []plot.Thumbnailer
 	if !st.noLine && pts.Len() > 1 {
-		l, err := plotter.NewLine(pts)
+		l, err := styledLine(pts, st)
 		if err != nil {
 			return err
-		}
-		l.Color = st.color
-		l.Width = vg.Points(1.5)
-		if st.dashed {
-			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		}
 		p.Add(l)
 		thumbs = append(thumbs, l)
@@ -168,14 +177,9 @@ func addBand(p *plot.Plot, name string, x []float64, iv []fisher.Interval, st st
 	}
 	band.Color = translucent(st.color, 60)
 	band.LineStyle.Width = 0
-	l, err := plotter.NewLine(pts)
+	l, err := styledLine(pts, st)
 	if err != nil {
 		return err
-	}
-	l.Color = st.color
-	l.Width = vg.Points(1.5)
-	if st.dashed {
-		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	}
 	p.Add(band, l)
 	if name != "" {
@@ -197,14 +201,9 @@ func addLine(p *plot.Plot, name string, x, y []float64, st style, markers bool) 
 	}
 	var thumbs []plot.Thumbnailer
 	if !st.noLine && len(pts) > 1 {
-		l, err := plotter.NewLine(pts)
+		l, err := styledLine(pts, st)
 		if err != nil {
 			return err
-		}
-		l.Color = st.color
-		l.Width = vg.Points(1.5)
-		if st.dashed {
-			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		}
 		p.Add(l)
 		thumbs = append(thumbs, l)
