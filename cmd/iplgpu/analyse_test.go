@@ -45,16 +45,7 @@ func TestAnalyseCommand(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errs := runCLI(tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
-			}
-			if !strings.Contains(out, tc.inOut) {
-				t.Errorf("stdout lacks %q:\n%s", tc.inOut, out)
-			}
-			if !strings.Contains(errs, tc.inErr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.inErr, errs)
-			}
+			expectCLI(t, tc.args, tc.code, []string{tc.inOut}, []string{tc.inErr})
 		})
 	}
 	for _, f := range []string{"report.md", "info.csv", "timecourse.csv", "network.csv", "fig1_information.png", "fig5_network.svg"} {

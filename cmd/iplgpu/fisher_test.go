@@ -94,20 +94,7 @@ func TestFisherMatrices(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errs := runFisher(c.args...)
-			if code != c.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
-			}
-			for _, w := range c.inOut {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range c.inErr {
-				if !strings.Contains(errs, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errs)
-				}
-			}
+			expectCLI(t, append([]string{"fisher"}, c.args...), c.code, c.inOut, c.inErr)
 		})
 	}
 

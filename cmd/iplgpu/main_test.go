@@ -16,6 +16,26 @@ func runCLI(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// expectCLI runs the CLI and checks its exit code and that stdout and stderr
+// contain the given substrings.
+func expectCLI(t *testing.T, args []string, code int, inOut, inErr []string) {
+	t.Helper()
+	got, out, errs := runCLI(args...)
+	if got != code {
+		t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", got, code, out, errs)
+	}
+	for _, w := range inOut {
+		if !strings.Contains(out, w) {
+			t.Errorf("stdout lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range inErr {
+		if !strings.Contains(errs, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errs)
+		}
+	}
+}
+
 // tinyRun keeps CLI runs to a second.
 var tinyRun = []string{
 	"-set", "network.neurons=30", "-set", "network.spines_per_neuron=4", "-set", "protocol.sessions=1",
@@ -62,16 +82,7 @@ func TestExitCodes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errs := runCLI(tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errs)
-			}
-			if !strings.Contains(out, tc.inOut) {
-				t.Errorf("stdout lacks %q:\n%s", tc.inOut, out)
-			}
-			if !strings.Contains(errs, tc.inErr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.inErr, errs)
-			}
+			expectCLI(t, tc.args, tc.code, []string{tc.inOut}, []string{tc.inErr})
 			if tc.noFiles != "" {
 				if _, err := os.Stat(tc.noFiles); err == nil {
 					t.Errorf("%s was created although the input was refused", tc.noFiles)
