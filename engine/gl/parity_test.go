@@ -2,11 +2,9 @@ package gl
 
 import (
 	"context"
-	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -367,24 +365,17 @@ func recordedCoherence(t *testing.T, path string, rows int) []float64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	trials, err := fisher.ReadTrials(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
 	coh := make([]float64, rows)
 	seen := 0
-	for _, r := range recs[1:] {
-		row, err := strconv.Atoi(r[col["row"]])
-		if err != nil || row < 0 {
+	for _, tr := range trials {
+		if !tr.Recorded || tr.Row < 0 || tr.Row >= rows {
 			continue
 		}
-		if coh[row], err = strconv.ParseFloat(r[col["coherence"]], 64); err != nil {
-			t.Fatal(err)
-		}
+		coh[tr.Row] = tr.Coherence
 		seen++
 	}
 	if seen != rows {
