@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // Bandwidther is implemented by backends that can time a plain copy on their
@@ -21,7 +23,7 @@ type Bandwidther interface {
 // entries per edge). Edge pass: endpoints, two events, e and w read and written
 // (26 B per edge). Neuron pass: the neuron's spines again (4 B per spine) and b,
 // h and a count (14 B per neuron).
-func BytesPerStep(net *Network) int64 {
+func BytesPerStep(net *model.Network) int64 {
 	S, E, N := int64(net.Spines()), int64(net.Edges()), int64(net.N)
 	return S*(17+4) + E*(2*20+26) + N*14
 }
@@ -45,7 +47,7 @@ type BenchResult struct {
 
 // BenchStep times steps of learning in task mode under changing frames, with
 // recording, after one warm-up segment; the network must be loaded.
-func BenchStep(be Backend, net *Network, steps int) (float64, error) {
+func BenchStep(be Backend, net *model.Network, steps int) (float64, error) {
 	const frameSteps, binSteps = 10, 5
 	mk := func(step0 uint64, n int) (*Segment, []uint16) {
 		n = (n + binSteps - 1) / binSteps * binSteps
@@ -75,20 +77,20 @@ func BenchStep(be Backend, net *Network, steps int) (float64, error) {
 
 // Bench builds a network of n neurons x m spines from cfg, loads it on the
 // backend, times the steps and the backend's copy kernel.
-func Bench(cfg *Config, be Backend, n, m, steps int) (*BenchResult, error) {
+func Bench(cfg *model.Config, be Backend, n, m, steps int) (*BenchResult, error) {
 	c := *cfg
 	c.Network.Neurons, c.Network.SpinesPerNeuron = n, m
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	t0 := time.Now()
-	net, err := BuildNetwork(&c)
+	net, err := model.BuildNetwork(&c)
 	if err != nil {
 		return nil, err
 	}
 	r := &BenchResult{Backend: be.Name(), Neurons: n, Spines: net.Spines(), Edges: net.Edges(), Steps: steps,
 		BuildSeconds: time.Since(t0).Seconds(), BytesPerStep: BytesPerStep(net), CopyGBPerS: math.NaN(), BandwidthFrac: math.NaN()}
-	if err := be.Load(net, ParamsFromConfig(&c)); err != nil {
+	if err := be.Load(net, model.ParamsFromConfig(&c)); err != nil {
 		return nil, fmt.Errorf("load %d neurons: %w", n, err)
 	}
 	if r.SecPerStep, err = BenchStep(be, net, steps); err != nil {
@@ -107,24 +109,4 @@ func Bench(cfg *Config, be Backend, n, m, steps int) (*BenchResult, error) {
 		r.BandwidthFrac = r.GBPerS / r.CopyGBPerS
 	}
 	return r, nil
-}
-
-// CopyBandwidth implements Bandwidther for the CPU: a parallel copy between two
-// float32 slices with the backend's workers.
-func (c *CPU) CopyBandwidth(bytes, reps int) (float64, error) {
-	n := bytes / 4
-	src, dst := make([]float32, n), make([]float32, n)
-	for i := range src {
-		src[i] = float32(i)
-	}
-	c.parallel(n, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) }) // warm: fault the pages in
-	t0 := time.Now()
-	for r := 0; r < reps; r++ {
-		c.parallel(n, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
-	}
-	sec := time.Since(t0).Seconds()
-	if dst[n-1] != src[n-1] {
-		return 0, fmt.Errorf("cpu copy: wrong result")
-	}
-	return float64(2*4*n*reps) / sec / 1e9, nil
 }

@@ -3,7 +3,7 @@ package viz
 import (
 	"math"
 
-	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // Camera is an orbit camera: it looks at Target from Distance um away, from
@@ -30,7 +30,7 @@ const (
 // FitCamera returns the default view of a network: the box of its somata,
 // padded by the spines' typical distance from their soma, centred and filling
 // the view. (The spines' own extremes, Gaussian tails, would zoom out too far.)
-func FitCamera(net *engine.Network) Camera {
+func FitCamera(net *model.Network) Camera {
 	if net.N == 0 {
 		return fitBox(Vec3{}, Vec3{float32(net.SlabUm[0]), float32(net.SlabUm[1]), float32(net.SlabUm[2])})
 	}

@@ -46,7 +46,7 @@
 // initialises GLFW, creates the window, makes its context current and loads
 // go-gl through glfw.GetProcAddress, and from then on runs every GL and GLFW
 // call handed to it with Do. The GL backend is created on that Context
-// (gl.NewBackendOn), so the compute kernels and the render shaders (shaders/
+// (glbackend.NewBackendOn), so the compute kernels and the render shaders (shaders/
 // viz_*.vert, viz_*.frag) share one context and its buffers: the vertex shaders
 // read spine positions, potentials, edge ends and (w, e) from the backend's
 // storage buffers by gl_VertexID. Only the static anatomy the backend does not

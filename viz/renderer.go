@@ -8,8 +8,9 @@ import (
 
 	ogl "github.com/go-gl/gl/v4.3-core/gl"
 
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // Style says what a frame shows and how.
@@ -67,7 +68,7 @@ type Renderer struct {
 	count                         *gl.Program
 	vao                           uint32
 
-	net      *engine.Network
+	net      *model.Network
 	phi      *gl.Buffer // spine tuning (rad), float per spine
 	soma     *gl.Buffer // (x, y, z, theta) per neuron
 	sShown   *gl.Buffer // the spine potentials to show (a snapshot), nil: the backend's S
@@ -170,7 +171,7 @@ func (r *Renderer) freeNetwork() {
 
 // SetNetwork uploads the static anatomy the backend's buffers lack (spine
 // tuning, somata) for net, the network loaded into the backend. Call inside Do.
-func (r *Renderer) SetNetwork(net *engine.Network) error {
+func (r *Renderer) SetNetwork(net *model.Network) error {
 	r.freeNetwork()
 	S, N := net.Spines(), net.N
 	var err error
@@ -198,13 +199,13 @@ func (r *Renderer) SetNetwork(net *engine.Network) error {
 }
 
 // Network is the network set by SetNetwork (nil before).
-func (r *Renderer) Network() *engine.Network { return r.net }
+func (r *Renderer) Network() *model.Network { return r.net }
 
 // SnapshotPotentials copies the backend's spine potentials s, on the device, into
 // the renderer's own buffer, which Draw shows from then on: the viewer takes
 // them at the end of a trial's stimulus, before the inter-trial interval
 // relaxes them. Call inside Do.
-func (r *Renderer) SnapshotPotentials(bufs gl.Buffers) {
+func (r *Renderer) SnapshotPotentials(bufs glbackend.Buffers) {
 	if r.sShown == nil || bufs.S == nil {
 		return
 	}
@@ -214,7 +215,7 @@ func (r *Renderer) SnapshotPotentials(bufs gl.Buffers) {
 
 // findLinks runs viz_links.comp: it counts the edges with w above threshold
 // into linkBuf and marks their spines in linked. Call inside Do.
-func (r *Renderer) findLinks(bufs gl.Buffers, threshold float32) error {
+func (r *Renderer) findLinks(bufs glbackend.Buffers, threshold float32) error {
 	r.linkBuf.Clear()
 	r.linked.Clear()
 	if r.net.Edges() == 0 {
@@ -268,7 +269,7 @@ func useCamera(p *gl.Program, cam Camera, width, height int) {
 // Draw draws a frame of the loaded network into the bound framebuffer, whose
 // size is width x height pixels, reading positions, potentials and w from
 // bufs (Backend.Buffers()). Call inside Do, after SetNetwork.
-func (r *Renderer) Draw(bufs gl.Buffers, st Style, cam Camera, width, height int) error {
+func (r *Renderer) Draw(bufs glbackend.Buffers, st Style, cam Camera, width, height int) error {
 	if width <= 0 || height <= 0 {
 		return nil
 	}
@@ -371,7 +372,7 @@ func (r *Renderer) drawLegend(width, height int) {
 // Image draws a frame as Draw does into an offscreen framebuffer of width x
 // height pixels and reads it back as an image (top row first, alpha 255).
 // Call inside Do.
-func (r *Renderer) Image(bufs gl.Buffers, st Style, cam Camera, width, height int) (*image.RGBA, error) {
+func (r *Renderer) Image(bufs glbackend.Buffers, st Style, cam Camera, width, height int) (*image.RGBA, error) {
 	if width <= 0 || height <= 0 {
 		return nil, fmt.Errorf("viz: image of %d x %d pixels", width, height)
 	}
@@ -453,7 +454,7 @@ func (r *Renderer) freeTarget() {
 // the spines' potentials as they are now in the backend's buffers, the links
 // as w is now. It makes a Renderer on the backend's context and deletes it.
 // Call from any goroutine but the context's (not inside Do).
-func Render(be *gl.Backend, net *engine.Network, st Style, cam Camera, width, height int) (*image.RGBA, error) {
+func Render(be *glbackend.Backend, net *model.Network, st Style, cam Camera, width, height int) (*image.RGBA, error) {
 	r, err := NewRenderer(be.Context())
 	if err != nil {
 		return nil, err

@@ -14,6 +14,8 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // Options configure a Viewer.
@@ -40,7 +42,7 @@ type Viewer struct {
 	quitOnce sync.Once
 
 	// GL thread only.
-	be       *gl.Backend
+	be       *glbackend.Backend
 	style    Style
 	cam      Camera
 	paused   bool
@@ -95,7 +97,7 @@ func NewViewer(opt Options) (*Viewer, error) {
 const Keys = "mouse: left drag orbit, right drag pan, scroll zoom; keys: Space pause/resume, L links, S spines, N somata, K colour key, +/- islet threshold, R reset view, Esc/Q quit"
 
 // Context is the window's GL context: create the GL backend on it
-// (gl.NewBackendOn) and Attach the backend.
+// (glbackend.NewBackendOn) and Attach the backend.
 func (v *Viewer) Context() *gl.Context { return v.win.Context() }
 
 // Quit is closed when the user quits the window.
@@ -113,9 +115,9 @@ func (v *Viewer) requestQuit() {
 // frame drawn between trials shows the trial's activity. (It splits such a
 // Run into the stimulus and a zero-step Run with the interval; the backend
 // computes the same state either way.) be must run on the Viewer's Context.
-func (v *Viewer) Attach(be *gl.Backend) engine.Backend {
+func (v *Viewer) Attach(be *glbackend.Backend) engine.Backend {
 	if be.Context() != v.Context() {
-		panic("viz: Viewer.Attach: the backend must run on the viewer's context (gl.NewBackendOn(v.Context()))")
+		panic("viz: Viewer.Attach: the backend must run on the viewer's context (glbackend.NewBackendOn(v.Context()))")
 	}
 	v.Context().Do(func() error { v.be = be; return nil })
 	return &viewBackend{v: v, be: be}
@@ -124,7 +126,7 @@ func (v *Viewer) Attach(be *gl.Backend) engine.Backend {
 // viewBackend is the Backend Attach returns.
 type viewBackend struct {
 	v  *Viewer
-	be *gl.Backend
+	be *glbackend.Backend
 }
 
 func (b *viewBackend) Name() string                  { return b.be.Name() }
@@ -134,7 +136,7 @@ func (b *viewBackend) CopyBandwidth(bytes, reps int) (float64, error) {
 	return b.be.CopyBandwidth(bytes, reps)
 }
 
-func (b *viewBackend) Load(net *engine.Network, p engine.Params) error {
+func (b *viewBackend) Load(net *model.Network, p model.Params) error {
 	if err := b.be.Load(net, p); err != nil {
 		return err
 	}
@@ -243,7 +245,7 @@ func (v *Viewer) frame() error {
 	if w <= 0 || h <= 0 { // minimised
 		return nil
 	}
-	var bufs gl.Buffers
+	var bufs glbackend.Buffers
 	if v.be != nil {
 		bufs = v.be.Buffers()
 	}
@@ -303,7 +305,7 @@ func (v *Viewer) Image() (*image.RGBA, error) {
 		if w <= 0 || h <= 0 {
 			return errors.New("viz: the window has no area to capture (minimised?)")
 		}
-		var bufs gl.Buffers
+		var bufs glbackend.Buffers
 		if v.be != nil {
 			bufs = v.be.Buffers()
 		}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // The tests share one hidden Viewer (GLFW allows one window per process), made
@@ -57,22 +59,22 @@ var smallSets = []string{
 
 // learnedBackend loads the small network into a GL backend on the viewer's
 // context and runs learning trials at several orientations.
-func learnedBackend(t *testing.T, v *Viewer) (*gl.Backend, *engine.Network) {
+func learnedBackend(t *testing.T, v *Viewer) (*glbackend.Backend, *model.Network) {
 	t.Helper()
-	cfg, err := engine.LoadConfig("", "", smallSets)
+	cfg, err := model.LoadConfig("", "", smallSets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := engine.BuildNetwork(cfg)
+	net, err := model.BuildNetwork(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := gl.NewBackendOn(v.Context())
+	be, err := glbackend.NewBackendOn(v.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { be.Close() })
-	if err := be.Load(net, engine.ParamsFromConfig(cfg)); err != nil {
+	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	const steps, frameSteps = 160, 10
@@ -264,7 +266,7 @@ func TestViewerRunMatchesPlainBackend(t *testing.T) {
 		"protocol.sessions=1", "protocol.before=[]", "protocol.after=[]", "protocol.baseline=false",
 		"protocol.session=[{name: task, mode: task, trials: 4, coherences: [0.3], learning: true, record: true}]",
 	}, smallSets...)
-	cfg, err := engine.LoadConfig("", "", sets)
+	cfg, err := model.LoadConfig("", "", sets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +275,7 @@ func TestViewerRunMatchesPlainBackend(t *testing.T) {
 	}
 	dir := t.TempDir()
 	run := func(name string, wrap bool) {
-		be, err := gl.NewBackendOn(v.Context())
+		be, err := glbackend.NewBackendOn(v.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

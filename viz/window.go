@@ -24,7 +24,7 @@ type WindowOptions struct {
 }
 
 // Window is a GLFW window with an OpenGL 4.3+ core context, wrapped as an
-// engine/gl Context: the GL backend (gl.NewBackendOn(w.Context())) and a
+// engine/gl Context: the GL backend (glbackend.NewBackendOn(w.Context())) and a
 // Renderer share it, so the renderer draws the simulation's buffers. GLFW
 // calls, like GL calls, run on the Context's locked thread (inside Do).
 //
@@ -121,7 +121,7 @@ func initGLFW() (err error) {
 	return nil
 }
 
-// Context is the window's GL context, for gl.NewBackendOn and NewRenderer.
+// Context is the window's GL context, for glbackend.NewBackendOn and NewRenderer.
 func (w *Window) Context() *gl.Context { return w.ctx }
 
 // GLFW returns the GLFW window; use it on the GL thread only (inside Do).

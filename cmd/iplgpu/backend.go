@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
 )
 
 // openBackend returns the backend asked for by name: cpu, gl, or auto (GL on a
@@ -12,7 +13,7 @@ import (
 func openBackend(name string, log io.Writer) (engine.Backend, error) {
 	switch name {
 	case "cpu":
-		be := engine.NewCPU(0)
+		be := cpu.New(0)
 		fmt.Fprintf(log, "backend: %s\n", be.Name())
 		return be, nil
 	case "gl":
@@ -32,7 +33,7 @@ func openBackend(name string, log io.Writer) (engine.Backend, error) {
 			}
 			why = fmt.Sprintf("GL failed to start: %v", err)
 		}
-		be := engine.NewCPU(0)
+		be := cpu.New(0)
 		fmt.Fprintf(log, "backend: %s (auto: %s)\n", be.Name(), why)
 		return be, nil
 	default:

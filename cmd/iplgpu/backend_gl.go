@@ -5,12 +5,13 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
 )
 
 // openGL opens the OpenGL compute backend on a headless context of its own. It
 // works on any GL 4.3 device, Mesa llvmpipe included (how CI tests it).
 func openGL() (engine.Backend, error) {
-	return gl.NewBackend()
+	return glbackend.NewBackend()
 }
 
 // probeHardwareGL reports whether a hardware (non-software) GL device is present,

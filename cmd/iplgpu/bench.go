@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
@@ -24,7 +25,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	cfg, err := engine.LoadConfig("", *file, nil)
+	cfg, err := model.LoadConfig("", *file, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
 		return 1
@@ -42,7 +43,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu bench: -steps and -spines must be >= 1\n")
 		return 2
 	}
-	fmt.Fprintf(stdout, "# iplgpu %s bench: %d spines per neuron, %d steps per size\n# cpu: %s, %d threads\n", engine.Version, *m, *steps, cpuModel(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "# iplgpu %s bench: %d spines per neuron, %d steps per size\n# cpu: %s, %d threads\n", model.Version, *m, *steps, cpuModel(), runtime.GOMAXPROCS(0))
 	var results []*engine.BenchResult
 	for _, name := range strings.Split(*backends, ",") {
 		name = strings.TrimSpace(name)

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/iplgpu/iplgpu/assets"
-	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 func cmdConfig(args []string, stdout, stderr io.Writer) int {
@@ -22,11 +22,11 @@ func cmdConfig(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(assets.Default())
 		return 0
 	}
-	cfg, err := engine.LoadConfig(*preset, *file, sets)
+	cfg, err := model.LoadConfig(*preset, *file, sets)
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu config: %v\n", err)
 		return 1
 	}
-	stdout.Write(engine.ResolvedYAML(cfg))
+	stdout.Write(model.ResolvedYAML(cfg))
 	return 0
 }

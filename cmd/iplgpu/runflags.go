@@ -8,6 +8,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/assets"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // runInputs are the flags that say what to simulate and where, shared by run and
@@ -32,16 +33,16 @@ func addRunInputs(fs *flag.FlagSet) *runInputs {
 // resolve checks everything that can be wrong with the input before any work:
 // the config (keys, values, memory) and the run directory, which must be new or
 // empty. It creates nothing.
-func (in *runInputs) resolve() (*engine.Config, string, error) {
+func (in *runInputs) resolve() (*model.Config, string, error) {
 	sets := in.sets
 	if *in.seed >= 0 {
 		sets = append(sets, fmt.Sprintf("seed=%d", *in.seed))
 	}
-	cfg, err := engine.LoadConfig(*in.preset, *in.file, sets)
+	cfg, err := model.LoadConfig(*in.preset, *in.file, sets)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := engine.CheckMemory(cfg); err != nil {
+	if err := model.CheckMemory(cfg); err != nil {
 		return nil, "", err
 	}
 	dir := *in.out

@@ -5,7 +5,7 @@ import (
 	"io"
 	"runtime"
 
-	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 func cmdVersion(args []string, stdout, stderr io.Writer) int {
@@ -13,6 +13,6 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	fmt.Fprintf(stdout, "iplgpu %s (%s, %s/%s)\n", engine.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "iplgpu %s (%s, %s/%s)\n", model.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return 0
 }

@@ -10,7 +10,7 @@ import (
 	"syscall"
 
 	"github.com/iplgpu/iplgpu/engine"
-	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
 	"github.com/iplgpu/iplgpu/viz"
 )
 
@@ -76,7 +76,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer v.Close()
-	be, err := gl.NewBackendOn(v.Context())
+	be, err := glbackend.NewBackendOn(v.Context())
 	if err != nil {
 		return fail("backend gl on the window's context: %v", err)
 	}

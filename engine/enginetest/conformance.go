@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
@@ -15,13 +16,13 @@ import (
 type Factory func(t testing.TB) engine.Backend
 
 // SmallNetwork builds a test network from default-config overrides.
-func SmallNetwork(t testing.TB, sets ...string) (*engine.Config, *engine.Network) {
+func SmallNetwork(t testing.TB, sets ...string) (*model.Config, *model.Network) {
 	t.Helper()
-	cfg, err := engine.LoadConfig("", "", sets)
+	cfg, err := model.LoadConfig("", "", sets)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := engine.BuildNetwork(cfg)
+	net, err := model.BuildNetwork(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func Segment(step0 uint64, n int, frame float32, gate float32) *engine.Segment {
 	return &engine.Segment{Step0: step0, Steps: n, FrameSteps: n, Frames: []float32{frame}, Gate: g}
 }
 
-func load(t testing.TB, f Factory, net *engine.Network, p engine.Params) engine.Backend {
+func load(t testing.TB, f Factory, net *model.Network, p model.Params) engine.Backend {
 	t.Helper()
 	be := f(t)
 	t.Cleanup(func() { be.Close() })
@@ -73,7 +74,7 @@ func Run(t *testing.T, f Factory) {
 // mode under a frame.
 func EventsAreThePhiloxDraws(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=60", "network.spines_per_neuron=32")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	be := load(t, f, net, p)
 	taskA := float32(math.Pi / 4)
 	frames := []float32{0.3, float32(math.Pi / 4), float32(math.NaN())}
@@ -88,9 +89,9 @@ func EventsAreThePhiloxDraws(t *testing.T, f Factory) {
 		for k := 0; k < net.Spines(); k++ {
 			g := float32(1)
 			if seg.Task {
-				g = engine.TaskGain(&p, net.Phi[k], taskA)
+				g = model.TaskGain(&p, net.Phi[k], taskA)
 			}
-			prob := engine.EventProb(&p, net.Phi[k], g, frames[step%3])
+			prob := model.EventProb(&p, net.Phi[k], g, frames[step%3])
 			u := rng.Uniform01(rng.Philox4x32([4]uint32{uint32(k), uint32(step), 0, uint32(rng.Afferent)}, p.Key)[0])
 			want := uint8(0)
 			if u < prob {
@@ -113,12 +114,12 @@ func EventsAreThePhiloxDraws(t *testing.T, f Factory) {
 // a frame it is the mean of p_k, within 4 standard errors.
 func EventRateMatchesP(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=100", "network.spines_per_neuron=32")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	be := load(t, f, net, p)
 	for _, frame := range []float32{float32(math.NaN()), 1.0} {
 		var sumP float64
 		for k := 0; k < net.Spines(); k++ {
-			sumP += float64(engine.EventProb(&p, net.Phi[k], 1, frame))
+			sumP += float64(model.EventProb(&p, net.Phi[k], 1, frame))
 		}
 		const steps = 200
 		var events float64
@@ -141,7 +142,7 @@ func EventRateMatchesP(t *testing.T, f Factory) {
 // co-activations (strong drive) and after an analytic inter-trial decay.
 func NoLearningKeepsW(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=60", "dynamics.w_init=0.4", "dynamics.pmax=0.9")
-	be := load(t, f, net, engine.ParamsFromConfig(cfg))
+	be := load(t, f, net, model.ParamsFromConfig(cfg))
 	seg := Segment(0, 100, 0.5, 1)
 	seg.DecayS = 1
 	if err := be.Run(seg, nil); err != nil {
@@ -177,7 +178,7 @@ func NoEdgesNoLateral(t *testing.T, f Factory) {
 		if tc.name == "no edges" && net.Edges() != 0 {
 			t.Fatalf("%d edges at d_c = 0.001 um", net.Edges())
 		}
-		p := engine.ParamsFromConfig(cfg)
+		p := model.ParamsFromConfig(cfg)
 		be := load(t, f, net, p)
 		// Charge the spines so the lateral term would matter.
 		warm := Segment(0, 20, 0.7, 1)
@@ -206,7 +207,7 @@ func NoEdgesNoLateral(t *testing.T, f Factory) {
 // co-active and only decays elsewhere; with formation blocked it never grows.
 func LearningGrowsCoactiveLinks(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=80", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.1", "dynamics.w_init=0.1")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	for _, block := range []bool{false, true} {
 		be := load(t, f, net, p)
 		grown := 0
@@ -243,7 +244,7 @@ func LearningGrowsCoactiveLinks(t *testing.T, f Factory) {
 // state after a learning trial with recording.
 func Reproducible(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=80", "dynamics.eta_w=0.05", "dynamics.w_init=0.2")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	run := func() (*engine.State, []uint16) {
 		be := load(t, f, net, p)
 		seg := Segment(0, 40, 0.2, 0.8)
@@ -267,7 +268,7 @@ func Reproducible(t *testing.T, f Factory) {
 func CountsMatchRate(t *testing.T, f Factory) {
 	cfg, net := SmallNetwork(t, "network.neurons=200", "network.spines_per_neuron=4", "dynamics.background_sd=0",
 		"dynamics.p0=1", "dynamics.pmax=0", "network.contact_distance_um=0.001", "dynamics.rate_threshold=0")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	be := load(t, f, net, p)
 	// p0 = 1: every spine has an event each step, so s -> 1 and V -> 1.
 	if err := be.Run(Segment(0, 400, float32(math.NaN()), 1), nil); err != nil {

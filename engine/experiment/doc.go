@@ -105,7 +105,7 @@
 //
 // The virtual Utah array is Options.ArraySize x ArraySize electrodes (10 x
 // 10) at Options.ArrayPitchUm (400 um) pitch centred on the slab (the slab's
-// size from the config, engine.SlabSize, stretched to cover every soma); the
+// size from the config, model.SlabSize, stretched to cover every soma); the
 // electrodes outside the slab are dropped. Each records the multi-unit
 // activity: the summed counts of the neurons whose soma lies within
 // Options.RecordingRadiusUm (100 um, about the reach of extracellular spikes

@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // tinyExperiment is the default experiment's shape at test size: an ablation
@@ -41,8 +43,8 @@ var (
 func tinyRun(t *testing.T) string {
 	t.Helper()
 	tinyOnce.Do(func() {
-		var cfg *engine.Config
-		cfg, tinyErr = engine.LoadConfig("", "", tinyExperiment)
+		var cfg *model.Config
+		cfg, tinyErr = model.LoadConfig("", "", tinyExperiment)
 		if tinyErr != nil {
 			return
 		}
@@ -50,7 +52,7 @@ func tinyRun(t *testing.T) string {
 		if tinyErr != nil {
 			return
 		}
-		_, tinyErr = engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: filepath.Join(tinyDir, "run")})
+		_, tinyErr = engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: filepath.Join(tinyDir, "run")})
 	})
 	if tinyErr != nil {
 		t.Fatal(tinyErr)
@@ -345,7 +347,7 @@ func TestAnalyseInterruptedNoSnapshots(t *testing.T) {
 
 // Blocks with too few trials are skipped with notes, never an error.
 func TestAnalyseTooFewTrials(t *testing.T) {
-	cfg, err := engine.LoadConfig("", "", []string{
+	cfg, err := model.LoadConfig("", "", []string{
 		"network.neurons=30", "network.spines_per_neuron=4", "protocol.sessions=1", "protocol.before=[]", "protocol.after=[]", "protocol.baseline=false",
 		"protocol.session=[{name: task, mode: task, trials: 8, coherences: [0.3], learning: true, record: true}]",
 	})
@@ -353,7 +355,7 @@ func TestAnalyseTooFewTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := Analyse(dir, quick)

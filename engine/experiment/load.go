@@ -15,13 +15,14 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
 // runData is everything read from a run directory.
 type runData struct {
 	dir        string
-	cfg        *engine.Config
+	cfg        *model.Config
 	configYAML []byte
 	run        engine.RunSummary
 	hasRunJSON bool
@@ -79,7 +80,7 @@ func loadRun(dir string, notef func(string, ...any)) (*runData, error) {
 	if d.configYAML, err = os.ReadFile(cfgPath); err != nil {
 		return nil, missingFile(cfgPath, "the resolved configuration", err)
 	}
-	if d.cfg, err = engine.LoadConfig("", cfgPath, nil); err != nil {
+	if d.cfg, err = model.LoadConfig("", cfgPath, nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfgPath, err)
 	}
 

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
@@ -37,7 +39,7 @@ type blockKey struct {
 
 type qualRun struct {
 	dir    string
-	cfg    *engine.Config
+	cfg    *model.Config
 	blocks map[blockKey]fisher.RunRow
 	resp   fisher.Responses
 	trials []fisher.Trial
@@ -45,12 +47,12 @@ type qualRun struct {
 
 func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
 	t.Helper()
-	cfg, err := engine.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", qualSessions), "output.w_snapshots=false"})
+	cfg, err := model.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", qualSessions), "output.w_snapshots=false"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), preset)
-	if _, err := engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
 	r := &qualRun{dir: dir, cfg: cfg, blocks: map[blockKey]fisher.RunRow{}}
@@ -136,7 +138,7 @@ func (r *qualRun) gapEarlyLate(t *testing.T, session int, name string) (early, l
 // linkTuning is the w-weighted mean cos 2(theta_i - theta_j) of linked neurons.
 func (r *qualRun) linkTuning(t *testing.T) float64 {
 	t.Helper()
-	net, err := engine.BuildNetwork(r.cfg)
+	net, err := model.BuildNetwork(r.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,12 +229,12 @@ func TestReversibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a training run takes minutes; run without -short")
 	}
-	cfg, err := engine.LoadConfig("reversibility", "", []string{"protocol.sessions=2", "output.w_snapshots=true"})
+	cfg, err := model.LoadConfig("reversibility", "", []string{"protocol.sessions=2", "output.w_snapshots=true"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "rev")
-	if _, err := engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
 	shape, data, err := npy.Read(filepath.Join(dir, "responses.npy"))

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // num formats a number with about three significant digits, without exponents
@@ -480,9 +480,9 @@ func orDash(s string) string {
 }
 
 // protocolText describes the blocks of the protocol in a sentence.
-func protocolText(cfg *engine.Config) string {
+func protocolText(cfg *model.Config) string {
 	pr := cfg.Protocol
-	desc := func(bs []engine.BlockConfig) string {
+	desc := func(bs []model.BlockConfig) string {
 		var parts []string
 		for _, b := range bs {
 			s := fmt.Sprintf("%s (%s, %d trials", b.Name, b.Mode, b.Trials)
@@ -507,7 +507,7 @@ func protocolText(cfg *engine.Config) string {
 		s = append(s, "before training: "+desc(pr.Before))
 	}
 	if pr.Baseline {
-		var m []engine.BlockConfig
+		var m []model.BlockConfig
 		for _, b := range pr.Session {
 			if !b.Learning {
 				m = append(m, b)

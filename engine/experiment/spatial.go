@@ -19,8 +19,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
@@ -556,7 +556,7 @@ func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, .
 	}
 
 	sp := &SpatialSummary{Early: -1, Late: -1}
-	sp.SlabUm = engine.SlabSize(&d.cfg.Network, n)
+	sp.SlabUm = model.SlabSize(&d.cfg.Network, n)
 	for i := range n { // a slab from another config: cover the somata
 		for a := range 3 {
 			sp.SlabUm[a] = max(sp.SlabUm[a], float64(pos[3*i+a]))

@@ -13,7 +13,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
@@ -344,7 +346,7 @@ func TestSpatialTinyRun(t *testing.T) {
 // sharing a link exceeds that of pairs without one, also at matched
 // distances (the direct signature of IPLs).
 func TestSpatialLinkedPairsGainMore(t *testing.T) {
-	cfg, err := engine.LoadConfig("", "", []string{
+	cfg, err := model.LoadConfig("", "", []string{
 		"network.neurons=100", "protocol.sessions=2", "protocol.before=[]", "protocol.after=[]", "output.w_snapshots=false",
 		"protocol.session=[{name: train, mode: task, trials: 200, coherences: [0.3], learning: true, record: false}, {name: task, mode: task, trials: 80, coherences: [0.3], learning: false, record: true}]",
 	})
@@ -352,7 +354,7 @@ func TestSpatialLinkedPairsGainMore(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.Simulate(context.Background(), cfg, engine.NewCPU(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := Analyse(dir, Options{Subsets: 20, TimeSubsets: 5, NoFigures: true})

@@ -217,6 +217,15 @@ func (c *Context) Info() Info { return c.info }
 // Limits returns the implementation limits. Safe from any goroutine.
 func (c *Context) Limits() Limits { return c.limits }
 
+// SetLimits makes c report l instead of the driver's limits, so that tests can
+// reach the refusal paths of code sized against them; it returns the previous
+// limits. Call it between uses of c, never while another goroutine uses it.
+func (c *Context) SetLimits(l Limits) Limits {
+	old := c.limits
+	c.limits = l
+	return old
+}
+
 // Do runs f on the GL thread and returns its error. It blocks until f returns;
 // calls from several goroutines are run one at a time. A panic in f is re-raised
 // in the caller with the GL thread's stack. Do called from inside f (on the GL

@@ -1,4 +1,4 @@
-package engine
+package model
 
 import (
 	"bytes"
@@ -465,4 +465,11 @@ func conditionsPerLevel(cs []float64) int {
 func isMultiple(x, unit float64) bool {
 	r := x / unit
 	return math.Abs(r-math.Round(r)) < 1e-9*math.Max(1, r)
+}
+
+// ResolvedYAML is the config as written into a run directory: the resolved values
+// with a header naming the engine version and the seed.
+func ResolvedYAML(cfg *Config) []byte {
+	head := fmt.Sprintf("# iplgpu %s resolved configuration (seed %d).\n# Rerun with: iplgpu run -config config.yaml\n", Version, cfg.Seed)
+	return append([]byte(head), cfg.YAML()...)
 }

@@ -1,24 +1,27 @@
-package engine
+package cpu
 
 import (
 	"fmt"
 	"math"
 	"runtime"
 	"sync"
+	"time"
 
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
-// CPU is the pure-Go reference backend. Each step runs three passes, each parallel
+// Backend is the pure-Go reference backend. Each step runs three passes, each parallel
 // over a fixed number of workers: spines (afferent events, lateral gather, spine
 // potential), edges (fast efficacy and structural weight), neurons (potential,
 // background, rate, spikes). Every element is computed from the previous state
 // alone and sums run in a fixed order, so the results are bit-identical whatever
 // the worker count.
-type CPU struct {
+type Backend struct {
 	workers int
-	net     *Network
-	p       Params
+	net     *model.Network
+	p       model.Params
 
 	s, sNext []float32
 	a        []uint8
@@ -30,19 +33,19 @@ type CPU struct {
 	prob     []float32 // event probability per spine for the current frame
 }
 
-// NewCPU returns a CPU backend with the given worker count (0 = GOMAXPROCS).
-func NewCPU(workers int) *CPU {
+// New returns a Backend backend with the given worker count (0 = GOMAXPROCS).
+func New(workers int) *Backend {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &CPU{workers: workers}
+	return &Backend{workers: workers}
 }
 
 // Name implements Backend.
-func (c *CPU) Name() string { return fmt.Sprintf("cpu (%d workers)", c.workers) }
+func (c *Backend) Name() string { return fmt.Sprintf("cpu (%d workers)", c.workers) }
 
 // Load implements Backend.
-func (c *CPU) Load(net *Network, p Params) error {
+func (c *Backend) Load(net *model.Network, p model.Params) error {
 	c.net, c.p = net, p
 	S, E, N := net.Spines(), net.Edges(), net.N
 	c.s, c.sNext, c.a = make([]float32, S), make([]float32, S), make([]uint8, S)
@@ -64,10 +67,10 @@ func (c *CPU) Load(net *Network, p Params) error {
 }
 
 // Close implements Backend.
-func (c *CPU) Close() error { return nil }
+func (c *Backend) Close() error { return nil }
 
 // State implements Backend.
-func (c *CPU) State(dst *State) error {
+func (c *Backend) State(dst *engine.State) error {
 	dst.S = append(dst.S[:0], c.s...)
 	dst.Events = append(dst.Events[:0], c.a...)
 	dst.W = append(dst.W[:0], c.w...)
@@ -78,7 +81,7 @@ func (c *CPU) State(dst *State) error {
 }
 
 // parallel runs fn over [0, n) split into contiguous chunks, one per worker.
-func (c *CPU) parallel(n int, fn func(lo, hi int)) {
+func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 	w := c.workers
 	if n < 2048 || w == 1 {
 		fn(0, n)
@@ -98,7 +101,7 @@ func (c *CPU) parallel(n int, fn func(lo, hi int)) {
 }
 
 // Run implements Backend.
-func (c *CPU) Run(seg *Segment, counts []uint16) error {
+func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	if err := seg.Check(c.net, counts); err != nil {
 		return err
 	}
@@ -108,7 +111,7 @@ func (c *CPU) Run(seg *Segment, counts []uint16) error {
 	if seg.Task && (!c.gainOK || c.gainA != seg.TaskA) {
 		c.parallel(len(c.gain), func(lo, hi int) {
 			for k := lo; k < hi; k++ {
-				c.gain[k] = TaskGain(&c.p, c.net.Phi[k], seg.TaskA)
+				c.gain[k] = model.TaskGain(&c.p, c.net.Phi[k], seg.TaskA)
 			}
 		})
 		c.gainA, c.gainOK = seg.TaskA, true
@@ -141,21 +144,21 @@ func (c *CPU) Run(seg *Segment, counts []uint16) error {
 }
 
 // fillProb computes every spine's event probability under one frame.
-func (c *CPU) fillProb(frame float32, task bool) {
+func (c *Backend) fillProb(frame float32, task bool) {
 	c.parallel(len(c.prob), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			g := float32(1)
 			if task {
 				g = c.gain[k]
 			}
-			c.prob[k] = EventProb(&c.p, c.net.Phi[k], g, frame)
+			c.prob[k] = model.EventProb(&c.p, c.net.Phi[k], g, frame)
 		}
 	})
 }
 
 // stepSpines draws afferent events and advances the spine potentials one step,
 // reading s and the edge state of the previous step.
-func (c *CPU) stepSpines(step uint64, gate float32, seg *Segment) {
+func (c *Backend) stepSpines(step uint64, gate float32, seg *engine.Segment) {
 	p := &c.p
 	net := c.net
 	lateral := !seg.BlockLat && p.GLat > 0
@@ -201,7 +204,7 @@ func (c *CPU) stepSpines(step uint64, gate float32, seg *Segment) {
 
 // stepEdges updates the fast efficacy and (when learning) the structural weight
 // of every edge from this step's afferent events.
-func (c *CPU) stepEdges(seg *Segment) {
+func (c *Backend) stepEdges(seg *engine.Segment) {
 	p := &c.p
 	net := c.net
 	learn := seg.Learn
@@ -228,7 +231,7 @@ func (c *CPU) stepEdges(seg *Segment) {
 
 // stepNeurons sums each neuron's spines, advances its background, and draws its
 // spikes into the current bin (nil when not recording).
-func (c *CPU) stepNeurons(step uint64, bin []uint16) {
+func (c *Backend) stepNeurons(step uint64, bin []uint16) {
 	p := &c.p
 	M := c.net.M
 	invM := 1 / float32(M)
@@ -253,7 +256,7 @@ func (c *CPU) stepNeurons(step uint64, bin []uint16) {
 }
 
 // decay applies an inter-trial interval analytically.
-func (c *CPU) decay(seg *Segment) {
+func (c *Backend) decay(seg *engine.Segment) {
 	p := &c.p
 	f := p.ITIDecayOf(seg.DecayS)
 	fs, fe, fw, fb, nb := f.S, f.E, f.W, f.B, f.Noise
@@ -273,4 +276,24 @@ func (c *CPU) decay(seg *Segment) {
 		wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.ITI)}, p.Key)
 		c.b[i] = c.b[i]*fb + nb*rng.Normal(wb[0], wb[1])
 	}
+}
+
+// CopyBandwidth implements Bandwidther for the Backend: a parallel copy between two
+// float32 slices with the backend's workers.
+func (c *Backend) CopyBandwidth(bytes, reps int) (float64, error) {
+	n := bytes / 4
+	src, dst := make([]float32, n), make([]float32, n)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	c.parallel(n, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) }) // warm: fault the pages in
+	t0 := time.Now()
+	for r := 0; r < reps; r++ {
+		c.parallel(n, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
+	}
+	sec := time.Since(t0).Seconds()
+	if dst[n-1] != src[n-1] {
+		return 0, fmt.Errorf("cpu copy: wrong result")
+	}
+	return float64(2*4*n*reps) / sec / 1e9, nil
 }

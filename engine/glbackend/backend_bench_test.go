@@ -1,4 +1,4 @@
-package gl
+package glbackend
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/enginetest"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // BenchmarkBackendStep: one step of the GL backend (learning, task mode,
@@ -17,7 +18,7 @@ func BenchmarkBackendStep(b *testing.B) {
 			cfg, net := enginetest.SmallNetwork(b, fmt.Sprintf("network.neurons=%d", n), "network.spines_per_neuron=32")
 			be := newTestBackend(b)
 			defer be.Close()
-			if err := be.Load(net, engine.ParamsFromConfig(cfg)); err != nil {
+			if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()

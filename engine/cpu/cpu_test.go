@@ -1,4 +1,4 @@
-package engine_test
+package cpu_test
 
 import (
 	"bytes"
@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/enginetest"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 func TestCPUConformance(t *testing.T) {
-	enginetest.Run(t, func(testing.TB) engine.Backend { return engine.NewCPU(0) })
+	enginetest.Run(t, func(testing.TB) engine.Backend { return cpu.New(0) })
 }
 
 func stateBytes(t *testing.T, st *engine.State, counts []uint16) []byte {
@@ -26,10 +28,10 @@ func stateBytes(t *testing.T, st *engine.State, counts []uint16) []byte {
 // The CPU backend gives the same bytes whatever its worker count.
 func TestCPUWorkerCountInvariance(t *testing.T) {
 	cfg, net := enginetest.SmallNetwork(t, "network.neurons=400", "network.spines_per_neuron=16", "dynamics.eta_w=0.02", "dynamics.w_init=0.3")
-	p := engine.ParamsFromConfig(cfg)
+	p := model.ParamsFromConfig(cfg)
 	var ref []byte
 	for _, workers := range []int{1, 2, 3, 7} {
-		be := engine.NewCPU(workers)
+		be := cpu.New(workers)
 		if err := be.Load(net, p); err != nil {
 			t.Fatal(err)
 		}

@@ -12,13 +12,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
 // Progress is reported after every trial.
 type Progress struct {
-	Trial, Trials int    // trials done, total
-	Block         *Block // block of the trial just done
+	Trial, Trials int          // trials done, total
+	Block         *model.Block // block of the trial just done
 	MeanRateHz    float64
 }
 
@@ -81,7 +82,7 @@ func PrepareOutDir(dir string) error {
 // w_sessions.npy, run.json. When ctx is cancelled it stops after the current
 // trial, closes every file in a valid state and returns ctx's error; the
 // summary's status says "interrupted".
-func Simulate(ctx context.Context, cfg *Config, be Backend, opt RunOptions) (sum *RunSummary, err error) {
+func Simulate(ctx context.Context, cfg *model.Config, be Backend, opt RunOptions) (sum *RunSummary, err error) {
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			opt.Log(fmt.Sprintf(format, a...))
@@ -90,7 +91,7 @@ func Simulate(ctx context.Context, cfg *Config, be Backend, opt RunOptions) (sum
 	if err := PrepareOutDir(opt.Out); err != nil {
 		return nil, err
 	}
-	sum = &RunSummary{Version: Version, Seed: cfg.Seed, Backend: be.Name(), Status: "failed", Started: time.Now()}
+	sum = &RunSummary{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), Status: "failed", Started: time.Now()}
 	defer func() {
 		sum.Finished = time.Now()
 		if err != nil && sum.Status == "failed" {
@@ -100,12 +101,12 @@ func Simulate(ctx context.Context, cfg *Config, be Backend, opt RunOptions) (sum
 			err = werr
 		}
 	}()
-	if err := os.WriteFile(filepath.Join(opt.Out, "config.yaml"), ResolvedYAML(cfg), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(opt.Out, "config.yaml"), model.ResolvedYAML(cfg), 0o644); err != nil {
 		return sum, err
 	}
 
 	t0 := time.Now()
-	net, err := BuildNetwork(cfg)
+	net, err := model.BuildNetwork(cfg)
 	if err != nil {
 		return sum, err
 	}
@@ -116,10 +117,10 @@ func Simulate(ctx context.Context, cfg *Config, be Backend, opt RunOptions) (sum
 	if err := WriteNetwork(opt.Out, net); err != nil {
 		return sum, err
 	}
-	if err := be.Load(net, ParamsFromConfig(cfg)); err != nil {
+	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		return sum, err
 	}
-	plan := MakePlan(cfg)
+	plan := model.MakePlan(cfg)
 	sum.TrialsTotal = plan.Trials
 	r, err := newRecorder(opt.Out, cfg, net)
 	if err != nil {
@@ -196,13 +197,6 @@ func Simulate(ctx context.Context, cfg *Config, be Backend, opt RunOptions) (sum
 	return sum, nil
 }
 
-// ResolvedYAML is the config as written into a run directory: the resolved values
-// with a header naming the engine version and the seed.
-func ResolvedYAML(cfg *Config) []byte {
-	head := fmt.Sprintf("# iplgpu %s resolved configuration (seed %d).\n# Rerun with: iplgpu run -config config.yaml\n", Version, cfg.Seed)
-	return append([]byte(head), cfg.YAML()...)
-}
-
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -212,7 +206,7 @@ func writeJSON(path string, v any) error {
 }
 
 // WriteNetwork writes the anatomy as .npy arrays into dir.
-func WriteNetwork(dir string, net *Network) error {
+func WriteNetwork(dir string, net *model.Network) error {
 	soma := make([]float32, 0, 3*net.N)
 	for i := 0; i < net.N; i++ {
 		soma = append(soma, net.SomaX[i], net.SomaY[i], net.SomaZ[i])
@@ -250,7 +244,7 @@ func WriteNetwork(dir string, net *Network) error {
 // recorder streams the per-trial outputs so that an interrupted run keeps every
 // finished trial in valid files.
 type recorder struct {
-	net       *Network
+	net       *model.Network
 	resp      *npy.Writer
 	frames    *npy.Writer
 	wsnap     *npy.Writer
@@ -264,8 +258,8 @@ type recorder struct {
 // TrialsHeader is the column list of trials.csv.
 var TrialsHeader = []string{"trial", "session", "block", "block_name", "mode", "coherence", "learning", "ablation", "frames", "recorded", "row", "gate_start"}
 
-func newRecorder(dir string, cfg *Config, net *Network) (*recorder, error) {
-	tm := TimingOf(cfg)
+func newRecorder(dir string, cfg *model.Config, net *model.Network) (*recorder, error) {
+	tm := model.TimingOf(cfg)
 	r := &recorder{net: net, nFrames: cfg.Stimulus.Frames}
 	var err error
 	if r.resp, err = npy.Create(filepath.Join(dir, "responses.npy"), []uint16(nil), []int{tm.Bins, net.N}); err != nil {
@@ -290,7 +284,7 @@ func newRecorder(dir string, cfg *Config, net *Network) (*recorder, error) {
 	return r, r.csv.Error()
 }
 
-func (r *recorder) trial(index int, b *Block, t *Trial, counts []uint16, gate float32) error {
+func (r *recorder) trial(index int, b *model.Block, t *model.Trial, counts []uint16, gate float32) error {
 	row := -1
 	if b.Record {
 		if err := r.resp.Append(counts); err != nil {

@@ -2,17 +2,19 @@ package engine
 
 import (
 	"math"
+
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // simulator turns planned trials into backend segments: it owns the global step
 // counter, the top-down gate m (a deterministic function of the mode history) and
 // the slow homeostatic gains.
 type simulator struct {
-	cfg   *Config
-	net   *Network
+	cfg   *model.Config
+	net   *model.Network
 	be    Backend
-	tm    Timing
-	p     Params
+	tm    model.Timing
+	p     model.Params
 	step  uint64
 	gate  float64
 	gateD float64 // exp(-dt / tau_m)
@@ -32,10 +34,10 @@ type simulator struct {
 	lastGateStart float32
 }
 
-func newSimulator(cfg *Config, net *Network, be Backend) *simulator {
-	tm := TimingOf(cfg)
+func newSimulator(cfg *model.Config, net *model.Network, be Backend) *simulator {
+	tm := model.TimingOf(cfg)
 	s := &simulator{
-		cfg: cfg, net: net, be: be, tm: tm, p: ParamsFromConfig(cfg),
+		cfg: cfg, net: net, be: be, tm: tm, p: model.ParamsFromConfig(cfg),
 		gateD:  math.Exp(-cfg.Dynamics.DtMs / 1000 / cfg.Dynamics.TauMS),
 		taskA:  float32(cfg.Stimulus.TaskOrientationDeg * math.Pi / 180),
 		counts: make([]uint16, tm.Bins*net.N),
@@ -68,7 +70,7 @@ func (s *simulator) fillGate(n int, target float64) []float32 {
 
 // trial runs one trial and its inter-trial interval; it returns the counts
 // (bins x neurons) and the population mean rate (Hz).
-func (s *simulator) trial(b *Block, t *Trial) ([]uint16, float64, error) {
+func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, error) {
 	target := s.gateTarget(b.Mode)
 	if s.gate < 0 {
 		s.gate = target

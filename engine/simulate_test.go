@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"bytes"
@@ -6,13 +6,15 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
@@ -24,14 +26,14 @@ var tinySets = []string{
 	"dynamics.eta_w=0.01", "homeostasis.reference_trials=2",
 }
 
-func simulateTiny(t *testing.T, extra ...string) (string, *RunSummary) {
+func simulateTiny(t *testing.T, extra ...string) (string, *engine.RunSummary) {
 	t.Helper()
-	cfg, err := LoadConfig("", "", append(append([]string{}, tinySets...), extra...))
+	cfg, err := model.LoadConfig("", "", append(append([]string{}, tinySets...), extra...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	sum, err := Simulate(context.Background(), cfg, NewCPU(0), RunOptions{Out: dir})
+	sum, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestSimulateWritesRunDirectory(t *testing.T) {
 		t.Errorf("w_sessions shape %v (%v), want 4 snapshots", shape, err)
 	}
 	// The config written beside the outputs reproduces the run.
-	if _, err := LoadConfig("", filepath.Join(dir, "config.yaml"), nil); err != nil {
+	if _, err := model.LoadConfig("", filepath.Join(dir, "config.yaml"), nil); err != nil {
 		t.Fatalf("config.yaml does not reload: %v", err)
 	}
 }
@@ -108,13 +110,13 @@ func TestSimulateDeterministic(t *testing.T) {
 }
 
 func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
-	cfg, err := LoadConfig("", "", tinySets)
+	cfg, err := model.LoadConfig("", "", tinySets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
-	sum, err := Simulate(ctx, cfg, NewCPU(0), RunOptions{Out: dir, Progress: func(p Progress) {
+	sum, err := engine.Simulate(ctx, cfg, cpu.New(0), engine.RunOptions{Out: dir, Progress: func(p engine.Progress) {
 		if p.Trial == 9 {
 			cancel()
 		}
@@ -131,43 +133,8 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 		t.Fatal("run.json missing after interrupt")
 	}
 	// A second run into the same directory is refused: nothing is overwritten.
-	if _, err := Simulate(context.Background(), cfg, NewCPU(0), RunOptions{Out: dir}); err == nil {
+	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err == nil {
 		t.Fatal("Simulate overwrote an existing run directory")
-	}
-}
-
-// The gate relaxes to m_passive with time constant tau_m.
-func TestGateRelaxes(t *testing.T) {
-	cfg, err := LoadConfig("", "", append(append([]string{}, tinySets...), "dynamics.tau_m_s=2", "dynamics.m_passive=0.15"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, _ := BuildNetwork(cfg)
-	be := NewCPU(0)
-	be.Load(net, ParamsFromConfig(cfg))
-	s := newSimulator(cfg, net, be)
-	task := &Block{BlockConfig: BlockConfig{Mode: "task"}}
-	passive := &Block{BlockConfig: BlockConfig{Mode: "passive"}}
-	tr := &Trial{Coherence: 0.3, Frames: make([]float32, 16)}
-	if _, _, err := s.trial(task, tr); err != nil {
-		t.Fatal(err)
-	}
-	if s.gate != 1 {
-		t.Fatalf("gate in task mode %v, want 1", s.gate)
-	}
-	// After one passive trial + ITI (2.6 s): m = 0.15 + 0.85 exp(-2.6 / 2).
-	if _, _, err := s.trial(passive, tr); err != nil {
-		t.Fatal(err)
-	}
-	want := 0.15 + 0.85*math.Exp(-2.6/2)
-	if math.Abs(s.gate-want) > 1e-9 {
-		t.Fatalf("gate after 2.6 s passive: %v, want %v", s.gate, want)
-	}
-	for i := 0; i < 20; i++ {
-		s.trial(passive, tr)
-	}
-	if math.Abs(s.gate-0.15) > 1e-4 {
-		t.Fatalf("gate after 55 s passive: %v, want 0.15", s.gate)
 	}
 }
 

@@ -1,4 +1,4 @@
-package gl
+package glbackend
 
 import (
 	"context"
@@ -12,8 +12,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/enginetest"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/gl/gltest"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
@@ -80,17 +83,17 @@ func checkDiff(t *testing.T, what string, d diffStats) {
 	}
 }
 
-func loadBoth(t *testing.T, net *engine.Network, p engine.Params) (cpu engine.Backend, gpu *Backend) {
+func loadBoth(t *testing.T, net *model.Network, p model.Params) (ref engine.Backend, gpu *Backend) {
 	t.Helper()
-	cpu = engine.NewCPU(0)
+	ref = cpu.New(0)
 	gpu = newTestBackend(t)
 	t.Cleanup(func() { gpu.Close() })
-	for _, be := range []engine.Backend{cpu, gpu} {
+	for _, be := range []engine.Backend{ref, gpu} {
 		if err := be.Load(net, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return cpu, gpu
+	return ref, gpu
 }
 
 func stateOf(t *testing.T, be engine.Backend) *engine.State {
@@ -125,7 +128,7 @@ var parityFrames = []float32{0.3, float32(math.Pi / 4), 2.1, float32(math.NaN())
 // one-step segments to compare every step's events, then as one recorded
 // segment with an inter-trial decay, and compares s, w, e, b and the counts.
 func TestParityWithCPU(t *testing.T) {
-	needGL(t)
+	gltest.Need(t)
 	for _, coupling := range []string{"additive", "diffusive"} {
 		t.Run(coupling, func(t *testing.T) {
 			// w_init 0.5 and eta_w 0.05 make the lateral sums large (den > 1 on
@@ -133,7 +136,7 @@ func TestParityWithCPU(t *testing.T) {
 			cfg, net := enginetest.SmallNetwork(t, "network.neurons=120", "network.spines_per_neuron=16",
 				"dynamics.w_init=0.5", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.2", "dynamics.pmax=0.5",
 				"dynamics.coupling="+coupling)
-			p := engine.ParamsFromConfig(cfg)
+			p := model.ParamsFromConfig(cfg)
 			cpu, gpu := loadBoth(t, net, p)
 			const steps = 50
 			gate := func(t int) float32 { return 0.6 + 0.4*float32(math.Sin(float64(t)/7)) }
@@ -211,13 +214,13 @@ func TestParityWithCPU(t *testing.T) {
 // calls (Dispatch1D's uInvocationBase), and checks that the state and counts are
 // still the CPU backend's.
 func TestParitySplitDispatch(t *testing.T) {
-	c := needGL(t)
+	c := gltest.Need(t)
 	cfg, net := enginetest.SmallNetwork(t, "network.neurons=300", "network.spines_per_neuron=8", "dynamics.w_init=0.5", "dynamics.eta_w=0.05")
-	p := engine.ParamsFromConfig(cfg)
-	cpu, gpu := loadBoth(t, net, p)
-	saved := c.limits
-	defer func() { c.limits = saved }()
-	c.limits.MaxWorkGroupCount[0] = 3
+	p := model.ParamsFromConfig(cfg)
+	ref, gpu := loadBoth(t, net, p)
+	lowered := c.Limits()
+	lowered.MaxWorkGroupCount[0] = 3
+	defer c.SetLimits(c.SetLimits(lowered))
 	// 2400 spines in groups of 256 need 10 groups (4 dispatches), 300 neurons
 	// in groups of 64 need 5 (2 dispatches).
 	seg := &engine.Segment{Steps: 20, FrameSteps: 4, Frames: parityFrames, Gate: make([]float32, 20),
@@ -225,7 +228,7 @@ func TestParitySplitDispatch(t *testing.T) {
 	for i := range seg.Gate {
 		seg.Gate[i] = 1
 	}
-	cc, gc, a, b := runBoth(t, cpu, gpu, seg, net.N)
+	cc, gc, a, b := runBoth(t, ref, gpu, seg, net.N)
 	checkDiff(t, "s", compareF32(a.S, b.S))
 	checkDiff(t, "w", compareF32(a.W, b.W))
 	checkDiff(t, "b", compareF32(a.B, b.B))
@@ -242,7 +245,7 @@ func TestParitySplitDispatch(t *testing.T) {
 
 // spinesDividing counts the spines whose lateral sum of alpha exceeds 1 under
 // gate m: the ones whose lateral term takes the division.
-func spinesDividing(net *engine.Network, st *engine.State, m float32) int {
+func spinesDividing(net *model.Network, st *engine.State, m float32) int {
 	n := 0
 	for k := 0; k < net.Spines(); k++ {
 		var den float32
@@ -263,17 +266,17 @@ func spinesDividing(net *engine.Network, st *engine.State, m float32) int {
 // bias-corrected linear Fisher information about the sign of the coherence (each
 // backend's estimate inside the other's 68% interval, +-1 sd).
 func TestParityLongRun(t *testing.T) {
-	needGL(t)
+	gltest.Need(t)
 	if testing.Short() {
 		t.Skip("long parity run skipped in -short mode")
 	}
-	cfg, err := engine.LoadConfig("", "", []string{"network.neurons=30", "network.spines_per_neuron=16", "seed=7"})
+	cfg, err := model.LoadConfig("", "", []string{"network.neurons=30", "network.spines_per_neuron=16", "seed=7"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Protocol = engine.ProtocolConfig{
+	cfg.Protocol = model.ProtocolConfig{
 		Sessions: 1,
-		Session: []engine.BlockConfig{
+		Session: []model.BlockConfig{
 			{Name: "train", Mode: "task", Trials: 40, Coherences: []float64{0.3}, Learning: true},
 			{Name: "task", Mode: "task", Trials: 160, Coherences: []float64{0.3}, Record: true},
 		},
@@ -335,7 +338,7 @@ func TestParityLongRun(t *testing.T) {
 			be.Name(), elapsed.Seconds(), rows, len(plus)/N, len(minus)/N, N, len(st.Active()), res.rate, res.info, res.sd)
 		return res
 	}
-	c := run("cpu", engine.NewCPU(0))
+	c := run("cpu", cpu.New(0))
 	gpu := newTestBackend(t)
 	defer gpu.Close()
 	g := run("gl", gpu)

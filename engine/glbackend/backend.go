@@ -1,6 +1,9 @@
-package gl
+package glbackend
 
 import (
+	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/model"
+
 	"errors"
 	"fmt"
 	"math"
@@ -16,33 +19,33 @@ import (
 // lateral gather, spine potential), edges.comp and neurons.comp, separated by
 // shader-storage barriers. The host only sets a few uniforms per step; a segment's
 // gate values go up once, its spike counts come back once. It draws the same
-// Philox numbers as engine.CPU and computes in float32 in the CPU's order, without
+// Philox numbers as cpu.Backend and computes in float32 in the CPU's order, without
 // fused multiply-adds, so its state equals the CPU backend's within the tolerances
 // stated in its tests (bit for bit on Mesa llvmpipe).
 //
 // A Backend is not safe for concurrent use.
 type Backend struct {
-	c    *Context
+	c    *gl.Context
 	owns bool // Close closes c
 
-	progGain, progProb, progSpines, progEdges, progNeurons, progDecay *Program
+	progGain, progProb, progSpines, progEdges, progNeurons, progDecay *gl.Program
 
 	binding map[string]int // storage block name -> binding point
 
-	net *engine.Network
-	p   engine.Params
+	net *model.Network
+	p   model.Params
 	buf Buffers
 	// The spine potentials are double-buffered: spines.comp reads sBuf[0] and
 	// writes sBuf[1], then the two swap. Between Runs the state is in sBuf[0].
-	sBuf [2]*Buffer
+	sBuf [2]*gl.Buffer
 	dev  struct {
-		phi, gain, prob *Buffer // per spine: tuning, task gain, event probability
-		rowPtr, csr     *Buffer // CSR adjacency by target spine: row pointers, (partner, edge) pairs
-		bg, h           *Buffer // per neuron: OU background, homeostatic gain
+		phi, gain, prob *gl.Buffer // per spine: tuning, task gain, event probability
+		rowPtr, csr     *gl.Buffer // CSR adjacency by target spine: row pointers, (partner, edge) pairs
+		bg, h           *gl.Buffer // per neuron: OU background, homeostatic gain
 	}
-	all     []*Buffer // every buffer above, for freeing
-	counts  *Buffer   // uint32 per bin x neuron of the current segment
-	gate    *Buffer   // the segment's gate value per step
+	all     []*gl.Buffer // every buffer above, for freeing
+	counts  *gl.Buffer   // uint32 per bin x neuron of the current segment
+	gate    *gl.Buffer   // the segment's gate value per step
 	gainA   float32
 	gainOK  bool
 	countsU []uint32
@@ -54,15 +57,15 @@ type Backend struct {
 // contents between Runs (a Run leaves the newest potentials in S). Use them inside
 // the Backend's Context (Backend.Context).
 type Buffers struct {
-	SpineX, SpineY, SpineZ *Buffer // spine positions (um), float per spine
-	S                      *Buffer // spine potentials, float per spine
-	Events                 *Buffer // afferent events of the last step, uint (0 or 1) per spine
+	SpineX, SpineY, SpineZ *gl.Buffer // spine positions (um), float per spine
+	S                      *gl.Buffer // spine potentials, float per spine
+	Events                 *gl.Buffer // afferent events of the last step, uint (0 or 1) per spine
 	// EdgeSpines holds the two spines (A, B) of each edge as an ivec2 (int32
 	// pairs): usable as a GL_LINES element buffer over spine positions.
-	EdgeSpines *Buffer
+	EdgeSpines *gl.Buffer
 	// EdgeState holds (w, e) of each edge as a vec2 (stride 8 bytes: w at offset
 	// 0, e at offset 4): the lateral gather fetches both in one load.
-	EdgeState *Buffer
+	EdgeState *gl.Buffer
 }
 
 // The storage blocks of the kernels. Their binding points are set once in
@@ -94,7 +97,7 @@ const maxBlocksPerKernel = 8
 // NewBackend creates a GL backend on a new headless context of its own, which
 // Close closes.
 func NewBackend() (*Backend, error) {
-	c, err := NewContext()
+	c, err := gl.NewContext()
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +112,7 @@ func NewBackend() (*Backend, error) {
 
 // NewBackendOn creates a GL backend on an existing context (shared with tests or
 // a renderer); Close leaves the context open. It compiles the kernels.
-func NewBackendOn(c *Context) (*Backend, error) {
+func NewBackendOn(c *gl.Context) (*Backend, error) {
 	b := &Backend{c: c}
 	err := c.Do(func() error {
 		l := c.Limits()
@@ -117,10 +120,10 @@ func NewBackendOn(c *Context) (*Backend, error) {
 		ogl.GetIntegerv(ogl.MAX_COMPUTE_SHADER_STORAGE_BLOCKS, &blocks)
 		if l.MaxSSBOBindings < len(blockNames) || int(blocks) < maxBlocksPerKernel {
 			return fmt.Errorf("engine/gl: the GL backend needs %d shader storage bindings and %d storage blocks per compute shader; %s has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS) and %d (GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS): use -backend cpu",
-				len(blockNames), maxBlocksPerKernel, c.info.Renderer, l.MaxSSBOBindings, blocks)
+				len(blockNames), maxBlocksPerKernel, c.Info().Renderer, l.MaxSSBOBindings, blocks)
 		}
 		for _, p := range []struct {
-			dst  **Program
+			dst  **gl.Program
 			file string
 		}{
 			{&b.progGain, "gain.comp"}, {&b.progProb, "prob.comp"}, {&b.progSpines, "spines.comp"},
@@ -178,8 +181,8 @@ func (b *Backend) readBindings() error {
 	return nil
 }
 
-func (b *Backend) programs() []*Program {
-	return []*Program{b.progGain, b.progProb, b.progSpines, b.progEdges, b.progNeurons, b.progDecay}
+func (b *Backend) programs() []*gl.Program {
+	return []*gl.Program{b.progGain, b.progProb, b.progSpines, b.progEdges, b.progNeurons, b.progDecay}
 }
 
 func (b *Backend) deletePrograms() {
@@ -197,7 +200,7 @@ func (b *Backend) Name() string {
 }
 
 // Context is the GL context the backend runs on.
-func (b *Backend) Context() *Context { return b.c }
+func (b *Backend) Context() *gl.Context { return b.c }
 
 // Buffers returns the device buffers of the loaded network (zero before Load).
 func (b *Backend) Buffers() Buffers { return b.buf }
@@ -209,13 +212,13 @@ func (b *Backend) CopyBandwidth(bytes, reps int) (float64, error) {
 
 // bufferSpec is one device array of a network.
 type bufferSpec struct {
-	dst   **Buffer
+	dst   **gl.Buffer
 	name  string
 	bytes int
 }
 
 // specs lists every array Load allocates, with its size for net.
-func (b *Backend) specs(net *engine.Network) []bufferSpec {
+func (b *Backend) specs(net *model.Network) []bufferSpec {
 	S, E, N := net.Spines(), net.Edges(), net.N
 	return []bufferSpec{
 		{&b.buf.SpineX, "spine x", 4 * S},
@@ -238,7 +241,7 @@ func (b *Backend) specs(net *engine.Network) []bufferSpec {
 
 // CheckLimits reports, before anything is allocated, every array of net that
 // would exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE on the backend's device.
-func (b *Backend) CheckLimits(net *engine.Network) error {
+func (b *Backend) CheckLimits(net *model.Network) error {
 	limit := b.c.Limits().MaxSSBOBlockSize
 	var errs []error
 	for _, s := range b.specs(net) {
@@ -254,7 +257,7 @@ func (b *Backend) CheckLimits(net *engine.Network) error {
 }
 
 // Load implements engine.Backend.
-func (b *Backend) Load(net *engine.Network, p engine.Params) error {
+func (b *Backend) Load(net *model.Network, p model.Params) error {
 	if err := b.CheckLimits(net); err != nil {
 		// Unload the previous network too: a failed Load leaves none loaded.
 		b.c.Do(func() error { b.freeBuffers(); return nil })
@@ -298,16 +301,16 @@ func (b *Backend) Load(net *engine.Network, p engine.Params) error {
 			h0[i] = 1
 		}
 		ups := []error{
-			Upload(b.buf.SpineX, 0, net.SpineX),
-			Upload(b.buf.SpineY, 0, net.SpineY),
-			Upload(b.buf.SpineZ, 0, net.SpineZ),
-			Upload(b.sBuf[0], 0, s0),
-			Upload(b.dev.phi, 0, net.Phi),
-			Upload(b.dev.rowPtr, 0, net.RowPtr),
-			Upload(b.dev.csr, 0, csr),
-			Upload(b.buf.EdgeSpines, 0, ends),
-			Upload(b.buf.EdgeState, 0, we),
-			Upload(b.dev.h, 0, h0),
+			gl.Upload(b.buf.SpineX, 0, net.SpineX),
+			gl.Upload(b.buf.SpineY, 0, net.SpineY),
+			gl.Upload(b.buf.SpineZ, 0, net.SpineZ),
+			gl.Upload(b.sBuf[0], 0, s0),
+			gl.Upload(b.dev.phi, 0, net.Phi),
+			gl.Upload(b.dev.rowPtr, 0, net.RowPtr),
+			gl.Upload(b.dev.csr, 0, csr),
+			gl.Upload(b.buf.EdgeSpines, 0, ends),
+			gl.Upload(b.buf.EdgeState, 0, we),
+			gl.Upload(b.dev.h, 0, h0),
 		}
 		if err := errors.Join(ups...); err != nil {
 			b.freeBuffers()
@@ -323,13 +326,13 @@ func (b *Backend) freeBuffers() {
 	for _, buf := range b.all {
 		buf.Delete()
 	}
-	for _, buf := range []*Buffer{b.counts, b.gate} {
+	for _, buf := range []*gl.Buffer{b.counts, b.gate} {
 		if buf != nil {
 			buf.Delete()
 		}
 	}
 	b.all, b.counts, b.gate = nil, nil, nil
-	b.buf, b.sBuf = Buffers{}, [2]*Buffer{}
+	b.buf, b.sBuf = Buffers{}, [2]*gl.Buffer{}
 	b.dev.phi, b.dev.gain, b.dev.prob = nil, nil, nil
 	b.dev.rowPtr, b.dev.csr = nil, nil
 	b.dev.bg, b.dev.h = nil, nil
@@ -344,7 +347,7 @@ func (b *Backend) Close() error {
 		b.deletePrograms()
 		return nil
 	})
-	if errors.Is(err, ErrClosed) {
+	if errors.Is(err, gl.ErrClosed) {
 		err = nil
 	}
 	if b.owns {
@@ -371,11 +374,11 @@ func (b *Backend) State(dst *engine.State) error {
 	we := make([]float32, 2*E)
 	err := b.c.Do(func() error {
 		return errors.Join(
-			Download(b.sBuf[0], 0, dst.S),
-			Download(b.buf.Events, 0, ev),
-			Download(b.buf.EdgeState, 0, we),
-			Download(b.dev.bg, 0, dst.B),
-			Download(b.dev.h, 0, dst.H),
+			gl.Download(b.sBuf[0], 0, dst.S),
+			gl.Download(b.buf.Events, 0, ev),
+			gl.Download(b.buf.EdgeState, 0, we),
+			gl.Download(b.dev.bg, 0, dst.B),
+			gl.Download(b.dev.h, 0, dst.H),
 		)
 	})
 	for k, a := range ev {
@@ -395,7 +398,7 @@ func resize[T any](s []T, n int) []T {
 }
 
 // ensure returns *buf, reallocated when smaller than bytes. Call inside Do.
-func (b *Backend) ensure(buf **Buffer, name string, bytes int) (*Buffer, error) {
+func (b *Backend) ensure(buf **gl.Buffer, name string, bytes int) (*gl.Buffer, error) {
 	if *buf != nil && (*buf).Size() >= bytes {
 		return *buf, nil
 	}
@@ -412,7 +415,7 @@ func (b *Backend) ensure(buf **Buffer, name string, bytes int) (*Buffer, error) 
 }
 
 // clearBuffer zero-fills the first bytes (a multiple of 4) of buf. Call inside Do.
-func clearBuffer(buf *Buffer, bytes int) {
+func clearBuffer(buf *gl.Buffer, bytes int) {
 	if bytes == 0 {
 		return
 	}
@@ -425,7 +428,7 @@ func clearBuffer(buf *Buffer, bytes int) {
 // bindAll binds every array to its binding point, s of the step before at
 // SpineS. Call inside Do.
 func (b *Backend) bindAll() {
-	for name, buf := range map[string]*Buffer{
+	for name, buf := range map[string]*gl.Buffer{
 		blockPhi: b.dev.phi, blockGain: b.dev.gain, blockProb: b.dev.prob, blockS: b.sBuf[0], blockSNext: b.sBuf[1],
 		blockEvents: b.buf.Events, blockRowPtr: b.dev.rowPtr, blockCSR: b.dev.csr,
 		blockEdgeSpines: b.buf.EdgeSpines, blockEdgeState: b.buf.EdgeState, blockBg: b.dev.bg, blockH: b.dev.h,
@@ -449,14 +452,14 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	}
 	err := b.c.Do(func() error {
 		if seg.Gain != nil {
-			if err := Upload(b.dev.h, 0, seg.Gain); err != nil {
+			if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
 				return err
 			}
 		}
 		if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
 			return err
 		}
-		if err := Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
+		if err := gl.Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
 			return err
 		}
 		if _, err := b.ensure(&b.counts, "spike counts", 4*max(bins*N, 1)); err != nil {
@@ -523,7 +526,7 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		}
 		if bins > 0 {
 			b.countsU = resize(b.countsU, bins*N)
-			if err := Download(b.counts, 0, b.countsU); err != nil {
+			if err := gl.Download(b.counts, 0, b.countsU); err != nil {
 				return err
 			}
 		} else {
@@ -577,7 +580,7 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 }
 
 // decay issues the analytic inter-trial interval, with the factors computed in
-// float32 exactly as engine.CPU computes them. Call inside Do.
+// float32 exactly as cpu.Backend computes them. Call inside Do.
 func (b *Backend) decay(seg *engine.Segment) {
 	p := &b.p
 	f := p.ITIDecayOf(seg.DecayS)

@@ -1,4 +1,4 @@
-package engine
+package model
 
 import (
 	"fmt"
@@ -24,31 +24,6 @@ func BenchmarkBuild(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-		})
-	}
-}
-
-// BenchmarkStep: one step of the CPU backend (learning, task mode, recording).
-func BenchmarkStep(b *testing.B) {
-	for _, n := range []int{1000, 5000, 20000} {
-		b.Run(fmt.Sprintf("N%d_M32", n), func(b *testing.B) {
-			cfg := benchConfig(b, n, 32)
-			net, err := BuildNetwork(cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			be := NewCPU(0)
-			if err := be.Load(net, ParamsFromConfig(cfg)); err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			sec, err := BenchStep(be, net, max(b.N, 5))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(sec*1e9, "ns/step")
-			b.ReportMetric(float64(net.Spines())/sec, "spines/s")
-			b.ReportMetric(float64(BytesPerStep(net))/sec/1e9, "GB/s")
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package gl
+package glbackend
 
 import (
 	"strconv"
@@ -7,12 +7,15 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/enginetest"
+	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/gl/gltest"
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // newTestBackend returns a GL backend on the shared test context.
 func newTestBackend(t testing.TB) *Backend {
 	t.Helper()
-	c := needGL(t)
+	c := gltest.Need(t)
 	be, err := NewBackendOn(c)
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +24,7 @@ func newTestBackend(t testing.TB) *Backend {
 }
 
 func TestBackendConformance(t *testing.T) {
-	needGL(t)
+	gltest.Need(t)
 	enginetest.Run(t, func(t testing.TB) engine.Backend { return newTestBackend(t) })
 }
 
@@ -35,13 +38,13 @@ func TestBackendNameAndBuffers(t *testing.T) {
 		t.Error("Buffers before Load are not empty")
 	}
 	cfg, net := enginetest.SmallNetwork(t, "network.neurons=20")
-	if err := be.Load(net, engine.ParamsFromConfig(cfg)); err != nil {
+	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	bufs := be.Buffers()
 	for _, b := range []struct {
 		name string
-		buf  *Buffer
+		buf  *gl.Buffer
 		n    int
 	}{
 		{"SpineX", bufs.SpineX, net.Spines()}, {"SpineY", bufs.SpineY, net.Spines()}, {"SpineZ", bufs.SpineZ, net.Spines()},
@@ -63,7 +66,7 @@ func TestBackendNameAndBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := make([]float32, net.Spines())
-	do(t, be.Context(), func() error { return Download(be.Buffers().S, 0, x) })
+	gltest.Do(t, be.Context(), func() error { return gl.Download(be.Buffers().S, 0, x) })
 	for k := range x {
 		if x[k] != st.S[k] {
 			t.Fatalf("Buffers().S[%d] = %v, State().S = %v", k, x[k], st.S[k])
@@ -77,19 +80,20 @@ func TestBackendNameAndBuffers(t *testing.T) {
 // A network whose arrays exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE is refused
 // before anything is allocated, naming the buffers, their sizes and the limit.
 func TestBackendRefusesOversizedNetwork(t *testing.T) {
-	c := needGL(t)
+	c := gltest.Need(t)
 	be := newTestBackend(t)
 	defer be.Close()
 	cfg, net := enginetest.SmallNetwork(t, "network.neurons=100", "network.spines_per_neuron=16")
 	// Lower the limit between the spine arrays (6.4 kB) and the edge arrays.
-	saved := c.limits
-	defer func() { c.limits = saved }()
+	lowered := c.Limits()
 	const limit = 8000
 	if net.Edges()*8 <= limit || net.Spines()*4+4 > limit {
 		t.Fatalf("test network: %d spines, %d CSR entries do not straddle the limit %d", net.Spines(), len(net.Partner), limit)
 	}
-	c.limits.MaxSSBOBlockSize = limit
-	err := be.Load(net, engine.ParamsFromConfig(cfg))
+	lowered.MaxSSBOBlockSize = limit
+	saved := c.SetLimits(lowered)
+	defer c.SetLimits(saved)
+	err := be.Load(net, model.ParamsFromConfig(cfg))
 	if err == nil {
 		t.Fatal("Load accepted a network over the lowered SSBO limit")
 	}
@@ -109,8 +113,8 @@ func TestBackendRefusesOversizedNetwork(t *testing.T) {
 		t.Error("buffers were allocated for a refused network")
 	}
 	// Back under the real limit the same backend loads it.
-	c.limits = saved
-	if err := be.Load(net, engine.ParamsFromConfig(cfg)); err != nil {
+	c.SetLimits(saved)
+	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -128,7 +132,7 @@ func TestBackendErrorsAndReload(t *testing.T) {
 	}
 	for _, n := range []int{40, 25} {
 		cfg, net := enginetest.SmallNetwork(t, "network.neurons="+strconv.Itoa(n))
-		if err := be.Load(net, engine.ParamsFromConfig(cfg)); err != nil {
+		if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 			t.Fatal(err)
 		}
 		seg := enginetest.Segment(0, 10, 0.5, 1)
@@ -156,7 +160,7 @@ func TestBackendErrorsAndReload(t *testing.T) {
 
 // NewBackend makes and owns a context of its own, and Close closes it.
 func TestNewBackendOwnsContext(t *testing.T) {
-	needGL(t)
+	gltest.Need(t)
 	be, err := NewBackend()
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +169,7 @@ func TestNewBackendOwnsContext(t *testing.T) {
 	if err := be.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Do(func() error { return nil }); err != ErrClosed {
+	if err := c.Do(func() error { return nil }); err != gl.ErrClosed {
 		t.Errorf("Do after Close of an owning backend: %v, want ErrClosed", err)
 	}
 }
