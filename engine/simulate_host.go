@@ -10,15 +10,13 @@ import (
 // counter, the top-down gate m (a deterministic function of the mode history) and
 // the slow homeostatic gains.
 type simulator struct {
-	cfg   *model.Config
-	net   *model.Network
-	be    Backend
-	tm    model.Timing
-	p     model.Params
-	step  uint64
-	gate  float64
-	gateD float64 // exp(-dt / tau_m)
-	taskA float32
+	d    *model.Derived
+	cfg  *model.Config
+	net  *model.Network
+	be   Backend
+	tm   model.Timing
+	step uint64
+	gate float64
 
 	counts []uint16
 	gates  []float32
@@ -34,12 +32,10 @@ type simulator struct {
 	lastGateStart float32
 }
 
-func newSimulator(cfg *model.Config, net *model.Network, be Backend) *simulator {
-	tm := model.TimingOf(cfg)
+func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
+	tm := d.Timing
 	s := &simulator{
-		cfg: cfg, net: net, be: be, tm: tm, p: model.ParamsFromConfig(cfg),
-		gateD:  math.Exp(-cfg.Dynamics.DtMs / 1000 / cfg.Dynamics.TauMS),
-		taskA:  float32(cfg.Stimulus.TaskOrientationDeg * math.Pi / 180),
+		d: d, cfg: d.Config, net: net, be: be, tm: tm,
 		counts: make([]uint16, tm.Bins*net.N),
 		gates:  make([]float32, max(tm.TrialSteps, tm.ITISteps)),
 		gain:   make([]float32, net.N),
@@ -55,7 +51,7 @@ func (s *simulator) gateTarget(mode string) float64 {
 	if mode == "task" {
 		return 1
 	}
-	return s.cfg.Dynamics.MPassive
+	return s.d.MPassive
 }
 
 // fillGate writes the gate of n steps relaxing towards target, and advances it.
@@ -63,7 +59,7 @@ func (s *simulator) fillGate(n int, target float64) []float32 {
 	g := s.gates[:n]
 	for t := range g {
 		g[t] = float32(s.gate)
-		s.gate = target + (s.gate-target)*s.gateD
+		s.gate = target + (s.gate-target)*s.d.GateDecayPerStep
 	}
 	return g
 }
@@ -79,7 +75,7 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 	seg := &Segment{
 		Step0: s.step, Steps: s.tm.TrialSteps, FrameSteps: s.tm.FrameSteps, Frames: t.Frames,
 		Gate: s.fillGate(s.tm.TrialSteps, target),
-		Task: b.Mode == "task", TaskA: s.taskA,
+		Task: b.Mode == "task", TaskA: s.d.TaskA,
 		Learn: b.Learning, BlockForm: b.Ablation == "formation", BlockLat: b.Ablation == "lateral",
 		Record: true, BinSteps: s.tm.BinSteps,
 	}
@@ -87,9 +83,9 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 		seg.Gain = s.gain
 		s.gainSent = true
 	}
-	simulateITI := s.cfg.Stimulus.ITI == "simulate"
+	simulateITI := s.d.SimulateITI
 	if !simulateITI && s.tm.ITISteps > 0 {
-		seg.DecayS = float32(float64(s.tm.ITISteps) * float64(s.p.DtS))
+		seg.DecayS = s.d.ITISeconds
 	}
 	if err := s.be.Run(seg, s.counts); err != nil {
 		return nil, 0, err
@@ -99,13 +95,13 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 		if simulateITI {
 			iti := &Segment{
 				Step0: s.step, Steps: s.tm.ITISteps, Gate: s.fillGate(s.tm.ITISteps, target),
-				Task: seg.Task, TaskA: s.taskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
+				Task: seg.Task, TaskA: s.d.TaskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
 			}
 			if err := s.be.Run(iti, nil); err != nil {
 				return nil, 0, err
 			}
 		} else {
-			s.gate = target + (s.gate-target)*math.Pow(s.gateD, float64(s.tm.ITISteps))
+			s.gate = target + (s.gate-target)*math.Pow(s.d.GateDecayPerStep, float64(s.tm.ITISteps))
 		}
 		// The ITI consumes its step indices in both modes (one draw index for the
 		// analytic decay), so the two ITI modes never share random numbers.
@@ -132,7 +128,7 @@ func (s *simulator) rates() []float64 {
 			r[i] += float64(c)
 		}
 	}
-	dur := float64(s.tm.TrialSteps) * float64(s.p.DtS)
+	dur := s.d.TrialSeconds
 	for i := range r {
 		r[i] /= dur
 	}

@@ -27,7 +27,7 @@ func TestGateRelaxes(t *testing.T) {
 	}
 	net, _ := model.BuildNetwork(cfg)
 	be := nopBackend{}
-	s := newSimulator(cfg, net, be)
+	s := newSimulator(model.Derive(cfg), net, be)
 	task := &model.Block{BlockConfig: model.BlockConfig{Mode: "task"}}
 	passive := &model.Block{BlockConfig: model.BlockConfig{Mode: "passive"}}
 	tr := &model.Trial{Coherence: 0.3, Frames: make([]float32, 16)}

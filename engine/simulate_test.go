@@ -16,6 +16,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // tinySets is a protocol small enough for unit tests: 2 sessions of a few trials.
@@ -26,14 +27,14 @@ var tinySets = []string{
 	"dynamics.eta_w=0.01", "homeostasis.reference_trials=2",
 }
 
-func simulateTiny(t *testing.T, extra ...string) (string, *engine.RunSummary) {
+func simulateTiny(t *testing.T, extra ...string) (string, *rundir.Status) {
 	t.Helper()
 	cfg, err := model.LoadConfig("", "", append(append([]string{}, tinySets...), extra...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	sum, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir})
+	sum, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +43,8 @@ func simulateTiny(t *testing.T, extra ...string) (string, *engine.RunSummary) {
 
 func TestSimulateWritesRunDirectory(t *testing.T) {
 	dir, sum := simulateTiny(t)
-	if sum.Status != "complete" {
-		t.Fatalf("status %s", sum.Status)
+	if sum.State != "complete" {
+		t.Fatalf("status %s", sum.State)
 	}
 	// Blocks: baseline (task, passive), 2 x (train, task, passive), after (abl):
 	// recorded = 6+2 + 2*(6+2) + 4 = 28 trials; total = 8 + 2*14 + 4 = 40.
@@ -116,13 +117,13 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
-	sum, err := engine.Simulate(ctx, cfg, cpu.New(0), engine.RunOptions{Out: dir, Progress: func(p engine.Progress) {
+	sum, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
 		if p.Trial == 9 {
 			cancel()
 		}
 	}})
-	if !errors.Is(err, context.Canceled) || sum.Status != "interrupted" || sum.TrialsDone != 9 {
-		t.Fatalf("err %v, status %s, done %d; want canceled, interrupted, 9", err, sum.Status, sum.TrialsDone)
+	if !errors.Is(err, context.Canceled) || sum.State != "interrupted" || sum.TrialsDone != 9 {
+		t.Fatalf("err %v, status %s, done %d; want canceled, interrupted, 9", err, sum.State, sum.TrialsDone)
 	}
 	// First 9 trials: baseline task (6, recorded), passive (2, recorded), 1 training.
 	shape, _, err := npy.Read(filepath.Join(dir, "responses.npy"))
@@ -133,7 +134,7 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 		t.Fatal("run.json missing after interrupt")
 	}
 	// A second run into the same directory is refused: nothing is overwritten.
-	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err == nil {
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err == nil {
 		t.Fatal("Simulate overwrote an existing run directory")
 	}
 }

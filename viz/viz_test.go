@@ -281,7 +281,7 @@ func TestViewerRunMatchesPlainBackend(t *testing.T) {
 		}
 		defer be.Close()
 		var b engine.Backend = be
-		opt := engine.RunOptions{Out: filepath.Join(dir, name)}
+		var opt engine.SimulateOptions
 		if wrap {
 			b = v.Attach(be)
 			opt.Progress = func(p engine.Progress) {
@@ -290,7 +290,7 @@ func TestViewerRunMatchesPlainBackend(t *testing.T) {
 				}
 			}
 		}
-		if _, err := engine.Simulate(context.Background(), cfg, b, opt); err != nil {
+		if _, err := engine.SimulateDir(context.Background(), cfg, b, filepath.Join(dir, name), opt); err != nil {
 			t.Fatal(err)
 		}
 		if wrap {

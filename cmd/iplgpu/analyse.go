@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
-	"github.com/iplgpu/iplgpu/engine/experiment"
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/report"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 const analyseSynopsis = `[-subset n] [-subsets K] [-time-subsets K] [-islet-threshold x] [-seed S] [-no-figures] DIR
@@ -24,9 +27,9 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("analyse", analyseSynopsis, stderr)
 	subset := fs.Int("subset", fisher.DefaultSubsetSize, "neurons per random subset")
 	subsets := fs.Int("subsets", fisher.DefaultSubsets, "random subsets per block (info.csv)")
-	timeSubsets := fs.Int("time-subsets", experiment.DefaultTimeSubsets, "random subsets per window of the within-trial time courses")
-	threshold := fs.Float64("islet-threshold", experiment.DefaultIsletThreshold, "structural weight w at or above which a contact links an islet, in (0, 1]")
-	seed := fs.Uint64("seed", experiment.DefaultSeed, "seed of the subset draws (> 0)")
+	timeSubsets := fs.Int("time-subsets", analysis.DefaultTimeSubsets, "random subsets per window of the within-trial time courses")
+	threshold := fs.Float64("islet-threshold", analysis.DefaultIsletThreshold, "structural weight w at or above which a contact links an islet, in (0, 1]")
+	seed := fs.Uint64("seed", analysis.DefaultSeed, "seed of the subset draws (> 0)")
 	noFigures := fs.Bool("no-figures", false, "write the tables and the report but no figures")
 	dir, code, done := parseWithDir(fs, args)
 	if done {
@@ -47,22 +50,28 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	case *seed == 0:
 		return usageErr("-seed 0: give a seed > 0")
 	}
-	return analyseDir(dir, experiment.Options{
+	return analyseDir(dir, analysis.Options{
 		SubsetSize: *subset, Subsets: *subsets, TimeSubsets: *timeSubsets,
-		IsletThreshold: *threshold, Seed: *seed, NoFigures: *noFigures,
-	}, "iplgpu analyse", stdout, stderr)
+		IsletThreshold: *threshold, Seed: *seed,
+	}, report.Options{NoFigures: *noFigures}, "iplgpu analyse", stdout, stderr)
 }
 
 // analyseDir runs the analysis, printing notes to stderr and where the report
 // is to stdout; it returns the exit status.
-func analyseDir(dir string, opt experiment.Options, prefix string, stdout, stderr io.Writer) int {
+func analyseDir(dir string, opt analysis.Options, ropt report.Options, prefix string, stdout, stderr io.Writer) int {
+	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
-	sum, err := experiment.Analyse(dir, opt)
+	sum, run, err := analysis.Load(dir, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(sum.Files), sum.Seconds, filepath.Join(dir, "report.md"))
+	out, err := report.Write(sum, run, ropt)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(out.Files), time.Since(t0).Seconds(), filepath.Join(dir, rundir.ReportFile))
 	return 0
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,8 +15,11 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/report"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 const fisherSynopsis = `-plus A.npy -minus B.npy -ds X [-zero Z.npy] [-subset n -subsets K] [-seed S] [-format text|json|csv]
@@ -33,8 +35,9 @@ stimuli differing by ds; the noise covariance is pooled over the two unless
 percentile interval over K random subsets of n neurons.
 
 With -run: a run directory's responses.npy (trials x bins x neurons counts) and
-trials.csv, analysed per session, block, mode and coherence c > 0 (ds = 2c),
-summed over the bins of each trial; the table goes to DIR/info.csv and stdout.`
+trials.csv (iplgpu's or your own recording in that layout), analysed per session,
+block, mode and coherence c > 0 (ds = 2c), summed over the bins of each trial;
+the table goes to DIR/fisher.csv (never the analysis's info.csv) and stdout.`
 
 // cmdFisher is the fisher subcommand.
 func cmdFisher(args []string, stdout, stderr io.Writer) int {
@@ -48,7 +51,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "seed of the subset draw")
 	format := fs.String("format", "text", "output: text | json | csv")
 	counts := fs.Bool("counts", true, "the values are spike counts: refuse negatives (-counts=false for signed responses such as z-scores)")
-	runDir := fs.String("run", "", "run directory to analyse (responses.npy, trials.csv); writes DIR/info.csv")
+	runDir := fs.String("run", "", "run directory to analyse (responses.npy, trials.csv); writes DIR/fisher.csv")
 	bins := fs.String("bins", "", "with -run: bins summed per trial, START:END (0-based, END excluded; default all)")
 	if code, done := parseFlags(fs, args); done {
 		return code
@@ -79,7 +82,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 				return usageErr("-%s does not go with -run (ds is 2c for each coherence c of the run)", f)
 			}
 		}
-		var w fisher.Window
+		var w fisher.BinRange
 		if *bins != "" {
 			a, b, ok := strings.Cut(*bins, ":")
 			var err1, err2 error
@@ -128,7 +131,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
-	opt := fisher.Options{Counts: *counts, Subsets: fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}}
+	opt := fisher.EstimateOptions{Counts: *counts, Subsets: fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}}
 	res, err := fisher.Analyse(p, m, z, *ds, opt)
 	if errors.Is(err, fisher.ErrNegativeCount) {
 		err = fmt.Errorf("%w (-counts=false for signed responses)", err)
@@ -138,7 +141,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	}
 	tp, n := p.Dims()
 	tm, _ := m.Dims()
-	rep := newReport(res, n, tp, tm, z, *ds)
+	rep := newFisherReport(res, n, tp, tm, z, *ds)
 	if err := rep.write(stdout, *format); err != nil {
 		return fail(err)
 	}
@@ -204,8 +207,8 @@ type jsonSubsets struct {
 	RedundancyPct jsonInterval `json:"redundancy_pct"`
 }
 
-// report is the result of a -plus/-minus analysis as it is printed.
-type report struct {
+// fisherReport is the result of a -plus/-minus analysis as it is printed.
+type fisherReport struct {
 	Neurons     int          `json:"neurons"`
 	TrialsPlus  int          `json:"trials_plus"`
 	TrialsMinus int          `json:"trials_minus"`
@@ -219,8 +222,8 @@ type report struct {
 	NoiseCorr   jsonFloat    `json:"noise_corr"`
 }
 
-func newReport(res fisher.Result, n, tp, tm int, zero *mat.Dense, ds float64) report {
-	r := report{Neurons: n, TrialsPlus: tp, TrialsMinus: tm, DS: ds, Covariance: "pooled", DF: tp + tm - 2,
+func newFisherReport(res fisher.Result, n, tp, tm int, zero *mat.Dense, ds float64) fisherReport {
+	r := fisherReport{Neurons: n, TrialsPlus: tp, TrialsMinus: tm, DS: ds, Covariance: "pooled", DF: tp + tm - 2,
 		FullNote: res.FullNote, NoiseCorr: jsonFloat(res.NoiseCorr)}
 	if zero != nil {
 		r.TrialsZero, _ = zero.Dims()
@@ -244,7 +247,7 @@ func num(v jsonFloat) string {
 	return strconv.FormatFloat(float64(v), 'g', 6, 64)
 }
 
-func (r report) write(w io.Writer, format string) error {
+func (r fisherReport) write(w io.Writer, format string) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -309,42 +312,20 @@ func (r report) write(w io.Writer, format string) error {
 	return tw.Flush()
 }
 
-// fisherRun analyses a run directory and writes DIR/info.csv.
-func fisherRun(dir string, spec fisher.SubsetSpec, w fisher.Window, format string, stdout, stderr io.Writer) error {
-	respPath := filepath.Join(dir, "responses.npy")
-	shape, data, err := npy.Read(respPath)
+// fisherRun analyses a recording in the run-directory layout (responses.npy,
+// trials.csv: iplgpu's or a user's) and writes DIR/fisher.csv, its own table:
+// the analysis's info.csv is never touched.
+func fisherRun(dir string, spec fisher.SubsetSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
+	rec, err := rundir.OpenRecording(dir, func(format string, a ...any) {
+		fmt.Fprintf(stderr, "iplgpu fisher: note: "+format+"\n", a...)
+	})
 	if err != nil {
 		return err
 	}
-	resp, err := fisher.NewResponses(shape, data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", respPath, err)
+	if w != (fisher.BinRange{}) && w.End > rec.Responses.Bins {
+		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, filepath.Join(dir, rundir.ResponsesFile), rec.Responses.Bins)
 	}
-	if w != (fisher.Window{}) && w.End > resp.Bins {
-		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, respPath, resp.Bins)
-	}
-	trialsPath := filepath.Join(dir, "trials.csv")
-	f, err := os.Open(trialsPath)
-	if err != nil {
-		return err
-	}
-	trials, err := fisher.ReadTrials(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", trialsPath, err)
-	}
-	recorded := 0
-	for _, t := range trials {
-		if t.Recorded {
-			recorded++
-		}
-	}
-	if recorded != resp.Trials {
-		// A run still being written (or stopped) may hold one row more than its
-		// table; rows beyond the table are not analysed.
-		fmt.Fprintf(stderr, "iplgpu fisher: note: %s lists %d recorded trials and %s holds %d\n", trialsPath, recorded, respPath, resp.Trials)
-	}
-	rows, notes, err := fisher.AnalyseRun(resp, trials, fisher.RunOptions{Subsets: spec, Window: w})
+	rows, notes, err := analysis.InfoRows(rec.Responses, rec.Trials, analysis.InfoOptions{Subsets: spec, Window: w})
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: %s\n", n)
 	}
@@ -352,37 +333,22 @@ func fisherRun(dir string, spec fisher.SubsetSpec, w fisher.Window, format strin
 		return fmt.Errorf("%s: %w", dir, err)
 	}
 	if len(rows) == 0 {
-		return fmt.Errorf("%s: nothing to analyse: no session and block has recorded trials at both +c and -c for a coherence c > 0 with enough trials (see the notes above); info.csv not written", dir)
+		return fmt.Errorf("%s: nothing to analyse: no session and block has recorded trials at both +c and -c for a coherence c > 0 with enough trials (see the notes above); %s not written", dir, rundir.FisherFile)
 	}
-	// Write to a temporary file and rename, so info.csv is never half written.
-	infoPath := filepath.Join(dir, "info.csv")
-	tmp, err := os.CreateTemp(dir, ".info-*.csv")
-	if err != nil {
-		return err
-	}
-	if err := fisher.WriteInfoCSV(tmp, rows); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("%s: %w", infoPath, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), infoPath); err != nil {
-		os.Remove(tmp.Name())
+	outPath := filepath.Join(dir, rundir.FisherFile)
+	if err := rundir.WriteFileAtomic(outPath, func(f io.Writer) error { return report.WriteFisherCSV(f, rows) }); err != nil {
 		return err
 	}
 
 	switch format {
 	case "csv":
-		return fisher.WriteInfoCSV(stdout, rows)
+		return report.WriteFisherCSV(stdout, rows)
 	case "json":
 		out := make([]map[string]any, len(rows))
 		for k, r := range rows {
 			out[k] = map[string]any{}
-			for c, v := range r.Record() {
-				name := fisher.InfoColumns[c]
+			for c, v := range report.FisherRecord(r) {
+				name := rundir.FisherColumns[c]
 				switch name {
 				case "block_name", "mode":
 					out[k][name] = v
@@ -411,7 +377,7 @@ func fisherRun(dir string, spec fisher.SubsetSpec, w fisher.Window, format strin
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "information in 1/ds^2 units (ds = 2c); written to %s\n", infoPath)
+	fmt.Fprintf(stdout, "information in 1/ds^2 units (ds = 2c); written to %s\n", outPath)
 	return nil
 }
 

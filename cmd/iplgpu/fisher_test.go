@@ -17,6 +17,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 func runFisher(args ...string) (int, string, string) {
@@ -118,7 +119,7 @@ func TestFisherMatrices(t *testing.T) {
 	}
 	_, pd, _ := npy.ReadFloat64(plus)
 	_, md, _ := npy.ReadFloat64(minus)
-	res, err := fisher.Analyse(dense(pd, 80, 12), dense(md, 80, 12), nil, 0.6, fisher.Options{Counts: true, Subsets: fisher.SubsetSpec{Size: 5, Count: 20, Seed: 1}})
+	res, err := fisher.Analyse(dense(pd, 80, 12), dense(md, 80, 12), nil, 0.6, fisher.EstimateOptions{Counts: true, Subsets: fisher.SubsetSpec{Size: 5, Count: 20, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,22 +178,22 @@ func TestFisherRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "I_real [68%]") || !strings.Contains(out, "passive") || !strings.Contains(out, "info.csv") {
+	if !strings.Contains(out, "I_real [68%]") || !strings.Contains(out, "passive") || !strings.Contains(out, "fisher.csv") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if !strings.Contains(errs, "session 2 block 0 (measure, task) coherence 0.3: skipped") {
 		t.Errorf("stderr lacks the skipped group:\n%s", errs)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "info.csv"))
+	b, err := os.ReadFile(filepath.Join(dir, "fisher.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil || len(recs) != 3 || !slices.Equal(recs[0], fisher.InfoColumns) {
-		t.Fatalf("info.csv (%v):\n%s", err, b)
+	if err != nil || len(recs) != 3 || !slices.Equal(recs[0], rundir.FisherColumns) {
+		t.Fatalf("fisher.csv (%v):\n%s", err, b)
 	}
 	if recs[1][3] != "task" || recs[2][3] != "passive" || recs[1][8] != "4" || recs[1][9] != "30" {
-		t.Errorf("info.csv rows:\n%s", b)
+		t.Errorf("fisher.csv rows:\n%s", b)
 	}
 	// The default subset size (20) is clipped to the 8 neurons, with a note.
 	code, out, errs = runFisher("-run", dir, "-format", "csv")
@@ -205,7 +206,7 @@ func TestFisherRun(t *testing.T) {
 		t.Errorf("json: exit %d\n%s", code, out)
 	}
 
-	if code, _, errs := runFisher("-run", filepath.Join(dir, "none")); code != 1 || !strings.Contains(errs, filepath.Join(dir, "none", "responses.npy")) {
+	if code, _, errs := runFisher("-run", filepath.Join(dir, "none")); code != 1 || !strings.Contains(errs, filepath.Join(dir, "none")+" does not exist") {
 		t.Errorf("missing run dir: exit %d: %s", code, errs)
 	}
 	if code, _, errs := runFisher("-run", dir, "-bins", "3:9"); code != 1 || !strings.Contains(errs, "4 bins") {

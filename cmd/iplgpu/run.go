@@ -9,8 +9,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
-	"github.com/iplgpu/iplgpu/engine/experiment"
+	"github.com/iplgpu/iplgpu/report"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -26,12 +28,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
 	}
-	if err := engine.PrepareOutDir(dir); err != nil {
+	out, err := rundir.Create(dir)
+	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
 	}
 	be, err := openBackend(*backend, stderr)
 	if err != nil {
+		out.Close()
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
 	}
@@ -40,8 +44,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgress(stderr)
-	sum, err := engine.Simulate(ctx, cfg, be, engine.RunOptions{
-		Out: dir,
+	sum, err := engine.Simulate(ctx, cfg, be, out, engine.SimulateOptions{
 		Log: func(s string) { fmt.Fprintln(stderr, s) },
 		Progress: func(p engine.Progress) {
 			bar.update(p.Trial, p.Trials, fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz))
@@ -57,7 +60,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
 	if *analyse {
-		return analyseDir(dir, experiment.Options{}, "iplgpu run", stdout, stderr)
+		return analyseDir(dir, analysis.Options{}, report.Options{}, "iplgpu run", stdout, stderr)
 	}
 	return 0
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/iplgpu/iplgpu/assets"
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/model"
 )
 
@@ -30,9 +29,8 @@ func addRunInputs(fs *flag.FlagSet) *runInputs {
 	return in
 }
 
-// resolve checks everything that can be wrong with the input before any work:
-// the config (keys, values, memory) and the run directory, which must be new or
-// empty. It creates nothing.
+// resolve checks the config (keys, values, memory) before any work and names
+// the run directory; it creates nothing (rundir.Create claims the directory).
 func (in *runInputs) resolve() (*model.Config, string, error) {
 	sets := in.sets
 	if *in.seed >= 0 {
@@ -52,9 +50,6 @@ func (in *runInputs) resolve() (*model.Config, string, error) {
 			name = "learning"
 		}
 		dir = filepath.Join("runs", fmt.Sprintf("%s-%s", name, time.Now().Format("20060102-150405")))
-	}
-	if err := engine.CheckOutDir(dir); err != nil {
-		return nil, "", err
 	}
 	return cfg, dir, nil
 }

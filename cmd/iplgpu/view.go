@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/rundir"
 	"github.com/iplgpu/iplgpu/viz"
 )
 
@@ -76,8 +77,13 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer v.Close()
+	out, err := rundir.Create(dir)
+	if err != nil {
+		return fail("%v", err)
+	}
 	be, err := glbackend.NewBackendOn(v.Context())
 	if err != nil {
+		out.Close()
 		return fail("backend gl on the window's context: %v", err)
 	}
 	defer be.Close()
@@ -99,8 +105,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	bar := newProgress(stderr)
 	drawn := 0
 	var frameErr error
-	sum, err := engine.Simulate(ctx, cfg, v.Attach(be), engine.RunOptions{
-		Out: dir,
+	sum, err := engine.Simulate(ctx, cfg, v.Attach(be), out, engine.SimulateOptions{
 		Log: func(s string) { fmt.Fprintln(stderr, s) },
 		Progress: func(p engine.Progress) {
 			label := fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz)

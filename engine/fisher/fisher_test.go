@@ -291,7 +291,7 @@ func TestInputsNotModified(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	plus, minus, zero := m.sample(r, 30, 1, ds), m.sample(r, 30, -1, ds), m.sample(r, 30, 0, ds)
 	p0, m0, z0 := mat.DenseCopyOf(plus), mat.DenseCopyOf(minus), mat.DenseCopyOf(zero)
-	if _, err := Analyse(plus, minus, zero, ds, Options{Subsets: SubsetSpec{Size: 5, Count: 10}}); err != nil {
+	if _, err := Analyse(plus, minus, zero, ds, EstimateOptions{Subsets: SubsetSpec{Size: 5, Count: 10}}); err != nil {
 		t.Fatal(err)
 	}
 	if !mat.Equal(plus, p0) || !mat.Equal(minus, m0) || !mat.Equal(zero, z0) {
@@ -346,7 +346,7 @@ func TestBadData(t *testing.T) {
 		{"linear copy", dup, dupMinus, nil, ds, false, ErrSingular, []string{"N = 6", "T+ = 20, T- = 20", "singular"}},
 	}
 	for _, c := range cases {
-		_, err := Analyse(c.plus, c.minus, c.zero, c.ds, Options{Counts: c.counts})
+		_, err := Analyse(c.plus, c.minus, c.zero, c.ds, EstimateOptions{Counts: c.counts})
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -368,14 +368,14 @@ func TestTooFewForAllButSubsets(t *testing.T) {
 	const ds = 0.6
 	m := newModel("independent", 11, 30, 1, 1, 0, 0, 0)
 	r := rand.New(rand.NewPCG(11, 11))
-	res, err := Analyse(m.sample(r, 25, 1, ds), m.sample(r, 25, -1, ds), nil, ds, Options{Subsets: SubsetSpec{Size: 10, Count: 20}})
+	res, err := Analyse(m.sample(r, 25, 1, ds), m.sample(r, 25, -1, ds), nil, ds, EstimateOptions{Subsets: SubsetSpec{Size: 10, Count: 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Full != nil || !strings.Contains(res.FullNote, "T = 25") || res.Subsets == nil {
 		t.Errorf("Full %v note %q subsets %v", res.Full, res.FullNote, res.Subsets != nil)
 	}
-	if _, err := Analyse(m.sample(r, 25, 1, ds), m.sample(r, 25, -1, ds), nil, ds, Options{Subsets: SubsetSpec{Size: 22, Count: 20}}); !errors.Is(err, ErrTooFewTrials) {
+	if _, err := Analyse(m.sample(r, 25, 1, ds), m.sample(r, 25, -1, ds), nil, ds, EstimateOptions{Subsets: SubsetSpec{Size: 22, Count: 20}}); !errors.Is(err, ErrTooFewTrials) {
 		t.Errorf("subsets of 22 from T = 25: error %v", err)
 	}
 }

@@ -521,15 +521,15 @@ func (s *Stats) Saturation(sizes []int, count int, seed uint64, pool []int) (Sat
 	return FitSaturation(sizes, info)
 }
 
-// Options are the choices of Analyse beyond the data.
-type Options struct {
+// EstimateOptions are the choices of Analyse beyond the data.
+type EstimateOptions struct {
 	Counts  bool       // the data are counts: negative values are errors
 	Subsets SubsetSpec // random subsets; Size 0 for none
 }
 
 // Result is the analysis of two conditions.
 type Result struct {
-	Window    Window        // bins summed (TimeCourse and AnalyseRun only)
+	Window    BinRange      // bins summed (TimeCourse and AnalyseRun only)
 	Full      *Estimate     // all neurons; nil when there are too few trials for them (FullNote says so)
 	FullNote  string        // why Full is nil
 	Subsets   *SubsetResult // nil when no subsets were asked for
@@ -541,15 +541,18 @@ type Result struct {
 // (trials x neurons) with zero-coherence covariance from zero when not nil.
 // When there are too few trials for all neurons but subsets were asked for,
 // Full is nil and FullNote says why; without subsets that is an error.
-func Analyse(plus, minus, zero *mat.Dense, ds float64, opt Options) (Result, error) {
+func Analyse(plus, minus, zero *mat.Dense, ds float64, opt EstimateOptions) (Result, error) {
 	s, err := NewStats(plus, minus, zero, ds, opt.Counts)
 	if err != nil {
 		return Result{}, err
 	}
-	return s.analyse(opt, nil)
+	return s.Analyse(opt, nil)
 }
 
-func (s *Stats) analyse(opt Options, pool []int) (Result, error) {
+// Analyse is the package's Analyse on the neurons pool (nil: all of them) of
+// the statistics already computed: the full-pool estimate, the subsets when
+// opt.Subsets.Size > 0, and the mean noise correlation of the pool.
+func (s *Stats) Analyse(opt EstimateOptions, pool []int) (Result, error) {
 	var res Result
 	var full Estimate
 	var err error

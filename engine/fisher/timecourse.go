@@ -47,40 +47,40 @@ func NewResponses(shape []int, data any) (Responses, error) {
 	return r, nil
 }
 
-// Window is the half-open range of bins [Start, End).
-type Window struct {
+// BinRange is the half-open range of bins [Start, End).
+type BinRange struct {
 	Start, End int
 }
 
-func (w Window) String() string { return fmt.Sprintf("[%d,%d)", w.Start, w.End) }
+func (w BinRange) String() string { return fmt.Sprintf("[%d,%d)", w.Start, w.End) }
 
 // Windows returns the windows of width consecutive bins starting every step bins
 // within bins: step = width gives non-overlapping windows (width 1: single bins;
 // width 4 of 50 ms bins: 200 ms), step 1 a sliding window. A last window that
 // would run past bins is dropped.
-func Windows(bins, width, step int) []Window {
+func Windows(bins, width, step int) []BinRange {
 	if width < 1 || step < 1 {
 		panic(fmt.Sprintf("fisher: Windows: width %d and step %d must be positive", width, step))
 	}
-	var ws []Window
+	var ws []BinRange
 	for s := 0; s+width <= bins; s += step {
-		ws = append(ws, Window{s, s + width})
+		ws = append(ws, BinRange{s, s + width})
 	}
 	return ws
 }
 
 // Cumulative returns the windows [0, step), [0, 2 step), ..., ending with
 // [0, bins) even when bins is not a multiple of step.
-func Cumulative(bins, step int) []Window {
+func Cumulative(bins, step int) []BinRange {
 	if step < 1 {
 		panic(fmt.Sprintf("fisher: Cumulative: step %d must be positive", step))
 	}
-	var ws []Window
+	var ws []BinRange
 	for e := step; e < bins; e += step {
-		ws = append(ws, Window{0, e})
+		ws = append(ws, BinRange{0, e})
 	}
 	if bins > 0 {
-		ws = append(ws, Window{0, bins})
+		ws = append(ws, BinRange{0, bins})
 	}
 	return ws
 }
@@ -88,7 +88,7 @@ func Cumulative(bins, step int) []Window {
 // Sum returns the len(rows) x Neurons matrix of the responses of trials rows
 // summed over the bins of w, reusing dst when it has that shape (nil: allocate).
 // rows must not be empty.
-func (r Responses) Sum(dst *mat.Dense, rows []int, w Window) *mat.Dense {
+func (r Responses) Sum(dst *mat.Dense, rows []int, w BinRange) *mat.Dense {
 	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
 		panic(fmt.Sprintf("fisher: Responses.Sum: window %v outside the %d bins", w, r.Bins))
 	}
@@ -142,7 +142,7 @@ func sumBins[T float64 | float32 | uint8 | uint16 | uint32 | int32 | int64](out 
 // TimeCourse analyses each window: the responses of trials plus, minus (and
 // zero, nil for pooled covariance) summed over the window's bins, as Analyse
 // does. The result's Window says which bins.
-func TimeCourse(r Responses, plus, minus, zero []int, ds float64, windows []Window, opt Options) ([]Result, error) {
+func TimeCourse(r Responses, plus, minus, zero []int, ds float64, windows []BinRange, opt EstimateOptions) ([]Result, error) {
 	if len(plus) < 2 || len(minus) < 2 || (zero != nil && len(zero) < 2) {
 		return nil, fmt.Errorf("%w: %d plus, %d minus and %d zero trials; each condition needs at least 2 (and more than N + 4 for N neurons)", ErrTooFewTrials, len(plus), len(minus), len(zero))
 	}

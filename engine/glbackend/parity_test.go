@@ -18,6 +18,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/gl/gltest"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Tolerances of the GL backend against the CPU reference.
@@ -294,7 +295,7 @@ func TestParityLongRun(t *testing.T) {
 	run := func(name string, be engine.Backend) result {
 		out := filepath.Join(dir, name)
 		t0 := time.Now()
-		if _, err := engine.Simulate(context.Background(), cfg, be, engine.RunOptions{Out: out}); err != nil {
+		if _, err := engine.SimulateDir(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		shape, data, err := npy.Read(filepath.Join(out, "responses.npy"))
@@ -368,7 +369,7 @@ func recordedCoherence(t *testing.T, path string, rows int) []float64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	trials, err := fisher.ReadTrials(f)
+	trials, err := rundir.ReadTrials(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,3 +106,36 @@ func EventProb(p *Params, phi, g, frame float32) float32 {
 	}
 	return min(max(p.P0+p.Pmax*Vm(p.Kappa, phi-frame)*g, 0), 1)
 }
+
+// Derived is what everything downstream of the config needs, computed once
+// from it: the backends' constants, the step counts of a trial, and the host's
+// own constants (gate, task orientation, inter-trial interval).
+type Derived struct {
+	Config *Config
+	Params Params // the backends' float32 constants
+	Timing Timing // steps per frame, trial, bin and inter-trial interval
+
+	GateDecayPerStep float64 // exp(-dt / tau_m): the gate's relaxation per step
+	MPassive         float64 // gate level in passive mode (task mode: 1)
+	TaskA            float32 // orientation A (rad); B = A + pi/2
+	SimulateITI      bool    // the inter-trial interval is stepped (else decayed analytically)
+	ITISeconds       float32 // length of the analytic inter-trial interval (s)
+	TrialSeconds     float64 // stimulus duration of a trial (s)
+}
+
+// Derive computes the derived parameters of a validated config.
+func Derive(c *Config) *Derived {
+	tm := TimingOf(c)
+	p := ParamsFromConfig(c)
+	return &Derived{
+		Config:           c,
+		Params:           p,
+		Timing:           tm,
+		GateDecayPerStep: math.Exp(-c.Dynamics.DtMs / 1000 / c.Dynamics.TauMS),
+		MPassive:         c.Dynamics.MPassive,
+		TaskA:            float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180),
+		SimulateITI:      c.Stimulus.ITI == "simulate",
+		ITISeconds:       float32(float64(tm.ITISteps) * float64(p.DtS)),
+		TrialSeconds:     float64(tm.TrialSteps) * float64(p.DtS),
+	}
+}

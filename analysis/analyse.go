@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"cmp"
@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Defaults of Options.
@@ -38,7 +38,6 @@ type Options struct {
 	TimeSubsets    int     // random subsets per time-course window; 0: DefaultTimeSubsets
 	IsletThreshold float64 // w at or above which a contact is a link; 0: DefaultIsletThreshold
 	Seed           uint64  // seed of the subset draws; 0: DefaultSeed
-	NoFigures      bool    // write the tables and the report but no figures
 
 	// The spatial analysis (spatial.csv, fig8_spatial); zero values take the
 	// defaults of the same names (DefaultSpatialBinUm, ...).
@@ -107,28 +106,28 @@ func (o Options) resolve() (Options, error) {
 // the report.
 type Summary struct {
 	Dir       string
-	Run       engine.RunSummary // run.json (zero when missing)
-	Sessions  int               // training sessions S of the config
-	BinMs     float64           // spike-count bin (ms)
-	TrialMs   float64           // stimulus duration (ms)
-	Options   Options           // as resolved
-	Threshold float64           // islet threshold used
+	Run       rundir.Status // run.json (zero when missing)
+	Sessions  int           // training sessions S of the config
+	BinMs     float64       // spike-count bin (ms)
+	TrialMs   float64       // stimulus duration (ms)
+	Options   Options       // as resolved
+	Threshold float64       // islet threshold used
 
-	Blocks      []Block         // recorded blocks, in run order
+	Blocks      []BlockResult   // recorded blocks, in run order
 	TimeCourses []TimeCourse    // per block and coherence with an estimate
 	Early, Late *WithinTrial    // earliest and latest control task block; Late nil when there is one
 	Network     []NetworkStats  // per w snapshot
 	Ablations   []AblationCheck // each ablated block against its control
 	Spatial     *SpatialSummary // pairwise redundancy against distance; nil without soma positions or control blocks
 
+	InfoRows []InfoRow // the Fisher analysis per block and coherence (info.csv)
+
 	Notes   []string // what was skipped or clipped, and warnings
-	Files   []string // files written, relative to Dir
-	Missing []string // figures not drawn for lack of data, with the reason
-	Seconds float64  // wall time of the analysis
+	Seconds float64  // wall time of Compute
 }
 
-// Block is one recorded block of the run.
-type Block struct {
+// BlockResult is one recorded block of the run.
+type BlockResult struct {
 	Index       int    // block index of trials.csv
 	Session     int    // 0 before training, 1..S, S+1 after
 	Group       string // before | session | after
@@ -140,14 +139,14 @@ type Block struct {
 	TrainedWith string // ablations of the training blocks so far ("none", "formation", ...)
 	Trials      int    // recorded trials
 	MeanRateHz  float64
-	Tuning      []float64 // rate (Hz) per orientation-difference bin (TuningBins)
-	Info        []Info    // per coherence c > 0 with an estimate; empty when skipped
+	Tuning      []float64   // rate (Hz) per orientation-difference bin (TuningBins)
+	Info        []BlockInfo // per coherence c > 0 with an estimate; empty when skipped
 }
 
 // Headline returns the block's main estimate: the coherence level with the
 // most trials (ties: the larger c); nil when the block has none.
-func (b *Block) Headline() *Info {
-	var best *Info
+func (b *BlockResult) Headline() *BlockInfo {
+	var best *BlockInfo
 	for k := range b.Info {
 		in := &b.Info[k]
 		if best == nil || in.TPlus+in.TMinus > best.TPlus+best.TMinus ||
@@ -160,13 +159,13 @@ func (b *Block) Headline() *Info {
 
 // IsControl says whether b is a control block of its mode: learning off, no
 // ablation, noise frames.
-func (b *Block) IsControl() bool {
+func (b *BlockResult) IsControl() bool {
 	return !b.Learning && b.Ablation == "none" && b.Frames == "noise"
 }
 
 // Condition names the block's experimental condition, e.g. "task",
 // "passive", "task, lateral spread blocked", "task, consistent frames".
-func (b *Block) Condition() string {
+func (b *BlockResult) Condition() string {
 	s := b.Mode
 	switch b.Ablation {
 	case "none":
@@ -186,9 +185,9 @@ func (b *Block) Condition() string {
 	return s
 }
 
-// Info is the Fisher analysis of one block at one coherence level: subset means
+// BlockInfo is the Fisher analysis of one block at one coherence level: subset means
 // and 68% intervals; information in 1/coherence^2.
-type Info struct {
+type BlockInfo struct {
 	Coherence                                  float64 // |c|; ds = 2c
 	Neurons                                    int     // usable neurons the subsets came from
 	TPlus, TMinus                              int     // trials at +c and -c
@@ -205,14 +204,14 @@ type TimeCourse struct {
 	Pool      int // neurons responding in every window, the subsets' pool
 	SubsetN   int
 	Subsets   int
-	Windows   []Window
+	Windows   []TimeWindow
 }
 
-// Window is one window of a time course.
-type Window struct {
-	Kind           string        // bin | 200ms | 400ms | cumulative
-	Bins           fisher.Window // bins summed
-	StartMs, EndMs float64       // from stimulus onset
+// TimeWindow is one window of a time course.
+type TimeWindow struct {
+	Kind           string          // bin | 200ms | 400ms | cumulative
+	Bins           fisher.BinRange // bins summed
+	StartMs, EndMs float64         // from stimulus onset
 	IReal          fisher.Interval
 	IShuffle       fisher.Interval
 	Gap            fisher.Interval // I_shuffle - I_real
@@ -221,8 +220,8 @@ type Window struct {
 }
 
 // Kind returns the windows of kind k.
-func (tc *TimeCourse) Kind(k string) []Window {
-	var ws []Window
+func (tc *TimeCourse) Kind(k string) []TimeWindow {
+	var ws []TimeWindow
 	for _, w := range tc.Windows {
 		if w.Kind == k {
 			ws = append(ws, w)
@@ -236,9 +235,9 @@ type WithinTrial struct {
 	Block     int // Block.Index
 	Session   int
 	Coherence float64
-	First     Window  // first 400 ms window (kind 400ms)
-	Last      Window  // last 400 ms window
-	SlopePerS float64 // least-squares slope of the gap over single bins (1/c^2 per s)
+	First     TimeWindow // first 400 ms window (kind 400ms)
+	Last      TimeWindow // last 400 ms window
+	SlopePerS float64    // least-squares slope of the gap over single bins (1/c^2 per s)
 }
 
 // NetworkStats summarises the structural weights of one snapshot.
@@ -278,16 +277,44 @@ type AblationCheck struct {
 	Redundancy     [2]fisher.Interval // [control, ablated]
 }
 
-// Analyse analyses the run directory dir and writes its tables, figures and
-// report.md there (see the package documentation). Missing or malformed input
+// Load reads the run directory dir (rundir.Open) and computes its analysis:
+// the reader's notes come first in Summary.Notes. Missing or malformed input
 // files are errors naming the file; an interrupted run is analysed with a
-// warning; blocks with too few trials are skipped with a note.
-func Analyse(dir string, opt Options) (*Summary, error) {
+// warning.
+func Load(dir string, opt Options) (*Summary, *rundir.Run, error) {
+	if _, err := opt.resolve(); err != nil {
+		return nil, nil, err
+	}
+	var notes []string
+	notef := func(format string, a ...any) {
+		s := fmt.Sprintf(format, a...)
+		notes = append(notes, s)
+		if opt.Log != nil {
+			opt.Log(s)
+		}
+	}
+	d, err := rundir.Open(dir, notef)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum, err := Compute(d, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum.Notes = append(notes, sum.Notes...)
+	return sum, d, nil
+}
+
+// Compute analyses a run (see the package documentation) and returns the
+// numbers behind every table, figure and the report; it writes nothing.
+// Blocks with too few trials are skipped with a note.
+func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	t0 := time.Now()
 	opt, err := opt.resolve()
 	if err != nil {
 		return nil, err
 	}
+	dir := d.Dir
 	sum := &Summary{Dir: dir, Options: opt, Threshold: opt.IsletThreshold}
 	notef := func(format string, a ...any) {
 		s := fmt.Sprintf(format, a...)
@@ -296,28 +323,24 @@ func Analyse(dir string, opt Options) (*Summary, error) {
 			opt.Log(s)
 		}
 	}
-	d, err := loadRun(dir, notef)
-	if err != nil {
-		return nil, err
-	}
-	sum.Run = d.run
-	sum.Sessions = d.cfg.Protocol.Sessions
-	sum.BinMs = d.cfg.Stimulus.BinMs
-	sum.TrialMs = float64(d.cfg.Stimulus.Frames) * d.cfg.Stimulus.FrameMs
-	if math.Abs(float64(d.resp.Bins)*sum.BinMs-sum.TrialMs) > 1e-6*sum.TrialMs {
-		return nil, fmt.Errorf("%s/responses.npy: %d bins of %g ms do not cover the %g ms trial of config.yaml", dir, d.resp.Bins, sum.BinMs, sum.TrialMs)
+	sum.Run = d.Status
+	sum.Sessions = d.Config.Protocol.Sessions
+	sum.BinMs = d.Config.Stimulus.BinMs
+	sum.TrialMs = float64(d.Config.Stimulus.Frames) * d.Config.Stimulus.FrameMs
+	if math.Abs(float64(d.Responses.Bins)*sum.BinMs-sum.TrialMs) > 1e-6*sum.TrialMs {
+		return nil, fmt.Errorf("%s/%s: %d bins of %g ms do not cover the %g ms trial of %s", dir, rundir.ResponsesFile, d.Responses.Bins, sum.BinMs, sum.TrialMs, rundir.ConfigFile)
 	}
 
 	sum.Blocks = collectBlocks(d)
 	if len(sum.Blocks) == 0 {
-		return nil, fmt.Errorf("%s: no recorded trials in trials.csv; nothing to analyse", dir)
+		return nil, fmt.Errorf("%s: no recorded trials in %s; nothing to analyse", dir, rundir.TrialsFile)
 	}
 	for k := range sum.Blocks {
 		b := &sum.Blocks[k]
-		b.Tuning, b.MeanRateHz = blockTuning(d, b.Index, sum.BinMs, d.cfg.Stimulus.FrameMs)
+		b.Tuning, b.MeanRateHz = blockTuning(d, b.Index, sum.BinMs, d.Config.Stimulus.FrameMs)
 	}
 
-	rows, notes, err := fisher.AnalyseRun(d.resp, d.trials, fisher.RunOptions{
+	rows, notes, err := InfoRows(d.Responses, d.Trials, InfoOptions{
 		Subsets: fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
 	})
 	for _, n := range notes {
@@ -326,7 +349,8 @@ func Analyse(dir string, opt Options) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	byIndex := map[int]*Block{}
+	sum.InfoRows = rows
+	byIndex := map[int]*BlockResult{}
 	for k := range sum.Blocks {
 		byIndex[sum.Blocks[k].Index] = &sum.Blocks[k]
 	}
@@ -335,7 +359,7 @@ func Analyse(dir string, opt Options) (*Summary, error) {
 		if b == nil || r.Subsets == nil {
 			continue
 		}
-		b.Info = append(b.Info, Info{
+		b.Info = append(b.Info, BlockInfo{
 			Coherence: r.Coherence, Neurons: r.Neurons, TPlus: r.TPlus, TMinus: r.TMinus,
 			SubsetN: r.Subsets.Size, Subsets: r.Subsets.Count,
 			IReal: r.Subsets.Real, IShuffle: r.Subsets.Shuffle, Redundancy: r.Subsets.Redundancy, RedundancyPct: r.Subsets.RedundancyPct,
@@ -355,27 +379,15 @@ func Analyse(dir string, opt Options) (*Summary, error) {
 	if sum.Spatial, err = spatialAnalysis(d, sum, opt, notef); err != nil {
 		return nil, err
 	}
-
-	if err := writeTables(sum, rows); err != nil {
-		return nil, err
-	}
-	if !opt.NoFigures {
-		if err := drawFigures(sum); err != nil {
-			return nil, err
-		}
-	}
 	sum.Seconds = time.Since(t0).Seconds()
-	if err := writeReport(sum, d); err != nil {
-		return nil, err
-	}
 	return sum, nil
 }
 
 // ControlBlocks returns the control blocks of mode ("task" or "passive":
 // learning off, no ablation, noise frames) that have a Fisher estimate, in run
 // order: the learning curve of that mode.
-func (s *Summary) ControlBlocks(mode string) []*Block {
-	var out []*Block
+func (s *Summary) ControlBlocks(mode string) []*BlockResult {
+	var out []*BlockResult
 	for k := range s.Blocks {
 		b := &s.Blocks[k]
 		if b.Mode == mode && b.IsControl() && b.Headline() != nil {
@@ -387,7 +399,7 @@ func (s *Summary) ControlBlocks(mode string) []*Block {
 
 // BlockByIndex returns the block of trials.csv's block index i, nil when it
 // was not recorded.
-func (s *Summary) BlockByIndex(i int) *Block {
+func (s *Summary) BlockByIndex(i int) *BlockResult {
 	for k := range s.Blocks {
 		if s.Blocks[k].Index == i {
 			return &s.Blocks[k]
@@ -398,18 +410,18 @@ func (s *Summary) BlockByIndex(i int) *Block {
 
 // collectBlocks gathers the recorded blocks in run order with their flags and
 // the ablations of the training so far.
-func collectBlocks(d *runData) []Block {
-	var blocks []Block
+func collectBlocks(d *rundir.Run) []BlockResult {
+	var blocks []BlockResult
 	at := map[int]int{}
 	trained := map[string]bool{}
-	for _, t := range d.rows {
-		if t.learning && t.ablation != "none" {
-			trained[t.ablation] = true
+	for _, t := range d.Trials {
+		if t.Learning && t.Ablation != "none" {
+			trained[t.Ablation] = true
 		}
-		if !t.recorded {
+		if !t.Recorded {
 			continue
 		}
-		k, ok := at[t.block]
+		k, ok := at[t.Block]
 		if !ok {
 			var tw []string
 			for a := range trained {
@@ -422,16 +434,16 @@ func collectBlocks(d *runData) []Block {
 				with = with[1 : len(with)-1]
 			}
 			k = len(blocks)
-			at[t.block] = k
-			blocks = append(blocks, Block{
-				Index: t.block, Session: t.session, Group: groupOf(t.session, d.cfg.Protocol.Sessions),
-				Name: t.name, Mode: t.mode, Ablation: t.ablation, Frames: t.frames, Learning: t.learning,
+			at[t.Block] = k
+			blocks = append(blocks, BlockResult{
+				Index: t.Block, Session: t.Session, Group: groupOf(t.Session, d.Config.Protocol.Sessions),
+				Name: t.BlockName, Mode: t.Mode, Ablation: t.Ablation, Frames: t.Frames, Learning: t.Learning,
 				TrainedWith: with,
 			})
 		}
 		blocks[k].Trials++
 	}
-	slices.SortStableFunc(blocks, func(a, b Block) int { return cmp.Compare(a.Index, b.Index) })
+	slices.SortStableFunc(blocks, func(a, b BlockResult) int { return cmp.Compare(a.Index, b.Index) })
 	return blocks
 }
 
@@ -447,10 +459,10 @@ func groupOf(session, sessions int) string {
 
 // blockRows returns the responses rows of block index, and the trials.csv line
 // of each.
-func blockRows(d *runData, index int) (rows, lines []int) {
-	for i, t := range d.rows {
-		if t.recorded && t.block == index {
-			rows = append(rows, t.row)
+func blockRows(d *rundir.Run, index int) (rows, lines []int) {
+	for i, t := range d.Trials {
+		if t.Recorded && t.Block == index {
+			rows = append(rows, t.Row)
 			lines = append(lines, i)
 		}
 	}
@@ -459,13 +471,13 @@ func blockRows(d *runData, index int) (rows, lines []int) {
 
 // ablationChecks pairs every ablated recorded block with its control task
 // block: the same session, else the nearest earlier, else the nearest later.
-func ablationChecks(blocks []Block) []AblationCheck {
+func ablationChecks(blocks []BlockResult) []AblationCheck {
 	var out []AblationCheck
 	for _, b := range blocks {
 		if b.Ablation == "none" || b.Learning {
 			continue
 		}
-		var ctl *Block
+		var ctl *BlockResult
 		best := math.MaxInt
 		for k := range blocks {
 			c := &blocks[k]
@@ -507,3 +519,6 @@ func ablationChecks(blocks []Block) []AblationCheck {
 	}
 	return out
 }
+
+// finite reports whether v is a number (not NaN or infinite).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

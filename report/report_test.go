@@ -1,4 +1,4 @@
-package experiment
+package report
 
 import (
 	"bytes"
@@ -9,16 +9,17 @@ import (
 	"fmt"
 	"image/png"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // tinyExperiment is the default experiment's shape at test size: an ablation
@@ -52,7 +53,7 @@ func tinyRun(t *testing.T) string {
 		if tinyErr != nil {
 			return
 		}
-		_, tinyErr = engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: filepath.Join(tinyDir, "run")})
+		_, tinyErr = engine.SimulateDir(context.Background(), cfg, cpu.New(0), filepath.Join(tinyDir, "run"), engine.SimulateOptions{})
 	})
 	if tinyErr != nil {
 		t.Fatal(tinyErr)
@@ -91,7 +92,7 @@ func copyDir(t *testing.T, src, dst string) {
 }
 
 // quick keeps the test analyses to a second or two.
-var quick = Options{Subsets: 40, TimeSubsets: 10}
+var quick = analysis.Options{Subsets: 40, TimeSubsets: 10}
 
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
@@ -141,7 +142,7 @@ func TestAnalyseTinyRun(t *testing.T) {
 		if !(b.MeanRateHz > 0.5 && b.MeanRateHz < 100) {
 			t.Errorf("block %d: mean rate %v Hz", b.Index, b.MeanRateHz)
 		}
-		if len(b.Tuning) != TuningBins {
+		if len(b.Tuning) != analysis.TuningBins {
 			t.Errorf("block %d: %d tuning bins", b.Index, len(b.Tuning))
 		}
 	}
@@ -166,8 +167,8 @@ func TestAnalyseTinyRun(t *testing.T) {
 	if len(sum.Ablations) != 2 || sum.Ablations[0].Control != sum.Blocks[1].Index || sum.Ablations[1].Control != sum.Blocks[5].Index {
 		t.Errorf("ablation checks %+v; want blocks 0 and 7 against the task blocks of sessions 0 and 2", sum.Ablations)
 	}
-	if len(sum.Missing) != 0 {
-		t.Errorf("figures not drawn: %v", sum.Missing)
+	if len(sum.missing) != 0 {
+		t.Errorf("figures not drawn: %v", sum.missing)
 	}
 
 	// Tables: headers and row counts.
@@ -178,11 +179,11 @@ func TestAnalyseTinyRun(t *testing.T) {
 		rows   int
 	}{
 		{"info.csv", nil, 8},
-		{"timecourse.csv", TimeCourseColumns, 8 * nWin},
-		{"network.csv", NetworkColumns, 4},
-		{"w_hist.csv", WHistColumns, 4 * WHistBins},
-		{"tuning.csv", TuningColumns, 8 * TuningBins},
-		{"islets.csv", IsletColumns, -1},
+		{"timecourse.csv", rundir.TimeCourseColumns, 8 * nWin},
+		{"network.csv", rundir.NetworkColumns, 4},
+		{"w_hist.csv", rundir.WHistColumns, 4 * analysis.WHistBins},
+		{"tuning.csv", rundir.TuningColumns, 8 * analysis.TuningBins},
+		{"islets.csv", rundir.IsletColumns, -1},
 	}
 	for _, tb := range tables {
 		recs := readCSV(t, filepath.Join(dir, tb.name))
@@ -245,12 +246,12 @@ func TestAnalyseTinyRun(t *testing.T) {
 	// the same files with the same numbers (fixed seeds).
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") && e.Name() != rundir.LockFile {
 			t.Errorf("temporary file left: %s", e.Name())
 		}
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "info.csv"))
-	sum2, err := Analyse(dir, Options{Subsets: 40, TimeSubsets: 10, NoFigures: true})
+	sum2, err := analyseWith(dir, analysis.Options{Subsets: 40, TimeSubsets: 10}, Options{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,10 +305,10 @@ func TestAnalyseErrors(t *testing.T) {
 			t.Errorf("without %s a report was written", f)
 		}
 	}
-	if _, err := Analyse(t.TempDir(), Options{IsletThreshold: 1.5}); err == nil || !strings.Contains(err.Error(), "1.5") {
+	if _, err := Analyse(t.TempDir(), analysis.Options{IsletThreshold: 1.5}); err == nil || !strings.Contains(err.Error(), "1.5") {
 		t.Errorf("threshold 1.5: %v", err)
 	}
-	if _, err := Analyse(t.TempDir(), Options{SubsetSize: 1}); err == nil || !strings.Contains(err.Error(), "subset size 1") {
+	if _, err := Analyse(t.TempDir(), analysis.Options{SubsetSize: 1}); err == nil || !strings.Contains(err.Error(), "subset size 1") {
 		t.Errorf("subset size 1: %v", err)
 	}
 }
@@ -316,20 +317,19 @@ func TestAnalyseErrors(t *testing.T) {
 // network is summarised from w_final.npy.
 func TestAnalyseInterruptedNoSnapshots(t *testing.T) {
 	dir := tinyRun(t)
-	var rs engine.RunSummary
+	var rs rundir.Status
 	b, _ := os.ReadFile(filepath.Join(dir, "run.json"))
 	if err := json.Unmarshal(b, &rs); err != nil {
 		t.Fatal(err)
 	}
-	rs.Status = "interrupted"
+	rs.State = "interrupted"
 	b, _ = json.Marshal(rs)
 	os.WriteFile(filepath.Join(dir, "run.json"), b, 0o644)
 	os.Remove(filepath.Join(dir, "w_sessions.npy"))
 	var logged []string
 	opt := quick
-	opt.NoFigures = true
 	opt.Log = func(s string) { logged = append(logged, s) }
-	sum, err := Analyse(dir, opt)
+	sum, err := analyseWith(dir, opt, Options{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestAnalyseTooFewTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := Analyse(dir, quick)
@@ -373,51 +373,20 @@ func TestAnalyseTooFewTrials(t *testing.T) {
 	}
 }
 
-func TestIslets(t *testing.T) {
-	// Spines 0..9, owner = spine/2. Links at w >= 0.5: 0-1-2 (a chain) and the
-	// triangle 5-6-7; 3-4 (0.49) and 8-9 (0.1) are below the threshold.
-	a := []int32{0, 1, 3, 5, 6, 7, 8}
-	b := []int32{1, 2, 4, 6, 7, 5, 9}
-	w := []float32{0.6, 0.5, 0.49, 0.9, 0.9, 0.9, 0.1}
-	got := Islets(10, a, b, w, 0.5)
-	if fmt.Sprint(got) != "[[0 1 2] [5 6 7]]" {
-		t.Fatalf("islets %v, want [[0 1 2] [5 6 7]]", got)
-	}
-	if got := Islets(10, a, b, w, 0.45); fmt.Sprint(got) != "[[0 1 2] [5 6 7] [3 4]]" {
-		t.Errorf("threshold 0.45: %v", got)
-	}
-	if got := Islets(10, a, b, w, 0.95); len(got) != 0 {
-		t.Errorf("threshold 0.95: %v, want none", got)
-	}
+// Analyse loads and analyses dir and writes its tables, figures and report, as
+// iplgpu analyse does.
+func Analyse(dir string, opt analysis.Options) (*page, error) {
+	return analyseWith(dir, opt, Options{})
+}
 
-	d := &runData{owner: []int32{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}, edgeA: a, edgeB: b}
-	cos2 := make([]float64, len(a))
-	for e := range cos2 {
-		cos2[e] = 1 // all same tuning
+func analyseWith(dir string, opt analysis.Options, ropt Options) (*page, error) {
+	sum, run, err := analysis.Load(dir, opt)
+	if err != nil {
+		return nil, err
 	}
-	cos2[0] = -1
-	var ns NetworkStats
-	fillNetwork(&ns, w, cos2, d, 0.5)
-	if ns.Islets != 2 || ns.IsletMeanSpines != 3 || ns.IsletMaxSpines != 3 || ns.IsletMeanNeurons != 2 || ns.SpinesInIsletsFrac != 0.6 {
-		t.Errorf("islet stats %+v; want 2 islets of 3 spines and 2 neurons, 60%% of spines", ns)
+	w, err := Write(sum, run, ropt)
+	if err != nil {
+		return nil, err
 	}
-	if ns.LinkedFrac != 5.0/7 || fmt.Sprint(ns.IsletSizes) != "[{3 2}]" {
-		t.Errorf("linked fraction %v (want 5/7), sizes %v", ns.LinkedFrac, ns.IsletSizes)
-	}
-	sw := 0.6 + 0.5 + 0.49 + 2.7 + 0.1
-	if want := (-0.6 + 0.5 + 0.49 + 2.7 + 0.1) / sw; math.Abs(ns.LinkCos2Weighted-want) > 1e-6 {
-		t.Errorf("w-weighted cos 2 dtheta %v, want %v", ns.LinkCos2Weighted, want)
-	}
-	if want := (-1 + 1 + 3.0) / 5; math.Abs(ns.LinkCos2Linked-want) > 1e-12 {
-		t.Errorf("linked cos 2 dtheta %v, want %v", ns.LinkCos2Linked, want)
-	}
-	var total int
-	for _, c := range ns.WHist {
-		total += c
-	}
-	// Bins of width 0.05: 0.5 in [0.5, 0.55), 0.6 in [0.6, 0.65), float32 0.9
-	// just below 0.9.
-	if total != 7 || ns.WHist[10] != 1 || ns.WHist[12] != 1 || ns.WHist[17] != 3 {
-		t.Errorf("w histogram %v", ns.WHist)
-	}
+	return &page{Summary: sum, run: run, dir: dir, files: w.Files, missing: w.Missing}, nil
 }

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"math"
@@ -8,12 +8,13 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // kindWindow is a window with its kind.
 type kindWindow struct {
 	kind string
-	w    fisher.Window
+	w    fisher.BinRange
 }
 
 // trialWindows lists the windows of a time course: single bins, 200 ms and
@@ -42,32 +43,32 @@ func trialWindows(bins int, binMs float64) []kindWindow {
 
 // timeCourses analyses every recorded block at every coherence level with both
 // signs in each window of trialWindows.
-func timeCourses(d *runData, blocks []Block, opt Options, binMs float64, notef func(string, ...any)) []TimeCourse {
-	windows := trialWindows(d.resp.Bins, binMs)
+func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64, notef func(string, ...any)) []TimeCourse {
+	windows := trialWindows(d.Responses.Bins, binMs)
 	var out []TimeCourse
 	for _, b := range blocks {
 		levels := map[float64][2][]int{}
 		var cs []float64
-		for i, t := range d.rows {
-			if !t.recorded || t.block != b.Index || d.trials[i].Coherence == 0 {
+		for i, t := range d.Trials {
+			if !t.Recorded || t.Block != b.Index || d.Trials[i].Coherence == 0 {
 				continue
 			}
-			c := math.Abs(d.trials[i].Coherence)
+			c := math.Abs(d.Trials[i].Coherence)
 			l, ok := levels[c]
 			if !ok {
 				cs = append(cs, c)
 			}
-			if d.trials[i].Coherence > 0 {
-				l[0] = append(l[0], t.row)
+			if d.Trials[i].Coherence > 0 {
+				l[0] = append(l[0], t.Row)
 			} else {
-				l[1] = append(l[1], t.row)
+				l[1] = append(l[1], t.Row)
 			}
 			levels[c] = l
 		}
 		slices.Sort(cs)
 		for _, c := range cs {
 			l := levels[c]
-			tc, ok := blockTimeCourse(d.resp, l[0], l[1], c, windows, opt, binMs, func(format string, a ...any) {
+			tc, ok := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, func(format string, a ...any) {
 				notef("time course of block %d (session %d, %s) at coherence %g: "+format, append([]any{b.Index, b.Session, b.Name, c}, a...)...)
 			})
 			if ok {
@@ -133,7 +134,7 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 			continue
 		}
 		tc.Subsets = r.Count
-		tc.Windows = append(tc.Windows, Window{
+		tc.Windows = append(tc.Windows, TimeWindow{
 			Kind: kw.kind, Bins: kw.w,
 			StartMs: float64(kw.w.Start) * binMs, EndMs: float64(kw.w.End) * binMs,
 			IReal: r.Real, IShuffle: r.Shuffle, Gap: r.Redundancy, RedundancyPct: r.RedundancyPct,
@@ -158,10 +159,10 @@ func constant(x *mat.Dense, i int) bool {
 // withinTrial picks the earliest and the latest control task block with a time
 // course and compares the first and the last 400 ms of their trials.
 func withinTrial(sum *Summary) (early, late *WithinTrial) {
-	var first, last *Block
+	var first, last *BlockResult
 	for k := range sum.Blocks {
 		b := &sum.Blocks[k]
-		if b.Mode != "task" || !b.IsControl() || b.Headline() == nil || sum.timeCourse(b) == nil {
+		if b.Mode != "task" || !b.IsControl() || b.Headline() == nil || sum.TimeCourse(b) == nil {
 			continue
 		}
 		if first == nil {
@@ -172,16 +173,16 @@ func withinTrial(sum *Summary) (early, late *WithinTrial) {
 	if first == nil {
 		return nil, nil
 	}
-	early = sum.withinTrialOf(first)
+	early = sum.WithinTrialOf(first)
 	if last != first {
-		late = sum.withinTrialOf(last)
+		late = sum.WithinTrialOf(last)
 	}
 	return early, late
 }
 
-// timeCourse returns the time course of b at its headline coherence (nil when
+// TimeCourse returns the time course of b at its headline coherence (nil when
 // there is none).
-func (s *Summary) timeCourse(b *Block) *TimeCourse {
+func (s *Summary) TimeCourse(b *BlockResult) *TimeCourse {
 	h := b.Headline()
 	for k := range s.TimeCourses {
 		tc := &s.TimeCourses[k]
@@ -192,8 +193,8 @@ func (s *Summary) timeCourse(b *Block) *TimeCourse {
 	return nil
 }
 
-func (s *Summary) withinTrialOf(b *Block) *WithinTrial {
-	tc := s.timeCourse(b)
+func (s *Summary) WithinTrialOf(b *BlockResult) *WithinTrial {
+	tc := s.TimeCourse(b)
 	w4 := tc.Kind("400ms")
 	if len(w4) < 2 {
 		return nil

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // DThetaBin returns the tuning-curve bin of a frame of orientation frameDeg
@@ -25,14 +26,14 @@ func DThetaBin(frameDeg, thetaRad float64) int {
 
 // frameWindows splits the bins of a trial into runs of consecutive bins that
 // show the same frame: bin b shows the frame at its midpoint, (b + 1/2) binMs.
-func frameWindows(bins, frames int, binMs, frameMs float64) (ws []fisher.Window, frame []int) {
+func frameWindows(bins, frames int, binMs, frameMs float64) (ws []fisher.BinRange, frame []int) {
 	for b := 0; b < bins; b++ {
 		f := min(int((float64(b)+0.5)*binMs/frameMs), frames-1)
 		if len(frame) > 0 && frame[len(frame)-1] == f {
 			ws[len(ws)-1].End = b + 1
 			continue
 		}
-		ws = append(ws, fisher.Window{Start: b, End: b + 1})
+		ws = append(ws, fisher.BinRange{Start: b, End: b + 1})
 		frame = append(frame, f)
 	}
 	return ws, frame
@@ -51,7 +52,7 @@ func tuningCurve(resp fisher.Responses, rows []int, frameDeg func(k, f int) (flo
 		}
 		return curve, math.NaN()
 	}
-	all := resp.Sum(nil, rows, fisher.Window{Start: 0, End: resp.Bins})
+	all := resp.Sum(nil, rows, fisher.BinRange{Start: 0, End: resp.Bins})
 	meanHz := mat.Sum(all) / (float64(len(rows)*resp.Neurons*resp.Bins) * binMs / 1000)
 
 	var spikes, seconds [TuningBins]float64
@@ -80,14 +81,14 @@ func tuningCurve(resp fisher.Responses, rows []int, frameDeg func(k, f int) (flo
 }
 
 // blockTuning is tuningCurve for block index of the run.
-func blockTuning(d *runData, index int, binMs, frameMs float64) ([]float64, float64) {
+func blockTuning(d *rundir.Run, index int, binMs, frameMs float64) ([]float64, float64) {
 	rows, lines := blockRows(d, index)
 	frameDeg := func(k, f int) (float64, bool) {
 		line := lines[k]
-		if line >= d.nFrRows || f >= d.nFrames {
+		if line >= d.FrameRows || f >= d.FramesPerTrial {
 			return 0, false
 		}
-		return float64(d.frames[line*d.nFrames+f]), true
+		return float64(d.Frames[line*d.FramesPerTrial+f]), true
 	}
-	return tuningCurve(d.resp, rows, frameDeg, d.cfg.Stimulus.Frames, d.theta, binMs, frameMs)
+	return tuningCurve(d.Responses, rows, frameDeg, d.Config.Stimulus.Frames, d.Theta, binMs, frameMs)
 }

@@ -1,4 +1,4 @@
-package experiment
+package report
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 )
 
@@ -21,7 +22,7 @@ const (
 // series is the blocks of one condition, in run order, with a Fisher estimate.
 type series struct {
 	name   string
-	blocks []*Block
+	blocks []*analysis.BlockResult
 }
 
 // x returns each block's session, spread by 0.15 when a session holds several
@@ -41,7 +42,7 @@ func (s series) x() []float64 {
 	return out
 }
 
-func (s series) iv(f func(*Info) fisher.Interval) []fisher.Interval {
+func (s series) iv(f func(*analysis.BlockInfo) fisher.Interval) []fisher.Interval {
 	out := make([]fisher.Interval, len(s.blocks))
 	for k, b := range s.blocks {
 		out[k] = f(b.Headline())
@@ -49,7 +50,7 @@ func (s series) iv(f func(*Info) fisher.Interval) []fisher.Interval {
 	return out
 }
 
-func (s series) vals(f func(*Block) float64) []float64 {
+func (s series) vals(f func(*analysis.BlockResult) float64) []float64 {
 	out := make([]float64, len(s.blocks))
 	for k, b := range s.blocks {
 		out[k] = f(b)
@@ -59,7 +60,7 @@ func (s series) vals(f func(*Block) float64) []float64 {
 
 // conditionSeries returns the series of control-like blocks (learning off, no
 // ablation), one per mode and frame kind, task first.
-func (sum *Summary) conditionSeries() []series {
+func (sum *page) conditionSeries() []series {
 	var out []series
 	idx := map[string]int{}
 	for k := range sum.Blocks {
@@ -105,7 +106,7 @@ func (sum *Summary) conditionSeries() []series {
 }
 
 // taskSeries is the series of control task blocks (noise frames), if any.
-func (sum *Summary) taskSeries() (series, bool) {
+func (sum *page) taskSeries() (series, bool) {
 	for _, s := range sum.conditionSeries() {
 		if b := s.blocks[0]; b.Mode == "task" && b.Frames == "noise" {
 			return s, true
@@ -139,10 +140,10 @@ func sessionRange(ss ...series) (float64, float64) {
 	return lo, hi
 }
 
-func drawFigures(sum *Summary) error {
+func drawFigures(sum *page) error {
 	for _, f := range []struct {
 		name string
-		draw func(*Summary) (bool, string, error)
+		draw func(*page) (bool, string, error)
 	}{
 		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
 		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
@@ -153,23 +154,23 @@ func drawFigures(sum *Summary) error {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
 		if !ok {
-			sum.Missing = append(sum.Missing, f.name+": "+why)
+			sum.missing = append(sum.missing, f.name+": "+why)
 		}
 	}
 	return nil
 }
 
-func fig1(sum *Summary) (bool, string, error) {
+func fig1(sum *page) (bool, string, error) {
 	s, ok := sum.taskSeries()
 	if !ok {
 		return false, "no control task block with a Fisher estimate", nil
 	}
 	p := newPlot("Information in task blocks across training", "", infoAxis)
 	x := s.x()
-	if err := addIntervals(p, "I_shuffle (trials shuffled per neuron)", x, s.iv(func(i *Info) fisher.Interval { return i.IShuffle }), style{color: colVermilion, glyph: draw.SquareGlyph{}}); err != nil {
+	if err := addIntervals(p, "I_shuffle (trials shuffled per neuron)", x, s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.IShuffle }), style{color: colVermilion, glyph: draw.SquareGlyph{}}); err != nil {
 		return false, "", err
 	}
-	if err := addIntervals(p, "I_real", x, s.iv(func(i *Info) fisher.Interval { return i.IReal }), style{color: colBlue}); err != nil {
+	if err := addIntervals(p, "I_real", x, s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.IReal }), style{color: colBlue}); err != nil {
 		return false, "", err
 	}
 	lo, hi := sessionRange(s)
@@ -181,14 +182,14 @@ func fig1(sum *Summary) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig1_information", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
 }
 
-func fig2(sum *Summary) (bool, string, error) {
+func fig2(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
 	}
 	p := newPlot("Redundancy across training: task vs passive", "", "redundancy (% of I_shuffle)")
 	for k, s := range ss {
-		if err := addIntervals(p, s.name, s.x(), s.iv(func(i *Info) fisher.Interval { return i.RedundancyPct }), seriesStyle(s, k)); err != nil {
+		if err := addIntervals(p, s.name, s.x(), s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.RedundancyPct }), seriesStyle(s, k)); err != nil {
 			return false, "", err
 		}
 	}
@@ -202,12 +203,12 @@ func fig2(sum *Summary) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig2_redundancy", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
 }
 
-func fig3(sum *Summary) (bool, string, error) {
+func fig3(sum *page) (bool, string, error) {
 	if sum.Early == nil {
 		return false, "no control task block with a time course", nil
 	}
 	type entry struct {
-		wt *WithinTrial
+		wt *analysis.WithinTrial
 		st style
 	}
 	entries := []entry{{sum.Early, style{color: colBlue}}}
@@ -224,7 +225,7 @@ func fig3(sum *Summary) (bool, string, error) {
 		p := newPlot(k.title, "time from stimulus onset (ms)", gapAxis)
 		n := 0
 		for _, e := range entries {
-			tc := sum.timeCourse(sum.BlockByIndex(e.wt.Block))
+			tc := sum.TimeCourse(sum.BlockByIndex(e.wt.Block))
 			ws := tc.Kind(k.kind)
 			if len(ws) == 0 {
 				continue
@@ -238,7 +239,7 @@ func fig3(sum *Summary) (bool, string, error) {
 				}
 				iv[j] = w.Gap
 			}
-			if err := addBand(p, sessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
+			if err := addBand(p, analysis.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
 				return false, "", err
 			}
 			n++
@@ -265,17 +266,17 @@ func fig3(sum *Summary) (bool, string, error) {
 // ablationGroups returns the groups of figure 4: for each session with an
 // ablated block, the ablated blocks and their control; without ablated blocks
 // but with ablated training, the first and the last task block.
-func (sum *Summary) ablationGroups() (labels []string, groups [][]*Block) {
+func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockResult) {
 	at := map[int]int{}
 	for _, a := range sum.Ablations {
 		k, ok := at[a.Session]
 		if !ok {
 			k = len(groups)
 			at[a.Session] = k
-			groups = append(groups, []*Block{sum.BlockByIndex(a.Control)})
-			lbl := sessionLabel(a.Session, sum.Sessions)
+			groups = append(groups, []*analysis.BlockResult{sum.BlockByIndex(a.Control)})
+			lbl := analysis.SessionLabel(a.Session, sum.Sessions)
 			if a.ControlSession != a.Session {
-				lbl += fmt.Sprintf("\n(control: %s)", sessionLabel(a.ControlSession, sum.Sessions))
+				lbl += fmt.Sprintf("\n(control: %s)", analysis.SessionLabel(a.ControlSession, sum.Sessions))
 			}
 			labels = append(labels, lbl)
 		}
@@ -296,10 +297,10 @@ func (sum *Summary) ablationGroups() (labels []string, groups [][]*Block) {
 		return nil, nil
 	}
 	first, last := s.blocks[0], s.blocks[len(s.blocks)-1]
-	return []string{sessionLabel(first.Session, sum.Sessions), sessionLabel(last.Session, sum.Sessions)}, [][]*Block{{first}, {last}}
+	return []string{analysis.SessionLabel(first.Session, sum.Sessions), analysis.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
 }
 
-func fig4(sum *Summary) (bool, string, error) {
+func fig4(sum *page) (bool, string, error) {
 	labels, groups := sum.ablationGroups()
 	if len(groups) == 0 {
 		return false, "no ablated blocks and no training with an ablation in this run", nil
@@ -324,21 +325,21 @@ func fig4(sum *Summary) (bool, string, error) {
 	}
 	panels := []struct {
 		title, y string
-		get      func(*Block) (fisher.Interval, bool)
+		get      func(*analysis.BlockResult) (fisher.Interval, bool)
 	}{
-		{"Redundancy %", "redundancy (% of I_shuffle)", func(b *Block) (fisher.Interval, bool) {
+		{"Redundancy %", "redundancy (% of I_shuffle)", func(b *analysis.BlockResult) (fisher.Interval, bool) {
 			if h := b.Headline(); h != nil {
 				return h.RedundancyPct, true
 			}
 			return fisher.Interval{}, false
 		}},
-		{"Redundancy", gapAxis, func(b *Block) (fisher.Interval, bool) {
+		{"Redundancy", gapAxis, func(b *analysis.BlockResult) (fisher.Interval, bool) {
 			if h := b.Headline(); h != nil {
 				return h.Redundancy, true
 			}
 			return fisher.Interval{}, false
 		}},
-		{"Mean rate", "mean rate (Hz)", func(b *Block) (fisher.Interval, bool) {
+		{"Mean rate", "mean rate (Hz)", func(b *analysis.BlockResult) (fisher.Interval, bool) {
 			return fisher.Interval{Mean: b.MeanRateHz, Lo: b.MeanRateHz, Hi: b.MeanRateHz}, finite(b.MeanRateHz)
 		}},
 	}
@@ -377,7 +378,7 @@ func fig4(sum *Summary) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
 }
 
-func fig5(sum *Summary) (bool, string, error) {
+func fig5(sum *page) (bool, string, error) {
 	ns := sum.Network
 	if len(ns) == 0 {
 		return false, "no structural weights", nil
@@ -403,7 +404,7 @@ func fig5(sum *Summary) (bool, string, error) {
 			p.X.Label.Text = "snapshot"
 		}
 	}
-	get := func(f func(NetworkStats) float64) []float64 {
+	get := func(f func(analysis.NetworkStats) float64) []float64 {
 		out := make([]float64, len(ns))
 		for k, n := range ns {
 			out[k] = f(n)
@@ -413,7 +414,7 @@ func fig5(sum *Summary) (bool, string, error) {
 
 	// (a) w histograms.
 	shown := spread(len(ns), 8)
-	pa := newPlot("(a) Structural weights w", fmt.Sprintf("w (%d bins on [0, 1])", WHistBins), "fraction of candidate contacts")
+	pa := newPlot("(a) Structural weights w", fmt.Sprintf("w (%d bins on [0, 1])", analysis.WHistBins), "fraction of candidate contacts")
 	pa.Legend.Left = false
 	pa.Legend.Top = false
 	pa.Legend.YOffs = vg.Points(6)
@@ -424,16 +425,16 @@ func fig5(sum *Summary) (bool, string, error) {
 	}
 	for _, k := range shown {
 		n := ns[k]
-		xs := make([]float64, WHistBins)
-		ys := make([]float64, WHistBins)
+		xs := make([]float64, analysis.WHistBins)
+		ys := make([]float64, analysis.WHistBins)
 		for j, c := range n.WHist {
-			xs[j] = (float64(j) + 0.5) / WHistBins
+			xs[j] = (float64(j) + 0.5) / analysis.WHistBins
 			ys[j] = math.NaN() // an empty bin has no place on the log axis
 			if c > 0 {
 				ys[j] = float64(c) / float64(max(total, 1))
 			}
 		}
-		if err := addLine(pa, sum.snapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
+		if err := addLine(pa, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
 			return false, "", err
 		}
 	}
@@ -444,10 +445,10 @@ func fig5(sum *Summary) (bool, string, error) {
 
 	// (b) mean w and fraction linked.
 	pb := newPlot("(b) Mean w and linked contacts", "", "w, or fraction of contacts")
-	if err := addLine(pb, "mean w", x, get(func(n NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
+	if err := addLine(pb, "mean w", x, get(func(n analysis.NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
 		return false, "", err
 	}
-	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", sum.Threshold), x, get(func(n NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
 		return false, "", err
 	}
 	axis(pb)
@@ -456,13 +457,13 @@ func fig5(sum *Summary) (bool, string, error) {
 
 	// (c) tuning similarity of links.
 	pc := newPlot("(c) Tuning similarity of linked neurons", "", "mean cos 2(θ_i − θ_j)")
-	if err := addLine(pc, "w-weighted, all contacts", x, get(func(n NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
+	if err := addLine(pc, "w-weighted, all contacts", x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
 		return false, "", err
 	}
-	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", sum.Threshold), x, get(func(n NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
 		return false, "", err
 	}
-	if err := addLine(pc, "all candidate contacts (reference)", x, get(func(n NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
+	if err := addLine(pc, "all candidate contacts (reference)", x, get(func(n analysis.NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
 		return false, "", err
 	}
 	axis(pc)
@@ -472,7 +473,7 @@ func fig5(sum *Summary) (bool, string, error) {
 
 	// (d) number of islets.
 	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", sum.Threshold), "", "number of islets")
-	if err := addLine(pd, "islets", x, get(func(n NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
+	if err := addLine(pd, "islets", x, get(func(n analysis.NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
 		return false, "", err
 	}
 	axis(pd)
@@ -482,13 +483,13 @@ func fig5(sum *Summary) (bool, string, error) {
 
 	// (e) islet sizes.
 	pe := newPlot("(e) Islet size", "", "spines or neurons per islet")
-	if err := addLine(pe, "mean spines", x, get(func(n NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
+	if err := addLine(pe, "mean spines", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
 		return false, "", err
 	}
-	if err := addLine(pe, "mean neurons", x, get(func(n NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
+	if err := addLine(pe, "mean neurons", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
 		return false, "", err
 	}
-	if err := addLine(pe, "largest (spines)", x, get(func(n NetworkStats) float64 {
+	if err := addLine(pe, "largest (spines)", x, get(func(n analysis.NetworkStats) float64 {
 		if n.Islets == 0 {
 			return math.NaN()
 		}
@@ -527,7 +528,7 @@ func fig5(sum *Summary) (bool, string, error) {
 		for j, sc := range n.IsletSizes {
 			xs[j], ys[j] = float64(sc.Size), float64(sc.Count)
 		}
-		if err := addLine(pf, sum.snapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
+		if err := addLine(pf, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
 			return false, "", err
 		}
 		drawn++
@@ -548,7 +549,7 @@ func fig5(sum *Summary) (bool, string, error) {
 	return true, "", saveTiles(sum, "fig5_network", grid, 15*vg.Inch, 9*vg.Inch, false)
 }
 
-func fig6(sum *Summary) (bool, string, error) {
+func fig6(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
@@ -558,10 +559,10 @@ func fig6(sum *Summary) (bool, string, error) {
 	pr := newPlot("Redundancy across sessions", "", "redundancy (% of I_shuffle)")
 	for k, s := range ss {
 		st := seriesStyle(s, k)
-		if err := addLine(pn, s.name, s.x(), s.vals(func(b *Block) float64 { return b.Headline().NoiseCorr }), st, true); err != nil {
+		if err := addLine(pn, s.name, s.x(), s.vals(func(b *analysis.BlockResult) float64 { return b.Headline().NoiseCorr }), st, true); err != nil {
 			return false, "", err
 		}
-		if err := addIntervals(pr, s.name, s.x(), s.iv(func(i *Info) fisher.Interval { return i.RedundancyPct }), st); err != nil {
+		if err := addIntervals(pr, s.name, s.x(), s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.RedundancyPct }), st); err != nil {
 			return false, "", err
 		}
 	}
@@ -575,24 +576,24 @@ func fig6(sum *Summary) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn}, {pr}}, 6.5*vg.Inch, 8*vg.Inch)
 }
 
-func fig7(sum *Summary) (bool, string, error) {
+func fig7(sum *page) (bool, string, error) {
 	if len(sum.Ablations) == 0 {
 		return false, "no ablated blocks in this run", nil
 	}
 	p := newPlot("Tuning curves: ablated blocks vs their control task blocks", "|frame orientation − preferred orientation θ| (deg)", "mean rate (Hz)")
 	p.Legend.Left = false
-	xs := make([]float64, TuningBins)
+	xs := make([]float64, analysis.TuningBins)
 	for k := range xs {
-		xs[k] = (float64(k) + 0.5) * 90 / TuningBins
+		xs[k] = (float64(k) + 0.5) * 90 / analysis.TuningBins
 	}
 	n := 0
 	for k, a := range sum.Ablations {
 		c := palette[k%len(palette)]
 		ctl, abl := sum.BlockByIndex(a.Control), sum.BlockByIndex(a.Block)
-		if err := addLine(p, fmt.Sprintf("control, %s", sessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("control, %s", analysis.SessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
 			return false, "", err
 		}
-		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), sessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), analysis.SessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
 			return false, "", err
 		}
 		n += 2
@@ -626,12 +627,4 @@ func spread(n, m int) []int {
 		}
 	}
 	return out
-}
-
-// snapshotLabel names a w snapshot in a legend.
-func (sum *Summary) snapshotLabel(n NetworkStats) string {
-	if n.Session < 0 || n.Label == "final" {
-		return n.Label
-	}
-	return sessionLabel(n.Session, sum.Sessions)
 }

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ func TestFrameWindows(t *testing.T) {
 	for _, c := range cases {
 		ws, fr := frameWindows(c.bins, c.frames, c.binMs, c.frameMs)
 		if c.windows == "" {
-			if len(ws) != c.frames || ws[5] != (fisher.Window{Start: 10, End: 12}) || fr[5] != 5 {
+			if len(ws) != c.frames || ws[5] != (fisher.BinRange{Start: 10, End: 12}) || fr[5] != 5 {
 				t.Errorf("%+v: %v %v", c, ws, fr)
 			}
 			continue

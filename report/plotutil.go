@@ -1,11 +1,9 @@
-package experiment
+package report
 
 import (
-	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 )
 
@@ -275,7 +274,7 @@ func (t sessionTicks) Ticks(lo, hi float64) []plot.Tick {
 	for k := a; k <= b; k++ {
 		label := ""
 		if (k-a)%step == 0 || k == t.sessions+1 {
-			label = sessionShort(k, t.sessions)
+			label = analysis.SessionShort(k, t.sessions)
 		}
 		ticks = append(ticks, plot.Tick{Value: float64(k), Label: label})
 	}
@@ -291,13 +290,13 @@ func sessionAxis(p *plot.Plot, sessions int, lo, hi float64) {
 
 // saveGrid draws the plots on a rows x cols grid of size w x h, their data
 // areas aligned, and writes dir/base.png (150 dpi) and dir/base.svg.
-func saveGrid(sum *Summary, base string, plots [][]*plot.Plot, w, h vg.Length) error {
+func saveGrid(sum *page, base string, plots [][]*plot.Plot, w, h vg.Length) error {
 	return saveTiles(sum, base, plots, w, h, true)
 }
 
 // saveTiles is saveGrid with the choice of aligning the data areas; panels of
 // different kinds read better unaligned, each title at the top of its tile.
-func saveTiles(sum *Summary, base string, plots [][]*plot.Plot, w, h vg.Length, align bool) error {
+func saveTiles(sum *page, base string, plots [][]*plot.Plot, w, h vg.Length, align bool) error {
 	rows, cols := len(plots), len(plots[0])
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(18), PadY: vg.Points(18),
 		PadTop: vg.Points(6), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(10)}
@@ -324,7 +323,7 @@ func saveTiles(sum *Summary, base string, plots [][]*plot.Plot, w, h vg.Length, 
 	}
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))
 	render(img)
-	if err := writeAtomic(sum.Dir, base+".png", func(wr io.Writer) error {
+	if err := sum.writeFile(base+".png", func(wr io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
 		return err
 	}); err != nil {
@@ -332,44 +331,11 @@ func saveTiles(sum *Summary, base string, plots [][]*plot.Plot, w, h vg.Length, 
 	}
 	svg := vgsvg.New(w, h)
 	render(svg)
-	if err := writeAtomic(sum.Dir, base+".svg", func(wr io.Writer) error {
+	if err := sum.writeFile(base+".svg", func(wr io.Writer) error {
 		_, err := svg.WriteTo(wr)
 		return err
 	}); err != nil {
 		return err
 	}
-	sum.Files = append(sum.Files, base+".png", base+".svg")
 	return nil
-}
-
-// sessionLabel names a session for a reader: "before training" (0), "after
-// session k" (the measurement blocks of session k follow its training), "at
-// the end" (the blocks after the last session).
-func sessionLabel(s, sessions int) string {
-	switch {
-	case s <= 0:
-		return "before training"
-	case s > sessions:
-		return "at the end"
-	}
-	return fmt.Sprintf("after session %d", s)
-}
-
-// pairLabels names the two ends of a comparison; when both lie in the same
-// session (e.g. alternating blocks after training) the block names tell them apart.
-func pairLabels(a, b *Block, sessions int) (string, string) {
-	la, lb := sessionLabel(a.Session, sessions), sessionLabel(b.Session, sessions)
-	if a.Session == b.Session {
-		la += fmt.Sprintf(" (block %s)", a.Name)
-		lb += fmt.Sprintf(" (block %s)", b.Name)
-	}
-	return la, lb
-}
-
-// sessionShort is the session in tables and on axes: "0", "1", ..., "end".
-func sessionShort(s, sessions int) string {
-	if s > sessions {
-		return "end"
-	}
-	return strconv.Itoa(s)
 }

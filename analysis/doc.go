@@ -1,22 +1,24 @@
-// Package experiment analyses a finished (or interrupted) run directory the way
-// Liu et al. (Science 2026) analysed their recordings, and writes the tables,
-// figures and the one-page report of the learning experiment (MODEL.md sections
-// 6 and 7).
+// Package analysis analyses a finished (or interrupted) run directory the way
+// Liu et al. (Science 2026) analysed their recordings (MODEL.md sections 6 and
+// 7). It computes and writes nothing: package report renders its Summary into
+// the tables, figures and report.md, and package rundir's documentation says
+// what each file holds.
 //
 // # Use
 //
-//	sum, err := experiment.Analyse("runs/a", experiment.Options{})
+//	sum, run, err := analysis.Load("runs/a", analysis.Options{})
 //	for _, b := range sum.ControlBlocks("task") { // the learning curve
 //		fmt.Println(b.Session, b.Headline().RedundancyPct.Mean)
 //	}
 //
-// Analyse reads config.yaml, run.json, trials.csv, responses.npy, frames.npy,
-// theta.npy, spine_owner.npy, edges.npy, soma_pos.npy (without it the spatial
-// analysis is skipped with a note) and w_sessions.npy (w_final.npy when the run
-// kept no snapshots) and writes, into the same directory, the files below.
-// Every file is written whole or not at all (temporary file, then rename), so
-// an analysis can be rerun on the same directory at any time
-// (iplgpu analyse DIR). The returned Summary holds the same numbers.
+//	_, err = report.Write(sum, run, report.Options{}) // tables, figures, report.md
+//
+// Load reads the run directory with rundir.Open (config.yaml, run.json,
+// trials.csv, responses.npy, frames.npy, theta.npy, spine_owner.npy, edges.npy,
+// soma_pos.npy, without which the spatial analysis is skipped with a note, and
+// w_sessions.npy, or w_final.npy when the run kept no snapshots) and Compute
+// analyses it. InfoRows is the Fisher analysis alone, on any recording in the
+// run-directory layout (rundir.OpenRecording).
 //
 // # Definitions
 //
@@ -127,62 +129,4 @@
 // unlinked increase at matched distances weights the unlinked pairs' mean in
 // each SpatialBinUm bin by the number of linked pairs in it (bins with at least
 // two unlinked pairs).
-//
-// # Files
-//
-// info.csv: one row per (block, coherence c > 0): the columns of
-// fisher.InfoColumns (subset means and 68% intervals of I_real, I_shuffle,
-// redundancy and redundancy %, mean noise correlation) followed by InfoExtra:
-// group (before, session, after), learning (0/1), ablation, frames,
-// trained_with (the ablations of the training so far, "none" if none),
-// recorded_trials and mean_rate_hz (the block's mean rate over all neurons,
-// bins and trials).
-//
-// timecourse.csv: TimeCourseColumns; kind is "bin", "200ms", "400ms" or
-// "cumulative"; times in ms from stimulus onset.
-//
-// network.csv: NetworkColumns, one row per w snapshot (snapshot k is the state
-// after the k-th session that ran: 0 before training, S+1, labelled "end",
-// after the "after" blocks; with w_final.npy alone one row labelled "final"). link_cos2_weighted is the w-weighted mean of cos 2(theta_i -
-// theta_j) over candidate contacts of neurons i and j; link_cos2_linked the
-// plain mean over contacts with w >= threshold; candidate_cos2 the plain mean
-// over all contacts (the reference, about 0 for random tuning).
-//
-// w_hist.csv: WHistColumns: counts of w in WHistBins equal bins on [0, 1] per
-// snapshot (w = 1 in the last bin). islets.csv: IsletColumns: the islet size
-// distribution (spines per islet -> number of islets) per snapshot.
-//
-// tuning.csv: TuningColumns: per block and orientation-difference bin, the
-// mean rate in Hz, with the block's mean rate.
-//
-// spatial.csv: SpatialColumns, one row per kind and distance bin of each
-// block (measure "block"), of the increase (measure "increase": block and
-// session are the latest control task block's, base_block and base_session
-// the earliest's; i_real and i_shuffle are increases too) and of the increase
-// pooled over all distances (measure "increase_pooled", one row per kind).
-// Distances in um, information in 1/coherence^2; redundancy_se is the standard
-// error over pairs.
-//
-// Sessions on axes and in tables: 0 is before training, k the measurement
-// blocks after training session k, "end" the blocks after the last session.
-//
-// Figures, each as .png (150 dpi) and .svg: fig1_information (I_real and
-// I_shuffle of control task blocks across sessions), fig2_redundancy
-// (redundancy %, task vs passive), fig3_within_trial (gap against time in the
-// trial, earliest vs latest control task block; single bins, 200 ms windows,
-// cumulative), fig4_ablation (control vs ablated blocks at the start and the
-// end: redundancy %, redundancy, mean rate), fig5_network (w histogram, tuning
-// similarity of links, islet count and size, islet size distribution, by
-// session), fig6_noise_correlation (mean noise correlation and redundancy %
-// across sessions, task and passive), fig7_tuning (tuning curves of control
-// and ablated blocks), fig8_spatial (the learning-induced increase of pairwise
-// redundancy against soma distance for all, linked and unlinked neuron pairs;
-// the pairwise redundancy by distance in the earliest and latest task blocks
-// and the latest passive block; the multi-unit increase against electrode
-// distance when there is a virtual array). A figure without data in the run is
-// not drawn; the report says so.
-//
-// report.md: what was run, the key results as sentences computed from the
-// numbers, the figures, per-block and within-trial tables, the network
-// summary and the resolved config.
-package experiment
+package analysis

@@ -1,27 +1,19 @@
-package experiment
+package analysis
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Defaults of the spatial analysis (MODEL.md 7.5, prediction 1), the Options
@@ -58,8 +50,8 @@ const (
 	KindElectrodes = "electrodes" // multi-unit pairs of the virtual array, by electrode distance
 )
 
-// spatialKinds is the order of the kinds in tables and figures.
-var spatialKinds = []string{KindNeurons, KindLinked, KindUnlinked, KindElectrodes}
+// SpatialKinds is the order of the kinds in tables and figures.
+var SpatialKinds = []string{KindNeurons, KindLinked, KindUnlinked, KindElectrodes}
 
 // SpatialSummary is the spatial-scale analysis of a run: the pairwise
 // redundancy of neurons and of virtual-array multi-units against distance, per
@@ -280,99 +272,12 @@ func pitchBins(dist []float64, pitch float64) (edges [][2]float64, bin []int) {
 	return edges, bin
 }
 
-// pairStats holds f' and the centred responses of units (neurons or
-// multi-units) of one block, from which the information of any pair follows:
-// the 2 x 2 case of fisher.Stats, with the same covariance (pooled over the
-// two conditions, each centred on its own mean, divided by DF = T+ + T- - 2),
-// the same zero-variance test and the same bias corrections (fisher.Design).
-type pairStats struct {
-	design   fisher.Design // of a pair: N = 2
-	fprime   []float64
-	variance []float64 // S_uu
-	resid    []float64 // unit-major: unit u's T+ + T- centred responses at resid[u*t:(u+1)*t]
-	t        int
-	silent   []bool
-}
-
-// newPairStats computes the statistics of plus and minus (trials x units).
-func newPairStats(plus, minus *mat.Dense, ds float64) *pairStats {
-	tp, n := plus.Dims()
-	tm, nm := minus.Dims()
-	if nm != n {
-		panic(fmt.Sprintf("experiment: newPairStats: %d and %d units", n, nm))
-	}
-	t := tp + tm
-	p := &pairStats{
-		design: fisher.Design{N: 2, TPlus: tp, TMinus: tm, DF: t - 2, DS: ds},
-		fprime: make([]float64, n), variance: make([]float64, n), resid: make([]float64, n*t),
-		t: t, silent: make([]bool, n),
-	}
-	mp, mm := colMeans(plus), colMeans(minus)
-	for u := range n {
-		r := p.resid[u*t : (u+1)*t]
-		for k := range tp {
-			r[k] = plus.At(k, u) - mp[u]
-		}
-		for k := range tm {
-			r[tp+k] = minus.At(k, u) - mm[u]
-		}
-		var v float64
-		for _, x := range r {
-			v += x * x
-		}
-		v /= float64(p.design.DF)
-		p.variance[u] = v
-		p.fprime[u] = (mp[u] - mm[u]) / ds
-		// fisher.NewStats's test: a constant unit's residuals are exactly 0.
-		scale := max(math.Abs(mp[u]), math.Abs(mm[u]))
-		p.silent[u] = !(v > 1e-24*scale*scale)
-	}
-	return p
-}
-
-func colMeans(m *mat.Dense) []float64 {
-	r, c := m.Dims()
-	out := make([]float64, c)
-	for k := range r {
-		for u := range c {
-			out[u] += m.At(k, u)
-		}
-	}
-	for u := range out {
-		out[u] /= float64(r)
-	}
-	return out
-}
-
-// pair returns the bias-corrected I_real and I_shuffle of units u and v; ok
-// is false when either is silent or the two are perfectly correlated
-// (1 - r^2 < 1e-12: a singular 2 x 2 covariance).
-func (p *pairStats) pair(u, v int) (real, shuffle float64, ok bool) {
-	if p.silent[u] || p.silent[v] {
-		return math.NaN(), math.NaN(), false
-	}
-	ru, rv := p.resid[u*p.t:(u+1)*p.t], p.resid[v*p.t:(v+1)*p.t]
-	var c float64
-	for k, x := range ru {
-		c += x * rv[k]
-	}
-	c /= float64(p.design.DF)
-	su, sv := p.variance[u], p.variance[v]
-	det := su*sv - c*c
-	if !(det > 1e-12*su*sv) {
-		return math.NaN(), math.NaN(), false
-	}
-	fu, fv := p.fprime[u], p.fprime[v]
-	naive := (fu*fu*sv - 2*fu*fv*c + fv*fv*su) / det
-	return p.design.CorrectReal(naive), p.design.CorrectShuffle(fu*fu/su + fv*fv/sv), true
-}
-
 // pairResults are the per-pair estimates of one pair set in one block (NaN:
 // not valid).
 type pairResults struct{ real, shuffle []float64 }
 
 // run estimates every pair of ps, in parallel.
-func (p *pairStats) run(ps *pairSet) pairResults {
+func runPairs(p *fisher.PairStats, ps *pairSet) pairResults {
 	n := ps.len()
 	res := pairResults{real: make([]float64, n), shuffle: make([]float64, n)}
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/2000))
@@ -384,7 +289,7 @@ func (p *pairStats) run(ps *pairSet) pairResults {
 		go func() {
 			defer wg.Done()
 			for k := lo; k < hi; k++ {
-				res.real[k], res.shuffle[k], _ = p.pair(int(ps.a[k]), int(ps.b[k]))
+				res.real[k], res.shuffle[k], _ = p.Pair(int(ps.a[k]), int(ps.b[k]))
 			}
 		}()
 	}
@@ -524,26 +429,19 @@ func somaDistance(pos []float32, i, j int32) float64 {
 
 // spatialAnalysis runs the spatial-scale analysis; nil (with a note) when the
 // run has no soma positions or no control block with an estimate.
-func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, ...any)) (*SpatialSummary, error) {
-	posPath := filepath.Join(d.dir, "soma_pos.npy")
-	if _, err := os.Stat(posPath); errors.Is(err, fs.ErrNotExist) {
-		notef("spatial analysis skipped: %s is missing", posPath)
+func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) (*SpatialSummary, error) {
+	pos := d.SomaPos
+	if pos == nil {
+		notef("spatial analysis skipped: %s is missing", filepath.Join(d.Dir, rundir.SomaPosFile))
 		return nil, nil
 	}
-	pos, err := readFloat32(posPath, "the soma positions (um)", 2)
-	if err != nil {
-		return nil, err
-	}
-	n := d.resp.Neurons
-	if len(pos) != 3*n {
-		return nil, fmt.Errorf("%s: %d values; want %d neurons x 3 (x, y, z in um)", posPath, len(pos), n)
-	}
+	n := d.Responses.Neurons
 	if n < 2 {
 		notef("spatial analysis skipped: %d neuron", n)
 		return nil, nil
 	}
 
-	var blocks []*Block
+	var blocks []*BlockResult
 	for k := range sum.Blocks {
 		b := &sum.Blocks[k]
 		if b.IsControl() && (b.Mode == "task" || b.Mode == "passive") && b.Headline() != nil {
@@ -556,7 +454,7 @@ func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, .
 	}
 
 	sp := &SpatialSummary{Early: -1, Late: -1}
-	sp.SlabUm = model.SlabSize(&d.cfg.Network, n)
+	sp.SlabUm = model.SlabSize(&d.Config.Network, n)
 	for i := range n { // a slab from another config: cover the somata
 		for a := range 3 {
 			sp.SlabUm[a] = max(sp.SlabUm[a], float64(pos[3*i+a]))
@@ -573,10 +471,10 @@ func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, .
 	na, nb, all := samplePairs(n, opt.SpatialMaxPairs, opt.Seed)
 	sp.AllPairs = all
 	neurons := &pairSet{kind: KindNeurons, a: na, b: nb}
-	last := len(d.wSnaps) - 1
-	links := linkedPairs(d.owner, d.edgeA, d.edgeB, d.wSnaps[last], opt.IsletThreshold)
+	last := len(d.WSnapshots) - 1
+	links := linkedPairs(d.Owner, d.EdgeA, d.EdgeB, d.WSnapshots[last], opt.IsletThreshold)
 	if ns := sum.Network; len(ns) > 0 {
-		sp.LinkSnapshot = sum.snapshotLabel(ns[len(ns)-1])
+		sp.LinkSnapshot = sum.SnapshotLabel(ns[len(ns)-1])
 	}
 	isLinked := make(map[uint64]struct{}, len(links))
 	for _, k := range links {
@@ -659,13 +557,13 @@ func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, .
 	// Per block; the earliest and the latest task block's pairs are kept for
 	// the paired increase.
 	kept := map[int][]pairResults{}
-	window := fisher.Window{Start: 0, End: d.resp.Bins}
+	window := fisher.BinRange{Start: 0, End: d.Responses.Bins}
 	for _, b := range blocks {
 		c := b.Headline().Coherence
 		var plus, minus []int
 		rows, lines := blockRows(d, b.Index)
 		for k, line := range lines {
-			switch d.trials[line].Coherence {
+			switch d.Trials[line].Coherence {
 			case c:
 				plus = append(plus, rows[k])
 			case -c:
@@ -676,16 +574,16 @@ func spatialAnalysis(d *runData, sum *Summary, opt Options, notef func(string, .
 			notef("spatial: block %d (session %d, %s): %d and %d trials at +c and -c, too few for pairs (need 7 each); skipped", b.Index, b.Session, b.Name, len(plus), len(minus))
 			continue
 		}
-		sPlus, sMinus := d.resp.Sum(nil, plus, window), d.resp.Sum(nil, minus, window)
+		sPlus, sMinus := d.Responses.Sum(nil, plus, window), d.Responses.Sum(nil, minus, window)
 		sb := SpatialBlock{Block: b.Index, Session: b.Session, Mode: b.Mode, Coherence: c}
 		var res []pairResults
-		ns := newPairStats(sPlus, sMinus, 2*c)
+		ns := fisher.NewPairStats(sPlus, sMinus, 2*c)
 		for _, ps := range sets {
 			st := ns
 			if ps.kind == KindElectrodes {
-				st = newPairStats(multiUnits(sPlus, sp.Electrodes), multiUnits(sMinus, sp.Electrodes), 2*c)
+				st = fisher.NewPairStats(multiUnits(sPlus, sp.Electrodes), multiUnits(sMinus, sp.Electrodes), 2*c)
 			}
-			r := st.run(ps)
+			r := runPairs(st, ps)
 			res = append(res, r)
 			sb.Bins = append(sb.Bins, binMeans(ps, redundancies(r), r.real, r.shuffle)...)
 		}
@@ -824,344 +722,10 @@ func matchedIncrease(linked, unlinked *pairSet, dl, du [3][]float64, width float
 	return out
 }
 
-// SpatialColumns are the columns of spatial.csv.
-var SpatialColumns = []string{
-	"measure", "block", "session", "base_block", "base_session", "mode", "kind",
-	"dist_lo_um", "dist_hi_um", "mean_dist_um", "pairs",
-	"redundancy", "redundancy_se", "i_real", "i_shuffle",
-}
-
-// writeSpatialCSV writes spatial.csv (nothing without a spatial analysis).
-func writeSpatialCSV(sum *Summary) error {
-	sp := sum.Spatial
-	if sp == nil {
-		return nil
-	}
-	row := func(measure string, block, session int, base []string, mode string, b SpatialBin) []string {
-		return append(append([]string{measure, strconv.Itoa(block), strconv.Itoa(session)}, base...),
-			mode, b.Kind, fmtG(b.LoUm), fmtG(b.HiUm), fmtG(b.MeanDistUm), strconv.Itoa(b.Pairs),
-			fmtG(b.Redundancy), fmtG(b.RedundancySE), fmtG(b.IReal), fmtG(b.IShuffle))
-	}
-	return writeCSV(sum, "spatial.csv", SpatialColumns, func(emit func([]string) error) error {
-		for _, b := range sp.Blocks {
-			for _, k := range spatialKinds {
-				for _, bin := range b.Of(k) {
-					if err := emit(row("block", b.Block, b.Session, []string{"", ""}, b.Mode, bin)); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if len(sp.Increase) == 0 {
-			return nil
-		}
-		e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
-		base := []string{strconv.Itoa(e.Block), strconv.Itoa(e.Session)}
-		for _, k := range spatialKinds {
-			for _, bin := range sp.IncreaseOf(k) {
-				if err := emit(row("increase", l.Block, l.Session, base, l.Mode, bin)); err != nil {
-					return err
-				}
-			}
-			if pb := sp.PooledOf(k); pb != nil {
-				if err := emit(row("increase_pooled", l.Block, l.Session, base, l.Mode, *pb)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-}
-
-// spatialSentences are the spatial analysis's findings, computed from the
-// numbers; the first is the headline for the key results.
-func spatialSentences(sum *Summary) []string {
-	sp := sum.Spatial
-	if sp == nil {
-		return nil
-	}
-	S := sum.Sessions
-	pm := func(b SpatialBin) string {
-		return fmt.Sprintf("%s ± %s (%d pairs)", num(b.Redundancy), num(b.RedundancySE), b.Pairs)
-	}
-	var out []string
-	if len(sp.Increase) == 0 {
-		return append(out, "Spatial scale: there is only one control task block, so there is no learning-induced increase to set against distance; spatial.csv holds the per-block pairwise redundancy.")
-	}
-	e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
-	s := fmt.Sprintf("The learning-induced redundancy increase between neuron pairs (I_shuffle − I_real of each pair, %s minus %s, mean ± s.e. over pairs) was ",
-		sessionLabel(l.Session, S), sessionLabel(e.Session, S))
-	if sp.Near.Pairs > 0 {
-		s += fmt.Sprintf("%s below %d µm", pm(sp.Near), SpatialNearUm)
-	} else {
-		s += fmt.Sprintf("not measured below %d µm (no pair with an estimate)", SpatialNearUm)
-	}
-	if sp.Far.Pairs > 0 {
-		s += fmt.Sprintf(" and %s at or beyond %g µm", pm(sp.Far), sp.Far.LoUm)
-	} else {
-		s += fmt.Sprintf("; no neuron pair lies %g µm or more apart in this %.0f × %.0f × %.0f µm slab", sp.Far.LoUm, sp.SlabUm[0], sp.SlabUm[1], sp.SlabUm[2])
-	}
-	if bins := sp.IncreaseOf(KindNeurons); len(bins) > 0 {
-		best := bins[0]
-		for _, b := range bins {
-			if b.Redundancy > best.Redundancy {
-				best = b
-			}
-		}
-		s += fmt.Sprintf("; of the %d distance bins it was largest at %g–%g µm (%s)", len(bins), best.LoUm, best.HiUm, num(best.Redundancy))
-	}
-	out = append(out, s+".")
-
-	lk, ul := sp.PooledOf(KindLinked), sp.PooledOf(KindUnlinked)
-	switch {
-	case lk != nil && ul != nil:
-		s := fmt.Sprintf("Pairs sharing a link (w ≥ %g %s) gained %s in redundancy, pairs without a link %s", sum.Threshold, sp.LinkSnapshot, pm(*lk), pm(*ul))
-		if m := sp.UnlinkedMatched; m.Pairs > 0 {
-			s += fmt.Sprintf("; unlinked pairs at the linked pairs' distances (%g–%g µm, weighted by the linked pairs' distances) gained %s", m.LoUm, m.HiUm, pm(m))
-			if lk.Redundancy > m.Redundancy {
-				s += fmt.Sprintf(", so the link itself adds %s", num(lk.Redundancy-m.Redundancy))
-			} else {
-				s += ": at matched distances the link adds nothing"
-			}
-		}
-		out = append(out, s+".")
-	case ul != nil:
-		out = append(out, fmt.Sprintf("No neuron pair shares a link (w ≥ %g %s); all pairs gained %s.", sum.Threshold, sp.LinkSnapshot, pm(*ul)))
-	}
-
-	if sp.ArrayNote != "" {
-		out = append(out, "Virtual Utah array: "+sp.ArrayNote+".")
-	} else if bins := sp.IncreaseOf(KindElectrodes); len(bins) > 0 {
-		var parts []string
-		for _, b := range bins {
-			parts = append(parts, fmt.Sprintf("%s ± %s at %.0f µm (%d pairs)", num(b.Redundancy), num(b.RedundancySE), b.MeanDistUm, b.Pairs))
-		}
-		neurons := 0
-		for _, el := range sp.Electrodes {
-			neurons += len(el.Neurons)
-		}
-		out = append(out, fmt.Sprintf("On the virtual Utah array (%d electrodes in the slab, %s neurons each on average within %g µm), the multi-unit redundancy increase was %s of electrode distance.",
-			len(sp.Electrodes), num(float64(neurons)/float64(len(sp.Electrodes))), sum.Options.RecordingRadiusUm, joinList(parts)))
-	}
-	return out
-}
-
-// joinList is "a", "a and b", "a, b and c".
-func joinList(s []string) string {
-	switch len(s) {
-	case 0:
-		return ""
-	case 1:
-		return s[0]
-	}
-	out := ""
-	for i, x := range s[:len(s)-1] {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out + " and " + s[len(s)-1]
-}
-
-// seInterval is mean ± se as an interval (the mean alone when se is not a
-// number: a bin of one pair).
-func seInterval(mean, se float64) fisher.Interval {
-	if !finite(se) {
-		se = 0
-	}
-	return fisher.Interval{Mean: mean, Lo: mean - se, Hi: mean + se}
-}
-
-// distanceSeries draws the bins' means ± s.e. against their mean distance.
-func distanceSeries(p *plot.Plot, name string, bins []SpatialBin, st style) error {
-	x := make([]float64, len(bins))
-	iv := make([]fisher.Interval, len(bins))
-	for k, b := range bins {
-		x[k], iv[k] = b.MeanDistUm, seInterval(b.Redundancy, b.RedundancySE)
-	}
-	return addIntervals(p, name, x, iv, st)
-}
-
-// kindStyle is the look of each kind of pair in figure 8.
-var kindStyle = map[string]style{
-	KindNeurons:    {color: colBlue},
-	KindLinked:     {color: colVermilion, glyph: draw.SquareGlyph{}},
-	KindUnlinked:   {color: colGreen, glyph: draw.TriangleGlyph{}, dashed: true},
-	KindElectrodes: {color: colPurple, glyph: draw.PyramidGlyph{}},
-}
-
-var kindName = map[string]string{
-	KindNeurons:    "neuron pairs",
-	KindLinked:     "pairs sharing a link",
-	KindUnlinked:   "pairs without a link",
-	KindElectrodes: "electrode pairs (multi-units)",
-}
-
-func fig8(sum *Summary) (bool, string, error) {
-	sp := sum.Spatial
-	switch {
-	case sp == nil:
-		return false, "no spatial analysis (see the notes)", nil
-	case len(sp.Increase) == 0:
-		return false, "fewer than two control task blocks with pairwise estimates: no learning-induced increase", nil
-	}
-	S := sum.Sessions
-	e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
-	sub := fmt.Sprintf("%s minus %s, mean ± s.e. over pairs", sessionLabel(l.Session, S), sessionLabel(e.Session, S))
-
-	pa := newPlot("(a) Learning-induced redundancy increase\n"+sub, "soma distance (µm)", "pairwise redundancy increase "+infoUnit)
-	pa.Legend.Left = false
-	n, xmax := 0, 0.0
-	for _, k := range []string{KindNeurons, KindLinked, KindUnlinked} {
-		bins := sp.IncreaseOf(k)
-		if len(bins) == 0 {
-			continue
-		}
-		if err := distanceSeries(pa, kindName[k], bins, kindStyle[k]); err != nil {
-			return false, "", err
-		}
-		xmax = math.Max(xmax, bins[len(bins)-1].HiUm)
-		n++
-	}
-	pa.X.Min, pa.X.Max = 0, xmax
-	if err := addHLine(pa, 0, 0, xmax); err != nil {
-		return false, "", err
-	}
-	headroom(pa, n)
-
-	pb := newPlot("(b) Redundancy of neuron pairs\nmean ± s.e. over pairs", "soma distance (µm)", "pairwise redundancy I_shuffle − I_real "+infoUnit)
-	pb.Legend.Left = false
-	entries := []struct {
-		b  *SpatialBlock
-		st style
-	}{{e, style{color: colSky}}, {l, style{color: colBlue}}}
-	var passive *SpatialBlock
-	for k := range sp.Blocks {
-		if sp.Blocks[k].Mode == "passive" {
-			passive = &sp.Blocks[k]
-		}
-	}
-	if passive != nil {
-		entries = append(entries, struct {
-			b  *SpatialBlock
-			st style
-		}{passive, style{color: colOrange, glyph: draw.SquareGlyph{}, dashed: true}})
-	}
-	for _, en := range entries {
-		if err := distanceSeries(pb, fmt.Sprintf("%s, %s", en.b.Mode, sessionLabel(en.b.Session, S)), en.b.Of(KindNeurons), en.st); err != nil {
-			return false, "", err
-		}
-	}
-	pb.X.Min, pb.X.Max = 0, xmax
-	if err := addHLine(pb, 0, 0, xmax); err != nil {
-		return false, "", err
-	}
-	headroom(pb, len(entries))
-	row := []*plot.Plot{pa, pb}
-
-	if bins := sp.IncreaseOf(KindElectrodes); len(bins) > 0 {
-		pc := newPlot(fmt.Sprintf("(c) Virtual Utah array (%d electrodes, radius %g µm)\n%s", len(sp.Electrodes), sum.Options.RecordingRadiusUm, sub),
-			"inter-electrode distance (µm)", "multi-unit redundancy increase "+infoUnit)
-		pc.Legend.Left = false
-		if err := distanceSeries(pc, kindName[KindElectrodes], bins, kindStyle[KindElectrodes]); err != nil {
-			return false, "", err
-		}
-		hi := bins[len(bins)-1].HiUm
-		pc.X.Min, pc.X.Max = 0, hi
-		if err := addHLine(pc, 0, 0, hi); err != nil {
-			return false, "", err
-		}
-		headroom(pc, 1)
-		row = append(row, pc)
-	}
-	return true, "", saveTiles(sum, "fig8_spatial", [][]*plot.Plot{row}, vg.Length(len(row))*5*vg.Inch, 4.6*vg.Inch, false)
-}
-
-// spatialSection writes the report's spatial-scale section.
-func spatialSection(w io.Writer, sum *Summary) {
-	sp := sum.Spatial
-	if sp == nil {
-		return
-	}
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	o := sum.Options
-	p("## Spatial scale\n\n")
-	which := fmt.Sprintf("all %d neuron pairs", sp.NeuronPairs)
-	if !sp.AllPairs {
-		which = fmt.Sprintf("a random sample of %d neuron pairs", sp.NeuronPairs)
-	}
-	p("Linear Fisher information of pairs (n = 2, the same bias corrections) in spike counts summed over the trial, at each block's headline coherence: %s, the %d pairs sharing a link (a contact with w ≥ %g between their spines in the last w snapshot, %s) and the %d pairs of the first set without one, by 3-D soma distance in %g µm bins (merged outward until each holds at least %d pairs) in the %.0f × %.0f × %.0f µm slab. ",
-		which, sp.LinkedPairs, sum.Threshold, sp.LinkSnapshot, sp.UnlinkedPairs, o.SpatialBinUm, o.SpatialMinPairs, sp.SlabUm[0], sp.SlabUm[1], sp.SlabUm[2])
-	if sp.ArrayNote == "" {
-		p("Virtual Utah array: %d × %d electrodes, %g µm pitch, centred on the slab; the %d inside it each record the summed counts of the neurons within %g µm horizontally (any depth); electrode pairs are binned by distance in %g µm bins. ",
-			o.ArraySize, o.ArraySize, o.ArrayPitchUm, len(sp.Electrodes), o.RecordingRadiusUm, o.ArrayPitchUm)
-	}
-	p("The increase is the latest minus the earliest control task block, paired over the pairs valid in both (s.e. over pairs). Table: `spatial.csv`.\n\n")
-	for _, s := range spatialSentences(sum) {
-		p("- %s\n", s)
-	}
-	p("\n")
-	if len(sp.Increase) == 0 {
-		return
-	}
-	e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
-	at := func(b *SpatialBlock, bin SpatialBin) string {
-		for _, x := range b.Of(bin.Kind) {
-			if x.LoUm == bin.LoUm && x.HiUm == bin.HiUm {
-				return num(x.Redundancy)
-			}
-		}
-		return "–"
-	}
-	// Neuron bins beyond one pitch are pooled into one row, to keep the table
-	// short for large slabs; spatial.csv has them all.
-	var rows strings.Builder
-	pooledAny := false
-	p0 := p
-	p = func(format string, a ...any) { fmt.Fprintf(&rows, format, a...) }
-	p("| kind | distance (µm) | mean distance (µm) | pairs | redundancy %s | redundancy %s | increase ± s.e. |\n", sessionLabel(e.Session, sum.Sessions), sessionLabel(l.Session, sum.Sessions))
-	p("|---|---|---:|---:|---:|---:|---|\n")
-	for _, k := range spatialKinds {
-		bins := sp.IncreaseOf(k)
-		cut := len(bins)
-		if k != KindElectrodes {
-			cut = slices.IndexFunc(bins, func(b SpatialBin) bool { return b.HiUm > o.ArrayPitchUm })
-			if cut < 0 || cut >= len(bins)-1 {
-				cut = len(bins)
-			}
-		}
-		row := func(b SpatialBin, early, late string) {
-			p("| %s | %g–%g | %.0f | %d | %s | %s | %s ± %s |\n", kindName[k], b.LoUm, b.HiUm, b.MeanDistUm, b.Pairs, early, late, num(b.Redundancy), num(b.RedundancySE))
-		}
-		for _, b := range bins[:cut] {
-			row(b, at(e, b), at(l, b))
-		}
-		if cut < len(bins) {
-			pooledAny = true
-			lo := bins[cut].LoUm
-			pooled := func(sb *SpatialBlock) string {
-				var bs []SpatialBin
-				for _, b := range sb.Of(k) {
-					if b.LoUm >= lo {
-						bs = append(bs, b)
-					}
-				}
-				return num(poolBins(bs).Redundancy)
-			}
-			row(poolBins(bins[cut:]), pooled(e), pooled(l))
-		}
-	}
-	if pooledAny {
-		p0("Neuron-pair bins reaching beyond %g µm are pooled into one row (every bin: `spatial.csv`).\n\n", o.ArrayPitchUm)
-	}
-	p0("%s\n", rows.String())
-}
-
-// poolBins merges bins of one kind into one: the pair-weighted mean and the
+// PoolBins merges bins of one kind into one: the pair-weighted mean and the
 // standard error of the pooled pairs, exact from the bins' means, standard
 // errors and counts (within- plus between-bin sums of squares).
-func poolBins(bins []SpatialBin) SpatialBin {
+func PoolBins(bins []SpatialBin) SpatialBin {
 	out := SpatialBin{Redundancy: math.NaN(), RedundancySE: math.NaN(), MeanDistUm: math.NaN(), IReal: math.NaN(), IShuffle: math.NaN()}
 	if len(bins) == 0 {
 		return out

@@ -1,4 +1,4 @@
-package experiment
+package analysis
 
 import (
 	"cmp"
@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Islets returns the islets of a spine graph: the connected components of two
@@ -61,36 +63,36 @@ func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 
 }
 
 // networkStats summarises each w snapshot of the run.
-func networkStats(d *runData, threshold float64) []NetworkStats {
+func networkStats(d *rundir.Run, threshold float64) []NetworkStats {
 	// Snapshot k was taken after the k-th session (in run order) finished.
 	var sessions []int
 	seen := map[int]bool{}
-	for _, t := range d.rows {
-		if !seen[t.session] {
-			seen[t.session] = true
-			sessions = append(sessions, t.session)
+	for _, t := range d.Trials {
+		if !seen[t.Session] {
+			seen[t.Session] = true
+			sessions = append(sessions, t.Session)
 		}
 	}
-	cos2 := make([]float64, len(d.edgeA))
+	cos2 := make([]float64, len(d.EdgeA))
 	var candidate float64
 	for e := range cos2 {
-		ti, tj := d.theta[d.owner[d.edgeA[e]]], d.theta[d.owner[d.edgeB[e]]]
+		ti, tj := d.Theta[d.Owner[d.EdgeA[e]]], d.Theta[d.Owner[d.EdgeB[e]]]
 		cos2[e] = math.Cos(2 * float64(ti-tj))
 		candidate += cos2[e]
 	}
 	candidate /= float64(len(cos2))
 	var out []NetworkStats
-	for k, w := range d.wSnaps {
+	for k, w := range d.WSnapshots {
 		ns := NetworkStats{Snapshot: k, Session: -1, CandidateCos2: candidate}
 		switch {
-		case d.wFinal:
+		case d.WFinalOnly:
 			ns.Label = "final"
 			if len(sessions) > 0 {
 				ns.Session = sessions[len(sessions)-1]
 			}
 		case k < len(sessions):
 			ns.Session = sessions[k]
-			ns.Label = sessionShort(ns.Session, d.cfg.Protocol.Sessions)
+			ns.Label = SessionShort(ns.Session, d.Config.Protocol.Sessions)
 		default:
 			ns.Label = "snapshot " + strconv.Itoa(k)
 		}
@@ -100,7 +102,7 @@ func networkStats(d *runData, threshold float64) []NetworkStats {
 	return out
 }
 
-func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *runData, threshold float64) {
+func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *rundir.Run, threshold float64) {
 	ns.WHist = make([]int, WHistBins)
 	var sw, swc, sl float64
 	var linked int
@@ -124,7 +126,7 @@ func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *runData, thre
 	if linked > 0 {
 		ns.LinkCos2Linked = sl / float64(linked)
 	}
-	islets := Islets(len(d.owner), d.edgeA, d.edgeB, w, threshold)
+	islets := Islets(len(d.Owner), d.EdgeA, d.EdgeB, w, threshold)
 	ns.Islets = len(islets)
 	ns.IsletMeanSpines, ns.IsletMeanNeurons = math.NaN(), math.NaN()
 	sizes := map[int]int{}
@@ -134,7 +136,7 @@ func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *runData, thre
 		spines += len(is)
 		owners := map[int32]bool{}
 		for _, s := range is {
-			owners[d.owner[s]] = true
+			owners[d.Owner[s]] = true
 		}
 		neurons += len(owners)
 		ns.IsletMaxSpines = max(ns.IsletMaxSpines, len(is))
@@ -143,7 +145,7 @@ func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *runData, thre
 		ns.IsletMeanSpines = float64(spines) / float64(len(islets))
 		ns.IsletMeanNeurons = float64(neurons) / float64(len(islets))
 	}
-	ns.SpinesInIsletsFrac = float64(spines) / float64(len(d.owner))
+	ns.SpinesInIsletsFrac = float64(spines) / float64(len(d.Owner))
 	for s, c := range sizes {
 		ns.IsletSizes = append(ns.IsletSizes, SizeCount{s, c})
 	}

@@ -1,4 +1,4 @@
-package experiment
+package report
 
 import (
 	"fmt"
@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // num formats a number with about three significant digits, without exponents
@@ -88,7 +90,7 @@ func overlapText(a, b fisher.Interval) string {
 
 // keyResults returns the report's findings, each sentence computed from the
 // numbers.
-func keyResults(sum *Summary) []string {
+func keyResults(sum *page) []string {
 	var out []string
 	task, hasTask := sum.taskSeries()
 	S := sum.Sessions
@@ -108,7 +110,7 @@ func keyResults(sum *Summary) []string {
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0], task.blocks[len(task.blocks)-1]
 		hf, hl := f.Headline(), l.Headline()
-		wf, wl := pairLabels(f, l, S)
+		wf, wl := analysis.PairLabels(f, l, S)
 		out = append(out, fmt.Sprintf("Redundancy in task blocks %s from %s %s to %s %s; %s.",
 			change(hf.RedundancyPct.Mean, hl.RedundancyPct.Mean),
 			ivText(hf.RedundancyPct, pct), wf, ivText(hl.RedundancyPct, pct), wl,
@@ -139,11 +141,11 @@ func keyResults(sum *Summary) []string {
 	}
 	if len(passive.blocks) > 0 {
 		f, l := passive.blocks[0], passive.blocks[len(passive.blocks)-1]
-		wf, wl := pairLabels(f, l, S)
+		wf, wl := analysis.PairLabels(f, l, S)
 		s := fmt.Sprintf("In passive blocks redundancy went from %s %s to %s %s", pct(f.Headline().RedundancyPct.Mean), wf,
 			pct(l.Headline().RedundancyPct.Mean), wl)
 		if hasTask {
-			taskAt := map[int]*Block{}
+			taskAt := map[int]*analysis.BlockResult{}
 			for _, b := range task.blocks {
 				taskAt[b.Session] = b
 			}
@@ -174,7 +176,7 @@ func keyResults(sum *Summary) []string {
 		}
 	}
 	for _, kind := range kinds {
-		var as []AblationCheck
+		var as []analysis.AblationCheck
 		for _, a := range sum.Ablations {
 			if a.Ablation == kind && a.HasInfo {
 				as = append(as, a)
@@ -186,8 +188,8 @@ func keyResults(sum *Summary) []string {
 		}
 		var parts []string
 		for _, a := range as {
-			parts = append(parts, fmt.Sprintf("%s %s (control task block, %s: %s)", pct(a.RedundancyPct[1].Mean), sessionLabel(a.Session, S),
-				sessionLabel(a.ControlSession, S), pct(a.RedundancyPct[0].Mean)))
+			parts = append(parts, fmt.Sprintf("%s %s (control task block, %s: %s)", pct(a.RedundancyPct[1].Mean), analysis.SessionLabel(a.Session, S),
+				analysis.SessionLabel(a.ControlSession, S), pct(a.RedundancyPct[0].Mean)))
 		}
 		s := fmt.Sprintf("With %s, redundancy was %s", what, strings.Join(parts, " and "))
 		if len(as) >= 2 {
@@ -214,13 +216,13 @@ func keyResults(sum *Summary) []string {
 
 	// Within trial.
 	if e := sum.Early; e != nil {
-		we := sessionLabel(e.Session, S)
+		we := analysis.SessionLabel(e.Session, S)
 		var wl string
 		if l := sum.Late; l != nil {
 			if be, bl := sum.BlockByIndex(e.Block), sum.BlockByIndex(l.Block); be != nil && bl != nil {
-				we, wl = pairLabels(be, bl, S)
+				we, wl = analysis.PairLabels(be, bl, S)
 			} else {
-				wl = sessionLabel(l.Session, S)
+				wl = analysis.SessionLabel(l.Session, S)
 			}
 		}
 		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (slope %s per s over single %g ms bins)",
@@ -241,19 +243,19 @@ func keyResults(sum *Summary) []string {
 	// Consistent against unpredictable frames (prediction 3): the within-trial
 	// slope of the gap, each consistent-frames block against the noise-frames
 	// task block of its session.
-	var pairs [][2]*WithinTrial
+	var pairs [][2]*analysis.WithinTrial
 	for k := range sum.Blocks {
 		b := &sum.Blocks[k]
-		if b.Frames != "consistent" || b.Ablation != "none" || b.Mode != "task" || b.Learning || b.Headline() == nil || sum.timeCourse(b) == nil {
+		if b.Frames != "consistent" || b.Ablation != "none" || b.Mode != "task" || b.Learning || b.Headline() == nil || sum.TimeCourse(b) == nil {
 			continue
 		}
 		for j := range sum.Blocks {
 			c := &sum.Blocks[j]
-			if c.Session != b.Session || c.Mode != "task" || !c.IsControl() || c.Headline() == nil || sum.timeCourse(c) == nil {
+			if c.Session != b.Session || c.Mode != "task" || !c.IsControl() || c.Headline() == nil || sum.TimeCourse(c) == nil {
 				continue
 			}
-			if wb, wc := sum.withinTrialOf(b), sum.withinTrialOf(c); wb != nil && wc != nil {
-				pairs = append(pairs, [2]*WithinTrial{wb, wc})
+			if wb, wc := sum.WithinTrialOf(b), sum.WithinTrialOf(c); wb != nil && wc != nil {
+				pairs = append(pairs, [2]*analysis.WithinTrial{wb, wc})
 			}
 			break
 		}
@@ -267,7 +269,7 @@ func keyResults(sum *Summary) []string {
 		}
 		l := pairs[len(pairs)-1]
 		out = append(out, fmt.Sprintf("With consistent frames the within-trial slope of the gap was steeper than with noise frames in %d of %d sessions; %s it was %s per s against %s per s.",
-			steeper, len(pairs), sessionLabel(l[0].Session, S), num(l[0].SlopePerS), num(l[1].SlopePerS)))
+			steeper, len(pairs), analysis.SessionLabel(l[0].Session, S), num(l[0].SlopePerS), num(l[1].SlopePerS)))
 	}
 
 	// Noise correlations next to redundancy.
@@ -286,10 +288,10 @@ func keyResults(sum *Summary) []string {
 	if n := len(sum.Network); n > 0 {
 		f, l := sum.Network[0], sum.Network[n-1]
 		s := fmt.Sprintf("Structural weights: mean w %s from %s (%s) to %s (%s); %s of the candidate contacts are links (w ≥ %g) at the end",
-			change(f.MeanW, l.MeanW), num(f.MeanW), sum.snapshotLabel(f), num(l.MeanW), sum.snapshotLabel(l), pct(100*l.LinkedFrac), sum.Threshold)
+			change(f.MeanW, l.MeanW), num(f.MeanW), sum.SnapshotLabel(f), num(l.MeanW), sum.SnapshotLabel(l), pct(100*l.LinkedFrac), sum.Threshold)
 		if n == 1 {
 			s = fmt.Sprintf("Structural weights (%s only): mean w %s; %s of the candidate contacts are links (w ≥ %g)",
-				sum.snapshotLabel(l), num(l.MeanW), pct(100*l.LinkedFrac), sum.Threshold)
+				sum.SnapshotLabel(l), num(l.MeanW), pct(100*l.LinkedFrac), sum.Threshold)
 		}
 		s += fmt.Sprintf(", with w-weighted tuning similarity cos 2Δθ = %s (all candidate contacts: %s)", num(l.LinkCos2Weighted), num(l.CandidateCos2))
 		if l.Islets > 0 {
@@ -303,28 +305,24 @@ func keyResults(sum *Summary) []string {
 	return out
 }
 
-func writeReport(sum *Summary, d *runData) error {
-	err := writeAtomic(sum.Dir, "report.md", func(w io.Writer) error { return report(w, sum, d) })
-	if err == nil {
-		sum.Files = append(sum.Files, "report.md")
-	}
-	return err
+func writeReport(sum *page, d *rundir.Run) error {
+	return sum.writeFile(rundir.ReportFile, func(w io.Writer) error { return report(w, sum, d) })
 }
 
-func report(w io.Writer, sum *Summary, d *runData) error {
+func report(w io.Writer, sum *page, d *rundir.Run) error {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	cfg := d.cfg
+	cfg := d.Config
 	S := sum.Sessions
 	name := filepath.Base(filepath.Clean(sum.Dir))
 	p("# iplgpu learning experiment: %s\n\n", name)
 
 	r := sum.Run
-	status := r.Status
+	status := r.State
 	if status == "" {
 		status = "unknown (no run.json)"
 	}
 	p("**Run.** %d neurons × %d spines (%d spines), %d candidate contacts (contact distance %.1f µm); %d training sessions; %d of %d trials run, %d recorded (%d bins of %g ms per trial); seed %d; backend %s; engine %s. Status: **%s**.",
-		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, len(d.owner), len(d.edgeA), r.ContactUm, S, r.TrialsDone, r.TrialsTotal, d.resp.Trials, d.resp.Bins, sum.BinMs,
+		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, len(d.Owner), len(d.EdgeA), r.ContactUm, S, r.TrialsDone, r.TrialsTotal, d.Responses.Trials, d.Responses.Bins, sum.BinMs,
 		cfg.Seed, orDash(r.Backend), orDash(r.Version), status)
 	if r.SimSeconds > 0 {
 		p(" Network built in %.1f s, simulated in %.0f s", r.BuildSeconds, r.SimSeconds)
@@ -356,14 +354,14 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 		{"fig8_spatial", "Spatial scale: the learning-induced increase of pairwise redundancy against soma distance (all pairs, pairs sharing a link, pairs without) and against inter-electrode distance on the virtual Utah array; pairwise redundancy by distance before and after training."},
 	}
 	for k, c := range captions {
-		if slices.Contains(sum.Files, c.file+".png") {
+		if slices.Contains(sum.files, c.file+".png") {
 			p("**Figure %d.** %s ([SVG](%s.svg))\n\n![%s](%s.png)\n\n", k+1, c.caption, c.file, c.file, c.file)
 		}
 	}
-	for _, m := range sum.Missing {
+	for _, m := range sum.missing {
 		p("- Not drawn: %s.\n", m)
 	}
-	if len(sum.Missing) > 0 {
+	if len(sum.missing) > 0 {
 		p("\n")
 	}
 
@@ -373,10 +371,10 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 	p("|---:|---|---|---:|---:|---:|---|---|---|---|---:|\n")
 	for _, b := range sum.Blocks {
 		if len(b.Info) == 0 {
-			p("| %d | %s | %s | %d | | %s | no estimate | | | | |\n", b.Index, sessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
+			p("| %d | %s | %s | %d | | %s | no estimate | | | | |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
 		}
 		for _, in := range b.Info {
-			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s |\n", b.Index, sessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
+			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
 				ivCell(in.IReal, num), ivCell(in.IShuffle, num), ivCell(in.Redundancy, num), ivCell(in.RedundancyPct, pctNum), num(in.NoiseCorr))
 		}
 	}
@@ -391,11 +389,11 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 		if h := b.Headline(); h == nil || h.Coherence != tc.Coherence {
 			continue
 		}
-		wt := sum.withinTrialOf(b)
+		wt := sum.WithinTrialOf(b)
 		if wt == nil {
 			continue
 		}
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, sessionShort(b.Session, S), b.Condition(),
+		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), b.Condition(),
 			ivCell(wt.First.IShuffle, num), ivCell(wt.First.Gap, num), ivCell(wt.Last.IShuffle, num), ivCell(wt.Last.Gap, num), num(wt.SlopePerS))
 	}
 	p("\n")
@@ -412,14 +410,14 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 			if a.HasInfo {
 				rp = [2]string{ivCell(a.RedundancyPct[1], pctNum), ivCell(a.RedundancyPct[0], pctNum)}
 			}
-			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, sessionLabel(a.Session, S), a.Control, sessionLabel(a.ControlSession, S),
+			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, analysis.SessionLabel(a.Session, S), a.Control, analysis.SessionLabel(a.ControlSession, S),
 				rp[0], rp[1], num(a.AblatedRateHz), num(a.ControlRateHz), 100*a.RateChange, 100*a.TuningDiff)
 		}
 		p("\n")
 	}
 
 	p("## Network\n\n")
-	p("Structural weight w of the %d candidate contacts after each session; links: w ≥ %g. cos 2Δθ: tuning similarity of the two neurons of a contact (1 same preference, −1 orthogonal). Tables: `network.csv`, `w_hist.csv`, `islets.csv`.\n\n", len(d.edgeA), sum.Threshold)
+	p("Structural weight w of the %d candidate contacts after each session; links: w ≥ %g. cos 2Δθ: tuning similarity of the two neurons of a contact (1 same preference, −1 orthogonal). Tables: `network.csv`, `w_hist.csv`, `islets.csv`.\n\n", len(d.EdgeA), sum.Threshold)
 	p("| after session | mean w | links | cos 2Δθ (w-weighted) | cos 2Δθ (links) | cos 2Δθ (all contacts) | islets | spines/islet | neurons/islet | largest | spines in islets |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, n := range sum.Network {
@@ -438,15 +436,15 @@ func report(w io.Writer, sum *Summary, d *runData) error {
 
 	p("## Files\n\n")
 	tables := "`info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv`"
-	if slices.Contains(sum.Files, "spatial.csv") {
+	if slices.Contains(sum.files, "spatial.csv") {
 		tables += ", `spatial.csv`"
 	}
-	p("Tables: %s (columns: see the package documentation of engine/experiment). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
+	p("Tables: %s (columns: see the package documentation of rundir). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
 
 	p("## Configuration\n\n")
 	p("The resolved configuration ([config.yaml](config.yaml)); `iplgpu run -config config.yaml` reruns it.\n\n")
-	p("```yaml\n%s", d.configYAML)
-	if !strings.HasSuffix(string(d.configYAML), "\n") {
+	p("```yaml\n%s", d.ConfigYAML)
+	if !strings.HasSuffix(string(d.ConfigYAML), "\n") {
 		p("\n")
 	}
 	p("```\n")
@@ -465,7 +463,7 @@ func ablationWhat(kind string) string {
 }
 
 // tableCondition is the block's condition with the ablations of its training.
-func tableCondition(b *Block) string {
+func tableCondition(b *analysis.BlockResult) string {
 	if b.TrainedWith == "none" {
 		return b.Condition()
 	}

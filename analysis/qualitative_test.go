@@ -1,18 +1,19 @@
-package experiment_test
+package analysis_test
 
 import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // The learning experiment's qualitative pattern (issue 5, Liu et al. Figs. 3-5),
@@ -40,9 +41,9 @@ type blockKey struct {
 type qualRun struct {
 	dir    string
 	cfg    *model.Config
-	blocks map[blockKey]fisher.RunRow
+	blocks map[blockKey]analysis.InfoRow
 	resp   fisher.Responses
-	trials []fisher.Trial
+	trials []rundir.TrialRecord
 }
 
 func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
@@ -52,26 +53,16 @@ func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), preset)
-	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	r := &qualRun{dir: dir, cfg: cfg, blocks: map[blockKey]fisher.RunRow{}}
-	shape, data, err := npy.Read(filepath.Join(dir, "responses.npy"))
+	r := &qualRun{dir: dir, cfg: cfg, blocks: map[blockKey]analysis.InfoRow{}}
+	rec, err := rundir.OpenRecording(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.resp, err = fisher.NewResponses(shape, data); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "trials.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if r.trials, err = fisher.ReadTrials(f); err != nil {
-		t.Fatal(err)
-	}
-	rows, _, err := fisher.AnalyseRun(r.resp, r.trials, fisher.RunOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
+	r.resp, r.trials = rec.Responses, rec.Trials
+	rows, _, err := analysis.InfoRows(r.resp, r.trials, analysis.InfoOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +72,7 @@ func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
 	return r
 }
 
-func (r *qualRun) block(t *testing.T, session int, name string) fisher.RunRow {
+func (r *qualRun) block(t *testing.T, session int, name string) analysis.InfoRow {
 	t.Helper()
 	b, ok := r.blocks[blockKey{session, name}]
 	if !ok || b.Subsets == nil {
@@ -108,7 +99,7 @@ func (r *qualRun) rows(session int, name string) (plus, minus []int) {
 func (r *qualRun) meanRate(session int, name string) float64 {
 	plus, minus := r.rows(session, name)
 	all := append(append([]int{}, plus...), minus...)
-	sum := r.resp.Sum(nil, all, fisher.Window{Start: 0, End: r.resp.Bins})
+	sum := r.resp.Sum(nil, all, fisher.BinRange{Start: 0, End: r.resp.Bins})
 	rows, cols := sum.Dims()
 	var tot float64
 	for i := 0; i < rows; i++ {
@@ -126,9 +117,9 @@ func (r *qualRun) gapEarlyLate(t *testing.T, session int, name string) (early, l
 	t.Helper()
 	plus, minus := r.rows(session, name)
 	w := int(math.Round(400 / r.cfg.Stimulus.BinMs))
-	wins := []fisher.Window{{Start: 0, End: w}, {Start: r.resp.Bins - w, End: r.resp.Bins}}
+	wins := []fisher.BinRange{{Start: 0, End: w}, {Start: r.resp.Bins - w, End: r.resp.Bins}}
 	c := r.cfg.Protocol.Session[1].Coherences[0]
-	res, err := fisher.TimeCourse(r.resp, plus, minus, nil, 2*c, wins, fisher.Options{Counts: true, Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
+	res, err := fisher.TimeCourse(r.resp, plus, minus, nil, 2*c, wins, fisher.EstimateOptions{Counts: true, Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,27 +225,14 @@ func TestReversibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "rev")
-	if _, err := engine.Simulate(context.Background(), cfg, cpu.New(0), engine.RunOptions{Out: dir}); err != nil {
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	shape, data, err := npy.Read(filepath.Join(dir, "responses.npy"))
+	rec, err := rundir.OpenRecording(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := fisher.NewResponses(shape, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(dir, "trials.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	trials, err := fisher.ReadTrials(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _, err := fisher.AnalyseRun(resp, trials, fisher.RunOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
+	rows, _, err := analysis.InfoRows(rec.Responses, rec.Trials, analysis.InfoOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 200, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,161 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func ivFields(iv fisher.Interval) []string {
+	return []string{fmtG(iv.Mean), fmtG(iv.Lo), fmtG(iv.Hi)}
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func writeCSV(sum *page, name string, header []string, rows func(emit func([]string) error) error) error {
+	return sum.writeFile(name, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		if err := rows(cw.Write); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+func writeTables(sum *page) error {
+	rows := sum.InfoRows
+	byIndex := map[int]*analysis.BlockResult{}
+	for k := range sum.Blocks {
+		byIndex[sum.Blocks[k].Index] = &sum.Blocks[k]
+	}
+	err := writeCSV(sum, rundir.InfoFile, rundir.InfoColumns, func(emit func([]string) error) error {
+		for _, r := range rows {
+			b := byIndex[r.Block]
+			if b == nil {
+				continue
+			}
+			rec := append(FisherRecord(r), b.Group, b01(b.Learning), b.Ablation, b.Frames, b.TrainedWith, strconv.Itoa(b.Trials), fmtG(b.MeanRateHz))
+			if err := emit(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	err = writeCSV(sum, rundir.TimeCourseFile, rundir.TimeCourseColumns, func(emit func([]string) error) error {
+		for _, tc := range sum.TimeCourses {
+			b := byIndex[tc.Block]
+			for _, w := range tc.Windows {
+				rec := []string{
+					strconv.Itoa(b.Session), strconv.Itoa(b.Index), b.Name, b.Mode, b.Ablation, fmtG(tc.Coherence), w.Kind,
+					strconv.Itoa(w.Bins.Start), strconv.Itoa(w.Bins.End), fmtG(w.StartMs), fmtG(w.EndMs), fmtG(w.EndMs - w.StartMs),
+					strconv.Itoa(tc.Pool), strconv.Itoa(tc.SubsetN), strconv.Itoa(tc.Subsets),
+				}
+				for _, iv := range []fisher.Interval{w.IReal, w.IShuffle, w.Gap, w.RedundancyPct} {
+					rec = append(rec, ivFields(iv)...)
+				}
+				if err := emit(append(rec, fmtG(w.NoiseCorr))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	snapKey := func(ns analysis.NetworkStats) []string {
+		return []string{strconv.Itoa(ns.Snapshot), strconv.Itoa(ns.Session), ns.Label}
+	}
+	err = writeCSV(sum, rundir.NetworkFile, rundir.NetworkColumns, func(emit func([]string) error) error {
+		for _, ns := range sum.Network {
+			rec := append(snapKey(ns), fmtG(sum.Threshold), fmtG(ns.MeanW), fmtG(ns.LinkedFrac),
+				fmtG(ns.LinkCos2Weighted), fmtG(ns.LinkCos2Linked), fmtG(ns.CandidateCos2),
+				strconv.Itoa(ns.Islets), fmtG(ns.IsletMeanSpines), strconv.Itoa(ns.IsletMaxSpines), fmtG(ns.IsletMeanNeurons),
+				fmtG(ns.SpinesInIsletsFrac))
+			if err := emit(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	err = writeCSV(sum, rundir.WHistFile, rundir.WHistColumns, func(emit func([]string) error) error {
+		for _, ns := range sum.Network {
+			total := 0
+			for _, c := range ns.WHist {
+				total += c
+			}
+			for k, c := range ns.WHist {
+				rec := append(snapKey(ns), fmtG(float64(k)/analysis.WHistBins), fmtG(float64(k+1)/analysis.WHistBins),
+					strconv.Itoa(c), fmtG(float64(c)/float64(max(total, 1))))
+				if err := emit(rec); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	err = writeCSV(sum, rundir.IsletsFile, rundir.IsletColumns, func(emit func([]string) error) error {
+		for _, ns := range sum.Network {
+			for _, sc := range ns.IsletSizes {
+				if err := emit(append(snapKey(ns), strconv.Itoa(sc.Size), strconv.Itoa(sc.Count))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	err = writeCSV(sum, rundir.TuningFile, rundir.TuningColumns, func(emit func([]string) error) error {
+		const width = 90.0 / analysis.TuningBins
+		for _, b := range sum.Blocks {
+			for k, r := range b.Tuning {
+				lo := float64(k) * width
+				rec := []string{strconv.Itoa(b.Session), strconv.Itoa(b.Index), b.Name, b.Mode, b.Ablation,
+					strconv.Itoa(k), fmtG(lo), fmtG(lo + width), fmtG(lo + width/2), fmtG(r), fmtG(b.MeanRateHz)}
+				if err := emit(rec); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeSpatialCSV(sum)
+}
+
+// finite reports whether v is a number (not NaN or infinite).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"io"
+	"path/filepath"
+
+	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// Options are the choices of Write.
+type Options struct {
+	NoFigures bool // write the tables and the report but no figures
+}
+
+// Written says what Write wrote.
+type Written struct {
+	Files   []string // files written, relative to the run directory
+	Missing []string // figures not drawn for lack of data, with the reason
+}
+
+// page is one rendering of an analysis into its run directory.
+type page struct {
+	*analysis.Summary
+	run     *rundir.Run
+	dir     string
+	files   []string
+	missing []string
+}
+
+// Write renders the analysis of run into its directory: the tables (info.csv,
+// timecourse.csv, network.csv, w_hist.csv, islets.csv, tuning.csv,
+// spatial.csv), the figures (PNG and SVG) and report.md. Every file is written
+// whole or not at all (rundir.WriteFileAtomic), so it can be rerun at any time.
+func Write(sum *analysis.Summary, run *rundir.Run, opt Options) (*Written, error) {
+	pg := &page{Summary: sum, run: run, dir: run.Dir}
+	if err := writeTables(pg); err != nil {
+		return nil, err
+	}
+	if !opt.NoFigures {
+		if err := drawFigures(pg); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeReport(pg, run); err != nil {
+		return nil, err
+	}
+	return &Written{Files: pg.files, Missing: pg.missing}, nil
+}
+
+// writeFile writes one file of the run directory atomically and lists it.
+func (pg *page) writeFile(name string, write func(w io.Writer) error) error {
+	if err := rundir.WriteFileAtomic(filepath.Join(pg.dir, name), write); err != nil {
+		return err
+	}
+	pg.files = append(pg.files, name)
+	return nil
+}

@@ -1,0 +1,112 @@
+// Package rundir owns the run directory: every file's name, dtype, shape,
+// columns and units, the one writer (Writer, used by engine.Simulate), the one
+// reader (Open, OpenRecording), the one trial table (TrialRecord, ReadTrials)
+// and the one atomic write (WriteFileAtomic). Every other package, and the
+// command line, reads and writes runs through it. This comment is the
+// contract; numpy and pandas read every file (np.load, pd.read_csv).
+//
+// # Written by iplgpu run
+//
+//	config.yaml      the resolved configuration, a header naming the engine
+//	                 version and the seed; iplgpu run -config config.yaml reruns it
+//	run.json         Status: version, seed, backend, status (running | complete |
+//	                 interrupted | failed), error, trials_done, trials_total,
+//	                 recorded_trials, neurons, spines, edges,
+//	                 contact_distance_um, build_seconds, simulate_seconds,
+//	                 started, finished (RFC 3339)
+//	responses.npy    uint16, recorded trials x bins x neurons: spike counts per
+//	                 bin (stimulus.bin_ms, 50 ms by default) from stimulus onset
+//	trials.csv       TrialsColumns, one line per trial run, in order (below)
+//	frames.npy       float32, trials x frames: the orientation (deg, [0, 180))
+//	                 of each frame; row k is line k of trials.csv
+//	soma_pos.npy     float32, neurons x 3: soma position x, y, z (um)
+//	theta.npy        float32, neurons: preferred orientation (rad, [0, pi))
+//	spine_pos.npy    float32, spines x 3: spine position (um)
+//	spine_phi.npy    float32, spines: spine tuning (rad, [0, pi))
+//	spine_owner.npy  int32, spines: owner neuron (spine k belongs to k / M)
+//	edges.npy        int32, edges x 2: the two spines of each candidate contact
+//	                 (IPL site), a < b, sorted
+//	w_sessions.npy   float32, snapshots x edges: structural weight w after each
+//	                 session (snapshot 0 before training; written when
+//	                 output.w_snapshots is on)
+//	w_final.npy      float32, edges: w at the end of the run
+//	gain_final.npy   float32, neurons: homeostatic gain h at the end
+//	.iplgpu.lock     empty; the lock a writer holds (see Create)
+//
+// trials.csv columns: trial (running index), session (0 before training,
+// 1..S the training sessions, S+1 the blocks after the last), block (block
+// index in the run), block_name, mode (task | passive), coherence (signed: +
+// orientation A, - orientation B), learning (0/1: structural plasticity on),
+// ablation (none | formation | lateral), frames (noise | consistent),
+// recorded (0/1), row (the trial's row of responses.npy, -1 when not
+// recorded), gate_start (the top-down gate m at the trial's first step).
+// ReadTrials also reads tables that hold only session, block, mode,
+// coherence and recorded, so that any recording laid out this way (a user's
+// array data) can be analysed with iplgpu fisher -run.
+//
+// # Partial runs
+//
+// Writer appends each finished trial to responses.npy (when recorded),
+// frames.npy and trials.csv, rewriting each .npy header after its rows, so that
+// after every trial each file is valid and they describe the same trials. An
+// interrupted run (Ctrl-C, SIGTERM) stops between trials with status
+// "interrupted"; one killed outright may leave responses.npy one row ahead of
+// trials.csv, and Open then leaves that row out with a note. Every prefix of a
+// run is a run directory that Open reads and the analysis analyses.
+//
+// run.json, and every table, figure and report written by the analysis, is
+// written whole or not at all (WriteFileAtomic: a temporary file synced and
+// renamed), so a full disk or a crash leaves the previous version.
+//
+// # One writer per directory
+//
+// Create refuses a directory that holds any file, so no earlier run is
+// overwritten, and takes an flock(2) on .iplgpu.lock before writing: two
+// processes can never write one directory, and the lock dies with its process
+// (kill -9 included).
+//
+// # Written by the analysis (iplgpu analyse, package report)
+//
+// info.csv: InfoColumns, one row per (block, coherence c > 0): the columns of
+// FisherColumns (subset means and 16th-84th percentile intervals over random
+// neuron subsets of I_real, I_shuffle, redundancy and redundancy %, mean noise
+// correlation) followed by group (before, session, after), learning (0/1),
+// ablation, frames, trained_with (the ablations of the training so far,
+// "none" if none), recorded_trials and mean_rate_hz (the block's mean rate over
+// all neurons, bins and trials). Information is in 1/coherence^2 (ds = 2c).
+//
+// fisher.csv: FisherColumns, written by iplgpu fisher -run alone, never by the
+// analysis: the two never overwrite each other.
+//
+// timecourse.csv: TimeCourseColumns; kind is "bin", "200ms", "400ms" or
+// "cumulative"; times in ms from stimulus onset.
+//
+// network.csv: NetworkColumns, one row per w snapshot (snapshot k is the state
+// after the k-th session that ran: 0 before training, S+1, labelled "end",
+// after the "after" blocks; with w_final.npy alone one row labelled "final").
+// link_cos2_weighted is the w-weighted mean of cos 2(theta_i - theta_j) over
+// candidate contacts of neurons i and j; link_cos2_linked the plain mean over
+// contacts with w >= threshold; candidate_cos2 the plain mean over all
+// contacts (the reference, about 0 for random tuning).
+//
+// w_hist.csv: WHistColumns: counts of w in equal bins on [0, 1] per snapshot
+// (w = 1 in the last bin). islets.csv: IsletColumns: the islet size
+// distribution (spines per islet -> number of islets) per snapshot.
+//
+// tuning.csv: TuningColumns: per block and orientation-difference bin, the
+// mean rate in Hz, with the block's mean rate.
+//
+// spatial.csv: SpatialColumns, one row per kind and distance bin of each
+// block (measure "block"), of the increase (measure "increase": block and
+// session are the latest control task block's, base_block and base_session
+// the earliest's; i_real and i_shuffle are increases too) and of the increase
+// pooled over all distances (measure "increase_pooled", one row per kind).
+// Distances in um, information in 1/coherence^2; redundancy_se is the standard
+// error over pairs.
+//
+// Sessions on axes and in tables: 0 is before training, k the measurement
+// blocks after training session k, "end" the blocks after the last session.
+//
+// The figures (fig1_information ... fig8_spatial, .png at 150 dpi and .svg)
+// and report.md are described in package report.
+package rundir

@@ -1,0 +1,170 @@
+package rundir
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ErrBadTrials marks a trials.csv that cannot be read as a trial table.
+var ErrBadTrials = errors.New("malformed trial table")
+
+// TrialsColumns are the columns of trials.csv, in the order Writer writes them.
+var TrialsColumns = []string{"trial", "session", "block", "block_name", "mode", "coherence", "learning", "ablation", "frames", "recorded", "row", "gate_start"}
+
+// TrialRecord is one line of trials.csv: one trial of the protocol.
+type TrialRecord struct {
+	Trial     int     // running index over the run (-1 when the column is absent)
+	Session   int     // 0 before training, 1..S training sessions, S+1 after
+	Block     int     // block index in the run
+	BlockName string  // the block's name in the config
+	Mode      string  // task | passive
+	Coherence float64 // signed: + for orientation A, - for B
+	Learning  bool    // structural plasticity on
+	Ablation  string  // none | formation | lateral
+	Frames    string  // noise | consistent
+	Recorded  bool    // the trial's counts are a row of responses.npy
+	Row       int     // that row; -1 when not recorded
+	GateStart float32 // top-down gate m at the trial's first step (NaN when the column is absent)
+}
+
+// fields formats the record in the order of TrialsColumns.
+func (t *TrialRecord) fields() []string {
+	return []string{
+		strconv.Itoa(t.Trial), strconv.Itoa(t.Session), strconv.Itoa(t.Block), t.BlockName, t.Mode,
+		strconv.FormatFloat(t.Coherence, 'g', -1, 64), b01(t.Learning), t.Ablation, t.Frames,
+		b01(t.Recorded), strconv.Itoa(t.Row), strconv.FormatFloat(float64(t.GateStart), 'g', 6, 32),
+	}
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// ReadTrials parses a trial table. The header must name at least session,
+// block, mode, coherence and recorded, in any order; trial, block_name, row,
+// learning, ablation, frames and gate_start are optional (defaults -1, "",
+// the running count of recorded trials, 0, none, noise, NaN), and other
+// columns are ignored, so tables written by other tools in this layout read
+// too. Only recorded trials are rows of responses.npy, in file order.
+func ReadTrials(r io.Reader) ([]TrialRecord, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: no header row (%v)", ErrBadTrials, shorten(err.Error()))
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.TrimSpace(strings.ToLower(h))] = i
+	}
+	for _, need := range []string{"session", "block", "mode", "coherence", "recorded"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("%w: no %q column in the header %s", ErrBadTrials, need, shorten(fmt.Sprintf("%q", head)))
+		}
+	}
+	field := func(rec []string, name string) string {
+		i, ok := col[name]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		return strings.TrimSpace(rec[i])
+	}
+	var trials []TrialRecord
+	row := 0
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadTrials, shorten(err.Error()))
+		}
+		bad := func(name, v, want string) error {
+			return fmt.Errorf("%w: line %d: %s %s is not %s", ErrBadTrials, line, name, shorten(strconv.Quote(v)), want)
+		}
+		t := TrialRecord{Trial: -1, Row: -1, BlockName: field(rec, "block_name"), Mode: field(rec, "mode"),
+			Ablation: field(rec, "ablation"), Frames: field(rec, "frames"), GateStart: float32(math.NaN())}
+		ints := []struct {
+			name string
+			dst  *int
+			opt  bool
+		}{{"session", &t.Session, false}, {"block", &t.Block, false}, {"trial", &t.Trial, true}}
+		for _, f := range ints {
+			s := field(rec, f.name)
+			if s == "" && f.opt {
+				continue
+			}
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, bad(f.name, s, "an integer")
+			}
+			*f.dst = v
+		}
+		s := field(rec, "coherence")
+		t.Coherence, err = strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(t.Coherence) || math.IsInf(t.Coherence, 0) {
+			return nil, bad("coherence", s, "a finite number")
+		}
+		if t.Recorded, err = flag01(field(rec, "recorded")); err != nil {
+			return nil, bad("recorded", field(rec, "recorded"), "0 or 1")
+		}
+		if t.Learning, err = flag01(field(rec, "learning")); err != nil {
+			return nil, bad("learning", field(rec, "learning"), "0 or 1")
+		}
+		if t.Recorded {
+			t.Row = row
+			row++
+			if s := field(rec, "row"); s != "" {
+				v, err := strconv.Atoi(s)
+				if err != nil || v < 0 {
+					return nil, bad("row", s, "a row index of a recorded trial")
+				}
+				t.Row = v
+			}
+		}
+		if s := field(rec, "gate_start"); s != "" {
+			g, err := strconv.ParseFloat(s, 32)
+			if err != nil {
+				return nil, bad("gate_start", s, "a number")
+			}
+			t.GateStart = float32(g)
+		}
+		if t.Ablation == "" {
+			t.Ablation = "none"
+		}
+		if t.Frames == "" {
+			t.Frames = "noise"
+		}
+		trials = append(trials, t)
+	}
+	return trials, nil
+}
+
+// flag01 reads a 0/1 column; empty is 0.
+func flag01(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "true":
+		return true, nil
+	case "0", "false", "":
+		return false, nil
+	}
+	return false, errors.New("not 0 or 1")
+}
+
+// shorten keeps error text readable when a file holds something else than a
+// table (a binary file, one enormous line).
+func shorten(s string) string {
+	const max = 120
+	if len(s) <= max {
+		return strings.ToValidUTF8(s, "?")
+	}
+	return strings.ToValidUTF8(s[:max], "?") + fmt.Sprintf("... (%d bytes)", len(s))
+}
