@@ -8,44 +8,9 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/fisher/fishertest"
 	"github.com/iplgpu/iplgpu/rundir"
 )
-
-// poissonish returns a count with mean lambda (a sum of Bernoulli draws, enough
-// for test data).
-func poissonish(r *rand.Rand, lambda float64) uint16 {
-	var k uint16
-	for range 20 {
-		if r.Float64() < lambda/20 {
-			k++
-		}
-	}
-	return k
-}
-
-// syntheticResponses returns trials x bins x neurons counts whose mean depends on
-// the sign of each trial's coherence and on a shared per-trial gain; neuron
-// silent never fires.
-func syntheticResponses(r *rand.Rand, coh []float64, bins, neurons, silent int) fisher.Responses {
-	data := make([]uint16, len(coh)*bins*neurons)
-	for t, c := range coh {
-		gain := 1 + 0.3*r.NormFloat64()
-		for b := range bins {
-			for i := range neurons {
-				if i == silent {
-					continue
-				}
-				tune := 1 + c*float64(1-2*(i%2))*(0.5+float64(i)/float64(neurons))
-				data[(t*bins+b)*neurons+i] = poissonish(r, max(0, 2*tune*gain))
-			}
-		}
-	}
-	resp, err := fisher.NewResponses([]int{len(coh), bins, neurons}, data)
-	if err != nil {
-		panic(err)
-	}
-	return resp
-}
 
 // TestInfoRows builds a run with two groups analysed, one level without -c
 // trials, one group with too few trials and a silent neuron, and checks each row
@@ -77,7 +42,7 @@ func TestInfoRows(t *testing.T) {
 	add(2, 0, "measure", "task", 0.3, 5)
 	add(2, 0, "measure", "task", -0.3, 5)
 	const bins, neurons, silent = 4, 10, 7
-	resp := syntheticResponses(r, coh, bins, neurons, silent)
+	resp, _ := fishertest.Responses(r, coh, bins, neurons, silent)
 	opt := InfoOptions{Subsets: fisher.SubsetSpec{Size: 5, Count: 30, Seed: 9}}
 	rows, notes, err := InfoRows(resp, trials, opt)
 	if err != nil {

@@ -1,8 +1,8 @@
 // Package gl is iplgpu's OpenGL layer: a headless GL 4.3+ core context on one
 // locked OS thread, shader storage buffers, compute programs built from the
 // shaders package, split 1-D dispatches, GPU timers and a copy kernel for the
-// bandwidth reference. The GL backend is built on it. Only this package and viz/
-// import go-gl.
+// bandwidth reference. The GL backend (engine/glbackend) and the window (viz/)
+// are built on it; only these three import go-gl.
 //
 // # Contexts and threads
 //
@@ -76,30 +76,10 @@
 // CopyBandwidth times shaders/copy.comp and reports read plus write GB/s, the
 // reference a step's achieved bandwidth is compared with.
 //
-// # The GL backend
-//
-// Backend implements engine.Backend with the kernels of shaders/: gain.comp (the
-// task excitability, when the task orientation changes), prob.comp (event
-// probabilities, once per frame), then per step spines.comp (afferent events,
-// lateral gather over the CSR rows, spine potentials; one invocation per
-// spine), edges.comp (w and e; one per edge) and neurons.comp (potential,
-// background, spikes; one per neuron, summing its spines in order), and
-// decay.comp for an analytic inter-trial interval. Arrays are std430 structures
-// of arrays, with (partner, edge) CSR entries, (A, B) edge ends and (w, e) edge
-// state as 8-byte pairs so that a gather fetches each pair in one load. A Run
-// uploads the segment's gate values, issues every step in one Do with a
-// shader-storage barrier between dependent passes, and reads the spike counts
-// (uint32 per bin x neuron on the device) back once. The kernels draw the CPU
-// backend's Philox numbers and compute in float32 in its order, marked precise
-// so that no multiply-add is fused; Load refuses, before allocating, a network
-// whose arrays exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE. Buffers exposes the
-// spine positions, potentials and edge arrays for a renderer sharing the
-// context.
-//
 // # Tests
 //
 // The tests share one Context made in TestMain (setting EGL_PLATFORM=surfaceless
-// when unset) and run on Mesa llvmpipe where there is no GPU. Without any GL 4.3
+// when unset; package gltest does the same for the packages built on this one) and run on Mesa llvmpipe where there is no GPU. Without any GL 4.3
 // context they skip with the reason, unless IPLGPU_REQUIRE_GL=1 (CI), where they
 // fail.
 package gl

@@ -1,0 +1,84 @@
+package fisher_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/fisher/fishertest"
+	"gonum.org/v1/gonum/mat"
+)
+
+func TestWindows(t *testing.T) {
+	for _, c := range []struct {
+		got, want []fisher.BinRange
+	}{
+		{fisher.Windows(8, 1, 1), []fisher.BinRange{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 7}, {7, 8}}},
+		{fisher.Windows(8, 4, 4), []fisher.BinRange{{0, 4}, {4, 8}}},
+		{fisher.Windows(9, 4, 4), []fisher.BinRange{{0, 4}, {4, 8}}},
+		{fisher.Windows(6, 4, 1), []fisher.BinRange{{0, 4}, {1, 5}, {2, 6}}},
+		{fisher.Cumulative(8, 2), []fisher.BinRange{{0, 2}, {0, 4}, {0, 6}, {0, 8}}},
+		{fisher.Cumulative(7, 2), []fisher.BinRange{{0, 2}, {0, 4}, {0, 6}, {0, 7}}},
+		{fisher.Cumulative(3, 1), []fisher.BinRange{{0, 1}, {0, 2}, {0, 3}}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("got %v, want %v", c.got, c.want)
+		}
+	}
+}
+
+// TestTimeCourse: each window's result equals Analyse on sums done by hand, for
+// uint16 and float64 storage alike.
+func TestTimeCourse(t *testing.T) {
+	r := rand.New(rand.NewPCG(30, 30))
+	const trials, bins, neurons = 80, 8, 6
+	coh := make([]float64, trials)
+	var plus, minus []int
+	for k := range coh {
+		coh[k] = 0.3 * float64(1-2*(k%2))
+		if k%2 == 0 {
+			plus = append(plus, k)
+		} else {
+			minus = append(minus, k)
+		}
+	}
+	resp, u16 := fishertest.Responses(r, coh, bins, neurons, -1)
+	f64 := make([]float64, len(u16))
+	for k, v := range u16 {
+		f64[k] = float64(v)
+	}
+	respF, _ := fisher.NewResponses([]int{trials, bins, neurons}, f64)
+	opt := fisher.EstimateOptions{Counts: true, Subsets: fisher.SubsetSpec{Size: 4, Count: 10, Seed: 2}}
+	windows := slices.Concat(fisher.Windows(bins, 1, 1), fisher.Windows(bins, 4, 4), fisher.Cumulative(bins, 2))
+	for _, rs := range []fisher.Responses{resp, respF} {
+		got, err := fisher.TimeCourse(rs, plus, minus, nil, 0.6, windows, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, w := range windows {
+			hand := func(rows []int) *mat.Dense {
+				m := mat.NewDense(len(rows), neurons, nil)
+				for a, tr := range rows {
+					for b := w.Start; b < w.End; b++ {
+						for i := range neurons {
+							m.Set(a, i, m.At(a, i)+float64(u16[(tr*bins+b)*neurons+i]))
+						}
+					}
+				}
+				return m
+			}
+			want, err := fisher.Analyse(hand(plus), hand(minus), nil, 0.6, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[k].Window != w || got[k].Full.Real != want.Full.Real || got[k].Subsets.Redundancy != want.Subsets.Redundancy || got[k].NoiseCorr != want.NoiseCorr {
+				t.Errorf("window %v: got %+v, want %+v", w, got[k].Full, want.Full)
+			}
+		}
+	}
+	if _, err := fisher.TimeCourse(resp, plus[:1], minus, nil, 0.6, windows, opt); !errors.Is(err, fisher.ErrTooFewTrials) {
+		t.Errorf("one plus trial: %v", err)
+	}
+}

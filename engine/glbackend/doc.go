@@ -1,0 +1,18 @@
+// Package glbackend is the OpenGL compute backend: Backend implements engine.Backend with the kernels of shaders/: gain.comp (the
+// task excitability, when the task orientation changes), prob.comp (event
+// probabilities, once per frame), then per step spines.comp (afferent events,
+// lateral gather over the CSR rows, spine potentials; one invocation per
+// spine), edges.comp (w and e; one per edge) and neurons.comp (potential,
+// background, spikes; one per neuron, summing its spines in order), and
+// decay.comp for an analytic inter-trial interval. Arrays are std430 structures
+// of arrays, with (partner, edge) CSR entries, (A, B) edge ends and (w, e) edge
+// state as 8-byte pairs so that a gather fetches each pair in one load. A Run
+// uploads the segment's gate values, issues every step in one Do with a
+// shader-storage barrier between dependent passes, and reads the spike counts
+// (uint32 per bin x neuron on the device) back once. The kernels draw the CPU
+// backend's Philox numbers and compute in float32 in its order, marked precise
+// so that no multiply-add is fused; Load refuses, before allocating, a network
+// whose arrays exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE. Buffers exposes the
+// spine positions, potentials and edge arrays for a renderer sharing the
+// context.
+package glbackend
