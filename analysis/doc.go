@@ -11,7 +11,7 @@
 //		fmt.Println(b.Session, b.Headline().RedundancyPct.Mean)
 //	}
 //
-//	_, err = report.Write(sum, run, report.Options{}) // tables, figures, report.md
+//	_, err = report.Write(sum, run, report.WriteOptions{}) // tables, figures, report.md
 //
 // Load reads the run directory with rundir.Open (config.yaml, run.json,
 // trials.csv, responses.npy, frames.npy, theta.npy, spine_owner.npy, edges.npy,

@@ -251,7 +251,7 @@ func TestAnalyseTinyRun(t *testing.T) {
 		}
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "info.csv"))
-	sum2, err := analyseWith(dir, analysis.Options{Subsets: 40, TimeSubsets: 10}, Options{NoFigures: true})
+	sum2, err := analyseWith(dir, analysis.Options{Subsets: 40, TimeSubsets: 10}, WriteOptions{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestAnalyseInterruptedNoSnapshots(t *testing.T) {
 	var logged []string
 	opt := quick
 	opt.Log = func(s string) { logged = append(logged, s) }
-	sum, err := analyseWith(dir, opt, Options{NoFigures: true})
+	sum, err := analyseWith(dir, opt, WriteOptions{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,10 +376,10 @@ func TestAnalyseTooFewTrials(t *testing.T) {
 // Analyse loads and analyses dir and writes its tables, figures and report, as
 // iplgpu analyse does.
 func Analyse(dir string, opt analysis.Options) (*page, error) {
-	return analyseWith(dir, opt, Options{})
+	return analyseWith(dir, opt, WriteOptions{})
 }
 
-func analyseWith(dir string, opt analysis.Options, ropt Options) (*page, error) {
+func analyseWith(dir string, opt analysis.Options, ropt WriteOptions) (*page, error) {
 	sum, run, err := analysis.Load(dir, opt)
 	if err != nil {
 		return nil, err

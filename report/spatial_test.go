@@ -125,7 +125,7 @@ func TestSpatialTinyRun(t *testing.T) {
 	// Without soma positions the rest of the analysis runs.
 	os.Remove(filepath.Join(dir, "soma_pos.npy"))
 
-	if sum, err = analyseWith(dir, opt, Options{NoFigures: true}); err != nil {
+	if sum, err = analyseWith(dir, opt, WriteOptions{NoFigures: true}); err != nil {
 		t.Fatalf("without soma_pos.npy: %v", err)
 	}
 	if sum.Spatial != nil || !strings.Contains(strings.Join(sum.Notes, "\n"), "soma_pos.npy is missing") {
@@ -148,7 +148,7 @@ func TestSpatialLinkedPairsGainMore(t *testing.T) {
 	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := analyseWith(dir, analysis.Options{Subsets: 20, TimeSubsets: 5}, Options{NoFigures: true})
+	sum, err := analyseWith(dir, analysis.Options{Subsets: 20, TimeSubsets: 5}, WriteOptions{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}

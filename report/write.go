@@ -8,8 +8,8 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// Options are the choices of Write.
-type Options struct {
+// WriteOptions are the choices of Write.
+type WriteOptions struct {
 	NoFigures bool // write the tables and the report but no figures
 }
 
@@ -32,7 +32,7 @@ type page struct {
 // timecourse.csv, network.csv, w_hist.csv, islets.csv, tuning.csv,
 // spatial.csv), the figures (PNG and SVG) and report.md. Every file is written
 // whole or not at all (rundir.WriteFileAtomic), so it can be rerun at any time.
-func Write(sum *analysis.Summary, run *rundir.Run, opt Options) (*Written, error) {
+func Write(sum *analysis.Summary, run *rundir.Run, opt WriteOptions) (*Written, error) {
 	pg := &page{Summary: sum, run: run, dir: run.Dir}
 	if err := writeTables(pg); err != nil {
 		return nil, err

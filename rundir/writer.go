@@ -19,9 +19,9 @@ import (
 type Writer struct {
 	dir     string
 	lock    *os.File
-	resp    *npy.Writer
-	frames  *npy.Writer
-	wsnap   *npy.Writer
+	resp    *npy.StreamWriter
+	frames  *npy.StreamWriter
+	wsnap   *npy.StreamWriter
 	csvFile *os.File
 	csv     *csv.Writer
 	rows    int
@@ -183,7 +183,7 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	var errs []error
-	for _, s := range []*npy.Writer{w.resp, w.frames, w.wsnap} {
+	for _, s := range []*npy.StreamWriter{w.resp, w.frames, w.wsnap} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}

@@ -53,12 +53,12 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	return analyseDir(dir, analysis.Options{
 		SubsetSize: *subset, Subsets: *subsets, TimeSubsets: *timeSubsets,
 		IsletThreshold: *threshold, Seed: *seed,
-	}, report.Options{NoFigures: *noFigures}, "iplgpu analyse", stdout, stderr)
+	}, report.WriteOptions{NoFigures: *noFigures}, "iplgpu analyse", stdout, stderr)
 }
 
 // analyseDir runs the analysis, printing notes to stderr and where the report
 // is to stdout; it returns the exit status.
-func analyseDir(dir string, opt analysis.Options, ropt report.Options, prefix string, stdout, stderr io.Writer) int {
+func analyseDir(dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, stdout, stderr io.Writer) int {
 	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
 	sum, run, err := analysis.Load(dir, opt)

@@ -60,7 +60,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
 	if *analyse {
-		return analyseDir(dir, analysis.Options{}, report.Options{}, "iplgpu run", stdout, stderr)
+		return analyseDir(dir, analysis.Options{}, report.WriteOptions{}, "iplgpu run", stdout, stderr)
 	}
 	return 0
 }

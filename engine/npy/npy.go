@@ -6,7 +6,7 @@
 //	[]uint8 "|u1", []uint16 "<u2", []uint32 "<u4", []int32 "<i4",
 //	[]int64 "<i8", []float32 "<f4", []float64 "<f8".
 //
-// WriteFile writes a whole array; Writer streams an array whose first axis grows
+// WriteFile writes a whole array; StreamWriter streams an array whose first axis grows
 // and keeps the file a valid .npy after every Append, so a run stopped by a crash
 // or Ctrl-C leaves every row appended so far readable. Read returns the typed
 // slice; ReadFloat64 converts any supported type to float64.
@@ -199,11 +199,11 @@ func WriteFile(path string, shape []int, data any) error {
 	return f.Close()
 }
 
-// Writer streams an array whose first axis grows: each Append adds rows of shape
+// StreamWriter streams an array whose first axis grows: each Append adds rows of shape
 // tail. The header has a fixed reserved size and is rewritten after each Append,
 // after the rows themselves, so the file on disk is always a valid .npy holding
 // every row appended so far.
-type Writer struct {
+type StreamWriter struct {
 	path     string
 	f        *os.File
 	dt       dtype
@@ -220,7 +220,7 @@ const writerHeaderMin = 256
 // Create starts a streamed array at path. data0 is a zero-length typed slice
 // giving the element type (e.g. []uint16(nil)); tail is the shape of one row
 // (empty for a 1-D array), each size positive.
-func Create(path string, data0 any, tail []int) (*Writer, error) {
+func Create(path string, data0 any, tail []int) (*StreamWriter, error) {
 	dt, ok := dtypeOf(data0)
 	if !ok {
 		return nil, fmt.Errorf("%s: cannot write Go type %T (want a slice of one of the types for %s)", path, data0, supportedList())
@@ -239,7 +239,7 @@ func Create(path string, data0 any, tail []int) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{
+	w := &StreamWriter{
 		path:     path,
 		f:        f,
 		dt:       dt,
@@ -254,7 +254,7 @@ func Create(path string, data0 any, tail []int) (*Writer, error) {
 	return w, nil
 }
 
-func (w *Writer) writeHeader() error {
+func (w *StreamWriter) writeHeader() error {
 	dict := headerDict(w.dt.descr, append([]int{w.rows}, w.tail...))
 	if _, err := w.f.WriteAt(encodeHeader(dict, w.hdrSize), 0); err != nil {
 		return fmt.Errorf("%s: writing header: %w", w.path, err)
@@ -264,7 +264,7 @@ func (w *Writer) writeHeader() error {
 
 // Append adds rows; data has the Writer's element type and a length that is a
 // multiple of the row size prod(tail).
-func (w *Writer) Append(data any) error {
+func (w *StreamWriter) Append(data any) error {
 	if w.closed {
 		return fmt.Errorf("%s: Append after Close", w.path)
 	}
@@ -292,10 +292,10 @@ func (w *Writer) Append(data any) error {
 }
 
 // Rows returns the number of rows appended so far.
-func (w *Writer) Rows() int { return w.rows }
+func (w *StreamWriter) Rows() int { return w.rows }
 
 // Close flushes the file to stable storage and closes it. Closing twice is a no-op.
-func (w *Writer) Close() error {
+func (w *StreamWriter) Close() error {
 	if w.closed {
 		return nil
 	}
