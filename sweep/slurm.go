@@ -38,9 +38,10 @@ func SlurmScript(m *Manifest, s *Spec, dir, exe string, runArgs []string) []byte
 #
 #   sbatch %[3]s/%[4]s
 #
-# Task I runs point I of %[3]s/%[5]s. A point that is done does nothing; one
-# that was interrupted resumes from its checkpoint, so submitting this script
-# again (or requeueing a task: scontrol requeue JOBID_I) finishes what is left.
+# Task I runs point I of the sweep (%[5]s). A point that is done does
+# nothing; one that was interrupted resumes from its checkpoint, so submitting
+# this script again, or requeueing a task (scontrol requeue JOBID_I), finishes
+# what is left.
 `, m.Name, n, dir, SbatchFile, ManifestJSON)
 	opt := func(format string, a ...any) { fmt.Fprintf(&b, "#SBATCH "+format+"\n", a...) }
 	opt("--job-name=%s", m.Name)
