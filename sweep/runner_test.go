@@ -124,7 +124,7 @@ func TestStatus(t *testing.T) {
 	writeRunJSON(t, m.RunDir(dir, m.Points[2]), `{"status":"failed","error":"x"}`)
 	writeRunJSON(t, m.RunDir(dir, m.Points[3]), `{"status":"interrupted"}`)
 	writeRunJSON(t, m.RunDir(dir, m.Points[4]), `{"status":"running"}`) // its process died
-	lock, err := claim(lockPath(dir, m.Points[0]))                     // a process runs point 0
+	lock, err := claim(lockPath(dir, m.Points[0]))                      // a process runs point 0
 	if err != nil {
 		t.Fatal(err)
 	}
