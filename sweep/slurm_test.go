@@ -7,6 +7,7 @@ package sweep
 // reason, unless IPLGPU_REQUIRE_SLURM=1, when they fail instead.
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,6 +27,16 @@ func requireSlurm(t *testing.T) {
 	}
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		miss("sbatch is not on PATH")
+	}
+	// go test caches a passing result while the files and environment variables
+	// a test looked at are unchanged; the cluster is neither. Looking at its
+	// config file makes a new cluster (up.sh rewrites it) or none (down.sh
+	// removes /etc/slurm/slurm.conf) a cache miss. CI runs go test -count=1.
+	// Without a config file the Slurm commands would look for a controller in
+	// DNS (configless mode): there is none to find.
+	conf := cmp.Or(os.Getenv("SLURM_CONF"), "/etc/slurm/slurm.conf")
+	if _, err := os.Stat(conf); err != nil {
+		miss(fmt.Sprintf("no Slurm config (%v)", err))
 	}
 	if out, err := exec.Command("squeue", "-h").CombinedOutput(); err != nil {
 		miss(fmt.Sprintf("no Slurm controller answers: squeue: %v: %s", err, strings.TrimSpace(string(out))))
