@@ -436,7 +436,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 
 	p("## Files\n\n")
 	tables := "`info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv`"
-	if slices.Contains(sum.files, "spatial.csv") {
+	if slices.Contains(sum.files, rundir.SpatialFile) {
 		tables += ", `spatial.csv`"
 	}
 	p("Tables: %s (columns: see the package documentation of rundir). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
