@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/iplgpu/iplgpu/internal/fsutil"
 )
 
 // File names in the sweep directory.
@@ -248,30 +251,12 @@ func ReadManifest(dir string) (*Manifest, error) {
 
 var pointDirRE = regexp.MustCompile(`^` + RunsDir + `/[0-9]{4,}[A-Za-z0-9._+=-]*$`)
 
-// writeAtomic writes a file through a temporary file and a rename.
+// writeAtomic writes a file whole or not at all (fsutil.WriteAtomic).
 func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	return fsutil.WriteAtomic(path, mode, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	})
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -8,7 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/iplgpu/iplgpu/internal/fsutil"
 )
 
 // State is where a point stands.
@@ -157,45 +158,16 @@ func lockPath(dir string, p Point) string {
 // ErrClaimed says that another process runs the point now.
 var ErrClaimed = errors.New("another process runs this point now")
 
-// claim takes the point's lock (flock, exclusive, not waiting). The lock lives
-// as long as the returned file is open; the kernel drops it when the process
-// dies, however it dies. On NFS, Linux maps flock to POSIX locks, which NFS
-// carries between nodes.
+// claim takes the point's lock (fsutil.TryLock): ErrClaimed while another
+// process runs the point.
 func claim(path string) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+	f, err := fsutil.TryLock(path)
+	if errors.Is(err, fsutil.ErrLocked) {
+		return nil, ErrClaimed
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrClaimed
-		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return f, nil
+	return f, err
 }
 
-// lockHeld says whether some process holds the lock at path now. It creates
-// nothing: a lock file that is not there is not held.
-func lockHeld(path string) (bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return false, nil // closing f drops the lock just taken
-}
+// lockHeld says whether some process holds the lock at path now; it creates
+// nothing.
+func lockHeld(path string) (bool, error) { return fsutil.Held(path) }
