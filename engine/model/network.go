@@ -1,8 +1,10 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
@@ -48,6 +50,18 @@ func SlabSize(c *NetworkConfig, n int) [3]float64 {
 
 // BuildNetwork builds somata, spines, tuning and candidate contacts (uniform grid).
 func BuildNetwork(cfg *Config) (*Network, error) {
+	return BuildNetworkContext(context.Background(), cfg, 0)
+}
+
+// BuildNetworkContext is BuildNetwork with its per-spine work (positions, tuning,
+// the contact search) spread over workers goroutines (0: GOMAXPROCS) and stopped
+// when ctx is done, returning ctx's error. The network does not depend on the
+// worker count: every number is keyed by its spine's index, and the contacts are
+// found in spine order.
+func BuildNetworkContext(ctx context.Context, cfg *Config, workers int) (*Network, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	nc := &cfg.Network
 	N, M := nc.Neurons, nc.SpinesPerNeuron
 	S := N * M
@@ -78,23 +92,32 @@ func BuildNetwork(cfg *Config) (*Network, error) {
 	net.SpineX, net.SpineY, net.SpineZ = make([]float32, S), make([]float32, S), make([]float32, S)
 	net.Phi = make([]float32, S)
 	jitter := nc.SpineJitterDeg * math.Pi / 180
-	for k := 0; k < S; k++ {
-		i := k / M
-		wa := st.Block(rng.SpinePos, 0, uint32(k))
-		wb := st.Block(rng.SpinePos, 1, uint32(k))
-		wc := st.Block(rng.SpinePos, 2, uint32(k))
-		net.SpineX[k] = net.SomaX[i] + float32(nc.SpineSdUm*rng.NormalF64(wa))
-		net.SpineY[k] = net.SomaY[i] + float32(nc.SpineSdUm*rng.NormalF64(wb))
-		net.SpineZ[k] = net.SomaZ[i] + float32(nc.SpineSdUm*rng.NormalF64(wc))
-		phi := float64(net.Theta[i]) + jitter*rng.NormalF64(st.Block(rng.SpineTune, 0, uint32(k)))
-		net.Phi[k] = float32(wrapPi(phi))
+	err := parallelChunks(ctx, S, spineChunk, workers, func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			i := k / M
+			wa := st.Block(rng.SpinePos, 0, uint32(k))
+			wb := st.Block(rng.SpinePos, 1, uint32(k))
+			wc := st.Block(rng.SpinePos, 2, uint32(k))
+			net.SpineX[k] = net.SomaX[i] + float32(nc.SpineSdUm*rng.NormalF64(wa))
+			net.SpineY[k] = net.SomaY[i] + float32(nc.SpineSdUm*rng.NormalF64(wb))
+			net.SpineZ[k] = net.SomaZ[i] + float32(nc.SpineSdUm*rng.NormalF64(wc))
+			phi := float64(net.Theta[i]) + jitter*rng.NormalF64(st.Block(rng.SpineTune, 0, uint32(k)))
+			net.Phi[k] = float32(wrapPi(phi))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	dc := nc.ContactDistanceUm
 	if dc == 0 {
-		dc = deriveContactDistance(net, nc.ContactsPerSpine)
+		if dc, err = deriveContactDistance(ctx, net, nc.ContactsPerSpine, workers); err != nil {
+			return nil, err
+		}
 	}
 	net.ContactUm = dc
-	net.EdgeA, net.EdgeB = GridContacts(net, dc)
+	if net.EdgeA, net.EdgeB, err = gridContacts(ctx, net, dc, workers, spineChunk); err != nil {
+		return nil, err
+	}
 	net.buildCSR()
 	return net, nil
 }
@@ -192,6 +215,7 @@ type grid struct {
 	nx, ny, nz int
 	start      []int32 // cell -> first index into order; len cells+1
 	order      []int32 // spine indices sorted by cell
+	cellOf     []int32 // spine -> cell
 }
 
 func newGrid(n *Network, cell float64) *grid {
@@ -227,7 +251,7 @@ func newGrid(n *Network, cell float64) *grid {
 	for c := 0; c < cells; c++ {
 		count[c+1] += count[c]
 	}
-	g.start = count
+	g.start, g.cellOf = count, cellOf
 	g.order = make([]int32, S)
 	fill := make([]int32, cells)
 	copy(fill, count[:cells])
@@ -251,131 +275,6 @@ func (g *grid) coord(x, x0 float64, n int) int {
 }
 
 func (g *grid) cellIndex(ix, iy, iz int) int { return (iz*g.ny+iy)*g.nx + ix }
-
-// pairsWithin visits every spine pair (a < b) of different neurons with squared
-// distance below r2, where r2 <= cell^2. Pairs come in no particular order.
-func (g *grid) pairsWithin(n *Network, r2 float64, visit func(a, b int32, d2 float64)) {
-	M := int32(n.M)
-	for iz := 0; iz < g.nz; iz++ {
-		for iy := 0; iy < g.ny; iy++ {
-			for ix := 0; ix < g.nx; ix++ {
-				c := g.cellIndex(ix, iy, iz)
-				for _, a := range g.order[g.start[c]:g.start[c+1]] {
-					for dz := -1; dz <= 1; dz++ {
-						jz := iz + dz
-						if jz < 0 || jz >= g.nz {
-							continue
-						}
-						for dy := -1; dy <= 1; dy++ {
-							jy := iy + dy
-							if jy < 0 || jy >= g.ny {
-								continue
-							}
-							for dx := -1; dx <= 1; dx++ {
-								jx := ix + dx
-								if jx < 0 || jx >= g.nx {
-									continue
-								}
-								c2 := g.cellIndex(jx, jy, jz)
-								for _, b := range g.order[g.start[c2]:g.start[c2+1]] {
-									if b <= a || a/M == b/M {
-										continue
-									}
-									if d := n.d2(int(a), int(b)); d < r2 {
-										visit(a, b, d)
-									}
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// GridContacts returns the candidate contacts within dc (um) found with a uniform
-// grid: expected O(S) work. Pairs are sorted by (a, b).
-func GridContacts(n *Network, dc float64) (a, b []int32) {
-	g := newGrid(n, dc)
-	r2 := dc * dc
-	g.pairsWithin(n, r2, func(x, y int32, _ float64) {
-		a = append(a, x)
-		b = append(b, y)
-	})
-	sortPairs(a, b)
-	return a, b
-}
-
-// AllPairsContacts is the O(S^2) reference search, kept for tests and benchmarks.
-func AllPairsContacts(n *Network, dc float64) (a, b []int32) {
-	r2 := dc * dc
-	S := n.Spines()
-	for x := 0; x < S; x++ {
-		for y := x + 1; y < S; y++ {
-			if x/n.M == y/n.M {
-				continue
-			}
-			if n.d2(x, y) < r2 {
-				a = append(a, int32(x))
-				b = append(b, int32(y))
-			}
-		}
-	}
-	return a, b
-}
-
-type pairSorter struct{ a, b []int32 }
-
-func (p pairSorter) Len() int { return len(p.a) }
-func (p pairSorter) Less(i, j int) bool {
-	return p.a[i] < p.a[j] || (p.a[i] == p.a[j] && p.b[i] < p.b[j])
-}
-func (p pairSorter) Swap(i, j int) {
-	p.a[i], p.a[j] = p.a[j], p.a[i]
-	p.b[i], p.b[j] = p.b[j], p.b[i]
-}
-
-func sortPairs(a, b []int32) { sort.Sort(pairSorter{a, b}) }
-
-// deriveContactDistance picks d_c so that the mean number of candidate contacts per
-// spine equals target: it collects pair distances within a generous radius from
-// the grid and takes the exact quantile (retrying with a larger radius if needed).
-func deriveContactDistance(n *Network, target float64) float64 {
-	S := n.Spines()
-	want := int(math.Round(target * float64(S) / 2)) // each pair serves two spines
-	if want < 1 {
-		want = 1
-	}
-	// Density estimate from the spine cloud's volume (slab plus spine spread).
-	vol := 1.0
-	for _, e := range n.SlabUm {
-		vol *= e
-	}
-	r := math.Cbrt(3 * target * vol / (4 * math.Pi * float64(S)))
-	r *= 1.5
-	for {
-		var d2s []float64
-		g := newGrid(n, r)
-		g.pairsWithin(n, r*r, func(_, _ int32, d float64) { d2s = append(d2s, d) })
-		maxPairs := float64(S) * float64(S-n.M) / 2
-		if len(d2s) > want || float64(len(d2s)) >= maxPairs {
-			sort.Float64s(d2s)
-			if want > len(d2s) {
-				want = len(d2s)
-			}
-			// Halfway between the want-th and the next distance: exactly `want` pairs
-			// lie strictly closer, whatever the rounding of the square root.
-			lo := math.Sqrt(d2s[want-1])
-			hi := lo * 1.0001
-			if want < len(d2s) {
-				hi = math.Sqrt(d2s[want])
-			}
-			return (lo + hi) / 2
-		}
-		r *= 1.5
-	}
-}
 
 // buildCSR fills the adjacency by target spine from the sorted edge list.
 func (n *Network) buildCSR() {
