@@ -186,3 +186,49 @@ func (r *BenchResult) Row(dtS float64) *ScalingRow {
 		BuildSeconds: r.BuildSeconds, SecPerStep: r.SecPerStep, SecPerBioSecond: r.SecPerStep / dtS,
 		BytesPerStep: r.BytesPerStep, GBPerS: r.GBPerS, CopyGBPerS: r.CopyGBPerS}
 }
+
+// ScalingFit is the fitted power law of one series of a scaling run: time per
+// step ~ N^Slope over the sizes from FromN up.
+type ScalingFit struct {
+	Kind, Backend string
+	Slope         float64 // NaN with fewer than two sizes
+	FromN, ToN    int
+	Points        int
+}
+
+// FitScaling fits each (kind, backend) series of rows, in the order they first
+// appear, over its sizes of at least fitMin neurons, or over all its sizes
+// when fewer than two reach fitMin (small sizes carry fixed costs, such as a
+// dispatch's latency, that would flatten the slope).
+func FitScaling(rows []ScalingRow, fitMin int) []ScalingFit {
+	type key struct{ kind, backend string }
+	var order []key
+	series := map[key][]ScalingRow{}
+	for _, r := range rows {
+		k := key{r.Kind, r.Backend}
+		if _, ok := series[k]; !ok {
+			order = append(order, k)
+		}
+		series[k] = append(series[k], r)
+	}
+	var fits []ScalingFit
+	for _, k := range order {
+		rs := series[k]
+		pick := func(from int) (x, y []float64, lo, hi int) {
+			lo, hi = math.MaxInt, 0
+			for _, r := range rs {
+				if r.Neurons >= from {
+					x, y = append(x, float64(r.Neurons)), append(y, r.SecPerStep)
+					lo, hi = min(lo, r.Neurons), max(hi, r.Neurons)
+				}
+			}
+			return x, y, lo, hi
+		}
+		x, y, lo, hi := pick(fitMin)
+		if len(x) < 2 {
+			x, y, lo, hi = pick(0)
+		}
+		fits = append(fits, ScalingFit{Kind: k.kind, Backend: k.backend, Slope: LogLogSlope(x, y), FromN: lo, ToN: hi, Points: len(x)})
+	}
+	return fits
+}

@@ -45,3 +45,41 @@ func TestLogLogSlope(t *testing.T) {
 		t.Errorf("one distinct x: slope %v, want NaN", got)
 	}
 }
+
+// Each series is fitted over its sizes from fitMin up, or over all when fewer
+// than two reach it.
+func TestFitScaling(t *testing.T) {
+	var rows []engine.ScalingRow
+	for _, n := range []int{1000, 2000, 5000, 10000, 20000} {
+		// The IPL step: a fixed cost that dominates small N, then linear.
+		rows = append(rows, engine.ScalingRow{Kind: engine.KindIPL, Backend: "gl", Neurons: n, SecPerStep: 1e-3 + func() float64 {
+			if n >= 5000 {
+				return 1e-6 * float64(n)
+			}
+			return 0
+		}()})
+		if n <= 2000 {
+			rows = append(rows, engine.ScalingRow{Kind: engine.KindDense, Backend: "gl", Neurons: n, SecPerStep: 1e-9 * float64(n) * float64(n)})
+		}
+	}
+	fits := engine.FitScaling(rows, 5000)
+	if len(fits) != 2 || fits[0].Kind != engine.KindIPL || fits[1].Kind != engine.KindDense {
+		t.Fatalf("fits %+v", fits)
+	}
+	// 1e-3 + 1e-6 N over 5000..20000 is not a pure power law; its slope is
+	// that of the three points, computed here by hand from their logs.
+	lx := []float64{math.Log(5000), math.Log(10000), math.Log(20000)}
+	ly := []float64{math.Log(6e-3), math.Log(11e-3), math.Log(21e-3)}
+	mx, my := (lx[0]+lx[1]+lx[2])/3, (ly[0]+ly[1]+ly[2])/3
+	var sxy, sxx float64
+	for i := range lx {
+		sxy += (lx[i] - mx) * (ly[i] - my)
+		sxx += (lx[i] - mx) * (lx[i] - mx)
+	}
+	if f := fits[0]; math.Abs(f.Slope-sxy/sxx) > 1e-12 || f.FromN != 5000 || f.ToN != 20000 || f.Points != 3 {
+		t.Errorf("IPL fit %+v, want slope %v over 5000..20000 (3 points)", f, sxy/sxx)
+	}
+	if f := fits[1]; math.Abs(f.Slope-2) > 1e-12 || f.FromN != 1000 || f.Points != 2 {
+		t.Errorf("dense fit %+v, want slope 2 over both sizes", f)
+	}
+}

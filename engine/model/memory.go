@@ -36,7 +36,7 @@ func EstimateBytes(cfg *Config) int64 {
 // memory available now (Linux /proc/meminfo; elsewhere the check is skipped),
 // before any work starts.
 func CheckMemory(cfg *Config) error {
-	avail, ok := availableMemory()
+	avail, ok := AvailableMemory()
 	if !ok {
 		return nil
 	}
@@ -49,7 +49,9 @@ func CheckMemory(cfg *Config) error {
 	return nil
 }
 
-func availableMemory() (int64, bool) {
+// AvailableMemory is the host memory available now (MemAvailable of Linux
+// /proc/meminfo); ok is false elsewhere.
+func AvailableMemory() (int64, bool) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, false
