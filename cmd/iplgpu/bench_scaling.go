@@ -186,9 +186,9 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 		if gl != nil {
 			switch csr := 16 * p.edges; {
 			case csr > gl.blockMax:
-				p.glWhy = fmt.Sprintf("its CSR array (%.0f MiB) exceeds the %.0f MiB storage-block limit", float64(csr)/(1<<20), float64(gl.blockMax)/(1<<20))
+				p.glWhy = fmt.Sprintf("CSR %.0f MiB > %.0f MiB block limit", float64(csr)/(1<<20), float64(gl.blockMax)/(1<<20))
 			case !gl.hostMem && p.glBytes > int64(o.memFrac*float64(gl.devFree)):
-				p.glWhy = fmt.Sprintf("%.1f GiB exceeds %.0f%% of the device's free memory", float64(p.glBytes)/(1<<30), 100*o.memFrac)
+				p.glWhy = fmt.Sprintf("%.1f GiB > %.0f%% of the free device memory", float64(p.glBytes)/(1<<30), 100*o.memFrac)
 			}
 			p.denseGLOK = p.denseBytes <= o.denseMaxBytes && (gl.hostMem && p.denseBytes <= budget || !gl.hostMem && p.denseBytes <= int64(o.memFrac*float64(gl.devFree)))
 		}
@@ -215,6 +215,9 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 		}
 		if p.hostOK && gl != nil && p.glWhy != "" {
 			runs = append(runs, "(no gl: "+p.glWhy+")")
+		}
+		if p.hostOK && !p.denseHostOK && !p.denseGLOK {
+			runs = append(runs, "(no dense: over -dense-max-gib or memory)")
 		}
 		fmt.Fprintf(tw, "#\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%s\t\n", p.n, p.spines, p.edges, float64(p.hostBytes)/(1<<30), float64(p.glBytes)/(1<<30), float64(p.denseBytes)/(1<<30), strings.Join(runs, " "))
 	}
@@ -274,7 +277,7 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 					fits = p.denseGLOK
 				}
 				if !fits {
-					t.denseOff = fmt.Sprintf("from %d neurons: %.1f GiB is over the dense budget or the memory", p.n, float64(p.denseBytes)/(1<<30))
+					t.denseOff = fmt.Sprintf("from %d neurons: %.1f GiB is over -dense-max-gib or the memory", p.n, float64(p.denseBytes)/(1<<30))
 					fmt.Fprintf(stderr, "bench: %s dense baseline stops %s\n", t.name, t.denseOff)
 					continue
 				}
@@ -291,7 +294,7 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 				row, ok, err := engine.BenchDense(t.be, p.n, reps, dtS)
 				if err == nil && ok && float64(reps)*row.SecPerStep < o.seconds/5 {
 					// Too short to time well (small N): again, for about -seconds.
-					reps = int(min(math.Ceil(o.seconds/row.SecPerStep), 100000))
+					reps = int(max(min(math.Ceil(o.seconds/row.SecPerStep), 100000), 3))
 					row, ok, err = engine.BenchDense(t.be, p.n, reps, dtS)
 				}
 				if err != nil {

@@ -9,7 +9,8 @@
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
 //	iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
-//	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
+//	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
+//	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
 //	iplgpu version
 //
 // An example session:
@@ -43,7 +44,8 @@ Usage:
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
   iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
-  iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
+  iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
+  iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
   iplgpu version
 
 Run 'iplgpu <command> -h' for a command's flags.
