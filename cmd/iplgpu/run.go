@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -28,6 +29,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
 	}
+	fmt.Fprintln(stderr, model.MemoryReport(cfg))
 	out, err := rundir.Create(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)

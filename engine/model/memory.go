@@ -13,7 +13,7 @@ import (
 // event 1, task gain 4, event probability 4 (37); contact: endpoints 8, two CSR
 // entries of (partner, edge id) 16, w and e 8 (32). Building the network needs
 // more for a moment: the pair distances of the d_c search (about 3.4 x 8 bytes
-// per contact) and the grid (8 per spine); BuildPeak counts that.
+// per contact) and the grid (8 per spine).
 const (
 	BytesPerSpine   = 37
 	BytesPerContact = 32
@@ -21,15 +21,25 @@ const (
 	buildPerSpine   = 8
 )
 
-// EstimateBytes is the peak host memory a run of cfg needs (network, CPU state
-// and the build's temporaries), from the expected number of contacts.
+// gcHeadroom is how far the resident memory of a Go process runs above its
+// live data: the collector lets the heap grow to twice the live data
+// (GOGC=100) before it collects, and the build's temporaries, the run
+// directory's writes and the analysis come and go on top of the arrays that
+// stay. Measured: `/usr/bin/time -v iplgpu run -preset large-check -backend
+// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.13 GB resident; the
+// live estimate is 0.72 GB, this one 1.44 GB (BENCHMARKS.md).
+const gcHeadroom = 2
+
+// EstimateBytes is the peak host memory a run of cfg needs (network, CPU state,
+// the build's temporaries and the Go heap's headroom), from the expected
+// number of contacts: an upper bound, within about 30% of the peak measured.
 func EstimateBytes(cfg *Config) int64 {
 	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
 	contacts := int64(float64(S) * cfg.Network.ContactsPerSpine / 2)
 	if cfg.Network.ContactDistanceUm > 0 {
 		contacts = S * 50 // unknown until built: a generous guess
 	}
-	return S*(BytesPerSpine+buildPerSpine) + contacts*(BytesPerContact+buildPerContact)
+	return gcHeadroom * (S*(BytesPerSpine+buildPerSpine) + contacts*(BytesPerContact+buildPerContact))
 }
 
 // CheckMemory refuses a configuration whose network would not fit in the
@@ -69,4 +79,25 @@ func AvailableMemory() (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// MemoryReport is the line a run prints before any work: the estimate of
+// EstimateBytes next to the memory available now.
+func MemoryReport(cfg *Config) string {
+	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
+	need := EstimateBytes(cfg)
+	line := fmt.Sprintf("memory: %d neurons x %d spines = %d spines need about %s of host memory at the peak (estimate: %d B per spine and %d B per contact, %g contacts per spine, times %d for the Go heap)",
+		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, S, FormatBytes(need), BytesPerSpine+buildPerSpine, BytesPerContact+buildPerContact, cfg.Network.ContactsPerSpine, gcHeadroom)
+	if avail, ok := AvailableMemory(); ok {
+		line += fmt.Sprintf("; %s available", FormatBytes(avail))
+	}
+	return line
+}
+
+// FormatBytes writes a size in MiB below 1 GiB, else in GiB.
+func FormatBytes(b int64) string {
+	if b < 1<<30 {
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
 }
