@@ -27,7 +27,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	nMax := fs.Int("n-max", 1000000, "-scaling: the largest neuron count (fewer if memory or -max-time do not allow it)")
 	perDecade := fs.Int("per-decade", 3, "-scaling: sizes per factor of 10 (3: 1, 2, 5, 10, ...)")
 	minSteps := fs.Int("min-steps", 5, "-scaling: the fewest timed steps per size")
-	seconds := fs.Float64("seconds", 1, "-scaling: time steps for about this many seconds per size and backend (between -min-steps and -steps)")
+	seconds := fs.Float64("seconds", 1, "-scaling: time steps for about this many seconds per size and backend (between -min-steps and -steps per round)")
+	rounds := fs.Int("rounds", 3, "-scaling: time this many rounds of steps (dense: products) and keep the fastest, the least disturbed by other work")
 	dense := fs.Bool("dense", true, "-scaling: also time the dense N x N baseline (a dense matrix-vector product per step) on each backend")
 	denseGiB := fs.Float64("dense-max-gib", 16, "-scaling: the largest dense matrix (GiB); each device's memory limits it too")
 	memFrac := fs.Float64("mem-frac", 0.6, "-scaling: the fraction of the available host (or device) memory one size may use, by the estimate")
@@ -47,7 +48,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu bench: -spines %d: want 1 or more\n", *m)
 			return 2
 		}
-		o, err := parseScalingFlags(*backends, *nMin, *nMax, *perDecade, *m, *steps, *minSteps, *seconds, *dense, *denseGiB, *memFrac, *maxTime, *fitMin, *outDir)
+		o, err := parseScalingFlags(*backends, *nMin, *nMax, *perDecade, *m, *steps, *minSteps, *seconds, *rounds, *dense, *denseGiB, *memFrac, *maxTime, *fitMin, *outDir)
 		if err != nil {
 			fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
 			return 2

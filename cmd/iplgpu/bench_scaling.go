@@ -39,6 +39,7 @@ type scalingOptions struct {
 	perDecade, m       int
 	minSteps, maxSteps int
 	seconds            float64
+	rounds             int
 	dense              bool
 	denseMaxBytes      int64
 	memFrac            float64
@@ -74,9 +75,9 @@ type sizePlan struct {
 	denseGLOK   bool
 }
 
-func parseScalingFlags(backends string, nMin, nMax, perDecade, m, steps, minSteps int, seconds float64, dense bool, denseGiB, memFrac float64,
+func parseScalingFlags(backends string, nMin, nMax, perDecade, m, steps, minSteps int, seconds float64, rounds int, dense bool, denseGiB, memFrac float64,
 	maxTime time.Duration, fitMin int, out string) (*scalingOptions, error) {
-	o := &scalingOptions{nMin: nMin, nMax: nMax, perDecade: perDecade, m: m, minSteps: minSteps, maxSteps: steps, seconds: seconds,
+	o := &scalingOptions{nMin: nMin, nMax: nMax, perDecade: perDecade, m: m, minSteps: minSteps, maxSteps: steps, seconds: seconds, rounds: rounds,
 		dense: dense, denseMaxBytes: int64(denseGiB * (1 << 30)), memFrac: memFrac, maxTime: maxTime, fitMin: fitMin, out: out}
 	for _, b := range strings.Split(backends, ",") {
 		if b = strings.TrimSpace(b); b != "" {
@@ -94,6 +95,8 @@ func parseScalingFlags(backends string, nMin, nMax, perDecade, m, steps, minStep
 		return nil, fmt.Errorf("-min-steps %d, -steps %d: want 1 <= min-steps <= steps", minSteps, steps)
 	case !(seconds >= 0):
 		return nil, fmt.Errorf("-seconds %g: want 0 or more", seconds)
+	case rounds < 1 || rounds > 100:
+		return nil, fmt.Errorf("-rounds %d: allowed 1 to 100", rounds)
 	case !(memFrac > 0 && memFrac <= 1):
 		return nil, fmt.Errorf("-mem-frac %g: allowed (0, 1]", memFrac)
 	case !(denseGiB >= 0):
@@ -281,7 +284,7 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 					fmt.Fprintf(stderr, "bench: %s dense baseline stops %s\n", t.name, t.denseOff)
 					continue
 				}
-				reps := 3
+				reps := max(3, o.rounds)
 				if t.denseN > 0 {
 					pred := t.denseSec * math.Pow(float64(p.n)/float64(t.denseN), 2) // the whole call, fill and checks included
 					if time.Duration(1.2*pred*float64(time.Second)) > remaining() {
@@ -337,7 +340,7 @@ func benchScaling(o *scalingOptions, cfg *model.Config, stdout, stderr io.Writer
 			if err := t.be.Load(net, params); err != nil {
 				return fail("%s at %d neurons: %v", t.name, p.n, err)
 			}
-			r, err := engine.BenchLoaded(t.be, net, engine.BenchOptions{MinSteps: o.minSteps, MaxSteps: o.maxSteps, TargetSeconds: o.seconds})
+			r, err := engine.BenchLoaded(t.be, net, engine.BenchOptions{MinSteps: o.minSteps, MaxSteps: o.maxSteps, TargetSeconds: o.seconds / float64(o.rounds), Rounds: o.rounds})
 			if err != nil {
 				return fail("%s at %d neurons: %v", t.name, p.n, err)
 			}
