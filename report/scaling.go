@@ -43,8 +43,10 @@ func WriteScaling(dir, base string, rows []engine.ScalingRow, fits []engine.Scal
 		backendColour[backend] = c
 		return c
 	}
-	perStep := newPlot("seconds per step", "neurons N", "s per step")
-	perBio := newPlot(fmt.Sprintf("seconds per simulated second (dt = %g ms)", opt.DtMs), "neurons N", "s per biological s")
+	// No panel titles: the axis labels say what each panel shows, and the two
+	// panels' data areas stay aligned under the one title.
+	perStep := newPlot("", "neurons N", "s per step")
+	perBio := newPlot("", "neurons N", fmt.Sprintf("s per biological s (dt %g ms)", opt.DtMs))
 	for _, p := range []*plot.Plot{perStep, perBio} {
 		p.Legend.Top, p.Legend.Left = false, false // log-log costs rise to the right: the lower right is free
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
@@ -84,7 +86,7 @@ func WriteScaling(dir, base string, rows []engine.ScalingRow, fits []engine.Scal
 			return err
 		}
 	}
-	w, h := vg.Length(11)*vg.Inch, vg.Length(4.6)*vg.Inch
+	w, h := vg.Length(11)*vg.Inch, vg.Length(5)*vg.Inch
 	title := opt.Title
 	if opt.M > 0 {
 		title += fmt.Sprintf("; %d spines per neuron", opt.M)
@@ -93,6 +95,7 @@ func WriteScaling(dir, base string, rows []engine.ScalingRow, fits []engine.Scal
 		dc := draw.New(c)
 		top := vg.Points(16)
 		ts := perStep.Title.TextStyle
+		ts.Font.Size = vg.Points(12)
 		ts.XAlign, ts.YAlign = draw.XCenter, draw.YTop
 		dc.FillText(ts, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(2)}, title)
 		body := draw.Crop(dc, 0, 0, 0, -top)

@@ -36,7 +36,7 @@ func TestWriteScaling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"cpu IPL step: slope 1.00", "cpu dense N×N: slope 2.00", "test machine; 32 spines per neuron", "dt = 10 ms"} {
+	for _, want := range []string{"cpu IPL step: slope 1.00", "cpu dense N×N: slope 2.00", "test machine; 32 spines per neuron", "s per biological s (dt 10 ms)"} {
 		if !bytes.Contains(svg, []byte(want)) {
 			t.Errorf("the SVG lacks %q", want)
 		}
