@@ -26,13 +26,13 @@ const (
 // (GOGC=100) before it collects, and the build's temporaries, the run
 // directory's writes and the analysis come and go on top of the arrays that
 // stay. Measured: `/usr/bin/time -v iplgpu run -preset large-check -backend
-// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.13 GB resident; the
-// live estimate is 0.72 GB, this one 1.44 GB (BENCHMARKS.md).
+// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.07 GiB resident; the
+// estimate without the headroom is 0.67 GiB, with it 1.34 GiB (BENCHMARKS.md).
 const gcHeadroom = 2
 
 // EstimateBytes is the peak host memory a run of cfg needs (network, CPU state,
 // the build's temporaries and the Go heap's headroom), from the expected
-// number of contacts: an upper bound, within about 30% of the peak measured.
+// number of contacts: an upper bound, 25% above the peak measured.
 func EstimateBytes(cfg *Config) int64 {
 	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
 	contacts := int64(float64(S) * cfg.Network.ContactsPerSpine / 2)
