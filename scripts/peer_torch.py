@@ -168,14 +168,18 @@ def main():
     ap.add_argument("--spines", type=int, default=32)
     ap.add_argument("--trials", type=int, default=8, help="trials stepped together (vectorised)")
     ap.add_argument("--contacts", type=float, default=6.0)
-    ap.add_argument("--seconds", type=float, default=60.0, help="skip the larger sizes once a session takes longer than this")
+    ap.add_argument("--seconds", type=float, default=60.0, help="skip a size whose session would take longer than this (linear in N from the last)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu, %d threads" % torch.get_num_threads()
     print(f"peer torch {torch.__version__} on {name}", flush=True)
     rng = np.random.default_rng(args.seed)
+    last = None  # (neurons, seconds) of the last session
     for n in [int(x) for x in args.sizes.split(",")]:
+        if last and last[1] * n / last[0] > args.seconds:
+            print(f"peer torch: {n} neurons would take about {last[1] * n / last[0]:.0f} s (linear in N from {last[0]}); skipped (--seconds {args.seconds:g})", flush=True)
+            break
         t0 = time.time()
         net = build(rng, n, args.spines, args.contacts)
         build_s = time.time() - t0
@@ -194,9 +198,7 @@ def main():
         print(f"peer torch: device={device.type} N={n} M={args.spines} spines={S} edges={E} (dc {net['dc']:.2f} um, build {build_s:.1f} s) "
               f"trials={args.trials} steps/trial={steps} time={dt:.2f}s s/step={dt / steps:.4g} "
               f"spine-steps/s={S * args.trials * steps / dt:.3g} edge-steps/s={E * args.trials * steps / dt:.3g}", flush=True)
-        if dt > args.seconds:
-            print(f"peer torch: {dt:.0f} s for one session at {n} neurons; larger sizes skipped (--seconds {args.seconds:g})", flush=True)
-            break
+        last = (n, dt)
 
 
 if __name__ == "__main__":
