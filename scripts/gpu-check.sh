@@ -162,7 +162,7 @@ reserve=70
 if python3 -c 'import torch' >/dev/null 2>&1; then
   dev=$(python3 -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')
   run "PyTorch peer on $dev (1,000 and 20,000 neurons x 32)" 100 \
-    python3 scripts/peer_torch.py --device "$dev" --sizes 1000,20000 --spines 32 --trials 4 --seconds 30
+    python3 scripts/peer_torch.py --device "$dev" --sizes 1000,20000 --spines 32 --trials 8 --seconds 30
   grep "^peer torch" "$part" | sed 's/^/  /' | tee -a "$summary"
 else
   say "SKIP PyTorch peer: python3 cannot import torch here (the GPU machine has it; see scripts/peer_torch.py)"
