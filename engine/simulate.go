@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,11 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 
 	d := model.Derive(cfg)
 	t0 := time.Now()
-	net, err := model.BuildNetwork(cfg)
+	net, err := model.BuildNetworkContext(ctx, cfg, 0)
+	if errors.Is(err, context.Canceled) {
+		st.State = rundir.StateInterrupted
+		logf("interrupted while building the network")
+	}
 	if err != nil {
 		return st, err
 	}
