@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
 	"github.com/iplgpu/iplgpu/viz"
 )
@@ -65,6 +66,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	fmt.Fprintln(stderr, model.MemoryReport(cfg))
 
 	// The window comes first: without a display nothing else is made, not even
 	// the run directory.
