@@ -367,7 +367,12 @@ type SubsetResult struct {
 	Seed  uint64 // seed of the draw
 	Pool  int    // neurons drawn from
 
-	RealNaive, Real, ShuffleNaive, Shuffle, Redundancy, RedundancyPct Interval
+	RealNaive, Real, ShuffleNaive, Shuffle, Redundancy Interval
+	// RedundancyPct is 100 Redundancy.Mean/Shuffle.Mean, the ratio of the
+	// means (never a mean of per-subset ratios, which explode where a subset's
+	// I_shuffle is near 0); whether I_shuffle is clearly above 0 needs an
+	// interval over trials (RatioPct with a Bootstrap).
+	RedundancyPct float64
 
 	Estimates []Estimate // per subset, in draw order
 }
@@ -405,7 +410,7 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 			perm := make([]int, len(pool))
 			idx := make([]int, spec.Size)
 			for k := w; k < res.Count; k += workers {
-				drawSubset(st, k, pool, perm, idx)
+				drawSubsetP(st, rng.Subsets, uint64(k), pool, perm, idx)
 				res.Estimates[k], errs[k] = s.estimate(idx, ws)
 				if errs[k] != nil {
 					return
@@ -431,17 +436,18 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 	res.ShuffleNaive = get(func(e *Estimate) float64 { return e.ShuffleNaive })
 	res.Shuffle = get(func(e *Estimate) float64 { return e.Shuffle })
 	res.Redundancy = get(func(e *Estimate) float64 { return e.Redundancy })
-	res.RedundancyPct = get(func(e *Estimate) float64 { return e.RedundancyPct })
+	res.RedundancyPct = 100 * res.Redundancy.Mean / res.Shuffle.Mean
 	return res, nil
 }
 
-// drawSubset writes into idx (sorted) the first len(idx) elements of a partial
-// Fisher-Yates shuffle of pool for subset k; perm is scratch of len(pool).
-func drawSubset(st rng.Stream, k int, pool, perm, idx []int) {
+// drawSubsetP writes into idx (sorted) the first len(idx) elements of a
+// partial Fisher-Yates shuffle of pool driven by step k of the purpose's
+// stream; perm is scratch of len(pool).
+func drawSubsetP(st rng.Stream, purpose rng.Purpose, k uint64, pool, perm, idx []int) {
 	copy(perm, pool)
 	p := len(pool)
 	for i := range idx {
-		w := st.Block(rng.Subsets, uint64(k), uint32(i))
+		w := st.Block(purpose, k, uint32(i))
 		j := i + min(int(rng.Float64(w[0], w[1])*float64(p-i)), p-i-1)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
