@@ -326,8 +326,8 @@ func (rp *replicate) noiseCorr() float64 {
 // subsetStats are the means over the subsets of one size of a replicate.
 type subsetStats struct {
 	real, realNaive, shuffle, shuffleNaive float64
-	within                   [3]float64 // sample variance among the subsets of I_real, I_shuffle and the gap (NaN with fewer than 2)
-	singular                 int        // subsets left out as singular
+	within                                 [3]float64 // sample variance among the subsets of I_real, I_shuffle and the gap (NaN with fewer than 2)
+	singular                               int        // subsets left out as singular
 }
 
 // deflate rescales reps about their mean so that their variance loses
