@@ -75,10 +75,18 @@ func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
 func (r *qualRun) block(t *testing.T, session int, name string) analysis.InfoRow {
 	t.Helper()
 	b, ok := r.blocks[blockKey{session, name}]
-	if !ok || b.Subsets == nil {
+	if !ok || b.MainSize() == nil {
 		t.Fatalf("%s: no estimate for session %d block %s", r.dir, session, name)
 	}
 	return b
+}
+
+// pctOf is the redundancy % of a row, 100 (mean gap)/(mean I_shuffle) over
+// the subsets (these runs are analysed without a bootstrap, which the blank
+// rule of InfoRow needs).
+func pctOf(r analysis.InfoRow) float64 {
+	m := r.MainSize()
+	return 100 * m.Gap.Est / m.IShuffle.Est
 }
 
 // rows returns the responses rows of a block's +c and -c trials.
@@ -158,31 +166,31 @@ func TestLearningPatternThreeSeeds(t *testing.T) {
 			abl := simulateQual(t, seed, "ablation")
 			first, end := ctl.block(t, 0, "task"), ctl.block(t, last, "task")
 			t.Logf("control task: I_shuffle %.2f -> %.2f, I_real %.2f -> %.2f, redundancy %.1f%% -> %.1f%%",
-				first.Subsets.Shuffle.Mean, end.Subsets.Shuffle.Mean, first.Subsets.Real.Mean, end.Subsets.Real.Mean,
-				first.Subsets.RedundancyPct.Mean, end.Subsets.RedundancyPct.Mean)
+				first.MainSize().IShuffle.Est, end.MainSize().IShuffle.Est, first.MainSize().IReal.Est, end.MainSize().IReal.Est,
+				pctOf(first), pctOf(end))
 
 			// I_shuffle rises by at least 20%.
-			if end.Subsets.Shuffle.Mean < 1.2*first.Subsets.Shuffle.Mean {
-				t.Errorf("I_shuffle rose from %.2f to %.2f: less than 20%%", first.Subsets.Shuffle.Mean, end.Subsets.Shuffle.Mean)
+			if end.MainSize().IShuffle.Est < 1.2*first.MainSize().IShuffle.Est {
+				t.Errorf("I_shuffle rose from %.2f to %.2f: less than 20%%", first.MainSize().IShuffle.Est, end.MainSize().IShuffle.Est)
 			}
 			// Redundancy % rises by at least 10 points.
-			rise := end.Subsets.RedundancyPct.Mean - first.Subsets.RedundancyPct.Mean
+			rise := pctOf(end) - pctOf(first)
 			if rise < 10 {
 				t.Errorf("redundancy rose by %.1f points, want >= 10", rise)
 			}
 			// I_real does not fall by more than 10%.
-			if end.Subsets.Real.Mean < 0.9*first.Subsets.Real.Mean {
-				t.Errorf("I_real fell from %.2f to %.2f (more than 10%%)", first.Subsets.Real.Mean, end.Subsets.Real.Mean)
+			if end.MainSize().IReal.Est < 0.9*first.MainSize().IReal.Est {
+				t.Errorf("I_real fell from %.2f to %.2f (more than 10%%)", first.MainSize().IReal.Est, end.MainSize().IReal.Est)
 			}
 			// After learning, task redundancy exceeds passive.
-			if p := ctl.block(t, last, "passive"); end.Subsets.RedundancyPct.Mean <= p.Subsets.RedundancyPct.Mean {
-				t.Errorf("after learning, task redundancy %.1f%% <= passive %.1f%%", end.Subsets.RedundancyPct.Mean, p.Subsets.RedundancyPct.Mean)
+			if p := ctl.block(t, last, "passive"); pctOf(end) <= pctOf(p) {
+				t.Errorf("after learning, task redundancy %.1f%% <= passive %.1f%%", pctOf(end), pctOf(p))
 			}
 			// With IPL formation blocked, the rise is under a quarter of the
 			// control's, and mean rates stay within 15% of the control's.
 			aFirst, aEnd := abl.block(t, 0, "task"), abl.block(t, last, "task")
-			aRise := aEnd.Subsets.RedundancyPct.Mean - aFirst.Subsets.RedundancyPct.Mean
-			t.Logf("ablation: redundancy %.1f%% -> %.1f%% (rise %.1f vs control %.1f)", aFirst.Subsets.RedundancyPct.Mean, aEnd.Subsets.RedundancyPct.Mean, aRise, rise)
+			aRise := pctOf(aEnd) - pctOf(aFirst)
+			t.Logf("ablation: redundancy %.1f%% -> %.1f%% (rise %.1f vs control %.1f)", pctOf(aFirst), pctOf(aEnd), aRise, rise)
 			if aRise >= rise/4 {
 				t.Errorf("with formation blocked redundancy rose by %.1f points, not under a quarter of the control's %.1f", aRise, rise)
 			}
@@ -238,8 +246,8 @@ func TestReversibility(t *testing.T) {
 	}
 	red := map[string]float64{}
 	for _, r := range rows {
-		if r.Subsets != nil {
-			red[r.BlockName] = r.Subsets.RedundancyPct.Mean
+		if r.MainSize() != nil {
+			red[r.BlockName] = pctOf(r)
 		}
 	}
 	t.Logf("redundancy %%: task-1 %.1f, passive-1 %.1f, task-2 %.1f, passive-2 %.1f, task-3 %.1f",

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/rundir"
@@ -55,4 +57,39 @@ func (pg *page) writeFile(name string, write func(w io.Writer) error) error {
 	}
 	pg.files = append(pg.files, name)
 	return nil
+}
+
+// sizes returns the subset sizes with a result in any block, ascending.
+func (pg *page) sizes() []int {
+	var out []int
+	for k := range pg.Blocks {
+		for _, r := range pg.Blocks[k].Info {
+			for _, s := range r.Sizes {
+				if !slices.Contains(out, s.N) {
+					out = append(out, s.N)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// booted says whether the analysis has intervals over trials.
+func (pg *page) booted() bool { return !pg.Options.NoBootstrap }
+
+// intervalName says which interval the figures and tables carry.
+func (pg *page) intervalName() string {
+	if !pg.booted() {
+		return "no interval over trials (bootstrap off)"
+	}
+	return fmt.Sprintf("95%% bootstrap interval over trials (%d replicates)", pg.Options.BootReplicates)
+}
+
+// intervalShort is intervalName for a figure title.
+func (pg *page) intervalShort() string {
+	if !pg.booted() {
+		return "no interval (bootstrap off)"
+	}
+	return "95% bootstrap CI over trials"
 }

@@ -7,6 +7,10 @@ import (
 	"slices"
 	"sync"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 
@@ -20,6 +24,9 @@ type BootSpec struct {
 	Replicates int    // B; at least 2
 	Subsets    int    // random subsets per replicate and size (1 when a size is the whole pool)
 	Seed       uint64 // keys the trial draws (rng.Bootstrap) and the subsets (rng.BootSubsets)
+	// NoiseCorr asks for each replicate's mean noise correlation over the
+	// pool (BootResult.NoiseCorr; it needs every neuron's residuals).
+	NoiseCorr bool
 	// EstimateSubsets is the number of subsets behind the estimate that the
 	// replicates give intervals for (SubsetSpec.Count); 0: Subsets. A mean
 	// over K subsets varies more from trials to trials than a mean over K0 >
@@ -43,7 +50,8 @@ type BootResult struct {
 	// BootSpec.EstimateSubsets); 1 when nothing was removed.
 	Deflate [][3]float64
 	// NoiseCorr is the mean Pearson correlation of the residuals over the
-	// pairs of the pool's neurons that vary in the replicate.
+	// pairs of the pool's neurons that vary in the replicate (NaN unless
+	// BootSpec.NoiseCorr).
 	NoiseCorr []float64
 	Singular  int // subset estimates left out because the resampled covariance was singular
 	// Kappa is, per size, the factors by which the resampled population's f'
@@ -165,7 +173,10 @@ func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootS
 			rep := newReplicate(len(pool), tp, tm, ds)
 			for r := w; r < spec.Replicates; r += workers {
 				rep.resample(st, r, data)
-				res.NoiseCorr[r] = rep.noiseCorr()
+				res.NoiseCorr[r] = math.NaN()
+				if spec.NoiseCorr {
+					res.NoiseCorr[r] = rep.noiseCorr()
+				}
 				for s, size := range sizes {
 					m := rep.subsetMeans(st, uint64(r), s, size, spec.Subsets, fhat, res.Kappa[s])
 					res.Real[s][r], res.Shuffle[s][r], res.Gap[s][r] = m.real, m.shuffle, m.shuffle-m.real
@@ -197,15 +208,17 @@ func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootS
 type replicate struct {
 	p, tp, tm, t int
 	design       Design
-	resid        []float64 // neuron-major centred resampled responses
+	data         []float64    // the pool's responses, neuron-major (+ trials first)
+	resid        []float64    // neuron-major centred resampled responses, where ready
+	ready        []bool       // resid of the neuron is written
+	mean         [][2]float64 // per neuron, the resampled mean of + and - trials
 	fprime       []float64
 	variance     []float64
 	cov          []float64 // p x p cache; NaN where not computed yet
 	active       []int     // pool positions that vary in this replicate
 	perm, idx    []int
 	sym          []float64
-	f, x         []float64
-	chol         mat.Cholesky
+	f            []float64
 	draw         []int // trial slots -> source trial
 	zsum         []float64
 }
@@ -215,7 +228,7 @@ func newReplicate(p, tp, tm int, ds float64) *replicate {
 	return &replicate{
 		p: p, tp: tp, tm: tm, t: t,
 		design: Design{TPlus: tp, TMinus: tm, DF: t - 2, DS: ds},
-		resid:  make([]float64, p*t), fprime: make([]float64, p), variance: make([]float64, p),
+		resid:  make([]float64, p*t), ready: make([]bool, p), mean: make([][2]float64, p), fprime: make([]float64, p), variance: make([]float64, p),
 		cov: make([]float64, p*p), perm: make([]int, p), draw: make([]int, t), zsum: make([]float64, t),
 	}
 }
@@ -242,33 +255,32 @@ func (rp *replicate) drawTrials(st rng.Stream, r int) {
 
 // recompute computes f', the residuals and the variances of the drawn trials.
 func (rp *replicate) recompute(data []float64) {
+	rp.data = data
 	rp.active = rp.active[:0]
 	for a := range rp.p {
 		src := data[a*rp.t : (a+1)*rp.t]
-		dst := rp.resid[a*rp.t : (a+1)*rp.t]
 		var mp, mm float64
-		for k, j := range rp.draw {
-			v := src[j]
-			dst[k] = v
-			if k < rp.tp {
-				mp += v
-			} else {
-				mm += v
-			}
+		for _, j := range rp.draw[:rp.tp] {
+			mp += src[j]
+		}
+		for _, j := range rp.draw[rp.tp:] {
+			mm += src[j]
 		}
 		mp /= float64(rp.tp)
 		mm /= float64(rp.tm)
 		var ss float64
-		for k := range dst {
-			if k < rp.tp {
-				dst[k] -= mp
-			} else {
-				dst[k] -= mm
-			}
-			ss += dst[k] * dst[k]
+		for _, j := range rp.draw[:rp.tp] {
+			d := src[j] - mp
+			ss += d * d
 		}
+		for _, j := range rp.draw[rp.tp:] {
+			d := src[j] - mm
+			ss += d * d
+		}
+		rp.mean[a] = [2]float64{mp, mm}
 		rp.fprime[a] = (mp - mm) / rp.design.DS
 		rp.variance[a] = ss / float64(rp.design.DF)
+		rp.ready[a] = false
 		// NewStats's test for a constant neuron.
 		scale := max(math.Abs(mp), math.Abs(mm))
 		if rp.variance[a] > 1e-24*scale*scale {
@@ -278,6 +290,26 @@ func (rp *replicate) recompute(data []float64) {
 	for i := range rp.cov {
 		rp.cov[i] = math.NaN()
 	}
+}
+
+// residuals returns the centred resampled responses of pool position a,
+// writing them on first use: a replicate's subsets often need few of the
+// pool's neurons.
+func (rp *replicate) residuals(a int) []float64 {
+	dst := rp.resid[a*rp.t : (a+1)*rp.t]
+	if !rp.ready[a] {
+		src := rp.data[a*rp.t : (a+1)*rp.t]
+		m := rp.mean[a]
+		for k, j := range rp.draw {
+			if k < rp.tp {
+				dst[k] = src[j] - m[0]
+			} else {
+				dst[k] = src[j] - m[1]
+			}
+		}
+		rp.ready[a] = true
+	}
+	return dst
 }
 
 // covAt returns the covariance of pool positions a and b, computing it once.
@@ -290,12 +322,7 @@ func (rp *replicate) covAt(a, b int) float64 {
 	}
 	c := rp.cov[a*rp.p+b]
 	if math.IsNaN(c) {
-		ra, rb := rp.resid[a*rp.t:(a+1)*rp.t], rp.resid[b*rp.t:(b+1)*rp.t]
-		var s float64
-		for k, v := range ra {
-			s += v * rb[k]
-		}
-		c = s / float64(rp.design.DF)
+		c = floats.Dot(rp.residuals(a), rp.residuals(b)) / float64(rp.design.DF)
 		rp.cov[a*rp.p+b] = c
 	}
 	return c
@@ -312,7 +339,7 @@ func (rp *replicate) noiseCorr() float64 {
 	clear(rp.zsum)
 	for _, i := range rp.active {
 		s := 1 / math.Sqrt(rp.variance[i]*float64(rp.design.DF))
-		for k, v := range rp.resid[i*rp.t : (i+1)*rp.t] {
+		for k, v := range rp.residuals(i) {
 			rp.zsum[k] += v * s
 		}
 	}
@@ -392,9 +419,8 @@ func (rp *replicate) subsetMeans(st rng.Stream, r uint64, s, size, count int, fh
 		rp.idx = make([]int, size)
 		rp.sym = make([]float64, size*size)
 		rp.f = make([]float64, size)
-		rp.x = make([]float64, size)
 	}
-	idx, sym, f, x := rp.idx[:size], rp.sym[:size*size], rp.f[:size], rp.x[:size]
+	idx, sym, f := rp.idx[:size], rp.sym[:size*size], rp.f[:size]
 	d := rp.design
 	d.N = size
 	ok := 0
@@ -417,16 +443,11 @@ func (rp *replicate) subsetMeans(st rng.Stream, r uint64, s, size, count int, fh
 				sym[a*size+b] = rp.covAt(i, idx[b])
 			}
 		}
-		if !rp.chol.Factorize(mat.NewSymDense(size, sym)) || rp.chol.Cond() > maxCond {
+		naive, ok1 := quadForm(size, sym, f)
+		if !ok1 {
 			out.singular++
 			continue
 		}
-		fv, xv := mat.NewVecDense(size, f), mat.NewVecDense(size, x)
-		if err := rp.chol.SolveVecTo(xv, fv); err != nil {
-			out.singular++
-			continue
-		}
-		naive := mat.Dot(fv, xv)
 		real, shuffle := d.CorrectReal(naive), d.CorrectShuffle(shuf)
 		out.realNaive += naive
 		out.shuffleNaive += shuf
@@ -557,4 +578,107 @@ func RatioPct(gap, shuffle, shuffleLo float64) float64 {
 		return math.NaN()
 	}
 	return 100 * gap / shuffle
+}
+
+// SubsetMeans returns the mean bias-corrected I_real and I_shuffle over count
+// random subsets of size neurons drawn from the neurons of plus and minus
+// (trials x neurons, ds apart, covariance pooled) that vary, with the
+// subsets of seed (purpose rng.Subsets): what Stats.Subsets gives, at a cost
+// of T x (the pairs the subsets hold) instead of T x N^2 for the whole
+// covariance, for analyses that estimate many small groups of trials (and
+// their bootstrap replicates, which may repeat trials). An error when there
+// are too few trials or varying neurons; real and shuffle are NaN when every
+// subset was singular.
+func SubsetMeans(plus, minus *mat.Dense, ds float64, size, count int, seed uint64) (real, shuffle float64, err error) {
+	tp, n := plus.Dims()
+	tm, nm := minus.Dims()
+	if nm != n {
+		return math.NaN(), math.NaN(), fmt.Errorf("%w: shape mismatch: plus is %d x %d and minus %d x %d (trials x neurons)", ErrBadData, tp, n, tm, nm)
+	}
+	d := Design{N: size, TPlus: tp, TMinus: tm, DF: tp + tm - 2, DS: ds}
+	if err := d.check(); err != nil {
+		return math.NaN(), math.NaN(), err
+	}
+	if count < 1 {
+		return math.NaN(), math.NaN(), fmt.Errorf("%w: %d subsets; ask for at least 1", ErrBadData, count)
+	}
+	t := tp + tm
+	data := make([]float64, n*t)
+	for i := range n {
+		col := data[i*t : (i+1)*t]
+		for k := range tp {
+			col[k] = plus.At(k, i)
+		}
+		for k := range tm {
+			col[tp+k] = minus.At(k, i)
+		}
+	}
+	rp := newReplicate(n, tp, tm, ds)
+	for k := range rp.draw {
+		rp.draw[k] = k
+	}
+	rp.recompute(data)
+	if len(rp.active) < size {
+		return math.NaN(), math.NaN(), fmt.Errorf("%w: %d of %d neurons vary; subsets of %d need more", ErrBadData, len(rp.active), n, size)
+	}
+	// The subsets of Stats.Subsets: purpose Subsets, step j, from the
+	// varying neurons.
+	st := rng.New(seed)
+	act := rp.active
+	perm := make([]int, len(act))
+	idx := make([]int, size)
+	sym := make([]float64, size*size)
+	f := make([]float64, size)
+	var sr, ss float64
+	ok := 0
+	if size == len(act) {
+		count = 1
+	}
+	for j := range count {
+		drawSubsetP(st, rng.Subsets, uint64(j), act, perm, idx)
+		var shuf float64
+		for a, i := range idx {
+			f[a] = rp.fprime[i]
+			shuf += f[a] * f[a] / rp.variance[i]
+			for b := a; b < size; b++ {
+				sym[a*size+b] = rp.covAt(i, idx[b])
+			}
+		}
+		naive, good := quadForm(size, sym, f)
+		if !good {
+			continue
+		}
+		sr += d.CorrectReal(naive)
+		ss += d.CorrectShuffle(shuf)
+		ok++
+	}
+	if ok == 0 {
+		return math.NaN(), math.NaN(), nil
+	}
+	return sr / float64(ok), ss / float64(ok), nil
+}
+
+// quadForm returns f^T S^-1 f for the n x n symmetric S whose upper
+// triangle is in sym (overwritten by its Cholesky factor U), and false when S
+// is not positive definite or (max U_ii / min U_ii)^2, a lower bound on its
+// condition number, exceeds maxCond. With S = U^T U, f^T S^-1 f = |y|^2 for
+// U^T y = f. It calls LAPACK directly: mat.Cholesky estimates the exact
+// condition number on every factorisation, which cost as much as the rest
+// of a bootstrap. f is overwritten.
+func quadForm(n int, sym, f []float64) (float64, bool) {
+	u, ok := lapack64.Potrf(blas64.Symmetric{N: n, Stride: n, Data: sym, Uplo: blas.Upper})
+	if !ok {
+		return math.NaN(), false
+	}
+	lo, hi := math.Inf(1), 0.0
+	for i := range n {
+		d := math.Abs(u.Data[i*u.Stride+i])
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if !(lo > 0) || (hi/lo)*(hi/lo) > maxCond {
+		return math.NaN(), false
+	}
+	y := blas64.Vector{N: n, Inc: 1, Data: f}
+	blas64.Trsv(blas.Trans, u, y)
+	return floats.Dot(f, f), true
 }

@@ -1,6 +1,7 @@
 package fisher
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -180,7 +181,7 @@ func TestBootstrapDeterministic(t *testing.T) {
 	m := newModel("low-rank", 23, 30, 0.7, 1, 2, 0.5, 0)
 	r := rand.New(rand.NewPCG(23, 1))
 	p, q := m.sample(r, 40, 1, ds), m.sample(r, 40, -1, ds)
-	spec := BootSpec{Replicates: 16, Subsets: 4, Seed: 5}
+	spec := BootSpec{Replicates: 16, Subsets: 4, Seed: 5, NoiseCorr: true}
 	a, err := Bootstrap(p, q, ds, nil, []int{6, 12}, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -314,5 +315,31 @@ func TestRatioPct(t *testing.T) {
 		if !(got == c.want || math.IsNaN(got) && math.IsNaN(c.want)) {
 			t.Errorf("RatioPct(%v, %v, %v) = %v, want %v", c.gap, c.shuffle, c.lo, got, c.want)
 		}
+	}
+}
+
+// TestSubsetMeans: the same subsets and estimates as Stats.Subsets.
+func TestSubsetMeans(t *testing.T) {
+	const ds = 0.6
+	m := newModel("low-rank", 27, 25, 0.7, 1, 2, 0.5, 0.01)
+	r := rand.New(rand.NewPCG(27, 1))
+	p, q := m.sample(r, 40, 1, ds), m.sample(r, 35, -1, ds)
+	s, err := NewStats(p, q, nil, ds, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Subsets(SubsetSpec{Size: 8, Count: 30, Seed: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, shuf, err := SubsetMeans(p, q, ds, 8, 30, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(real-want.Real.Mean) > 1e-9*math.Abs(want.Real.Mean) || math.Abs(shuf-want.Shuffle.Mean) > 1e-9*math.Abs(want.Shuffle.Mean) {
+		t.Errorf("SubsetMeans %v, %v; Stats.Subsets %v, %v", real, shuf, want.Real.Mean, want.Shuffle.Mean)
+	}
+	if _, _, err := SubsetMeans(p, q, ds, 40, 30, 4); !errors.Is(err, ErrTooFewTrials) {
+		t.Errorf("40 neurons from 35 trials: %v, want ErrTooFewTrials", err)
 	}
 }

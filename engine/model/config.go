@@ -92,6 +92,10 @@ type ProtocolConfig struct {
 	Before   []BlockConfig `yaml:"before"`
 	Session  []BlockConfig `yaml:"session"`
 	After    []BlockConfig `yaml:"after"`
+	// AfterRepeat runs the after blocks this many times in order (0 or 1:
+	// once): many short alternating blocks for the switch analysis of
+	// reversibility without a long list.
+	AfterRepeat int `yaml:"after_repeat,omitempty"`
 }
 
 // BlockConfig is one block of trials with fixed mode and switches.
@@ -104,6 +108,12 @@ type BlockConfig struct {
 	Ablation   string    `yaml:"ablation,omitempty"`
 	Record     bool      `yaml:"record"`
 	Frames     string    `yaml:"frames,omitempty"`
+	// Persistence is rho of frames: persistent, the probability that a frame
+	// repeats the previous frame's kind (signal or noise); see makeFrames.
+	Persistence float64 `yaml:"persistence,omitempty"`
+	// TaskGain keeps the task gain g in a passive block, so that it differs
+	// from a task block in the gate m alone (reversibility, MODEL.md 7.3).
+	TaskGain bool `yaml:"task_gain,omitempty"`
 }
 
 // OutputConfig says what the run directory gets beyond the essentials.
@@ -404,6 +414,7 @@ func (c *Config) Validate() error {
 
 	p := &c.Protocol
 	v.irng("protocol.sessions", p.Sessions, 0, 100000)
+	v.irng("protocol.after_repeat", p.AfterRepeat, 0, 100000)
 	nblocks := 0
 	for _, grp := range []struct {
 		name   string
@@ -439,7 +450,19 @@ func validateBlock(v *validator, key string, b *BlockConfig) {
 	if b.Frames == "" {
 		b.Frames = "noise"
 	}
-	v.oneOf(key+".frames", b.Frames, "noise", "consistent")
+	v.oneOf(key+".frames", b.Frames, "noise", "consistent", "persistent")
+	if b.Frames == "persistent" {
+		// rho = 1 would fix the kind of every frame by the first one: a
+		// trial-level draw, the confound of the old consistent frames.
+		if r := b.Persistence; math.IsNaN(r) || r < 0 || r >= 1 {
+			v.fail(key+".persistence", r, "[0, 1)")
+		}
+	} else if b.Persistence != 0 {
+		v.fail(key+".persistence", b.Persistence, "0 (persistence goes with frames: persistent)")
+	}
+	if b.TaskGain && b.Mode != "passive" {
+		v.fail(key+".task_gain", b.TaskGain, "false (task_gain keeps the task gain in a passive block; task blocks have it anyway)")
+	}
 	if v.err == nil && b.Trials%conditionsPerLevel(b.Coherences) != 0 {
 		v.fail(key+".trials", b.Trials, fmt.Sprintf("a multiple of %d (one trial per signed coherence %v)", conditionsPerLevel(b.Coherences), b.Coherences))
 	}

@@ -1,0 +1,345 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// DefaultSwitchSubset is the subset size of the switch analysis: each trial
+// position pools one trial per switch, so there are far fewer trials per
+// estimate than in a block.
+const DefaultSwitchSubset = 10
+
+// SwitchCourse is the information trial by trial after one kind of switch
+// (MODEL.md 7.3, prediction 2), pooled over every switch of that kind: the
+// k-th trial after each switch forms position k.
+type SwitchCourse struct {
+	From, To  string // the conditions before and after: task, passive, or passive (task gain kept)
+	Switches  int
+	SubsetN   int // neurons per subset (the same at every position)
+	Subsets   int
+	Positions []SwitchPosition
+	// Fit is the exponential y(t) = YInf + (Y0 - YInf) exp(-t/Tau) through
+	// the gap against the time since the switch (nil when there are fewer
+	// than 3 positions); GateFit the same through the recorded gate m at
+	// each trial's start (trials.csv gate_start; nil without it).
+	Fit, GateFit *ExpFit
+}
+
+// SwitchPosition is position K (1: the first trial after the switch).
+type SwitchPosition struct {
+	K                                   int
+	TimeS                               float64 // from the switch to the middle of the trial (s)
+	TPlus, TMinus                       int
+	Gate                                float64 // mean top-down gate m at the trial's start (NaN when unrecorded)
+	IReal, IShuffle, Gap, RedundancyPct Value
+}
+
+// ExpFit is a fitted exponential relaxation, each parameter with the
+// interval of the fits to the bootstrap replicates (Tau's from log Tau).
+type ExpFit struct {
+	Tau, Y0, YInf Value
+	// AtBound says the best Tau lies at an end of the searched range
+	// (0.05 to 500 s): the data do not fix it.
+	AtBound bool
+}
+
+// Reversibility is the switch analysis of a run.
+type Reversibility struct {
+	TrialPeriodS float64 // stimulus + inter-trial interval (s)
+	TauMS        float64 // the gate's time constant tau_m of the config (s)
+	Courses      []SwitchCourse
+	// GainTest tests the gap long after a switch to passive with the task
+	// gain kept against a plain passive switch (YInf difference): if the
+	// coupling alone carries the drop, the two do not differ.
+	GainTest *fisher.Comparison
+}
+
+// Course returns the course of from -> to, nil when there is none.
+func (r *Reversibility) Course(from, to string) *SwitchCourse {
+	for k := range r.Courses {
+		if r.Courses[k].From == from && r.Courses[k].To == to {
+			return &r.Courses[k]
+		}
+	}
+	return nil
+}
+
+// switchCondition names a block's condition for the switch analysis; ""
+// for blocks that do not take part (learning, ablation, other frames).
+func switchCondition(b *BlockResult) string {
+	if b.Learning || b.Ablation != "none" || b.Frames != "noise" {
+		return ""
+	}
+	if b.TaskGain {
+		return "passive (task gain kept)"
+	}
+	return b.Mode
+}
+
+// reversibility finds the switches between adjacent recorded blocks of
+// different conditions and analyses each kind trial by trial; nil when the
+// run has fewer than 2 switches of any kind.
+func reversibility(d *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) *Reversibility {
+	cfg := d.Config
+	rev := &Reversibility{TrialPeriodS: (sum.TrialMs + cfg.Stimulus.ITIMs) / 1000, TauMS: cfg.Dynamics.TauMS}
+	type kind struct{ from, to string }
+	var kinds []kind
+	switches := map[kind][]*BlockResult{}
+	for k := 1; k < len(sum.Blocks); k++ {
+		a, b := &sum.Blocks[k-1], &sum.Blocks[k]
+		ca, cb := switchCondition(a), switchCondition(b)
+		if b.Index != a.Index+1 || ca == "" || cb == "" || ca == cb {
+			continue
+		}
+		kd := kind{ca, cb}
+		if _, ok := switches[kd]; !ok {
+			kinds = append(kinds, kd)
+		}
+		switches[kd] = append(switches[kd], b)
+	}
+	for _, kd := range kinds {
+		bs := switches[kd]
+		if len(bs) < 2 {
+			continue
+		}
+		sc, ok := switchCourse(d, bs, kd.from, kd.to, rev.TrialPeriodS, sum.TrialMs/1000, opt, notef)
+		if ok {
+			rev.Courses = append(rev.Courses, sc)
+		}
+	}
+	if len(rev.Courses) == 0 {
+		return nil
+	}
+	a, b := rev.Course("task", "passive"), rev.Course("task", "passive (task gain kept)")
+	if a != nil && b != nil && a.Fit != nil && b.Fit != nil {
+		c := Compare(b.Fit.YInf, a.Fit.YInf)
+		rev.GainTest = &c
+	}
+	return rev
+}
+
+// switchCourse analyses the blocks bs (each the first block after a switch
+// of one kind) position by position.
+func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, trialS float64, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
+	sc := SwitchCourse{From: from, To: to, Switches: len(bs)}
+	where := fmt.Sprintf("switch %s -> %s", from, to)
+	// The coherence level: the most common |c| > 0 of these blocks.
+	count := map[float64]int{}
+	for _, t := range d.Trials {
+		if t.Recorded && t.Coherence != 0 && slices.ContainsFunc(bs, func(b *BlockResult) bool { return b.Index == t.Block }) {
+			count[math.Abs(t.Coherence)]++
+		}
+	}
+	c, best := 0.0, 0
+	for cc, n := range count {
+		if n > best || (n == best && cc > c) {
+			c, best = cc, n
+		}
+	}
+	if best == 0 {
+		return sc, false
+	}
+	type pos struct {
+		plus, minus []int
+		gate        []float64
+	}
+	var ps []*pos
+	for _, b := range bs {
+		k := 0
+		for _, t := range d.Trials {
+			if t.Block != b.Index {
+				continue
+			}
+			if k >= len(ps) {
+				ps = append(ps, &pos{})
+			}
+			p := ps[k]
+			k++
+			if !math.IsNaN(float64(t.GateStart)) {
+				p.gate = append(p.gate, float64(t.GateStart))
+			}
+			if !t.Recorded || math.Abs(t.Coherence) != c {
+				continue
+			}
+			if t.Coherence > 0 {
+				p.plus = append(p.plus, t.Row)
+			} else {
+				p.minus = append(p.minus, t.Row)
+			}
+		}
+	}
+	// One subset size for every position: the smallest T - 5 allows.
+	size := DefaultSwitchSubset
+	var usable []int
+	for k, p := range ps {
+		if t := min(len(p.plus), len(p.minus)); t >= 7 {
+			usable = append(usable, k)
+			size = min(size, t-5)
+		}
+	}
+	if len(usable) < 3 {
+		notef("reversibility: %s: %d switches give fewer than 3 trial positions with more than 6 trials at each sign; no course", where, len(bs))
+		return sc, false
+	}
+	if size < DefaultSwitchSubset {
+		notef("reversibility: %s: subsets of %d neurons (the rarest sign at a position has %d trials over the %d switches; T must exceed n + 4)", where, size, size+5, len(bs))
+	}
+	sc.SubsetN, sc.Subsets = size, opt.TimeSubsets
+	w := fisher.BinRange{Start: 0, End: d.Responses.Bins}
+	spec := fisher.SubsetSpec{Size: size, Count: opt.TimeSubsets, Seed: opt.Seed}
+	boot := fisher.BootSpec{Replicates: opt.TimeBootReplicates, Subsets: opt.TimeBootSubsets, Seed: opt.Seed, EstimateSubsets: opt.TimeSubsets}
+	for _, k := range usable {
+		p := ps[k]
+		sp := SwitchPosition{K: k + 1, TimeS: float64(k)*periodS + trialS/2, TPlus: len(p.plus), TMinus: len(p.minus), Gate: math.NaN()}
+		if len(p.gate) > 0 {
+			var g float64
+			for _, x := range p.gate {
+				g += x
+			}
+			sp.Gate = g / float64(len(p.gate))
+		}
+		pm, mm := d.Responses.Sum(nil, p.plus, w), d.Responses.Sum(nil, p.minus, w)
+		s, err := fisher.NewStats(pm, mm, nil, 2*c, true)
+		if err != nil {
+			notef("reversibility: %s position %d skipped: %v", where, k+1, err)
+			continue
+		}
+		pool := s.Active()
+		if len(pool) < size {
+			notef("reversibility: %s position %d skipped: %d neurons vary", where, k+1, len(pool))
+			continue
+		}
+		r, err := s.Subsets(spec, pool)
+		if err != nil {
+			notef("reversibility: %s position %d skipped: %v", where, k+1, err)
+			continue
+		}
+		var real, shuf, gap []float64
+		if !opt.NoBootstrap {
+			boot.Seed = opt.Seed + uint64(1000*(k+1))
+			if b, err := fisher.Bootstrap(pm, mm, 2*c, pool, []int{size}, boot); err == nil {
+				real, shuf, gap = b.Real[0], b.Shuffle[0], b.Gap[0]
+			}
+		}
+		sp.IReal, sp.IShuffle, sp.Gap = subsetValue(r.Real, real), subsetValue(r.Shuffle, shuf), subsetValue(r.Redundancy, gap)
+		sp.RedundancyPct = pctValue(sp.Gap, sp.IShuffle)
+		sc.Positions = append(sc.Positions, sp)
+	}
+	if len(sc.Positions) >= 3 {
+		x := make([]float64, len(sc.Positions))
+		vals := make([]Value, len(sc.Positions))
+		for k, p := range sc.Positions {
+			x[k], vals[k] = p.TimeS, p.Gap
+		}
+		sc.Fit = fitExpValues(x, vals)
+		var gx, gy []float64
+		for _, p := range sc.Positions {
+			if !math.IsNaN(p.Gate) {
+				gx = append(gx, p.TimeS-trialS/2) // the gate at the trial's start
+				gy = append(gy, p.Gate)
+			}
+		}
+		if len(gx) >= 3 {
+			gv := make([]Value, len(gy))
+			for k, g := range gy {
+				gv[k] = plainValue(g)
+			}
+			sc.GateFit = fitExpValues(gx, gv)
+		}
+	}
+	return sc, len(sc.Positions) > 0
+}
+
+// fitExpValues fits the estimates of vals against x, and each bootstrap
+// replicate when all have the same number.
+func fitExpValues(x []float64, vals []Value) *ExpFit {
+	y := make([]float64, len(vals))
+	nrep := -1
+	for k, v := range vals {
+		y[k] = v.Est
+		switch {
+		case v.Reps == nil:
+			nrep = 0
+		case nrep < 0:
+			nrep = len(v.Reps)
+		case nrep != len(v.Reps):
+			nrep = 0
+		}
+	}
+	tau, y0, yinf, atBound := fitExp(x, y)
+	f := &ExpFit{Tau: plainValue(tau), Y0: plainValue(y0), YInf: plainValue(yinf), AtBound: atBound}
+	if nrep > 1 && finite(tau) {
+		lt, r0, ri := make([]float64, nrep), make([]float64, nrep), make([]float64, nrep)
+		for r := range nrep {
+			for k, v := range vals {
+				y[k] = v.Reps[r]
+			}
+			t, a, b, _ := fitExp(x, y)
+			lt[r], r0[r], ri[r] = math.Log(t), a, b
+		}
+		lo, hi := fisher.BootInterval(math.Log(tau), lt, CILevel)
+		f.Tau.Lo, f.Tau.Hi = math.Exp(lo), math.Exp(hi)
+		f.Tau.Reps = lt // log Tau
+		f.Y0.withReps(r0)
+		f.YInf.withReps(ri)
+	}
+	return f
+}
+
+// fitExp fits y = yinf + (y0 - yinf) exp(-x/tau) by least squares: for each
+// tau on a log grid from 0.05 to 500 (the units of x) the best y0 and yinf
+// are linear, and the tau with the smallest squared error wins. NaN values
+// of y are left out; with fewer than 3 left every result is NaN.
+func fitExp(x, y []float64) (tau, y0, yinf float64, atBound bool) {
+	var xs, ys []float64
+	for k := range x {
+		if !math.IsNaN(y[k]) && !math.IsInf(y[k], 0) {
+			xs, ys = append(xs, x[k]), append(ys, y[k])
+		}
+	}
+	nan := math.NaN()
+	if len(xs) < 3 {
+		return nan, nan, nan, false
+	}
+	const steps = 400
+	lo, hi := math.Log(0.05), math.Log(500)
+	best := math.Inf(1)
+	bestK := -1
+	for k := range steps + 1 {
+		tt := math.Exp(lo + (hi-lo)*float64(k)/steps)
+		// y = yinf + A e, e = exp(-x/tau): linear regression of y on e.
+		var se, sy, see, sey float64
+		n := float64(len(xs))
+		for j, xv := range xs {
+			e := math.Exp(-xv / tt)
+			se += e
+			sy += ys[j]
+			see += e * e
+			sey += e * ys[j]
+		}
+		den := n*see - se*se
+		if den <= 1e-15*n*see {
+			continue
+		}
+		a := (n*sey - se*sy) / den
+		b := (sy - a*se) / n
+		var sse float64
+		for j, xv := range xs {
+			d := ys[j] - b - a*math.Exp(-xv/tt)
+			sse += d * d
+		}
+		if sse < best {
+			best, bestK = sse, k
+			tau, yinf, y0 = tt, b, a+b
+		}
+	}
+	if bestK < 0 {
+		return nan, nan, nan, false
+	}
+	return tau, y0, yinf, bestK == 0 || bestK == steps
+}
