@@ -363,7 +363,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	}
 
 	p("## Per-block numbers\n\n")
-	p("Session 0: before training; k: the measurement blocks after training session k; end: the blocks after the last session. Information in 1/coherence², at %d neurons per subset: estimate [%s]; redundancy %% blank (–) where I_shuffle is not clearly above 0. ε: information-limiting variance (coherence²). Fano: median over neurons of the trial count's variance/mean. Rate: mean over neurons, bins and trials. Table: `info.csv` (every subset size, the spread over subsets and the intervals).\n\n", sum.Options.SubsetSize, ciShort(sum))
+	p("Session 0: before training; k: the measurement blocks after training session k; end: the blocks after the last session. Information in 1/coherence², at %d neurons per subset (fewer where the notes say so): estimate [%s]; redundancy %% blank (–) where I_shuffle is not clearly above 0. ε: information-limiting variance (coherence²). Fano: median over neurons of the trial count's variance/mean. Rate: mean over neurons, bins and trials. Table: `info.csv` (every subset size, the spread over subsets and the intervals).\n\n", sum.Options.SubsetSize, ciShort(sum))
 	p("| block | session | condition | trials | c | rate (Hz) | I_real | I_shuffle | redundancy | redundancy %% | noise corr. | ε | Fano |\n")
 	p("|---:|---|---|---:|---:|---:|---|---|---|---|---|---|---:|\n")
 	for _, b := range sum.Blocks {
@@ -557,10 +557,10 @@ func protocolText(cfg *model.Config) string {
 	return strings.Join(s, "; ") + fmt.Sprintf(". Coherence levels per block as configured; task orientation A = %g°, B = A + 90°; %d frames of %g ms.", cfg.Stimulus.TaskOrientationDeg, cfg.Stimulus.Frames, cfg.Stimulus.FrameMs)
 }
 
-// sizesText lists the further subset sizes.
+// sizesText lists the further subset sizes asked for.
 func sizesText(sum *page) string {
 	var o []string
-	for _, n := range sum.sizes() {
+	for _, n := range sum.Options.Sizes {
 		if n != sum.Options.SubsetSize {
 			o = append(o, fmt.Sprint(n))
 		}
@@ -568,7 +568,11 @@ func sizesText(sum *page) string {
 	if len(o) == 0 {
 		return "no other size"
 	}
-	return "at " + strings.Join(o, " and ") + " neurons, Liu et al.'s monkeys R and G, where the trials allow"
+	s := "at " + strings.Join(o, " and ") + " neurons"
+	if slices.Equal(sum.Options.Sizes, analysis.DefaultSizes) {
+		s += ", Liu et al.'s monkeys R and G"
+	}
+	return s + ", where the trials allow"
 }
 
 // ciShort names the interval of the tables.

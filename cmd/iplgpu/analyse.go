@@ -116,12 +116,10 @@ func runDirs(dirs []string) (runs []string, parent string, err error) {
 		return err == nil
 	}
 	if len(dirs) == 1 {
-		if isRun(dirs[0]) {
-			return dirs, "", nil
-		}
 		ents, err := os.ReadDir(dirs[0])
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", dirs[0], err)
+		if isRun(dirs[0]) || err != nil {
+			// A run, or something the run analysis will name the problem of.
+			return dirs, "", nil
 		}
 		for _, e := range ents {
 			if d := filepath.Join(dirs[0], e.Name()); e.IsDir() && isRun(d) {
@@ -130,7 +128,7 @@ func runDirs(dirs []string) (runs []string, parent string, err error) {
 		}
 		switch len(runs) {
 		case 0:
-			return nil, "", fmt.Errorf("%s holds no %s and no run directory (a subdirectory with one): give a run directory, or a directory of runs of one config with different seeds", dirs[0], rundir.ConfigFile)
+			return dirs, "", nil
 		case 1:
 			return nil, "", fmt.Errorf("%s holds one run directory (%s); the spread across seeds needs at least 2: analyse it directly, or run more seeds", dirs[0], runs[0])
 		}

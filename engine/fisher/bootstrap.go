@@ -492,17 +492,18 @@ type Comparison struct {
 
 // BootInterval returns the interval at level (e.g. 0.95) of an estimate est
 // from its bootstrap replicates: the level's central quantiles of the
-// replicates, shifted by est - mean(replicates). The shift removes the
-// bootstrap's own bias: the bias-corrected estimators are unbiased for the
-// resampled population, whose information is the uncorrected estimate's, so
-// the replicates centre there rather than on est. NaN replicates are left
-// out; with fewer than 2 finite ones, or est not finite, both ends are NaN.
+// replicates, shifted by est - median(replicates). The shift removes what
+// is left of the bootstrap's own bias (Bootstrap resamples a population
+// shrunk to the estimate's information, so it is small); the median rather
+// than the mean keeps a few extreme replicates (a ratio whose denominator
+// comes near 0) from moving the interval. NaN replicates are left out; with
+// fewer than 2 finite ones, or est not finite, both ends are NaN.
 func BootInterval(est float64, reps []float64, level float64) (lo, hi float64) {
 	v := finiteSorted(reps)
 	if len(v) < 2 || math.IsNaN(est) || math.IsInf(est, 0) {
 		return math.NaN(), math.NaN()
 	}
-	shift := est - stat.Mean(v, nil)
+	shift := est - stat.Quantile(0.5, stat.LinInterp, v, nil)
 	a := (1 - level) / 2
 	return stat.Quantile(a, stat.LinInterp, v, nil) + shift, stat.Quantile(1-a, stat.LinInterp, v, nil) + shift
 }
@@ -521,8 +522,8 @@ func BootSE(reps []float64) float64 {
 // two must come from independent resamples (different trials, e.g. two
 // blocks) or from the same resamples of the same trials (paired: repsA[r]
 // and repsB[r] from replicate r); either way replicate r of the difference is
-// repsA[r] - repsB[r], re-centred on estA - estB as in BootInterval. Pairs
-// with a NaN are left out.
+// repsA[r] - repsB[r], re-centred on estA - estB (by the median) as in
+// BootInterval. Pairs with a NaN are left out.
 func Compare(estA float64, repsA []float64, estB float64, repsB []float64, level float64) Comparison {
 	if len(repsA) != len(repsB) {
 		panic(fmt.Sprintf("fisher: Compare: %d and %d replicates", len(repsA), len(repsB)))
@@ -539,7 +540,8 @@ func Compare(estA float64, repsA []float64, estB float64, repsB []float64, level
 		return c
 	}
 	c.Lo, c.Hi = BootInterval(c.Diff, d, level)
-	shift := c.Diff - stat.Mean(d, nil)
+	slices.Sort(d)
+	shift := c.Diff - stat.Quantile(0.5, stat.LinInterp, d, nil)
 	var below, above int
 	for _, x := range d {
 		if x+shift <= 0 {
