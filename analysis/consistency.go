@@ -37,9 +37,9 @@ type ConsistencyOptions struct {
 // the bin followed: for every single bin b and every trial, k is the number
 // of signal frames (frames showing the trial's signalled orientation) among
 // the frames of the last LagMs up to the bin's end (the frame shown during
-// the bin and the ones before it); the trials of each (b, k) cell with more
-// than Subset + 4 trials at each sign give the gap I_shuffle - I_real of the
-// bin's counts (the mean over Subsets subsets of Subset neurons), and the
+// the bin and the ones before it); the trials of each (b, k) cell with at
+// least 2 Subset + 4 trials at each sign give the gap I_shuffle - I_real of
+// the bin's counts (the mean over Subsets subsets of Subset neurons), and the
 // gaps are fitted as gap(b, k) = alpha_b + Beta k (one intercept per bin:
 // the comparison is within bins, so the rise of the gap over the trial does
 // not enter Beta).
@@ -156,14 +156,19 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 	}
 	reg := &SignalRegression{LagMs: float64(nFr) * frameMs, Frames: nFr, Subset: opt.Subset, Subsets: opt.Subsets, SignalFrac: frac, RunFrames: run}
 	// cellGaps returns gap[b][k] (NaN without an estimate) for the trials
-	// at positions plus, minus of lines (with repeats in a resample).
-	cellGaps := func(plus, minus []int) [][]float64 {
+	// at positions plus, minus of lines (with repeats in a resample); with
+	// only (non-nil) it estimates those cells alone, so that every bootstrap
+	// replicate fits the cells of the data.
+	cellGaps := func(plus, minus []int, only [][]float64) [][]float64 {
 		g := make([][]float64, r.Bins)
 		var pr, mr []int
 		for b := range r.Bins {
 			g[b] = make([]float64, nFr+1)
 			for kk := range nFr + 1 {
 				g[b][kk] = math.NaN()
+				if only != nil && math.IsNaN(only[b][kk]) {
+					continue
+				}
 				pr, mr = pr[:0], mr[:0]
 				for _, a := range plus {
 					if k[a][b] == kk {
@@ -175,7 +180,7 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 						mr = append(mr, trials[lines[a]].Row)
 					}
 				}
-				if min(len(pr), len(mr)) <= opt.Subset+4 {
+				if min(len(pr), len(mr)) < minCellTrials(opt.Subset) {
 					continue
 				}
 				w := fisher.BinRange{Start: b, End: b + 1}
@@ -187,10 +192,10 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 		}
 		return g
 	}
-	est := cellGaps(plus, minus)
+	est := cellGaps(plus, minus, nil)
 	beta, byK, cells := fitWithinBins(est, nFr)
 	if cells == 0 || math.IsNaN(beta) {
-		return nil, fmt.Sprintf("no (bin, signal count) cell with more than %d trials at each sign, or none with two counts in one bin", opt.Subset+4)
+		return nil, fmt.Sprintf("no two (bin, signal count) cells in one bin with %d trials or more at each sign", minCellTrials(opt.Subset))
 	}
 	reg.Cells = cells
 	reg.Beta = plainValue(beta)
@@ -218,7 +223,7 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 						}
 						return out
 					}
-					g := cellGaps(draw(plus, 0), draw(minus, len(plus)))
+					g := cellGaps(draw(plus, 0), draw(minus, len(plus)), est)
 					b, bk, _ := fitWithinBins(g, nFr)
 					betas[rep] = b
 					for kk := range bk {
@@ -237,6 +242,11 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 	}
 	return reg, ""
 }
+
+// minCellTrials is the trials at each sign a (bin, k) cell needs: 2n + 4
+// for subsets of n, so that n/DF stays near 0.25, where the estimate and its
+// bootstrap behave (T > n + 4 is the estimator's bare minimum).
+func minCellTrials(n int) int { return 2*n + 4 }
 
 // fitWithinBins fits gap[b][k] = alpha_b + beta k over the bins with at
 // least two cells; it returns beta, the adjusted mean gap per k and the

@@ -210,7 +210,7 @@ func consistencySection(w io.Writer, sum *page) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	S := sum.Sessions
 	p("## Consistency of the signal (prediction 3)\n\n")
-	p("Task blocks with independent frames (each frame signal with probability |c|) and with a persistent signal (the frame's kind, signal or noise, repeats the previous frame's with probability rho; every frame is still signal with probability |c|; noise frames always draw a fresh orientation). Slope: the least-squares slope of the gap I_shuffle − I_real over single bins. β: the per-bin gap regressed on the number k of signal frames among the frames of the last lag ms up to the bin's end, with one intercept per bin, from cells (bin, k) of more than n + 4 trials at each sign. [%s]. Table: `%s`; figure: fig10_consistency.\n\n", ciShort(sum), rundir.ConsistencyFile)
+	p("Task blocks with independent frames (each frame signal with probability |c|) and with a persistent signal (the frame's kind, signal or noise, repeats the previous frame's with probability rho; every frame is still signal with probability |c|; noise frames always draw a fresh orientation). Slope: the least-squares slope of the gap I_shuffle − I_real over single bins. β: the per-bin gap regressed on the number k of signal frames among the frames of the last lag ms up to the bin's end, with one intercept per bin, from cells (bin, k) of at least 2n + 4 trials at each sign (n = %d neurons per subset), the same cells in every bootstrap replicate. [%s]. Table: `%s`; figure: fig10_consistency.\n\n", analysis.DefaultConsistencySubset, ciShort(sum), rundir.ConsistencyFile)
 	p("| block | session | frames | signal fraction | mean signal run (frames) | slope (per s) | β (per signal frame) | cells |\n")
 	p("|---:|---|---|---:|---:|---|---|---:|\n")
 	for _, cb := range sum.Consistency {
@@ -357,12 +357,14 @@ func fig10(sum *page) (bool, string, error) {
 	}
 	pr := sum.ConsistencyPairs[len(sum.ConsistencyPairs)-1]
 	pa := newPlot(fmt.Sprintf("(a) Gap over the trial, %s", analysis.SessionLabel(sum.BlockByIndex(pr.Persistent).Session, sum.Sessions)), "time from stimulus onset (ms)", gapAxis)
-	pb := newPlot("(b) Gap against the recent signal", "signal frames in the last frames up to the bin's end", "per-bin gap, bin means removed "+infoUnit)
+	pb := newPlot("(b) Gap against the recent signal", "k: signal frames among the last frames up to the bin's end", "per-bin gap, adjusted for the bin "+infoUnit)
 	for k, idx := range []int{pr.Independent, pr.Persistent} {
 		b := sum.BlockByIndex(idx)
 		st := style{color: colBlue}
+		name := "independent frames"
 		if k == 1 {
 			st = style{color: colVermilion, glyph: draw.SquareGlyph{}}
+			name = fmt.Sprintf("persistent signal (rho %g)", b.Persistence)
 		}
 		if tc := sum.TimeCourse(b); tc != nil {
 			ws := tc.Kind("bin")
@@ -371,7 +373,7 @@ func fig10(sum *page) (bool, string, error) {
 			for j, w := range ws {
 				x[j], iv[j] = (w.StartMs+w.EndMs)/2, ci(w.Gap)
 			}
-			if err := addBand(pa, b.Condition(), x, iv, st); err != nil {
+			if err := addBand(pa, name, x, iv, st); err != nil {
 				return false, "", err
 			}
 		}
@@ -384,7 +386,7 @@ func fig10(sum *page) (bool, string, error) {
 			for kk, v := range cb.Regression.ByK {
 				x[kk], iv[kk] = float64(kk)+0.08*float64(2*k-1), ci(v)
 			}
-			if err := addIntervals(pb, fmt.Sprintf("%s: β = %s", b.Condition(), valText(cb.Regression.Beta, num)), x, iv, st); err != nil {
+			if err := addIntervals(pb, fmt.Sprintf("%s: β = %s", name, valText(cb.Regression.Beta, num)), x, iv, st); err != nil {
 				return false, "", err
 			}
 		}
