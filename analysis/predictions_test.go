@@ -213,13 +213,18 @@ func TestReversibilitySynthetic(t *testing.T) {
 	}
 	for _, c := range []*SwitchCourse{down, up} {
 		f := c.Fit
-		t.Logf("%s -> %s: %d switches, n = %d: gap %.2f -> %.2f, tau %.2f s (95%% CI %.2f to %.2f)", c.From, c.To, c.Switches, c.SubsetN, f.Y0.Est, f.YInf.Est, f.Tau.Est, f.Tau.Lo, f.Tau.Hi)
-		if f.Tau.Est < tauS/2 || f.Tau.Est > 2*tauS {
-			t.Errorf("%s -> %s: tau %.2f s, want %.1f s within a factor 2", c.From, c.To, f.Tau.Est, tauS)
-		}
+		t.Logf("%s -> %s: %d switches, n = %d: gap %.2f at the first trial -> %.2f, tau %.2f s (95%% CI %.2f to %.2f)", c.From, c.To, c.Switches, c.SubsetN, f.YFirst.Est, f.YInf.Est, f.Tau.Est, f.Tau.Lo, f.Tau.Hi)
 	}
-	if !(down.Fit.Y0.Est > down.Fit.YInf.Est) || !(up.Fit.Y0.Est < up.Fit.YInf.Est) {
-		t.Errorf("the gap should fall after task -> passive (%.2f -> %.2f) and rise after passive -> task (%.2f -> %.2f)",
-			down.Fit.Y0.Est, down.Fit.YInf.Est, up.Fit.Y0.Est, up.Fit.YInf.Est)
+	if len(rev.Pairs) != 1 {
+		t.Fatalf("%d pair fits, want 1", len(rev.Pairs))
+	}
+	pf := rev.Pairs[0]
+	t.Logf("pair fit: tau %.2f s (95%% CI %.2f to %.2f), task level %.2f (%.2f to %.2f), passive level %.2f (%.2f to %.2f)",
+		pf.Tau.Est, pf.Tau.Lo, pf.Tau.Hi, pf.LevelA.Est, pf.LevelA.Lo, pf.LevelA.Hi, pf.LevelB.Est, pf.LevelB.Lo, pf.LevelB.Hi)
+	if pf.Tau.Est < tauS/2 || pf.Tau.Est > 2*tauS || !(pf.Tau.Lo <= tauS && tauS <= pf.Tau.Hi) {
+		t.Errorf("pair fit: tau %.2f s (%.2f to %.2f), want %.1f s within a factor 2 and inside the interval", pf.Tau.Est, pf.Tau.Lo, pf.Tau.Hi, tauS)
+	}
+	if !(pf.Drop.Lo > 0) {
+		t.Errorf("the gap should be higher in task than in passive: drop %.2f (%.2f to %.2f)", pf.Drop.Est, pf.Drop.Lo, pf.Drop.Hi)
 	}
 }

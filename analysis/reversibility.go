@@ -39,23 +39,51 @@ type SwitchPosition struct {
 	IReal, IShuffle, Gap, RedundancyPct Value
 }
 
-// ExpFit is a fitted exponential relaxation, each parameter with the
-// interval of the fits to the bootstrap replicates (Tau's from log Tau).
+// ExpFit is a fitted exponential relaxation y(t) = YInf + (Y0 - YInf)
+// exp(-t/Tau), each parameter with the interval of the fits to the
+// bootstrap replicates (Tau's from log Tau). Y0, the value at the switch, is
+// an extrapolation; YFirst is the fit at the first trial's time.
 type ExpFit struct {
-	Tau, Y0, YInf Value
+	Tau, Y0, YInf, YFirst Value
 	// AtBound says the best Tau lies at an end of the searched range
-	// (0.05 to 500 s): the data do not fix it.
+	// (tauMin to tauMax s): the data do not fix it.
 	AtBound bool
 }
+
+// PairFit fits the two directions of one pair of conditions (A -> B and B
+// -> A) together: both relax with one time constant between the same two
+// levels, y_AB(t) = LevelB + (LevelA - LevelB) exp(-t/Tau) and y_BA(t) =
+// LevelA + (LevelB - LevelA) exp(-t/Tau), as the gap does if it follows the
+// gate, which relaxes with tau_m both ways. Three parameters from both
+// courses: far steadier than a fit of each.
+type PairFit struct {
+	A, B           string
+	Tau            Value
+	LevelA, LevelB Value
+	// Drop is LevelA - LevelB with its replicates.
+	Drop    Value
+	AtBound bool
+}
+
+// The range of the time-constant search (s): trials come every few
+// seconds, so faster relaxations look like steps and slower ones like
+// drifts.
+const (
+	tauMin = 0.2
+	tauMax = 200
+)
 
 // Reversibility is the switch analysis of a run.
 type Reversibility struct {
 	TrialPeriodS float64 // stimulus + inter-trial interval (s)
 	TauMS        float64 // the gate's time constant tau_m of the config (s)
 	Courses      []SwitchCourse
-	// GainTest tests the gap long after a switch to passive with the task
-	// gain kept against a plain passive switch (YInf difference): if the
-	// coupling alone carries the drop, the two do not differ.
+	// Pairs are the joint fits of task <-> passive and task <-> passive
+	// (task gain kept).
+	Pairs []PairFit
+	// GainTest tests the passive level with the task gain kept against the
+	// plain passive level (PairFit LevelB of the two pairs): if the coupling
+	// alone carries the drop, the two do not differ.
 	GainTest *fisher.Comparison
 }
 
@@ -64,6 +92,17 @@ func (r *Reversibility) Course(from, to string) *SwitchCourse {
 	for k := range r.Courses {
 		if r.Courses[k].From == from && r.Courses[k].To == to {
 			return &r.Courses[k]
+		}
+	}
+	return nil
+}
+
+// PairOf returns the pair fit of the conditions a and b (either order), nil
+// when there is none.
+func (r *Reversibility) PairOf(a, b string) *PairFit {
+	for k := range r.Pairs {
+		if p := &r.Pairs[k]; (p.A == a && p.B == b) || (p.A == b && p.B == a) {
+			return p
 		}
 	}
 	return nil
@@ -102,12 +141,31 @@ func reversibility(d *rundir.Run, sum *Summary, opt Options, notef func(string, 
 		}
 		switches[kd] = append(switches[kd], b)
 	}
+	// One subset size for every course, so that their gaps compare (the gap
+	// grows with the number of neurons): the largest every kind allows.
+	size := DefaultSwitchSubset
+	for _, kd := range kinds {
+		if bs := switches[kd]; len(bs) >= 2 {
+			if _, ps := switchPositions(d, bs); ps != nil {
+				if u, s := switchUsable(ps); len(u) >= 3 {
+					size = min(size, s)
+				}
+			}
+		}
+	}
+	if size < DefaultSwitchSubset {
+		notef("reversibility: subsets of %d neurons for every kind of switch (the rarest sign at a trial position has %d trials; T must exceed n + 4)", size, size+5)
+	}
+	if size < 2 {
+		notef("reversibility: too few trials per position for subsets of 2 neurons; no courses")
+		return nil
+	}
 	for _, kd := range kinds {
 		bs := switches[kd]
 		if len(bs) < 2 {
 			continue
 		}
-		sc, ok := switchCourse(d, bs, kd.from, kd.to, rev.TrialPeriodS, sum.TrialMs/1000, opt, notef)
+		sc, ok := switchCourse(d, bs, kd.from, kd.to, rev.TrialPeriodS, sum.TrialMs/1000, size, opt, notef)
 		if ok {
 			rev.Courses = append(rev.Courses, sc)
 		}
@@ -115,40 +173,46 @@ func reversibility(d *rundir.Run, sum *Summary, opt Options, notef func(string, 
 	if len(rev.Courses) == 0 {
 		return nil
 	}
-	a, b := rev.Course("task", "passive"), rev.Course("task", "passive (task gain kept)")
-	if a != nil && b != nil && a.Fit != nil && b.Fit != nil {
-		c := Compare(b.Fit.YInf, a.Fit.YInf)
+	for _, other := range []string{"passive", "passive (task gain kept)"} {
+		ab, ba := rev.Course("task", other), rev.Course(other, "task")
+		if ab != nil && ba != nil {
+			if pf := fitPair(ab, ba); pf != nil {
+				rev.Pairs = append(rev.Pairs, *pf)
+			}
+		}
+	}
+	if len(rev.Pairs) == 2 {
+		c := Compare(rev.Pairs[1].LevelB, rev.Pairs[0].LevelB)
 		rev.GainTest = &c
 	}
 	return rev
 }
 
-// switchCourse analyses the blocks bs (each the first block after a switch
-// of one kind) position by position.
-func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, trialS float64, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
-	sc := SwitchCourse{From: from, To: to, Switches: len(bs)}
-	where := fmt.Sprintf("switch %s -> %s", from, to)
-	// The coherence level: the most common |c| > 0 of these blocks.
+// switchPos are the trials of one trial position after the switches.
+type switchPos struct {
+	plus, minus []int // responses rows
+	gate        []float64
+}
+
+// switchPositions collects the trials of the blocks bs (each the first
+// block after a switch of one kind) by their position in the block, at the
+// most common coherence level c of these blocks.
+func switchPositions(d *rundir.Run, bs []*BlockResult) (c float64, ps []*switchPos) {
 	count := map[float64]int{}
 	for _, t := range d.Trials {
 		if t.Recorded && t.Coherence != 0 && slices.ContainsFunc(bs, func(b *BlockResult) bool { return b.Index == t.Block }) {
 			count[math.Abs(t.Coherence)]++
 		}
 	}
-	c, best := 0.0, 0
+	best := 0
 	for cc, n := range count {
 		if n > best || (n == best && cc > c) {
 			c, best = cc, n
 		}
 	}
 	if best == 0 {
-		return sc, false
+		return 0, nil
 	}
-	type pos struct {
-		plus, minus []int
-		gate        []float64
-	}
-	var ps []*pos
 	for _, b := range bs {
 		k := 0
 		for _, t := range d.Trials {
@@ -156,7 +220,7 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 				continue
 			}
 			if k >= len(ps) {
-				ps = append(ps, &pos{})
+				ps = append(ps, &switchPos{})
 			}
 			p := ps[k]
 			k++
@@ -173,21 +237,40 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 			}
 		}
 	}
-	// One subset size for every position: the smallest T - 5 allows.
-	size := DefaultSwitchSubset
-	var usable []int
+	return c, ps
+}
+
+// switchUsable returns the positions with more than 6 trials at each sign
+// and the largest subset size all of them allow (T - 5), at most
+// DefaultSwitchSubset.
+func switchUsable(ps []*switchPos) (usable []int, size int) {
+	size = DefaultSwitchSubset
 	for k, p := range ps {
 		if t := min(len(p.plus), len(p.minus)); t >= 7 {
 			usable = append(usable, k)
 			size = min(size, t-5)
 		}
 	}
+	return usable, size
+}
+
+// switchCourse analyses the blocks bs (each the first block after a switch
+// of one kind) position by position with subsets of size neurons (0: the
+// largest the positions allow).
+func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, trialS float64, size int, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
+	sc := SwitchCourse{From: from, To: to, Switches: len(bs)}
+	where := fmt.Sprintf("switch %s -> %s", from, to)
+	c, ps := switchPositions(d, bs)
+	if ps == nil {
+		return sc, false
+	}
+	usable, own := switchUsable(ps)
 	if len(usable) < 3 {
 		notef("reversibility: %s: %d switches give fewer than 3 trial positions with more than 6 trials at each sign; no course", where, len(bs))
 		return sc, false
 	}
-	if size < DefaultSwitchSubset {
-		notef("reversibility: %s: subsets of %d neurons (the rarest sign at a position has %d trials over the %d switches; T must exceed n + 4)", where, size, size+5, len(bs))
+	if size == 0 {
+		size = own
 	}
 	sc.SubsetN, sc.Subsets = size, opt.TimeSubsets
 	w := fisher.BinRange{Start: 0, End: d.Responses.Bins}
@@ -271,29 +354,148 @@ func fitExpValues(x []float64, vals []Value) *ExpFit {
 			nrep = 0
 		}
 	}
+	at := func(tau, y0, yinf float64) float64 { return yinf + (y0-yinf)*math.Exp(-x[0]/tau) }
 	tau, y0, yinf, atBound := fitExp(x, y)
-	f := &ExpFit{Tau: plainValue(tau), Y0: plainValue(y0), YInf: plainValue(yinf), AtBound: atBound}
+	f := &ExpFit{Tau: plainValue(tau), Y0: plainValue(y0), YInf: plainValue(yinf), YFirst: plainValue(at(tau, y0, yinf)), AtBound: atBound}
 	if nrep > 1 && finite(tau) {
-		lt, r0, ri := make([]float64, nrep), make([]float64, nrep), make([]float64, nrep)
+		lt, r0, ri, r1 := make([]float64, nrep), make([]float64, nrep), make([]float64, nrep), make([]float64, nrep)
 		for r := range nrep {
 			for k, v := range vals {
 				y[k] = v.Reps[r]
 			}
 			t, a, b, _ := fitExp(x, y)
-			lt[r], r0[r], ri[r] = math.Log(t), a, b
+			lt[r], r0[r], ri[r], r1[r] = math.Log(t), a, b, at(t, a, b)
 		}
 		lo, hi := fisher.BootInterval(math.Log(tau), lt, CILevel)
 		f.Tau.Lo, f.Tau.Hi = math.Exp(lo), math.Exp(hi)
 		f.Tau.Reps = lt // log Tau
 		f.Y0.withReps(r0)
 		f.YInf.withReps(ri)
+		f.YFirst.withReps(r1)
 	}
 	return f
 }
 
+// fitPair fits the courses ab (A -> B) and ba (B -> A) of their gaps
+// together (PairFit), with the fits to the replicates when every position
+// has the same number.
+func fitPair(ab, ba *SwitchCourse) *PairFit {
+	var x []float64
+	var dir []bool // true: A -> B
+	var vals []Value
+	for _, c := range []*SwitchCourse{ab, ba} {
+		for _, p := range c.Positions {
+			x = append(x, p.TimeS)
+			dir = append(dir, c == ab)
+			vals = append(vals, p.Gap)
+		}
+	}
+	y := make([]float64, len(vals))
+	nrep := -1
+	for k, v := range vals {
+		y[k] = v.Est
+		switch {
+		case v.Reps == nil:
+			nrep = 0
+		case nrep < 0:
+			nrep = len(v.Reps)
+		case nrep != len(v.Reps):
+			nrep = 0
+		}
+	}
+	tau, la, lb, atBound := fitPairExp(x, dir, y)
+	if !finite(tau) {
+		return nil
+	}
+	pf := &PairFit{A: ab.From, B: ab.To, Tau: plainValue(tau), LevelA: plainValue(la), LevelB: plainValue(lb), Drop: plainValue(la - lb), AtBound: atBound}
+	if nrep > 1 {
+		lt, ra, rb, rd := make([]float64, nrep), make([]float64, nrep), make([]float64, nrep), make([]float64, nrep)
+		for r := range nrep {
+			for k, v := range vals {
+				y[k] = v.Reps[r]
+			}
+			t, a, b, _ := fitPairExp(x, dir, y)
+			lt[r], ra[r], rb[r], rd[r] = math.Log(t), a, b, a-b
+		}
+		lo, hi := fisher.BootInterval(math.Log(tau), lt, CILevel)
+		pf.Tau.Lo, pf.Tau.Hi = math.Exp(lo), math.Exp(hi)
+		pf.Tau.Reps = lt
+		pf.LevelA.withReps(ra)
+		pf.LevelB.withReps(rb)
+		pf.Drop.withReps(rd)
+	}
+	return pf
+}
+
+// fitPairExp fits y = LB + (LA - LB) e (A -> B points) and y = LA + (LB -
+// LA) e (B -> A), e = exp(-x/tau): for each tau of the log grid the levels
+// are a linear least-squares problem in (LA, LB) with regressors (e, 1 - e)
+// and (1 - e, e).
+func fitPairExp(x []float64, ab []bool, y []float64) (tau, la, lb float64, atBound bool) {
+	nan := math.NaN()
+	var n int
+	for _, v := range y {
+		if finite(v) {
+			n++
+		}
+	}
+	if n < 3 {
+		return nan, nan, nan, false
+	}
+	const steps = 400
+	lo, hi := math.Log(tauMin), math.Log(tauMax)
+	best := math.Inf(1)
+	bestK := -1
+	for k := range steps + 1 {
+		tt := math.Exp(lo + (hi-lo)*float64(k)/steps)
+		var saa, sab, sbb, sya, syb float64
+		for j, xv := range x {
+			if !finite(y[j]) {
+				continue
+			}
+			e := math.Exp(-xv / tt)
+			ca, cb := e, 1-e // A -> B: the weight of LA, of LB
+			if !ab[j] {
+				ca, cb = 1-e, e
+			}
+			saa += ca * ca
+			sab += ca * cb
+			sbb += cb * cb
+			sya += y[j] * ca
+			syb += y[j] * cb
+		}
+		det := saa*sbb - sab*sab
+		if det <= 1e-12*saa*sbb {
+			continue
+		}
+		a := (sya*sbb - syb*sab) / det
+		b := (syb*saa - sya*sab) / det
+		var sse float64
+		for j, xv := range x {
+			if !finite(y[j]) {
+				continue
+			}
+			e := math.Exp(-xv / tt)
+			f := b + (a-b)*e
+			if !ab[j] {
+				f = a + (b-a)*e
+			}
+			sse += (y[j] - f) * (y[j] - f)
+		}
+		if sse < best {
+			best, bestK = sse, k
+			tau, la, lb = tt, a, b
+		}
+	}
+	if bestK < 0 {
+		return nan, nan, nan, false
+	}
+	return tau, la, lb, bestK == 0 || bestK == steps
+}
+
 // fitExp fits y = yinf + (y0 - yinf) exp(-x/tau) by least squares: for each
-// tau on a log grid from 0.05 to 500 (the units of x) the best y0 and yinf
-// are linear, and the tau with the smallest squared error wins. NaN values
+// tau on a log grid from tauMin to tauMax (the units of x) the best y0 and
+// yinf are linear, and the tau with the smallest squared error wins. NaN values
 // of y are left out; with fewer than 3 left every result is NaN.
 func fitExp(x, y []float64) (tau, y0, yinf float64, atBound bool) {
 	var xs, ys []float64
@@ -307,7 +509,7 @@ func fitExp(x, y []float64) (tau, y0, yinf float64, atBound bool) {
 		return nan, nan, nan, false
 	}
 	const steps = 400
-	lo, hi := math.Log(0.05), math.Log(500)
+	lo, hi := math.Log(tauMin), math.Log(tauMax)
 	best := math.Inf(1)
 	bestK := -1
 	for k := range steps + 1 {

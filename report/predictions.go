@@ -122,6 +122,18 @@ func writePredictionCSVs(sum *page) error {
 					}
 				}
 			}
+			// The joint fits of both directions: y0 is the first
+			// condition's level, yinf the second's.
+			for _, pf := range rev.Pairs {
+				rec := []string{pf.A, pf.B, "", "pair_fit", "", "", "", "", "", ""}
+				rec = append(rec, make([]string, 12)...)
+				for _, v := range []analysis.Value{pf.Tau, pf.LevelA, pf.LevelB} {
+					rec = append(rec, ciFields(v)...)
+				}
+				if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
+					return err
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -234,24 +246,27 @@ func reversibilitySentences(sum *page) []string {
 		return nil
 	}
 	var out []string
-	for _, sc := range rev.Courses {
-		if sc.Fit == nil {
-			continue
-		}
-		f := sc.Fit
-		s := fmt.Sprintf("Reversibility, trial by trial after %d switches %s → %s (%d neurons per subset): the gap went from %s at the switch to %s with a time constant of %s s",
-			sc.Switches, sc.From, sc.To, sc.SubsetN, valText(f.Y0, num), valText(f.YInf, num), valText(f.Tau, num))
-		if f.AtBound {
+	for _, pf := range rev.Pairs {
+		ab, ba := rev.Course(pf.A, pf.B), rev.Course(pf.B, pf.A)
+		s := fmt.Sprintf("Reversibility, trial by trial after %d switches %s → %s and %d back (fitted together, one time constant both ways): the gap relaxed between %s (%s) and %s (%s) with τ = %s s",
+			ab.Switches, pf.A, pf.B, ba.Switches, valText(pf.LevelA, num), pf.A, valText(pf.LevelB, num), pf.B, valText(pf.Tau, num))
+		if pf.AtBound {
 			s += " (at the end of the searched range: the data do not fix it)"
 		}
-		if sc.GateFit != nil {
-			s += fmt.Sprintf("; the recorded gate m relaxed with %s s (tau_m = %g s in the config)", num(sc.GateFit.Tau.Est), rev.TauMS)
+		s += fmt.Sprintf(", against the gate's tau_m = %g s", rev.TauMS)
+		if ab.GateFit != nil {
+			s += fmt.Sprintf(" (the recorded gate relaxed with %s s)", num(ab.GateFit.Tau.Est))
 		}
+		c := fisher.Comparison{Diff: pf.Drop.Est, Lo: pf.Drop.Lo, Hi: pf.Drop.Hi, P: math.NaN()}
+		if pf.Drop.Reps != nil {
+			c = analysis.Compare(pf.LevelA, pf.LevelB)
+		}
+		s += fmt.Sprintf("; %s minus %s: %s", pf.A, pf.B, testText(c, num))
 		out = append(out, s+".")
 	}
 	if g := rev.GainTest; g != nil {
-		out = append(out, fmt.Sprintf("Long after the switch the gap in passive blocks that keep the task gain was %s that in plain passive blocks (difference %s): where the two agree, the drop comes from the gate on the coupling, not from the input.",
-			diffWord(*g), testText(*g, num)))
+		out = append(out, fmt.Sprintf("The gap's passive level with the task gain kept minus the plain passive level: %s, %s; where the two agree, the drop comes from the gate on the coupling, not from the input.",
+			testText(*g, num), diffWord(*g)))
 	}
 	return out
 }
@@ -264,18 +279,25 @@ func reversibilitySection(w io.Writer, sum *page) {
 	}
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Reversibility trial by trial (prediction 2)\n\n")
-	p("Position k pools the k-th trial after every switch of a kind (time: from the switch to the middle of the trial, trials every %g s). Fit: gap(t) = y∞ + (y0 − y∞) exp(−t/τ) by least squares; τ's interval from the fits to the bootstrap replicates. Gate: the mean top-down gate m at the trial's start (trials.csv). [%s]. Table: `%s`; figure: fig11_reversibility.\n\n", rev.TrialPeriodS, ciShort(sum), rundir.ReversibilityFile)
-	p("| switch | switches | n | y0 | y∞ | τ (s) | gate τ (s) |\n")
+	p("Position k pools the k-th trial after every switch of a kind (time: from the switch to the middle of the trial, trials every %g s). Each pair of conditions is fitted in both directions together: gap(t) = level_to + (level_from − level_to) exp(−t/τ), one τ and two levels; τ's interval from the fits to the bootstrap replicates. Each direction alone is fitted too (first: the fit at the first trial; y∞ the level it relaxes to). Gate: the mean top-down gate m at the trial's start (trials.csv), fitted the same way. [%s]. Table: `%s`; figure: fig11_reversibility.\n\n", rev.TrialPeriodS, ciShort(sum), rundir.ReversibilityFile)
+	if len(rev.Pairs) > 0 {
+		p("| conditions A ↔ B | τ (s), both directions | level A | level B | A − B |\n|---|---|---|---|---|\n")
+		for _, pf := range rev.Pairs {
+			p("| %s ↔ %s | %s | %s | %s | %s |\n", pf.A, pf.B, valCell(pf.Tau, num), valCell(pf.LevelA, num), valCell(pf.LevelB, num), valCell(pf.Drop, num))
+		}
+		p("\n")
+	}
+	p("| switch | switches | n | first trial | y∞ | τ (s) | gate τ (s) |\n")
 	p("|---|---:|---:|---|---|---|---:|\n")
 	for _, sc := range rev.Courses {
-		y0, yi, tau, gt := "–", "–", "–", "–"
+		y1, yi, tau, gt := "–", "–", "–", "–"
 		if f := sc.Fit; f != nil {
-			y0, yi, tau = valCell(f.Y0, num), valCell(f.YInf, num), valCell(f.Tau, num)
+			y1, yi, tau = valCell(f.YFirst, num), valCell(f.YInf, num), valCell(f.Tau, num)
 		}
 		if sc.GateFit != nil {
 			gt = num(sc.GateFit.Tau.Est)
 		}
-		p("| %s → %s | %d | %d | %s | %s | %s | %s |\n", sc.From, sc.To, sc.Switches, sc.SubsetN, y0, yi, tau, gt)
+		p("| %s → %s | %d | %d | %s | %s | %s | %s |\n", sc.From, sc.To, sc.Switches, sc.SubsetN, y1, yi, tau, gt)
 	}
 	p("\n")
 }
@@ -423,9 +445,19 @@ func fig11(sum *page) (bool, string, error) {
 		if err := addIntervals(pg, "gap per trial position", x, iv, style{color: colBlue, noLine: true}); err != nil {
 			return false, "", err
 		}
+		if f := rev.PairOf(sc.From, sc.To); f != nil && finite(f.Tau.Est) {
+			from, to := f.LevelA.Est, f.LevelB.Est
+			if sc.From != f.A {
+				from, to = to, from
+			}
+			fx, fy := expCurve(&analysis.ExpFit{Tau: f.Tau, Y0: analysis.Value{Est: from}, YInf: analysis.Value{Est: to}}, x[len(x)-1])
+			if err := addLine(pg, fmt.Sprintf("both directions: τ = %s s", num(f.Tau.Est)), fx, fy, style{color: colVermilion}, false); err != nil {
+				return false, "", err
+			}
+		}
 		if f := sc.Fit; f != nil && finite(f.Tau.Est) {
 			fx, fy := expCurve(f, x[len(x)-1])
-			if err := addLine(pg, fmt.Sprintf("fit: τ = %s s", valText(f.Tau, num)), fx, fy, style{color: colVermilion}, false); err != nil {
+			if err := addLine(pg, fmt.Sprintf("this direction: τ = %s s", num(f.Tau.Est)), fx, fy, style{color: colGrey, dashed: true}, false); err != nil {
 				return false, "", err
 			}
 		}
@@ -439,7 +471,7 @@ func fig11(sum *page) (bool, string, error) {
 			}
 		}
 		pg.Title.Text += "\n" + sum.intervalShort()
-		headroom(pg, 2)
+		headroom(pg, 3)
 		pm.Y.Min, pm.Y.Max = 0, 1.25
 		top, bottom = append(top, pg), append(bottom, pm)
 	}
