@@ -305,7 +305,10 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 		var real, shuf, gap []float64
 		if !opt.NoBootstrap {
 			boot.Seed = opt.Seed + uint64(1000*(k+1))
-			if b, err := fisher.Bootstrap(pm, mm, 2*c, pool, []int{size}, boot); err == nil {
+			b, err := fisher.Bootstrap(pm, mm, 2*c, pool, []int{size}, boot)
+			if err != nil {
+				notef("reversibility: %s position %d: no bootstrap: %v", where, k+1, err)
+			} else {
 				real, shuf, gap = b.Real[0], b.Shuffle[0], b.Gap[0]
 			}
 		}

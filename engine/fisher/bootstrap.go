@@ -357,10 +357,13 @@ type subsetStats struct {
 	singular                               int        // subsets left out as singular
 }
 
+// minDeflate is the smallest factor deflate applies.
+const minDeflate = 0.5
+
 // deflate rescales reps about their mean so that their variance loses
 // mean(within) (1/k - 1/k0), the part that the replicates' k subsets add over
-// the estimate's k0, and returns the factor (1: nothing removed). NaN
-// replicates stay NaN.
+// the estimate's k0, and returns the factor (1: nothing removed; never below
+// minDeflate). NaN replicates stay NaN.
 func deflate(reps, within []float64, k, k0 int) float64 {
 	if k0 <= k {
 		return 1
@@ -392,7 +395,10 @@ func deflate(reps, within []float64, k, k0 int) float64 {
 		return 1
 	}
 	target := v - w/nw*(1/float64(k)-1/float64(k0))
-	f := math.Sqrt(max(target, 0) / v)
+	// The moment estimate can come out near or below 0 when the replicates'
+	// few subsets vary much more among themselves than the replicates do;
+	// it is then not to be trusted, and the spread is halved at most.
+	f := max(math.Sqrt(max(target, 0)/v), minDeflate)
 	for r, x := range reps {
 		if !math.IsNaN(x) {
 			reps[r] = mean + f*(x-mean)

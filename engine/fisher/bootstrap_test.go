@@ -343,3 +343,22 @@ func TestSubsetMeans(t *testing.T) {
 		t.Errorf("40 neurons from 35 trials: %v, want ErrTooFewTrials", err)
 	}
 }
+
+// TestDeflate removes the spread that k subsets add over k0, and never more
+// than the floor when the moment estimate falls apart.
+func TestDeflate(t *testing.T) {
+	reps := []float64{1, 3, 1, 3} // variance 4/3
+	within := []float64{2, 2, 2, 2}
+	// 4/3 - 2 (1/5 - 1/10) = 0.85 of 4/3: factor sqrt(0.85).
+	if f := deflate(reps, within, 5, 10); math.Abs(f-math.Sqrt(0.85)) > 1e-12 || math.Abs(reps[0]-(2-math.Sqrt(0.85))) > 1e-12 {
+		t.Errorf("factor %v, reps %v; want sqrt(0.85)", f, reps)
+	}
+	reps = []float64{1, 3, 1, 3}
+	within = []float64{50, 50, 50, 50}
+	if f := deflate(reps, within, 5, 10); f != minDeflate || reps[0] != 1.5 {
+		t.Errorf("factor %v, reps %v; want the floor %v", f, reps, minDeflate)
+	}
+	if f := deflate([]float64{1, 3}, []float64{2, 2}, 10, 10); f != 1 {
+		t.Errorf("k = k0: factor %v, want 1", f)
+	}
+}
