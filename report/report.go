@@ -194,8 +194,8 @@ func keyResults(sum *page) []string {
 			dAbl := diffValue(l.RedundancyPct[1], f.RedundancyPct[1])
 			dCtl := diffValue(l.RedundancyPct[0], f.RedundancyPct[0])
 			c := analysis.Compare(dAbl, dCtl)
-			s += fmt.Sprintf(". From the first to the last, redundancy changed by %s with the ablation against %s in control; the ablation's increase minus the control's is %s",
-				valText(dAbl, pointsU), valText(dCtl, pointsU), testText(c, pointsU))
+			s += fmt.Sprintf(". From the first to the last, redundancy changed by %s points with the ablation against %s points in control; the ablation's increase minus the control's is %s",
+				valText(dAbl, points), valText(dCtl, points), testText(c, pointsU))
 			if dCtl.Est > 0 {
 				s += fmt.Sprintf(" (the ablation kept %.0f%% of the control increase)", 100*dAbl.Est/dCtl.Est)
 			}
