@@ -314,7 +314,7 @@ func fig3(sum *page) (bool, string, error) {
 		return false, "no time-course windows", nil
 	}
 	for _, p := range row {
-		p.Title.Text = "Within-trial redundancy, task blocks\n" + p.Title.Text
+		p.Title.Text = "Within-trial redundancy, task blocks\n" + p.Title.Text + "; " + sum.intervalShort()
 	}
 	return true, "", saveGrid(sum, "fig3_within_trial", [][]*plot.Plot{row}, vg.Length(len(row))*4.6*vg.Inch, 4.3*vg.Inch)
 }
@@ -431,6 +431,9 @@ func fig4(sum *page) (bool, string, error) {
 		row = append(row, p)
 	}
 	row[0].Title.Text = "Ablation vs control: " + row[0].Title.Text
+	for _, p := range row[:2] {
+		p.Title.Text += "\n" + sum.intervalShort()
+	}
 	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
 }
 
