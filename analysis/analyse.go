@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -66,6 +67,19 @@ type Options struct {
 	// Log, if set, receives each note and warning as it arises (they are also
 	// in Summary.Notes).
 	Log func(string)
+
+	// Context, if set, cancels the analysis: Load and Compute return its
+	// error soon (well under a second) after it is cancelled; every long loop
+	// checks it. Nil never cancels.
+	Context context.Context
+}
+
+// ctx is the analysis's context, never nil.
+func (o Options) ctx() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
 }
 
 func (o Options) resolve() (Options, error) {
@@ -406,6 +420,10 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	if !opt.NoBootstrap {
 		io.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: opt.BootSubsets, Seed: opt.Seed}
 	}
+	io.Context = opt.Context
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
 	rows, notes, err := InfoRows(d.Responses, d.Trials, io)
 	for _, n := range notes {
 		notef("information: %s", n)
@@ -431,13 +449,18 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		}
 	}
 
-	sum.TimeCourses = timeCourses(d, sum.Blocks, opt, sum.BinMs, notef)
+	if sum.TimeCourses, err = timeCourses(d, sum.Blocks, opt, sum.BinMs, notef); err != nil {
+		return nil, err
+	}
 	sum.Early, sum.Late = withinTrial(sum)
-	tco := TaskCorrOptions{}
+	tco := TaskCorrOptions{Context: opt.Context}
 	if !opt.NoBootstrap {
 		tco.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: 1, Seed: opt.Seed}
 	}
 	tcs, tnotes, err := TaskCorrelations(d.Responses, d.Trials, d.Theta, d.Frames, d.FramesPerTrial, d.Config.Stimulus.TaskOrientationDeg, tco)
+	if cerr := opt.ctx().Err(); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: task-aligned correlations: %w", dir, err)
 	}
@@ -445,11 +468,24 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		notef("task-aligned correlations: %s", n)
 	}
 	sum.TaskCorr = tcs
+	// consistencyAnalysis and reversibility stop early when the context is
+	// cancelled; what they leave is dropped here.
 	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(d, sum, opt, notef)
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
 	sum.Reversibility = reversibility(d, sum, opt, notef)
-	sum.Network = networkStats(d, opt.IsletThreshold)
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
+	if sum.Network, err = networkStats(opt.ctx(), d, opt.IsletThreshold); err != nil {
+		return nil, err
+	}
 	sum.Ablations = ablationChecks(sum.Blocks)
 	if sum.Spatial, err = spatialAnalysis(d, sum, opt, notef); err != nil {
+		return nil, err
+	}
+	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
 	sum.Seconds = time.Since(t0).Seconds()

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -31,6 +32,9 @@ type ConsistencyOptions struct {
 	Subsets int     // subsets per cell
 	Seed    uint64  // subsets and bootstrap
 	Boot    int     // bootstrap replicates (0: none)
+	// Context, if set, stops RegressOnSignal early when it is cancelled
+	// (the result is then incomplete: the caller checks the context).
+	Context context.Context
 }
 
 // SignalRegression is the per-bin gap of one block regressed on the signal
@@ -159,11 +163,21 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 	// at positions plus, minus of lines (with repeats in a resample); with
 	// only (non-nil) it estimates those cells alone, so that every bootstrap
 	// replicate fits the cells of the data.
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cellGaps := func(plus, minus []int, only [][]float64) [][]float64 {
 		g := make([][]float64, r.Bins)
 		var pr, mr []int
 		for b := range r.Bins {
 			g[b] = make([]float64, nFr+1)
+			if ctx.Err() != nil {
+				for kk := range g[b] {
+					g[b][kk] = math.NaN()
+				}
+				continue
+			}
 			for kk := range nFr + 1 {
 				g[b][kk] = math.NaN()
 				if only != nil && math.IsNaN(only[b][kk]) {
@@ -215,6 +229,9 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 		for wk := range workers {
 			wg.Go(func() {
 				for rep := wk; rep < opt.Boot; rep += workers {
+					if ctx.Err() != nil {
+						return
+					}
 					draw := func(src []int, off int) []int {
 						out := make([]int, len(src))
 						for j := range out {
@@ -320,6 +337,9 @@ func consistencyAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(st
 	var out []ConsistencyBlock
 	cfg := d.Config
 	for k := range sum.Blocks {
+		if opt.ctx().Err() != nil {
+			return nil, nil // Compute returns the context's error
+		}
 		b := &sum.Blocks[k]
 		if b.Mode != "task" || b.Learning || b.Ablation != "none" || (b.Frames != "noise" && b.Frames != "persistent") || b.Headline() == nil {
 			continue
@@ -340,7 +360,7 @@ func consistencyAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(st
 			boot = opt.TimeBootReplicates
 		}
 		reg, why := RegressOnSignal(d.Responses, d.Trials, lines, d.Frames, d.FramesPerTrial, cfg.Stimulus.TaskOrientationDeg, cfg.Stimulus.FrameMs, sum.BinMs,
-			ConsistencyOptions{Seed: opt.Seed + uint64(b.Index), Boot: boot})
+			ConsistencyOptions{Seed: opt.Seed + uint64(b.Index), Boot: boot, Context: opt.Context})
 		if reg == nil {
 			notef("consistency: block %d (session %d, %s): no regression on the recent signal: %s", b.Index, b.Session, b.Name, why)
 		}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -52,6 +53,8 @@ type InfoOptions struct {
 	Boot fisher.BootSpec
 	// Window of bins summed per trial; the zero value means all bins.
 	Window fisher.BinRange
+	// Context, if set, cancels InfoRows, which then returns its error.
+	Context context.Context
 }
 
 // SizeResult is the analysis at one subset size.
@@ -157,6 +160,10 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 	if opt.Boot.Replicates != 0 && (opt.Boot.Replicates < 2 || opt.Boot.Subsets < 1) {
 		return nil, nil, fmt.Errorf("%w: a bootstrap of %d replicates with %d subsets each; ask for at least 2 replicates and 1 subset (or 0 replicates for none)", fisher.ErrBadData, opt.Boot.Replicates, opt.Boot.Subsets)
 	}
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	w := opt.Window
 	if w == (fisher.BinRange{}) {
 		w = fisher.BinRange{Start: 0, End: r.Bins}
@@ -206,6 +213,9 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 		}
 		slices.Sort(levels)
 		for _, c := range levels {
+			if err := ctx.Err(); err != nil {
+				return rows, notes, err
+			}
 			l := g[c]
 			where := fmt.Sprintf("session %d block %d (%s, %s) coherence %g", k.session, k.block, k.name, k.mode, c)
 			notef := func(format string, a ...any) { notes = append(notes, where+": "+fmt.Sprintf(format, a...)) }
@@ -221,7 +231,10 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 			plus, minus := r.Sum(nil, l.plus, w), r.Sum(nil, l.minus, w)
 			boot := opt.Boot
 			boot.Seed += uint64(k.block)
-			row, ok, err := infoRow(plus, minus, 2*c, spec, extra, satSizes, boot, notef)
+			row, ok, err := infoRow(ctx, plus, minus, 2*c, spec, extra, satSizes, boot, notef)
+			if ctx.Err() != nil {
+				return rows, notes, ctx.Err()
+			}
 			if err != nil {
 				return rows, notes, fmt.Errorf("%s: %w", where, err)
 			}
@@ -238,7 +251,7 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 
 // infoRow analyses one block at one coherence; ok is false (with a note)
 // when it has no estimate.
-func infoRow(plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, satSizes []int, boot fisher.BootSpec, notef func(string, ...any)) (InfoRow, bool, error) {
+func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, satSizes []int, boot fisher.BootSpec, notef func(string, ...any)) (InfoRow, bool, error) {
 	row := InfoRow{Main: -1, Boot: boot}
 	s, err := fisher.NewStats(plus, minus, nil, ds, true)
 	if err != nil {
@@ -278,7 +291,7 @@ func infoRow(plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, 
 	}
 	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(sizes), sat...))))
 
-	full, err := s.Analyse(fisher.EstimateOptions{Counts: true}, pool)
+	full, err := s.AnalyseContext(ctx, fisher.EstimateOptions{Counts: true}, pool)
 	switch {
 	case err == nil:
 		row.Full = full.Full
@@ -293,7 +306,7 @@ func infoRow(plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, 
 	for _, n := range all {
 		sp := spec
 		sp.Size = n
-		sr, err := s.Subsets(sp, pool)
+		sr, err := s.SubsetsContext(ctx, sp, pool)
 		if err != nil {
 			if errors.Is(err, fisher.ErrSingular) {
 				if n == main {
@@ -318,7 +331,7 @@ func infoRow(plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, 
 				have = append(have, n)
 			}
 		}
-		if b, err = fisher.Bootstrap(plus, minus, ds, pool, have, bs); err != nil {
+		if b, err = fisher.BootstrapContext(ctx, plus, minus, ds, pool, have, bs); err != nil {
 			return row, false, err
 		}
 		if b.Singular > 0 {

@@ -276,7 +276,11 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 	w := fisher.BinRange{Start: 0, End: d.Responses.Bins}
 	spec := fisher.SubsetSpec{Size: size, Count: opt.TimeSubsets, Seed: opt.Seed}
 	boot := fisher.BootSpec{Replicates: opt.TimeBootReplicates, Subsets: opt.TimeBootSubsets, Seed: opt.Seed, EstimateSubsets: opt.TimeSubsets}
+	ctx := opt.ctx()
 	for _, k := range usable {
+		if ctx.Err() != nil {
+			return sc, false // Compute returns the context's error
+		}
 		p := ps[k]
 		sp := SwitchPosition{K: k + 1, TimeS: float64(k)*periodS + trialS/2, TPlus: len(p.plus), TMinus: len(p.minus), Gate: math.NaN()}
 		if len(p.gate) > 0 {
@@ -297,7 +301,10 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 			notef("reversibility: %s position %d skipped: %d neurons vary", where, k+1, len(pool))
 			continue
 		}
-		r, err := s.Subsets(spec, pool)
+		r, err := s.SubsetsContext(ctx, spec, pool)
+		if ctx.Err() != nil {
+			return sc, false
+		}
 		if err != nil {
 			notef("reversibility: %s position %d skipped: %v", where, k+1, err)
 			continue
@@ -305,7 +312,10 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 		var real, shuf, gap []float64
 		if !opt.NoBootstrap {
 			boot.Seed = opt.Seed + uint64(1000*(k+1))
-			b, err := fisher.Bootstrap(pm, mm, 2*c, pool, []int{size}, boot)
+			b, err := fisher.BootstrapContext(ctx, pm, mm, 2*c, pool, []int{size}, boot)
+			if ctx.Err() != nil {
+				return sc, false
+			}
 			if err != nil {
 				notef("reversibility: %s position %d: no bootstrap: %v", where, k+1, err)
 			} else {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -31,6 +32,9 @@ type TaskCorrOptions struct {
 	// Boot resamples the trials of a block within each signed coherence
 	// (Replicates 0: no intervals); the seed is offset by the block index.
 	Boot fisher.BootSpec
+	// Context, if set, cancels TaskCorrelations, which then returns its
+	// error.
+	Context context.Context
 }
 
 // TaskCorr is the task-aligned noise-correlation matrix of one block (Bondy,
@@ -143,7 +147,14 @@ func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []f
 	}
 	var out []TaskCorr
 	var notes []string
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	for _, b := range blocks {
+		if err := ctx.Err(); err != nil {
+			return nil, notes, err
+		}
 		where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
 		if b.lines[len(b.lines)-1] >= frameRows {
 			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %d of its trials have no row in frames.npy (%d rows)", where, len(b.lines), frameRows))
@@ -205,7 +216,10 @@ func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []f
 		}
 		var reps []taskCorrEstimate
 		if opt.Boot.Replicates > 0 {
-			reps = taskCorrBoot(counts, class, levels, x, bin, group, opt.Bins, opt.Boot, uint64(b.key.block))
+			reps = taskCorrBoot(ctx, counts, class, levels, x, bin, group, opt.Bins, opt.Boot, uint64(b.key.block))
+			if err := ctx.Err(); err != nil {
+				return nil, notes, err
+			}
 		}
 		tc.Raw, tc.RawGroups = est.values(reps, false)
 		tc.Cond, tc.CondGroups = est.values(reps, true)
@@ -391,7 +405,7 @@ func binnedCorr(resid *mat.Dense, active []bool, bin, group []int, bins int) ([]
 // within each signed coherence (Philox stream of spec.Seed + block, purpose
 // rng.Bootstrap, step r, element = trial slot). A replicate whose
 // regression is singular gives NaN.
-func taskCorrBoot(counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int, spec fisher.BootSpec, block uint64) []taskCorrEstimate {
+func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int, spec fisher.BootSpec, block uint64) []taskCorrEstimate {
 	t, n := counts.Dims()
 	_, p := x.Dims()
 	byClass := map[float64][]int{}
@@ -408,6 +422,9 @@ func taskCorrBoot(counts *mat.Dense, class, levels []float64, x *mat.Dense, bin,
 			xs := mat.NewDense(t, p, nil)
 			cl := make([]float64, t)
 			for r := wk; r < spec.Replicates; r += workers {
+				if ctx.Err() != nil {
+					return // the caller drops the replicates
+				}
 				slot := 0
 				for _, c := range levels {
 					src := byClass[c]

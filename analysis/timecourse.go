@@ -50,10 +50,13 @@ const (
 
 // timeCourses analyses every recorded block at every coherence level with both
 // signs in each window of trialWindows.
-func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64, notef func(string, ...any)) []TimeCourse {
+func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64, notef func(string, ...any)) ([]TimeCourse, error) {
 	windows := trialWindows(d.Responses.Bins, binMs)
 	var out []TimeCourse
 	for _, b := range blocks {
+		if err := opt.ctx().Err(); err != nil {
+			return nil, err
+		}
 		levels := map[float64][2][]int{}
 		var cs []float64
 		for i, t := range d.Trials {
@@ -75,27 +78,31 @@ func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64
 		slices.Sort(cs)
 		for _, c := range cs {
 			l := levels[c]
-			tc, ok := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, opt.Seed+uint64(b.Index), func(format string, a ...any) {
+			tc, ok, err := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, opt.Seed+uint64(b.Index), func(format string, a ...any) {
 				notef("time course of block %d (session %d, %s) at coherence %g: "+format, append([]any{b.Index, b.Session, b.Name, c}, a...)...)
 			})
+			if err != nil {
+				return nil, err
+			}
 			if ok {
 				tc.Block, tc.Session = b.Index, b.Session
 				out = append(out, tc)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // blockTimeCourse analyses one block at one coherence in each window. The
 // subsets come from the neurons that respond (non-zero variance) in every
 // window, with one seed, so every window uses the same subsets.
-func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, bootSeed uint64, notef func(string, ...any)) (TimeCourse, bool) {
+// It returns the context's error when the analysis is cancelled.
+func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, bootSeed uint64, notef func(string, ...any)) (TimeCourse, bool, error) {
 	tc := TimeCourse{Coherence: c}
 	t := min(len(plus), len(minus))
 	if t < 7 {
 		notef("skipped: %d trials at +c and %d at -c; need more than 6 of each", len(plus), len(minus))
-		return tc, false
+		return tc, false, nil
 	}
 	active := make([]bool, resp.Neurons)
 	for i := range active {
@@ -120,7 +127,7 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 	size := min(opt.SubsetSize, len(pool), t-5)
 	if size < 2 {
 		notef("skipped: %d neurons respond in every window and T = %d trials per condition; need at least 2 neurons and T > n + 4", len(pool), t)
-		return tc, false
+		return tc, false, nil
 	}
 	if size < opt.SubsetSize {
 		notef("subset size clipped from %d to %d (%d neurons respond in every window, T = %d trials per condition)", opt.SubsetSize, size, len(pool), t)
@@ -131,7 +138,11 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 	// seed and the trial counts are the same), so replicate r of a slope
 	// over windows, or of a difference of two windows, is a paired one.
 	boot := fisher.BootSpec{Replicates: opt.TimeBootReplicates, Subsets: opt.TimeBootSubsets, Seed: bootSeed, EstimateSubsets: opt.TimeSubsets}
+	ctx := opt.ctx()
 	for _, kw := range windows {
+		if err := ctx.Err(); err != nil {
+			return tc, false, err
+		}
 		bp = resp.Sum(bp, plus, kw.w)
 		bm = resp.Sum(bm, minus, kw.w)
 		s, err := fisher.NewStats(bp, bm, nil, 2*c, true)
@@ -139,14 +150,20 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
 			continue
 		}
-		r, err := s.Subsets(spec, pool)
+		r, err := s.SubsetsContext(ctx, spec, pool)
+		if ctx.Err() != nil {
+			return tc, false, ctx.Err()
+		}
 		if err != nil {
 			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
 			continue
 		}
 		var real, shuf, gap []float64
 		if !opt.NoBootstrap {
-			b, err := fisher.Bootstrap(bp, bm, 2*c, pool, []int{size}, boot)
+			b, err := fisher.BootstrapContext(ctx, bp, bm, 2*c, pool, []int{size}, boot)
+			if ctx.Err() != nil {
+				return tc, false, ctx.Err()
+			}
 			if err != nil {
 				notef("bins %v (%s): no bootstrap: %v", kw.w, kw.kind, err)
 			} else {
@@ -163,7 +180,7 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 		win.RedundancyPct = pctValue(win.Gap, win.IShuffle)
 		tc.Windows = append(tc.Windows, win)
 	}
-	return tc, len(tc.Windows) > 0
+	return tc, len(tc.Windows) > 0, nil
 }
 
 // constant says whether column i of x holds one value.

@@ -22,7 +22,7 @@ import (
 // holds the runs): seeds.csv, the figure fig_seeds (.png, .svg) and
 // seeds.md. Every file is written whole or not at all.
 func WriteSeeds(ss *analysis.SeedSummary, dir string, opt WriteOptions) (*Written, error) {
-	pg := &page{Summary: &analysis.Summary{}, dir: dir}
+	pg := &page{Summary: &analysis.Summary{}, dir: dir, ctx: opt.Context}
 	err := writeCSV(pg, rundir.SeedsFile, rundir.SeedsColumns, func(emit func([]string) error) error {
 		for _, r := range ss.Rows {
 			n := ""

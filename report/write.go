@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,6 +14,9 @@ import (
 // WriteOptions are the choices of Write.
 type WriteOptions struct {
 	NoFigures bool // write the tables and the report but no figures
+	// Context, if set, stops Write between files when it is cancelled; the
+	// files written so far are whole (each is written atomically).
+	Context context.Context
 }
 
 // Written says what Write wrote.
@@ -28,6 +32,7 @@ type page struct {
 	dir     string
 	files   []string
 	missing []string
+	ctx     context.Context
 }
 
 // Write renders the analysis of run into its directory: the tables (info.csv,
@@ -35,7 +40,7 @@ type page struct {
 // spatial.csv), the figures (PNG and SVG) and report.md. Every file is written
 // whole or not at all (rundir.WriteFileAtomic), so it can be rerun at any time.
 func Write(sum *analysis.Summary, run *rundir.Run, opt WriteOptions) (*Written, error) {
-	pg := &page{Summary: sum, run: run, dir: run.Dir}
+	pg := &page{Summary: sum, run: run, dir: run.Dir, ctx: opt.Context}
 	if err := writeTables(pg); err != nil {
 		return nil, err
 	}
@@ -52,6 +57,9 @@ func Write(sum *analysis.Summary, run *rundir.Run, opt WriteOptions) (*Written, 
 
 // writeFile writes one file of the run directory atomically and lists it.
 func (pg *page) writeFile(name string, write func(w io.Writer) error) error {
+	if pg.ctx != nil && pg.ctx.Err() != nil {
+		return pg.ctx.Err()
+	}
 	if err := rundir.WriteFileAtomic(filepath.Join(pg.dir, name), write); err != nil {
 		return err
 	}

@@ -51,12 +51,23 @@
 // frames.npy and trials.csv, rewriting each .npy header after its rows, so that
 // after every trial each file is valid and they describe the same trials. An
 // interrupted run (Ctrl-C, SIGTERM) stops between trials with status
-// "interrupted"; one killed outright may leave responses.npy one row ahead of
-// trials.csv, and Open then leaves that row out with a note. Every prefix of a
-// run is a run directory that Open reads and the analysis analyses.
+// "interrupted" (also during the network build, before any trial). run.json
+// says "running" from the first trial on, so a run killed outright (kill -9)
+// is recognised; it may leave responses.npy one row ahead of trials.csv, or
+// the last line of trials.csv cut (no newline), and Open leaves either out
+// with a note. Every prefix of a run is a run directory that Open reads and
+// the analysis analyses, down to one stopped in session 0 with a
+// w_sessions.npy of 0 rows (then no w snapshot, unless w_final.npy exists).
 //
-// run.json, and every table, figure and report written by the analysis, is
-// written whole or not at all (WriteFileAtomic: a temporary file synced and
+// Open cross-checks: config.yaml must describe the arrays (network.neurons,
+// the spines, the bins and frames per trial, the protocol's blocks, which
+// every trials.csv line must match in session, name and mode) and run.json
+// must agree with them; an empty config.yaml, one from another run, and a
+// repeated trials.csv line are refused. Arrays whose headers declare more
+// than the memory this process can allocate are refused before reading.
+//
+// config.yaml, run.json, and every table, figure and report written by the
+// analysis, is written whole or not at all (WriteFileAtomic: a temporary file synced and
 // renamed), so a full disk or a crash leaves the previous version.
 //
 // # One writer per directory

@@ -1,19 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -80,23 +84,29 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	case *seed == 0:
 		return usageErr("-seed 0: give a seed > 0")
 	}
+	if err := sysmem.Check(fisher.SubsetsBytes(max(*subsets, *timeSubsets, *boot)), fmt.Sprintf("-subsets %d -time-subsets %d -boot %d: the estimates of that many subsets or replicates", *subsets, *timeSubsets, *boot)); err != nil {
+		return usageErr("%v; ask for fewer", err)
+	}
+	// Ctrl-C and SIGTERM stop the analysis with exit status 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	opt := analysis.Options{
 		SubsetSize: *subset, Sizes: extra, Subsets: *subsets, TimeSubsets: *timeSubsets,
-		IsletThreshold: *threshold, Seed: *seed, BootSubsets: *bootSubsets,
+		IsletThreshold: *threshold, Seed: *seed, BootSubsets: *bootSubsets, Context: ctx,
 	}
 	if *boot == 0 {
 		opt.NoBootstrap = true
 	} else {
 		opt.BootReplicates = *boot
 	}
-	ropt := report.WriteOptions{NoFigures: *noFigures}
+	ropt := report.WriteOptions{NoFigures: *noFigures, Context: ctx}
 	runs, parent, err := runDirs(dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu analyse: %v\n", err)
 		return 1
 	}
 	if len(runs) == 1 && parent == "" {
-		return analyseDir(runs[0], opt, ropt, "iplgpu analyse", stdout, stderr)
+		return analyseDir(ctx, runs[0], opt, ropt, "iplgpu analyse", stdout, stderr)
 	}
 	if *out != "" {
 		parent = *out
@@ -157,11 +167,16 @@ func analyseSeeds(runs []string, dir string, opt analysis.Options, ropt report.W
 		o := opt
 		o.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
 		sum, run, err := analysis.Load(d, o)
+		if interrupted(opt.Context, err, prefix, d, stderr) {
+			return 130
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
 			return 1
 		}
-		if _, err := report.Write(sum, run, ropt); err != nil {
+		if _, err := report.Write(sum, run, ropt); interrupted(opt.Context, err, prefix, d, stderr) {
+			return 130
+		} else if err != nil {
 			fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
 			return 1
 		}
@@ -188,21 +203,39 @@ func analyseSeeds(runs []string, dir string, opt analysis.Options, ropt report.W
 
 // analyseDir runs the analysis, printing notes to stderr and where the report
 // is to stdout; it returns the exit status.
-func analyseDir(dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, stdout, stderr io.Writer) int {
+// It returns 130 when ctx is cancelled (Ctrl-C, SIGTERM): the files written
+// so far are whole.
+func analyseDir(ctx context.Context, dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, stdout, stderr io.Writer) int {
 	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
+	opt.Context, ropt.Context = ctx, ctx
 	sum, run, err := analysis.Load(dir, opt)
+	if interrupted(ctx, err, prefix, dir, stderr) {
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
 		return 1
 	}
 	out, err := report.Write(sum, run, ropt)
+	if interrupted(ctx, err, prefix, dir, stderr) {
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(out.Files), time.Since(t0).Seconds(), filepath.Join(dir, rundir.ReportFile))
 	return 0
+}
+
+// interrupted says (and tells the user) whether err is ctx's cancellation.
+func interrupted(ctx context.Context, err error, prefix, dir string, stderr io.Writer) bool {
+	if ctx == nil || ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+		return false
+	}
+	fmt.Fprintf(stderr, "%s: analysis interrupted; the tables and figures already written are whole, 'iplgpu analyse %s' redoes it\n", prefix, dir)
+	return true
 }
 
 // parseWithDirs parses flags with one or more positional arguments (run

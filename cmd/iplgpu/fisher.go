@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/mat"
@@ -18,6 +22,7 @@ import (
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -84,6 +89,9 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	if *boot < 0 || *boot == 1 || *bootSubsets < 1 {
 		return usageErr("-boot %d -boot-subsets %d: want 0 (no bootstrap) or at least 2 replicates, and at least 1 subset per replicate", *boot, *bootSubsets)
 	}
+	if err := sysmem.Check(fisher.SubsetsBytes(max(*subsets, *boot)), fmt.Sprintf("-subsets %d -boot %d: the estimates of that many subsets or replicates", *subsets, *boot)); err != nil {
+		return usageErr("%v; ask for fewer", err)
+	}
 	bspec := fisher.BootSpec{Replicates: *boot, Subsets: *bootSubsets, Seed: *seed}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "iplgpu fisher: %v\n", err)
@@ -110,7 +118,14 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 			return usageErr("-subset %d: a run analysis needs subsets of at least 2 neurons", *subset)
 		}
 		spec := fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}
-		if err := fisherRun(*runDir, spec, bspec, w, *format, stdout, stderr); err != nil {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := fisherRun(ctx, *runDir, spec, bspec, w, *format, stdout, stderr)
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			fmt.Fprintf(stderr, "iplgpu fisher: interrupted; %s not written\n", filepath.Join(*runDir, rundir.FisherFile))
+			return 130
+		}
+		if err != nil {
 			return fail(err)
 		}
 		return 0
@@ -124,6 +139,9 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	}
 	if !(*ds > 0) || math.IsInf(*ds, 0) {
 		return usageErr("-ds %v: the stimulus difference must be a positive number", *ds)
+	}
+	if err := fisher.CheckDS(*ds); err != nil {
+		return usageErr("-ds %v: %v", *ds, err)
 	}
 	if set["bins"] {
 		return usageErr("-bins goes with -run only")
@@ -450,7 +468,7 @@ func bootOf(r fisherReport) *jsonBoot {
 // fisherRun analyses a recording in the run-directory layout (responses.npy,
 // trials.csv: iplgpu's or a user's) and writes DIR/fisher.csv, its own table:
 // the analysis's info.csv is never touched.
-func fisherRun(dir string, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
+func fisherRun(ctx context.Context, dir string, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
 	rec, err := rundir.OpenRecording(dir, func(format string, a ...any) {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: "+format+"\n", a...)
 	})
@@ -460,7 +478,10 @@ func fisherRun(dir string, spec fisher.SubsetSpec, boot fisher.BootSpec, w fishe
 	if w != (fisher.BinRange{}) && w.End > rec.Responses.Bins {
 		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, filepath.Join(dir, rundir.ResponsesFile), rec.Responses.Bins)
 	}
-	rows, notes, err := analysis.InfoRows(rec.Responses, rec.Trials, analysis.InfoOptions{Subsets: spec, Window: w, Boot: boot})
+	rows, notes, err := analysis.InfoRows(rec.Responses, rec.Trials, analysis.InfoOptions{Subsets: spec, Window: w, Boot: boot, Context: ctx})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: %s\n", n)
 	}

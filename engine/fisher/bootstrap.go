@@ -1,6 +1,7 @@
 package fisher
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 )
 
 // BootSpec asks for a bootstrap over trials: Replicates resamples, each
@@ -83,6 +85,24 @@ const dataStep = 1<<32 - 1
 // so a replicate costs at most T x P^2/2 for a pool of P neurons, and much
 // less for a few small subsets.
 func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootSpec) (*BootResult, error) {
+	return BootstrapContext(context.Background(), plus, minus, ds, pool, sizes, spec)
+}
+
+// BootBytes is the memory Bootstrap needs for replicates resamples of sizes
+// subset sizes from a pool of p neurons and t trials on workers goroutines:
+// the replicate values, and each worker's buffers (the p x p covariance
+// cache, the residuals).
+func BootBytes(replicates, sizes, p, t, workers int) int64 {
+	perRep := sysmem.Mul(float64(replicates), float64(8*(6*sizes+1)))
+	perWorker := sysmem.Mul(float64(workers), float64(p), float64(p+3*t+8), 8)
+	return sysmem.Add(perRep, perWorker, sysmem.Mul(float64(p), float64(t), 8))
+}
+
+// BootstrapContext is Bootstrap that stops when ctx is cancelled (checked
+// before each replicate and each subset size), returning ctx's error. A
+// bootstrap whose buffers would not fit in memory is refused (ErrBadData)
+// before anything is allocated.
+func BootstrapContext(ctx context.Context, plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootSpec) (*BootResult, error) {
 	tp, n := plus.Dims()
 	tm, nm := minus.Dims()
 	if nm != n {
@@ -113,6 +133,14 @@ func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootS
 		if err := d.check(); err != nil {
 			return nil, err
 		}
+	}
+	if err := CheckDS(ds); err != nil {
+		return nil, err
+	}
+	np := len(pool)
+	workers := min(runtime.GOMAXPROCS(0), spec.Replicates)
+	if err := sysmem.Check(BootBytes(spec.Replicates, len(sizes), np, tp+tm, workers+1), fmt.Sprintf("a bootstrap of %d replicates of %d neurons and %d trials", spec.Replicates, np, tp+tm)); err != nil {
+		return nil, fmt.Errorf("%w: %v: ask for fewer replicates or neurons", ErrBadData, err)
 	}
 	res := &BootResult{Spec: spec, Sizes: slices.Clone(sizes), NoiseCorr: make([]float64, spec.Replicates)}
 	res.Real = make([][]float64, len(sizes))
@@ -165,19 +193,24 @@ func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootS
 		}
 	}
 
-	workers := min(runtime.GOMAXPROCS(0), spec.Replicates)
 	singular := make([]int, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			rep := newReplicate(len(pool), tp, tm, ds)
 			for r := w; r < spec.Replicates; r += workers {
+				if ctx.Err() != nil {
+					return
+				}
 				rep.resample(st, r, data)
 				res.NoiseCorr[r] = math.NaN()
 				if spec.NoiseCorr {
 					res.NoiseCorr[r] = rep.noiseCorr()
 				}
 				for s, size := range sizes {
+					if ctx.Err() != nil {
+						return
+					}
 					m := rep.subsetMeans(st, uint64(r), s, size, spec.Subsets, fhat, res.Kappa[s])
 					res.Real[s][r], res.Shuffle[s][r], res.Gap[s][r] = m.real, m.shuffle, m.shuffle-m.real
 					for q := range 3 {
@@ -189,6 +222,9 @@ func Bootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootS
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for _, s := range singular {
 		res.Singular += s
 	}

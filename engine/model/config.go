@@ -126,10 +126,17 @@ type ConfigError struct {
 	Key     string
 	Value   any
 	Allowed string
+	// Why, when set, says what is wrong with a value inside its range (what
+	// it implies), replacing "is out of range".
+	Why string
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("config: %s = %v is out of range: allowed %s", e.Key, e.Value, e.Allowed)
+	why := e.Why
+	if why == "" {
+		why = "is out of range"
+	}
+	return fmt.Sprintf("config: %s = %s %s: allowed %s", e.Key, Shorten(fmt.Sprint(e.Value)), why, e.Allowed)
 }
 
 // DefaultConfig returns the embedded defaults, validated.
@@ -184,7 +191,10 @@ func applySet(cfg *Config, s string) error {
 	key, val, ok := strings.Cut(s, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
-		return fmt.Errorf("-set %q: want key.path=value, e.g. -set network.neurons=500", s)
+		return fmt.Errorf("-set %q: want key.path=value, e.g. -set network.neurons=500", Shorten(s))
+	}
+	if err := checkSet(key, val); err != nil {
+		return err
 	}
 	parts := strings.Split(key, ".")
 	var b strings.Builder
@@ -199,7 +209,7 @@ func applySet(cfg *Config, s string) error {
 	b.WriteString(" ")
 	b.WriteString(strings.TrimSpace(val))
 	b.WriteString("\n")
-	return decodeStrict("-set "+key, []byte(b.String()), cfg)
+	return decodeStrict("-set "+Shorten(key), []byte(b.String()), cfg)
 }
 
 // decodeStrict decodes YAML on top of cfg; unknown keys are reported with the list
@@ -208,6 +218,9 @@ func decodeStrict(source string, data []byte, cfg *Config) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return fmt.Errorf("%s: malformed YAML: %v", source, cleanYAMLError(err))
+	}
+	if err := checkOneDocument(data); err != nil {
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	if len(root.Content) == 0 {
 		return nil // empty document: nothing to change
@@ -235,13 +248,21 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if t.Kind() != reflect.Struct {
+		if err := checkScalar(n, t, prefix); err != nil {
+			return err
+		}
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 				return nil
 			}
-			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), n.Value)
+			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), Shorten(n.Value))
 		}
 		fields := map[string]reflect.Type{}
 		var names []string
@@ -258,7 +279,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 			k := n.Content[i].Value
 			ft, ok := fields[k]
 			if !ok {
-				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, k, nameOr(prefix, "the top level"), strings.Join(names, ", "))
+				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, Shorten(k), nameOr(prefix, "the top level"), strings.Join(names, ", "))
 			}
 			if err := checkKeys(n.Content[i+1], ft, join(prefix, k)); err != nil {
 				return err
@@ -306,6 +327,13 @@ type validator struct{ err error }
 func (v *validator) fail(key string, val any, allowed string) {
 	if v.err == nil {
 		v.err = &ConfigError{Key: key, Value: val, Allowed: allowed}
+	}
+}
+
+// why records a value that is in range but implies something that cannot run.
+func (v *validator) why(key string, val any, why, allowed string) {
+	if v.err == nil {
+		v.err = &ConfigError{Key: key, Value: val, Allowed: allowed, Why: why}
 	}
 }
 
@@ -427,6 +455,9 @@ func (c *Config) Validate() error {
 	}
 	if v.err == nil && nblocks == 0 {
 		v.fail("protocol", "no blocks", "at least one block in before, session or after")
+	}
+	if v.err == nil {
+		return c.validateImplied()
 	}
 	return v.err
 }

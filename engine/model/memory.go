@@ -1,11 +1,9 @@
 package model
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 )
 
 // Bytes of host memory per spine and per candidate contact while a run steps:
@@ -13,7 +11,8 @@ import (
 // event 1, task gain 4, event probability 4 (37); contact: endpoints 8, two CSR
 // entries of (partner, edge id) 16, w and e 8 (32). Building the network needs
 // more for a moment: the pair distances of the d_c search (about 3.4 x 8 bytes
-// per contact) and the grid (8 per spine).
+// per contact) and the grid (8 per spine). Imply counts these and the rest of
+// a run (the plan, a trial's buffers) and of its analysis.
 const (
 	BytesPerSpine   = 37
 	BytesPerContact = 32
@@ -30,66 +29,28 @@ const (
 // estimate without the headroom is 0.67 GiB, with it 1.34 GiB (BENCHMARKS.md).
 const gcHeadroom = 2
 
-// EstimateBytes is the peak host memory a run of cfg needs (network, CPU state,
-// the build's temporaries and the Go heap's headroom), from the expected
-// number of contacts: an upper bound, 25% above the peak measured.
-func EstimateBytes(cfg *Config) int64 {
-	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
-	contacts := int64(float64(S) * cfg.Network.ContactsPerSpine / 2)
-	if cfg.Network.ContactDistanceUm > 0 {
-		contacts = S * 50 // unknown until built: a generous guess
-	}
-	return gcHeadroom * (S*(BytesPerSpine+buildPerSpine) + contacts*(BytesPerContact+buildPerContact))
-}
+// EstimateBytes is the peak host memory a run of cfg needs (Imply's Run
+// parts: the network, the CPU state, the build's temporaries, the protocol
+// plan and a trial's buffers, times the Go heap's headroom), from the
+// expected number of contacts.
+func EstimateBytes(cfg *Config) int64 { return Total(Imply(cfg).Run) }
 
-// CheckMemory refuses a configuration whose network would not fit in the
-// memory available now (Linux /proc/meminfo; elsewhere the check is skipped),
-// before any work starts.
-func CheckMemory(cfg *Config) error {
-	avail, ok := AvailableMemory()
-	if !ok {
-		return nil
-	}
-	need := EstimateBytes(cfg)
-	if need > avail {
-		S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
-		return fmt.Errorf("config: network.neurons x network.spines_per_neuron = %d x %d = %d spines need about %.1f GiB, but %.1f GiB of memory are available: allowed at most about %d spines here (fewer neurons, spines or contacts per spine)",
-			cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, S, float64(need)/(1<<30), float64(avail)/(1<<30), int64(float64(S)*float64(avail)/float64(need)))
-	}
-	return nil
-}
-
-// AvailableMemory is the host memory available now (MemAvailable of Linux
-// /proc/meminfo); ok is false elsewhere.
+// AvailableMemory is the host memory this process can allocate now (package
+// sysmem: the smallest of MemAvailable, the cgroup limit and ulimit -v); ok
+// is false where none is known.
 func AvailableMemory() (int64, bool) {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			return kb * 1024, true
-		}
-	}
-	return 0, false
+	l, ok := sysmem.Available()
+	return l.Bytes, ok
 }
 
 // MemoryReport is the line a run prints before any work: the estimate of
 // EstimateBytes next to the memory available now.
 func MemoryReport(cfg *Config) string {
-	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
-	need := EstimateBytes(cfg)
-	line := fmt.Sprintf("memory: %d neurons x %d spines = %d spines need about %s of host memory at the peak (estimate: %d B per spine and %d B per contact, %g contacts per spine, times %d for the Go heap)",
-		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, S, FormatBytes(need), BytesPerSpine+buildPerSpine, BytesPerContact+buildPerContact, cfg.Network.ContactsPerSpine, gcHeadroom)
-	if avail, ok := AvailableMemory(); ok {
-		line += fmt.Sprintf("; %s available", FormatBytes(avail))
+	im := Imply(cfg)
+	line := fmt.Sprintf("memory: %d neurons x %d spines = %.0f spines need about %s of host memory at the peak (estimate: %d B per spine and %d B per contact for about %.3g contacts, the plan and a trial's buffers, times %d for the Go heap)",
+		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, im.Spines, FormatBytes(Total(im.Run)), runPerSpine, runPerContact, im.Contacts, gcHeadroom)
+	if l, ok := sysmem.Available(); ok {
+		line += fmt.Sprintf("; %s available (%s)", FormatBytes(l.Bytes), l.Source)
 	}
 	return line
 }
@@ -100,4 +61,20 @@ func FormatBytes(b int64) string {
 		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 	}
 	return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
+}
+
+// CheckDisk refuses a configuration whose run directory would not fit on the
+// file system that holds dir (or its nearest existing parent), before any
+// work starts. Elsewhere than Linux, or when the free space is unknown, it
+// passes.
+func CheckDisk(cfg *Config, dir string) error {
+	parts := Imply(cfg).Disk
+	need := Total(parts)
+	free, ok := sysmem.DiskFree(dir)
+	if !ok || need <= free {
+		return nil
+	}
+	big := Largest(parts)
+	return fmt.Errorf("config: the run directory %s needs about %s on disk, but its file system has %s free; the largest file is %s: %s (keys %s)",
+		dir, sysmem.Bytes(need), sysmem.Bytes(free), big.What, sysmem.Bytes(big.Bytes), big.Keys)
 }

@@ -46,13 +46,13 @@ func TimingOf(c *Config) Timing {
 	return t
 }
 
-// MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
-// after), each with its trials' coherences in a seeded random order and frames
-// drawn per MODEL.md section 3.
-func MakePlan(c *Config) *Plan {
-	p := &Plan{}
+// Blocks lists the blocks of the protocol in run order (before,
+// [baseline], sessions, after), without their trials: what MakePlan expands,
+// and what a run directory's trials.csv must follow.
+func Blocks(c *Config) []Block {
+	var blocks []Block
 	add := func(session int, group string, bc BlockConfig) {
-		p.Blocks = append(p.Blocks, Block{Index: len(p.Blocks), Session: session, Group: group, BlockConfig: bc})
+		blocks = append(blocks, Block{Index: len(blocks), Session: session, Group: group, BlockConfig: bc})
 	}
 	for _, b := range c.Protocol.Before {
 		add(0, "before", b)
@@ -74,6 +74,14 @@ func MakePlan(c *Config) *Plan {
 			add(c.Protocol.Sessions+1, "after", b)
 		}
 	}
+	return blocks
+}
+
+// MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
+// after), each with its trials' coherences in a seeded random order and frames
+// drawn per MODEL.md section 3.
+func MakePlan(c *Config) *Plan {
+	p := &Plan{Blocks: Blocks(c)}
 	st := rng.New(c.Seed)
 	a := float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180)
 	trial := 0
