@@ -67,8 +67,9 @@
 // than the memory this process can allocate are refused before reading.
 //
 // config.yaml, run.json, and every table, figure and report written by the
-// analysis, is written whole or not at all (WriteFileAtomic: a temporary file synced and
-// renamed), so a full disk or a crash leaves the previous version.
+// analysis, is written whole or not at all (WriteFileAtomic: a temporary
+// file synced and renamed), so a full disk or a crash leaves the previous
+// version.
 //
 // # One writer per directory
 //
