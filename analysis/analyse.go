@@ -10,6 +10,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -40,6 +41,15 @@ type Options struct {
 	TimeSubsets    int     // random subsets per time-course window; 0: DefaultTimeSubsets
 	IsletThreshold float64 // w at or above which a contact is a link; 0: DefaultIsletThreshold
 	Seed           uint64  // seed of the subset draws and the bootstrap; 0: DefaultSeed
+
+	// MaxNeurons caps the population of the covariance-based analyses (the
+	// Fisher information per block, time courses, consistency, reversibility):
+	// a recording of more neurons is analysed on a seeded random sample of
+	// MaxNeurons of them, as an electrode array samples a larger population
+	// (a note says so); 0: model.AnalysisNeurons. Rates, tuning, the
+	// task-aligned correlations, the network and the spatial analysis use
+	// every neuron.
+	MaxNeurons int
 
 	// Sizes are the subset sizes reported besides SubsetSize (nil:
 	// DefaultSizes, Liu et al.'s 14 and 52); SaturationSizes those of the
@@ -116,6 +126,9 @@ func (o Options) resolve() (Options, error) {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
+	if o.MaxNeurons == 0 {
+		o.MaxNeurons = model.AnalysisNeurons
+	}
 	if o.SpatialBinUm == 0 {
 		o.SpatialBinUm = DefaultSpatialBinUm
 	}
@@ -171,7 +184,10 @@ type Summary struct {
 	Ablations   []AblationCheck // each ablated block against its control
 	Spatial     *SpatialSummary // pairwise redundancy against distance; nil without soma positions or control blocks
 
-	InfoRows []InfoRow // the Fisher analysis per block and coherence (info.csv)
+	InfoRows []InfoRow
+	// FisherNeurons are the neurons of the sample the covariance-based
+	// analyses used (Options.MaxNeurons), ascending; nil when they used all.
+	FisherNeurons []int // the Fisher analysis per block and coherence (info.csv)
 
 	TaskCorr         []TaskCorr         // the task-aligned correlation matrix of every recorded block
 	Consistency      []ConsistencyBlock // task blocks of a run with persistent-signal blocks
@@ -412,6 +428,18 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		b.Tuning, b.MeanRateHz = blockTuning(d, b.Index, sum.BinMs, d.Config.Stimulus.FrameMs)
 	}
 
+	// fd is the run as the covariance-based analyses see it: every neuron, or
+	// a sample of opt.MaxNeurons of them.
+	fd := d
+	if n := d.Responses.Neurons; n > opt.MaxNeurons {
+		sample := sampleNeurons(n, opt.MaxNeurons, opt.Seed)
+		cp := *d
+		cp.Responses = d.Responses.Select(sample)
+		fd = &cp
+		sum.FisherNeurons = sample
+		notef("the Fisher analyses (information, time courses, consistency, reversibility) use a seeded random sample of %d of the %d neurons (analysis option MaxNeurons), as an array samples a population; rates, tuning, task-aligned correlations, the network and the spatial analysis use all of them", opt.MaxNeurons, n)
+	}
+
 	io := InfoOptions{
 		Subsets:         fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
 		Sizes:           opt.Sizes,
@@ -424,7 +452,7 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
-	rows, notes, err := InfoRows(d.Responses, d.Trials, io)
+	rows, notes, err := InfoRows(fd.Responses, fd.Trials, io)
 	for _, n := range notes {
 		notef("information: %s", n)
 	}
@@ -449,7 +477,7 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		}
 	}
 
-	if sum.TimeCourses, err = timeCourses(d, sum.Blocks, opt, sum.BinMs, notef); err != nil {
+	if sum.TimeCourses, err = timeCourses(fd, sum.Blocks, opt, sum.BinMs, notef); err != nil {
 		return nil, err
 	}
 	sum.Early, sum.Late = withinTrial(sum)
@@ -470,11 +498,11 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	sum.TaskCorr = tcs
 	// consistencyAnalysis and reversibility stop early when the context is
 	// cancelled; what they leave is dropped here.
-	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(d, sum, opt, notef)
+	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(fd, sum, opt, notef)
 	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
-	sum.Reversibility = reversibility(d, sum, opt, notef)
+	sum.Reversibility = reversibility(fd, sum, opt, notef)
 	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
@@ -669,3 +697,25 @@ func ablationChecks(blocks []BlockResult) []AblationCheck {
 
 // finite reports whether v is a number (not NaN or infinite).
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// sampleNeurons draws k of n neurons without replacement with the seed's
+// Philox stream (purpose rng.Subsets, a step of its own), ascending.
+func sampleNeurons(n, k int, seed uint64) []int {
+	st := rng.New(seed)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := range k { // partial Fisher-Yates
+		w := st.Block(rng.Subsets, neuronSampleStep, uint32(i))
+		j := i + min(int(rng.Float64(w[0], w[1])*float64(n-i)), n-i-1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	out := perm[:k:k]
+	slices.Sort(out)
+	return out
+}
+
+// neuronSampleStep is the counter step of the neuron sample, apart from the
+// subset draws' steps (0, 1, ...) and the spatial analysis's.
+const neuronSampleStep = 0x5A_7000

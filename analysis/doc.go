@@ -22,6 +22,12 @@
 //
 // # Definitions
 //
+// A recording of more than Options.MaxNeurons neurons (model.AnalysisNeurons,
+// 2,000, by default) is analysed on a seeded random sample of that many for
+// everything that needs a noise covariance (information, time courses,
+// consistency, reversibility), as an electrode array samples a population;
+// Summary.FisherNeurons lists the sample and a note says so.
+//
 // A block is one block of the protocol (trials.csv's block column); session 0
 // is before training, 1..S the training sessions, S+1 the blocks after the last
 // session. A control task block is a recorded task-mode block with learning

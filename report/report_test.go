@@ -432,3 +432,23 @@ func analyseWith(dir string, opt analysis.Options, ropt WriteOptions) (*page, er
 	}
 	return &page{Summary: sum, run: run, dir: dir, files: w.Files, missing: w.Missing}, nil
 }
+
+// A recording larger than MaxNeurons is analysed on a sample: a note says so,
+// and the Fisher estimates come from the sample's neurons.
+func TestAnalyseNeuronSample(t *testing.T) {
+	dir := tinyRun(t)
+	opt := quick
+	opt.MaxNeurons = 25
+	sum, err := analyseWith(dir, opt, WriteOptions{NoFigures: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.FisherNeurons) != 25 || !strings.Contains(strings.Join(sum.Notes, "\n"), "sample of 25 of the 40 neurons") {
+		t.Fatalf("sample %v, notes %q", sum.FisherNeurons, sum.Notes)
+	}
+	for _, r := range sum.InfoRows {
+		if r.Neurons > 25 {
+			t.Errorf("block %d: %d usable neurons from a sample of 25", r.Block, r.Neurons)
+		}
+	}
+}

@@ -208,16 +208,18 @@ func Imply(c *Config) *Implied {
 	// network arrays and the snapshots, and for one block at a time the summed
 	// counts of its trials, the N x N noise covariance (with the centred
 	// counts of its Gemm) and a subset's estimates.
+	// The covariance-based analyses see at most AnalysisNeurons neurons.
+	NF := math.Min(N, AnalysisNeurons)
 	im.Analysis = []Part{
 		{fmt.Sprintf("the recording (%.3g recorded trials x %.3g bins x %.3g neurons x 2 bytes)", im.Recorded, im.Bins, N), keysTrials + ", " + keysTrial, mb(im.Recorded, row)},
 		{fmt.Sprintf("the trial table and frames (%.3g trials)", im.Trials), keysTrials, mb(im.Trials, F*4+recordPerTrial)},
 		{"the network arrays", keysNet + ", " + keysContacts, sysmem.Add(mb(im.Spines, 20), mb(E, 8), mb(N, 24))},
 		{fmt.Sprintf("the w snapshots (%.3g x %.3g contacts x 4 bytes)", im.Snapshots, E), "output.w_snapshots, protocol.sessions, " + keysContacts, mb(im.Snapshots, E, 4)},
 		{fmt.Sprintf("a block's summed counts (%.3g trials x %.3g neurons x 8 bytes, twice)", im.MaxBlock, N), "protocol blocks' trials, network.neurons", mb(4, im.MaxBlock, N, 8)},
-		{fmt.Sprintf("the noise covariance of %.3g neurons (N x N x 8 bytes, twice)", N), "network.neurons", mb(2, N, N, 8)},
+		{fmt.Sprintf("the noise covariance of %.3g neurons (N x N x 8 bytes, twice)", NF), "network.neurons", mb(2, NF, NF, 8)},
 		// The bootstrap over trials keeps an N x N covariance cache per
 		// worker goroutine (one per core here, and one for the data).
-		{fmt.Sprintf("the bootstrap's covariance caches (%d x %.3g x %.3g neurons x 8 bytes)", runtime.GOMAXPROCS(0)+1, N, N), "network.neurons", mb(float64(runtime.GOMAXPROCS(0)+1), N, N, 8)},
+		{fmt.Sprintf("the bootstrap's covariance caches (%d x %.3g x %.3g neurons x 8 bytes)", runtime.GOMAXPROCS(0)+1, NF, NF), "network.neurons", mb(float64(runtime.GOMAXPROCS(0)+1), NF, NF, 8)},
 	}
 	im.Disk = []Part{
 		{fmt.Sprintf("responses.npy (%.3g recorded trials x %.3g bins x %.3g neurons x 2 bytes)", im.Recorded, im.Bins, N), keysTrials + ", " + keysTrial, mb(im.Recorded, row)},

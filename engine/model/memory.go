@@ -78,3 +78,10 @@ func CheckDisk(cfg *Config, dir string) error {
 	return fmt.Errorf("config: the run directory %s needs about %s on disk, but its file system has %s free; the largest file is %s: %s (keys %s)",
 		dir, sysmem.Bytes(need), sysmem.Bytes(free), big.What, sysmem.Bytes(big.Bytes), big.Keys)
 }
+
+// AnalysisNeurons is the most neurons the covariance-based analyses (Fisher
+// information, time courses) use: a larger recording is analysed on a seeded
+// random sample of this many (analysis.Options.MaxNeurons), as an electrode
+// array samples a population, so that their N x N covariances stay in memory
+// (2,000 neurons: 32 MB each).
+const AnalysisNeurons = 2000
