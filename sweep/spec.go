@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/iplgpu/iplgpu/internal/yamlkeys"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -155,7 +155,7 @@ func Parse(source string, data []byte) (*Spec, error) {
 	fail := func(err error) (*Spec, error) { return nil, fmt.Errorf("sweep file %s: %w", source, err) }
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return fail(fmt.Errorf("malformed YAML: %s", cleanYAMLError(err)))
+		return fail(fmt.Errorf("malformed YAML: %s", yamlkeys.CleanError(err)))
 	}
 	if len(root.Content) == 0 {
 		return fail(errors.New("empty: it needs at least seeds"))
@@ -166,7 +166,7 @@ func Parse(source string, data []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(s); err != nil && !errors.Is(err, io.EOF) {
-		return fail(errors.New(cleanYAMLError(err)))
+		return fail(errors.New(yamlkeys.CleanError(err)))
 	}
 	if err := s.validate(); err != nil {
 		return fail(err)
@@ -490,13 +490,6 @@ func checkPath(key, p string) error {
 	return nil
 }
 
-func cleanYAMLError(err error) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "yaml: ")
-	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
-	return s
-}
-
 // checkKeys walks a mapping node against a struct type's yaml tags and names the
 // first unknown key with the keys allowed where it stands.
 func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
@@ -515,17 +508,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 			}
 			return fmt.Errorf("line %d: %s must be a mapping of keys", n.Line, where)
 		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			fields[tag] = t.Field(i).Type
-			names = append(names, tag)
-		}
-		sort.Strings(names)
+		fields, names := yamlkeys.Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			ft, ok := fields[k]

@@ -8,12 +8,12 @@ import (
 	"math"
 	"os"
 	"reflect"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/iplgpu/iplgpu/assets"
+	"github.com/iplgpu/iplgpu/internal/yamlkeys"
 )
 
 // Config is the whole description of a run. Its YAML form is assets/default.yaml,
@@ -217,7 +217,7 @@ func applySet(cfg *Config, s string) error {
 func decodeStrict(source string, data []byte, cfg *Config) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return fmt.Errorf("%s: malformed YAML: %v", source, cleanYAMLError(err))
+		return fmt.Errorf("%s: malformed YAML: %v", source, yamlkeys.CleanError(err))
 	}
 	if err := checkOneDocument(data); err != nil {
 		return fmt.Errorf("%s: %w", source, err)
@@ -231,16 +231,9 @@ func decodeStrict(source string, data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: %v", source, cleanYAMLError(err))
+		return fmt.Errorf("%s: %v", source, yamlkeys.CleanError(err))
 	}
 	return nil
-}
-
-func cleanYAMLError(err error) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "yaml: ")
-	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
-	return s
 }
 
 // checkKeys walks a mapping node against a struct type's yaml tags.
@@ -264,17 +257,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 			}
 			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), Shorten(n.Value))
 		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			fields[tag] = t.Field(i).Type
-			names = append(names, tag)
-		}
-		sort.Strings(names)
+		fields, names := yamlkeys.Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			ft, ok := fields[k]

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/iplgpu/iplgpu/internal/yamlkeys"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -96,7 +97,7 @@ func checkOneDocument(data []byte) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("malformed YAML in document %d: %v", k, cleanYAMLError(err))
+			return fmt.Errorf("malformed YAML in document %d: %v", k, yamlkeys.CleanError(err))
 		}
 		if len(second.Content) > 0 && !(second.Content[0].Kind == yaml.ScalarNode && second.Content[0].Tag == "!!null") {
 			return fmt.Errorf("line %d: a second YAML document (after ---): a config is one document; merge the two or remove the ---", second.Content[0].Line)
