@@ -24,8 +24,15 @@ type Backend interface {
 	// Run steps one segment. When seg.Record is set, counts (bins x neurons,
 	// bins = seg.Steps / seg.BinSteps) receives the spike counts per bin.
 	Run(seg *Segment, counts []uint16) error
-	// State copies the dynamic state into dst, sizing its slices as needed.
+	// State copies the dynamic state into dst, sizing its slices as needed:
+	// every array of dst.Arrays().
 	State(dst *State) error
+	// SetState replaces the dynamic state with src, as State returned it for
+	// the network and constants now loaded: every array of src.Arrays() must
+	// have its length (State.Check). Stepping on from a restored state gives
+	// the same numbers as stepping on from the state it was copied from: a
+	// checkpointed run resumes this way.
+	SetState(src *State) error
 	// Close releases the backend's resources.
 	Close() error
 }
@@ -99,11 +106,85 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 	return nil
 }
 
-// State is a copy of a backend's dynamic state.
+// State is a copy of a backend's dynamic state: everything a backend carries
+// from one segment to the next. Arrays lists its arrays; checkpoints, State.Check
+// and the backend conformance tests (enginetest) all go through that list, so a
+// new array of the dynamic state is a field here, a line in Arrays, and its
+// copy in each backend's State and SetState (which enginetest's round trip
+// checks for every listed array).
 type State struct {
 	S      []float32 // spine potentials (spines)
 	Events []uint8   // afferent events of the last step (spines)
 	W, E   []float32 // structural weight and fast efficacy (edges)
 	B      []float32 // OU background (neurons)
 	H      []float32 // homeostatic gain (neurons)
+}
+
+// Per says what an array of State holds one element of.
+type Per int
+
+// The lengths of State's arrays.
+const (
+	PerSpine Per = iota
+	PerEdge
+	PerNeuron
+)
+
+// Len is the length of an array with one element per p in net.
+func (p Per) Len(net *model.Network) int {
+	switch p {
+	case PerSpine:
+		return net.Spines()
+	case PerEdge:
+		return net.Edges()
+	case PerNeuron:
+		return net.N
+	}
+	panic(fmt.Sprintf("engine: Per(%d)", int(p)))
+}
+
+func (p Per) String() string {
+	return [...]string{"spine", "edge", "neuron"}[p]
+}
+
+// StateArray is one array of State: its name (in checkpoints, snake_case), a
+// pointer to the field (*[]float32 or *[]uint8), and what it has one element
+// of.
+type StateArray struct {
+	Name string
+	Ptr  any
+	Per  Per
+}
+
+// Len is the array's current length.
+func (a StateArray) Len() int {
+	switch p := a.Ptr.(type) {
+	case *[]float32:
+		return len(*p)
+	case *[]uint8:
+		return len(*p)
+	}
+	panic(fmt.Sprintf("engine: state array %s is a %T", a.Name, a.Ptr))
+}
+
+// Arrays lists every array of s, pointing into s.
+func (s *State) Arrays() []StateArray {
+	return []StateArray{
+		{"s", &s.S, PerSpine},
+		{"events", &s.Events, PerSpine},
+		{"w", &s.W, PerEdge},
+		{"e", &s.E, PerEdge},
+		{"b", &s.B, PerNeuron},
+		{"h", &s.H, PerNeuron},
+	}
+}
+
+// Check says whether every array of s has its length for net.
+func (s *State) Check(net *model.Network) error {
+	for _, a := range s.Arrays() {
+		if n, want := a.Len(), a.Per.Len(net); n != want {
+			return fmt.Errorf("state array %s holds %d values; the network has %d %ss", a.Name, n, want, a.Per)
+		}
+	}
+	return nil
 }

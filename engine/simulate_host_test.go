@@ -15,6 +15,7 @@ func (nopBackend) Name() string                            { return "nop" }
 func (nopBackend) Load(*model.Network, model.Params) error { return nil }
 func (nopBackend) Run(*Segment, []uint16) error            { return nil }
 func (nopBackend) State(*State) error                      { return nil }
+func (nopBackend) SetState(*State) error                   { return nil }
 func (nopBackend) Close() error                            { return nil }
 
 var gateSets = []string{"network.neurons=40", "network.spines_per_neuron=8"}

@@ -80,6 +80,23 @@ func (c *Backend) State(dst *engine.State) error {
 	return nil
 }
 
+// SetState implements Backend.
+func (c *Backend) SetState(src *engine.State) error {
+	if c.net == nil {
+		return fmt.Errorf("cpu: SetState before Load")
+	}
+	if err := src.Check(c.net); err != nil {
+		return fmt.Errorf("cpu: SetState: %w", err)
+	}
+	copy(c.s, src.S)
+	copy(c.a, src.Events)
+	copy(c.w, src.W)
+	copy(c.e, src.E)
+	copy(c.b, src.B)
+	copy(c.h, src.H)
+	return nil
+}
+
 // parallel runs fn over [0, n) split into contiguous chunks, one per worker.
 func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 	w := c.workers

@@ -67,6 +67,8 @@ func Run(t *testing.T, f Factory) {
 	t.Run("LearningGrowsCoactiveLinks", func(t *testing.T) { LearningGrowsCoactiveLinks(t, f) })
 	t.Run("Reproducible", func(t *testing.T) { Reproducible(t, f) })
 	t.Run("CountsMatchRate", func(t *testing.T) { CountsMatchRate(t, f) })
+	t.Run("StateRoundTrip", func(t *testing.T) { StateRoundTrip(t, f) })
+	t.Run("ResumeContinues", func(t *testing.T) { ResumeContinues(t, f) })
 }
 
 // EventsAreThePhiloxDraws: a_k = [u < p_k] with u the Philox draw for

@@ -392,6 +392,34 @@ func (b *Backend) State(dst *engine.State) error {
 	return err
 }
 
+// SetState implements engine.Backend.
+func (b *Backend) SetState(src *engine.State) error {
+	if b.net == nil {
+		return errors.New("engine/gl: SetState before Load")
+	}
+	if err := src.Check(b.net); err != nil {
+		return fmt.Errorf("engine/gl: SetState: %w", err)
+	}
+	E := b.net.Edges()
+	ev := make([]uint32, len(src.Events))
+	for k, a := range src.Events {
+		ev[k] = uint32(a)
+	}
+	we := make([]float32, 2*E)
+	for i := 0; i < E; i++ {
+		we[2*i], we[2*i+1] = src.W[i], src.E[i]
+	}
+	return b.c.Do(func() error {
+		return errors.Join(
+			gl.Upload(b.sBuf[0], 0, src.S),
+			gl.Upload(b.buf.Events, 0, ev),
+			gl.Upload(b.buf.EdgeState, 0, we),
+			gl.Upload(b.dev.bg, 0, src.B),
+			gl.Upload(b.dev.h, 0, src.H),
+		)
+	})
+}
+
 func resize[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
