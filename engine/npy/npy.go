@@ -4,11 +4,12 @@
 // Supported element types, as Go slices and NumPy descriptors:
 //
 //	[]uint8 "|u1", []uint16 "<u2", []uint32 "<u4", []int32 "<i4",
-//	[]int64 "<i8", []float32 "<f4", []float64 "<f8".
+//	[]int64 "<i8", []uint64 "<u8", []float32 "<f4", []float64 "<f8".
 //
 // WriteFile writes a whole array; StreamWriter streams an array whose first axis grows
 // and keeps the file a valid .npy after every Append, so a run stopped by a crash
-// or Ctrl-C leaves every row appended so far readable. Read returns the typed
+// or Ctrl-C leaves every row appended so far readable; OpenAppend reopens such a
+// file to append after a given row (a run resumed from a checkpoint). Read returns the typed
 // slice; ReadFloat64 converts any supported type to float64.
 //
 // Errors name the file and say what was wrong. Passing a data value that is not
@@ -25,6 +26,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,6 +51,7 @@ var dtypes = []dtype{
 	{"<u4", 4, reflect.TypeFor[[]uint32]()},
 	{"<i4", 4, reflect.TypeFor[[]int32]()},
 	{"<i8", 8, reflect.TypeFor[[]int64]()},
+	{"<u8", 8, reflect.TypeFor[[]uint64]()},
 	{"<f4", 4, reflect.TypeFor[[]float32]()},
 	{"<f8", 8, reflect.TypeFor[[]float64]()},
 }
@@ -256,6 +259,61 @@ func Create(path string, data0 any, tail []int) (*StreamWriter, error) {
 	return w, nil
 }
 
+// OpenAppend reopens the streamed array at path (written by Create with the
+// element type of data0 and rows of shape tail) to append after its first rows
+// rows: the file is cut to those rows, which drops any later rows and any bytes
+// a writer stopped between its rows and its header left behind, and its header
+// says rows. The header must declare at least rows rows, the data must be
+// there, and the header must be a streamed file's (room for any row count);
+// otherwise nothing is changed and the error says what differs.
+func OpenAppend(path string, data0 any, tail []int, rows int) (*StreamWriter, error) {
+	dt, ok := dtypeOf(data0)
+	if !ok {
+		return nil, fmt.Errorf("%s: cannot write Go type %T (want a slice of one of the types for %s)", path, data0, supportedList())
+	}
+	if rows < 0 {
+		return nil, fmt.Errorf("%s: cannot append after row %d", path, rows)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	h, err := openHeader(path, f, bufio.NewReader(f))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	fail := func(format string, a ...any) (*StreamWriter, error) {
+		f.Close()
+		return nil, fmt.Errorf("%s: "+format, append([]any{path}, a...)...)
+	}
+	if h.dt != dt {
+		return fail("holds %s; want %s to append to", h.dt.descr, dt.descr)
+	}
+	if len(h.shape) != len(tail)+1 || !slices.Equal(h.shape[1:], tail) {
+		return fail("has shape %v; want rows of shape %v", h.shape, tail)
+	}
+	if h.shape[0] < rows {
+		return fail("holds %d rows; want at least %d", h.shape[0], rows)
+	}
+	widest := headerDict(dt.descr, append([]int{math.MaxInt64}, tail...))
+	if need := int64(headerSize(widest, 0)); h.dataOff < need {
+		return fail("its header (%d bytes) has no room for a growing row count (%d bytes): not a streamed array", h.dataOff, need)
+	}
+	w := &StreamWriter{
+		path: path, f: f, dt: dt, tail: append([]int(nil), tail...),
+		rowElems: prod(tail), rows: rows, hdrSize: int(h.dataOff),
+	}
+	if err := f.Truncate(h.dataOff + int64(rows)*int64(w.rowElems*dt.size)); err != nil {
+		return fail("%v", err)
+	}
+	if err := w.writeHeader(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
 func (w *StreamWriter) writeHeader() error {
 	dict := headerDict(w.dt.descr, append([]int{w.rows}, w.tail...))
 	if _, err := w.f.WriteAt(encodeHeader(dict, w.hdrSize), 0); err != nil {
@@ -295,6 +353,17 @@ func (w *StreamWriter) Append(data any) error {
 
 // Rows returns the number of rows appended so far.
 func (w *StreamWriter) Rows() int { return w.rows }
+
+// Sync flushes the rows written so far to stable storage.
+func (w *StreamWriter) Sync() error {
+	if w.closed {
+		return nil
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", w.path, err)
+	}
+	return nil
+}
 
 // Close flushes the file to stable storage and closes it. Closing twice is a no-op.
 func (w *StreamWriter) Close() error {
@@ -491,11 +560,13 @@ func ReadFloat64(path string) (shape []int, data []float64, err error) {
 		return shape, convert(s), nil
 	case []int64:
 		return shape, convert(s), nil
+	case []uint64:
+		return shape, convert(s), nil
 	}
 	panic(fmt.Sprintf("npy: unhandled type %T", raw))
 }
 
-func convert[T uint8 | uint16 | uint32 | int32 | int64 | float32](s []T) []float64 {
+func convert[T uint8 | uint16 | uint32 | int32 | int64 | uint64 | float32](s []T) []float64 {
 	out := make([]float64, len(s))
 	for i, v := range s {
 		out[i] = float64(v)

@@ -20,6 +20,7 @@ func samples(n int) []any {
 	u32 := make([]uint32, n)
 	i32 := make([]int32, n)
 	i64 := make([]int64, n)
+	u64 := make([]uint64, n)
 	f32 := make([]float32, n)
 	f64 := make([]float64, n)
 	for i := range n {
@@ -28,10 +29,11 @@ func samples(n int) []any {
 		u32[i] = uint32(4294967290 + i)
 		i32[i] = int32(-2147483648 + i*1000003)
 		i64[i] = int64(-1<<62) + int64(i)*1234567890123
+		u64[i] = uint64(1<<64-10) + uint64(i)
 		f32[i] = float32(i)*0.25 - 1e-7
 		f64[i] = float64(i)*1e300 - 3.141592653589793
 	}
-	return []any{u8, u16, u32, i32, i64, f32, f64}
+	return []any{u8, u16, u32, i32, i64, u64, f32, f64}
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -71,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 				for i := range f {
 					var want float64
 					switch x := v.Index(i); x.Kind() {
-					case reflect.Uint8, reflect.Uint16, reflect.Uint32:
+					case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 						want = float64(x.Uint())
 					case reflect.Int32, reflect.Int64:
 						want = float64(x.Int())
@@ -210,6 +212,109 @@ func TestWriterStreams(t *testing.T) {
 	check(6, all)
 }
 
+// OpenAppend cuts a streamed file to the rows asked for and appends after
+// them: the result is byte for byte the file of a writer that wrote those rows
+// and the new ones in one go, whatever the stopped writer left past them.
+func TestOpenAppend(t *testing.T) {
+	dir := t.TempDir()
+	row := func(i int) []uint16 { return []uint16{uint16(10 * i), uint16(10*i + 1), uint16(10*i + 2)} }
+	write := func(path string, rows []int) {
+		t.Helper()
+		w, err := Create(path, []uint16(nil), []int{3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range rows {
+			if err := w.Append(row(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := filepath.Join(dir, "want.npy")
+	write(want, []int{0, 1, 2, 7, 8})
+	wantBytes, _ := os.ReadFile(want)
+	for _, tc := range []struct {
+		name  string
+		junk  int // bytes past the last row, as a writer stopped before its header rewrite leaves
+		rows  []int
+		after int
+	}{
+		{"cut two rows", 0, []int{0, 1, 2, 3, 4}, 3},
+		{"at the end", 0, []int{0, 1, 2}, 3},
+		{"after junk", 5, []int{0, 1, 2}, 3},
+		{"cut rows and junk", 4, []int{0, 1, 2, 5}, 3},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npy")
+		write(path, tc.rows)
+		if tc.junk > 0 {
+			f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			f.Write(bytes.Repeat([]byte{0xAB}, tc.junk))
+			f.Close()
+		}
+		w, err := OpenAppend(path, []uint16(nil), []int{3}, tc.after)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if w.Rows() != tc.after {
+			t.Errorf("%s: Rows() = %d, want %d", tc.name, w.Rows(), tc.after)
+		}
+		shape, _, err := Read(path)
+		if err != nil || !reflect.DeepEqual(shape, []int{tc.after, 3}) {
+			t.Errorf("%s: reopened file reads as shape %v (%v), want %d rows", tc.name, shape, err, tc.after)
+		}
+		w.Append(row(7))
+		w.Append(row(8))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if !bytes.Equal(got, wantBytes) {
+			t.Errorf("%s: %d bytes after reopening and appending; they differ from the %d of one writer's", tc.name, len(got), len(wantBytes))
+		}
+	}
+
+	path := filepath.Join(dir, "four.npy")
+	write(path, []int{0, 1, 2, 3})
+	before, _ := os.ReadFile(path)
+	// A valid .npy whose header is not padded: no room for a longer row count.
+	plain := filepath.Join(dir, "plain.npy")
+	dict := "{'descr': '<u2', 'fortran_order': False, 'shape': (4, 3), }"
+	hdr := append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)+1), 0)
+	hdr = append(append(hdr, dict...), '\n')
+	if err := os.WriteFile(plain, append(hdr, make([]byte, 24)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Read(plain); err != nil {
+		t.Fatalf("the unpadded file: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		path  string
+		data0 any
+		tail  []int
+		rows  int
+		err   string
+	}{
+		{"more rows than held", path, []uint16(nil), []int{3}, 5, "holds 4 rows; want at least 5"},
+		{"other type", path, []float32(nil), []int{3}, 2, "holds <u2; want <f4"},
+		{"other row shape", path, []uint16(nil), []int{4}, 2, "has shape [4 3]; want rows of shape [4]"},
+		{"negative", path, []uint16(nil), []int{3}, -1, "after row -1"},
+		{"not streamed", plain, []uint16(nil), []int{3}, 2, "not a streamed array"},
+		{"missing", filepath.Join(dir, "none.npy"), []uint16(nil), []int{3}, 0, "no such file"},
+	} {
+		_, err := OpenAppend(tc.path, tc.data0, tc.tail, tc.rows)
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.err)
+		}
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a refused OpenAppend changed the file")
+	}
+}
+
 func TestCreateErrors(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := Create(filepath.Join(dir, "a.npy"), []string(nil), nil); err == nil || !strings.Contains(err.Error(), "[]string") {
@@ -316,7 +421,7 @@ func TestNumpyInterop(t *testing.T) {
 		t.Skip(why)
 	}
 	dir := t.TempDir()
-	names := []string{"u1", "u2", "u4", "i4", "i8", "f4", "f8"}
+	names := []string{"u1", "u2", "u4", "i4", "i8", "u8", "f4", "f8"}
 	shape := []int{2, 3}
 	for i, data := range samples(6) {
 		if err := WriteFile(filepath.Join(dir, names[i]+".npy"), shape, data); err != nil {
@@ -335,7 +440,7 @@ func TestNumpyInterop(t *testing.T) {
 	script := `
 import sys, numpy as np
 d = sys.argv[1]
-for n in ["u1", "u2", "u4", "i4", "i8", "f4", "f8"]:
+for n in ["u1", "u2", "u4", "i4", "i8", "u8", "f4", "f8"]:
     a = np.load(d + "/" + n + ".npy")
     print(n, a.dtype.str, a.shape, " ".join(repr(x) for x in a.ravel().tolist()))
 s = np.load(d + "/stream.npy")
@@ -348,7 +453,7 @@ np.save(d + "/fromnp1.npy", np.array([1.5, -2.25], dtype="<f8"))
 		t.Fatalf("numpy: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	wantDescr := []string{"|u1", "<u2", "<u4", "<i4", "<i8", "<f4", "<f8"}
+	wantDescr := []string{"|u1", "<u2", "<u4", "<i4", "<i8", "<u8", "<f4", "<f8"}
 	for i, data := range samples(6) {
 		v := reflect.ValueOf(data)
 		var vals []string
@@ -369,8 +474,8 @@ np.save(d + "/fromnp1.npy", np.array([1.5, -2.25], dtype="<f8"))
 			t.Errorf("numpy saw\n  %s\nwant\n  %s", lines[i], want)
 		}
 	}
-	if want := "stream <f4 (3, 4) 66.0 11.0"; lines[7] != want {
-		t.Errorf("numpy saw %q, want %q", lines[7], want)
+	if want := "stream <f4 (3, 4) 66.0 11.0"; lines[8] != want {
+		t.Errorf("numpy saw %q, want %q", lines[8], want)
 	}
 	shape2, data2, err := Read(filepath.Join(dir, "fromnp.npy"))
 	if err != nil {
