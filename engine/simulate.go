@@ -24,20 +24,43 @@ type SimulateOptions struct {
 	// AfterSession, if set, is called with the backend after each session's blocks
 	// (and after session 0), e.g. to snapshot coupling; it must not change state.
 	AfterSession func(session int, be Backend) error
+	// Resume, if set, continues the stopped run that rundir.Reopen reopened
+	// (out is that Reopen's Writer, and the config is Resume.Config): from its
+	// checkpoint, or from the first trial when it has none. Simulate closes
+	// the checkpoint.
+	Resume *rundir.Resume
 }
 
 // Simulate runs the whole protocol of cfg on the backend and writes the run
 // directory through out (config.yaml, network arrays, responses.npy,
 // trials.csv, frames.npy, w_sessions.npy, run.json; see package rundir), then
-// closes out. When ctx is cancelled it stops after the current trial, leaves
-// every file valid and returns ctx's error; the status says "interrupted".
+// closes out. When ctx is cancelled it stops after the current trial, writes a
+// checkpoint, leaves every file valid and returns ctx's error; the status says
+// "interrupted".
+//
+// Checkpoints (rundir.CheckpointFile) hold everything the run carries from one
+// trial to the next: the backend's State (every array of State.Arrays), the
+// host's state (simulator.vars: the step counter, the gate, homeostasis), the
+// protocol position and what the recorder has written. One is written before
+// the first trial, after every output.checkpoint_trials trials, and when ctx
+// is cancelled; a complete run removes it. A run resumed from one (opt.Resume)
+// ends with the same files, byte for byte, as a run never stopped (run.json's
+// timing fields aside).
 func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Writer, opt SimulateOptions) (st *rundir.Status, err error) {
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			opt.Log(fmt.Sprintf(format, a...))
 		}
 	}
+	var ck *rundir.Checkpoint
+	if opt.Resume != nil {
+		ck = opt.Resume.Checkpoint
+		defer opt.Resume.Close()
+	}
 	st = &rundir.Status{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: rundir.StateFailed, Started: time.Now()}
+	if r := opt.Resume; r != nil && r.HasStatus && !r.Status.Started.IsZero() {
+		st.Started = r.Status.Started // the run's start, not this process's
+	}
 	defer func() {
 		// A panic (a bug) still leaves a run.json that says failed and why,
 		// then goes on with its stack trace.
@@ -59,6 +82,11 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		if werr := rundir.WriteStatus(out.Dir(), st); werr != nil && err == nil {
 			err = werr
 		}
+		// A complete run needs no checkpoint; run.json says complete first,
+		// so a crash in between leaves a complete run, not a lost one.
+		if err == nil && st.State == rundir.StateComplete {
+			err = rundir.RemoveCheckpoint(out.Dir())
+		}
 		if p != nil {
 			panic(p)
 		}
@@ -66,8 +94,10 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	if err := cfg.CheckRunnable(); err != nil {
 		return st, err
 	}
-	if err := out.WriteConfig(cfg); err != nil {
-		return st, err
+	if opt.Resume == nil {
+		if err := out.WriteConfig(cfg); err != nil {
+			return st, err
+		}
 	}
 
 	d := model.Derive(cfg)
@@ -89,33 +119,62 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	logf("network: %d neurons, %d spines, %d candidate contacts (d_c = %.2f um, %.2f per spine), slab %.0f x %.0f x %.0f um, built in %.2f s",
 		net.N, net.Spines(), net.Edges(), net.ContactUm, 2*float64(net.Edges())/float64(net.Spines()), net.SlabUm[0], net.SlabUm[1], net.SlabUm[2], st.BuildSeconds)
-	if err := out.WriteNetwork(net); err != nil {
-		return st, err
+	if ck == nil { // a resumed run's checkpoint came after these files
+		if err := out.WriteNetwork(net); err != nil {
+			return st, err
+		}
 	}
 	if err := be.Load(net, d.Params); err != nil {
 		return st, err
 	}
 	plan := model.MakePlan(cfg)
 	st.TrialsTotal = plan.Trials
+	sim := newSimulator(d, net, be)
+	var state State
+	pos := position{}
+	if ck != nil {
+		if pos, err = restore(ck, plan, net, be, sim, &state); err != nil {
+			return st, err
+		}
+		if ck.Info.Backend != be.Name() {
+			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ck.Info.Backend)
+		}
+		logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", pos.done, plan.Trials, pos.block, pos.trial, ck.Path())
+		if r := opt.Resume; r.HasStatus {
+			st.SimSeconds = r.Status.SimSeconds
+		}
+	}
 	// run.json says "running" from here on, so that a run killed outright
 	// (kill -9, a power cut) is told apart from one that never started.
-	st.State = rundir.StateRunning
+	st.State, st.TrialsDone = rundir.StateRunning, pos.done
 	if err := rundir.WriteStatus(out.Dir(), st); err != nil {
 		st.State = rundir.StateFailed
 		return st, err
 	}
 	st.State = rundir.StateFailed
-	if err := out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
+	if ck == nil {
+		err = out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots)
+	} else {
+		err = out.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots, ck.Info)
+	}
+	if err != nil {
 		return st, err
 	}
 
+	simSeconds0 := st.SimSeconds
 	t1 := time.Now()
 	defer func() {
-		st.SimSeconds = time.Since(t1).Seconds()
+		st.SimSeconds = simSeconds0 + time.Since(t1).Seconds()
 		st.Recorded = out.Rows()
 	}()
-	sim := newSimulator(d, net, be)
-	var state State
+	checkpoint := func(p position) error {
+		if err := be.State(&state); err != nil {
+			return err
+		}
+		info := rundir.CheckpointInfo{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(),
+			TrialsDone: p.done, TrialsTotal: plan.Trials, Block: p.block, TrialInBlock: p.trial}
+		return out.WriteCheckpoint(info, checkpointVars(&state, sim))
+	}
 	snapshot := func(session int) error {
 		if opt.AfterSession != nil {
 			if err := opt.AfterSession(session, be); err != nil {
@@ -130,22 +189,38 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		}
 		return nil
 	}
-	done := 0
-	lastSession := -1
-	for bi := range plan.Blocks {
-		b := &plan.Blocks[bi]
-		if b.Session != lastSession && lastSession >= 0 {
-			if err := snapshot(lastSession); err != nil {
-				return st, err
-			}
+	if ck == nil {
+		// The state before the first trial: a run stopped before its first
+		// periodic checkpoint resumes from here, without rebuilding anything
+		// but the network.
+		if err := checkpoint(pos); err != nil {
+			return st, err
 		}
-		lastSession = b.Session
-		for ti := range b.Trials {
+	}
+	every := cfg.Output.CheckpointTrials
+	for bi := pos.block; bi < len(plan.Blocks); bi++ {
+		b := &plan.Blocks[bi]
+		ti0 := 0
+		if bi == pos.block {
+			ti0 = pos.trial
+		}
+		for ti := ti0; ti < len(b.Trials); ti++ {
+			here := position{block: bi, trial: ti, done: pos.done}
+			// Stop before anything of the trial happens, its block's w snapshot
+			// included: the checkpoint is the state before this position.
 			if err := ctx.Err(); err != nil {
 				st.State = rundir.StateInterrupted
-				st.TrialsDone = done
-				logf("interrupted after %d of %d trials; the run directory holds every finished trial", done, plan.Trials)
+				st.TrialsDone = pos.done
+				if cerr := checkpoint(here); cerr != nil {
+					return st, fmt.Errorf("interrupted, and the checkpoint failed: %w", cerr)
+				}
+				logf("interrupted after %d of %d trials; the run directory holds every finished trial and a checkpoint (iplgpu run -resume %s continues it)", pos.done, plan.Trials, out.Dir())
 				return st, err
+			}
+			if ti == 0 && bi > 0 && plan.Blocks[bi-1].Session != b.Session {
+				if err := snapshot(plan.Blocks[bi-1].Session); err != nil {
+					return st, err
+				}
 			}
 			tr := &b.Trials[ti]
 			counts, rate, err := sim.trial(b, tr)
@@ -153,22 +228,31 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 				return st, fmt.Errorf("block %d (%s), trial %d: %w", b.Index, b.Name, ti, err)
 			}
 			rec := rundir.TrialRecord{
-				Trial: done, Session: b.Session, Block: b.Index, BlockName: b.Name, Mode: b.Mode,
+				Trial: pos.done, Session: b.Session, Block: b.Index, BlockName: b.Name, Mode: b.Mode,
 				Coherence: tr.Coherence, Learning: b.Learning, Ablation: b.Ablation, Frames: b.Frames,
 				Recorded: b.Record, GateStart: sim.lastGateStart,
 			}
 			if err := out.AppendTrial(&rec, counts, tr.Frames); err != nil {
 				return st, err
 			}
-			done++
-			st.TrialsDone = done
+			pos.done++
+			st.TrialsDone = pos.done
 			if opt.Progress != nil {
-				opt.Progress(Progress{Trial: done, Trials: plan.Trials, Block: b, MeanRateHz: rate})
+				opt.Progress(Progress{Trial: pos.done, Trials: plan.Trials, Block: b, MeanRateHz: rate})
+			}
+			if every > 0 && pos.done%every == 0 && pos.done < plan.Trials {
+				next := position{block: bi, trial: ti + 1, done: pos.done}
+				if next.trial == len(b.Trials) {
+					next.block, next.trial = bi+1, 0
+				}
+				if err := checkpoint(next); err != nil {
+					return st, err
+				}
 			}
 		}
 	}
-	if lastSession >= 0 {
-		if err := snapshot(lastSession); err != nil {
+	if n := len(plan.Blocks); n > 0 {
+		if err := snapshot(plan.Blocks[n-1].Session); err != nil {
 			return st, err
 		}
 	}
@@ -180,6 +264,56 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	st.State = rundir.StateComplete
 	return st, nil
+}
+
+// position is a place in the protocol: before trial `trial` of block `block`,
+// after `done` trials.
+type position struct{ block, trial, done int }
+
+// checkpointVars is everything a checkpoint holds besides its info: every
+// array of the backend's state (state/NAME) and the host's state (host/NAME).
+func checkpointVars(state *State, sim *simulator) []rundir.Var {
+	var vars []rundir.Var
+	for _, a := range state.Arrays() {
+		vars = append(vars, rundir.Var{Name: "state/" + a.Name, Ptr: a.Ptr})
+	}
+	for _, v := range sim.vars() {
+		vars = append(vars, rundir.Var{Name: "host/" + v.Name, Ptr: v.Ptr})
+	}
+	return vars
+}
+
+// restore loads the checkpoint into the backend (loaded with net) and the
+// host, after checking that its protocol position is the one its trial count
+// names in plan.
+func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Backend, sim *simulator, state *State) (position, error) {
+	in := ck.Info
+	p := position{done: in.TrialsDone}
+	if in.TrialsTotal != plan.Trials || in.TrialsDone < 0 || in.TrialsDone > plan.Trials {
+		return p, fmt.Errorf("%s: %d of %d trials done, but the protocol of config.yaml has %d trials", ck.Path(), in.TrialsDone, in.TrialsTotal, plan.Trials)
+	}
+	n := 0
+	for p.block < len(plan.Blocks) && n+len(plan.Blocks[p.block].Trials) <= in.TrialsDone {
+		n += len(plan.Blocks[p.block].Trials)
+		p.block++
+	}
+	p.trial = in.TrialsDone - n
+	if p.block != in.Block || p.trial != in.TrialInBlock {
+		return p, fmt.Errorf("%s: trial %d of block %d, but trial %d of the protocol is trial %d of block %d", ck.Path(), in.TrialInBlock, in.Block, in.TrialsDone, p.trial, p.block)
+	}
+	if err := ck.Restore(checkpointVars(state, sim)); err != nil {
+		return p, err
+	}
+	if err := state.Check(net); err != nil {
+		return p, fmt.Errorf("%s: %w", ck.Path(), err)
+	}
+	if err := sim.checkRestored(); err != nil {
+		return p, fmt.Errorf("%s: %w", ck.Path(), err)
+	}
+	if err := be.SetState(state); err != nil {
+		return p, err
+	}
+	return p, nil
 }
 
 // SimulateDir claims the new run directory dir (rundir.Create) and runs

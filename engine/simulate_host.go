@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -45,6 +46,55 @@ func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
 		s.gain[i] = 1
 	}
 	return s
+}
+
+// hostVar is one variable of the host's state, for checkpoints (rundir.Var
+// without the "host/" prefix).
+type hostVar struct {
+	Name string
+	Ptr  any
+}
+
+// vars lists every variable of the host's state that one trial hands to the
+// next: what a checkpoint saves and a resumed run restores. Everything else
+// in simulator is fixed for the run or scratch that each trial overwrites
+// (TestHostStateIsCheckpointed keeps the two lists complete). A new host
+// variable is one line here.
+func (s *simulator) vars() []hostVar {
+	return []hostVar{
+		{"step", &s.step},
+		{"gate", &s.gate},
+		{"homeostasis_ref_sum", &s.refSum},
+		{"homeostasis_ref_n", &s.refN},
+		{"homeostasis_target", &s.target},
+		{"homeostasis_avg", &s.avg},
+		{"gain", &s.gain},
+		{"gain_sent", &s.gainSent},
+	}
+}
+
+// checkRestored refuses restored host state whose arrays do not fit the
+// network.
+func (s *simulator) checkRestored() error {
+	N := s.net.N
+	for _, a := range []struct {
+		name  string
+		n     int
+		unset bool // may be nil
+	}{
+		{"homeostasis_ref_sum", len(s.refSum), true},
+		{"homeostasis_target", len(s.target), true},
+		{"homeostasis_avg", len(s.avg), true},
+		{"gain", len(s.gain), false},
+	} {
+		if a.n != N && !(a.unset && a.n == 0) {
+			return fmt.Errorf("host state %s holds %d values for %d neurons", a.name, a.n, N)
+		}
+	}
+	if (s.target == nil) != (s.avg == nil) {
+		return fmt.Errorf("host state: homeostasis_target and homeostasis_avg must be set together")
+	}
+	return nil
 }
 
 func (s *simulator) gateTarget(mode string) float64 {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -95,5 +96,43 @@ func TestPassiveWithTaskGain(t *testing.T) {
 		if gates[false][k] != gates[true][k] {
 			t.Errorf("segment %d: gate %v with the task gain kept, %v without; the gate must not depend on it", k, gates[true][k], gates[false][k])
 		}
+	}
+}
+
+// Every field of simulator is either host state that a checkpoint saves
+// (simulator.vars) or named here as fixed for the run or overwritten by every
+// trial before it is read. A field added to simulator fails this test until
+// it is put in one of the two lists: a resumed run must not lose state.
+func TestHostStateIsCheckpointed(t *testing.T) {
+	notState := map[string]string{
+		"d": "fixed", "cfg": "fixed", "net": "fixed", "be": "fixed", "tm": "fixed",
+		"counts":        "scratch: the backend fills it every trial",
+		"gates":         "scratch: fillGate writes the steps it hands over",
+		"lastGateStart": "scratch: set at the start of every trial",
+	}
+	cfg, err := model.LoadConfig("", "", gateSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _ := model.BuildNetwork(cfg)
+	s := newSimulator(model.Derive(cfg), net, nopBackend{})
+	saved := map[uintptr]string{}
+	for _, v := range s.vars() {
+		saved[reflect.ValueOf(v.Ptr).Pointer()] = v.Name
+	}
+	sv := reflect.ValueOf(s).Elem()
+	for i := range sv.NumField() {
+		f := sv.Type().Field(i)
+		_, isSaved := saved[sv.Field(i).Addr().Pointer()]
+		_, isNot := notState[f.Name]
+		switch {
+		case isSaved && isNot:
+			t.Errorf("simulator.%s is both checkpointed and listed as not state", f.Name)
+		case !isSaved && !isNot:
+			t.Errorf("simulator.%s is neither in simulator.vars (checkpointed) nor listed here as fixed or scratch: a resumed run would lose it", f.Name)
+		}
+	}
+	if len(saved) != len(s.vars()) {
+		t.Errorf("simulator.vars names a field twice")
 	}
 }

@@ -14,9 +14,14 @@ import (
 // held by the open file until it is closed (fsutil.TryLock): two processes can
 // never both hold it, and it dies with its process.
 func claim(dir string) (*os.File, error) {
+	return claimAs(dir, fmt.Sprintf("run directory %s is being written by another iplgpu process; choose another -out", dir))
+}
+
+// claimAs is claim with the message for a lock another process holds.
+func claimAs(dir, heldMsg string) (*os.File, error) {
 	f, err := fsutil.TryLock(filepath.Join(dir, LockFile))
 	if errors.Is(err, fsutil.ErrLocked) {
-		return nil, fmt.Errorf("run directory %s is being written by another iplgpu process; choose another -out", dir)
+		return nil, errors.New(heldMsg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)

@@ -18,6 +18,9 @@ const (
 	WSessionsFile  = "w_sessions.npy"
 	WFinalFile     = "w_final.npy"
 	GainFinalFile  = "gain_final.npy"
+	// CheckpointFile is the state of a run at its last checkpoint, which
+	// iplgpu run -resume continues from; a complete run has none.
+	CheckpointFile = "checkpoint.npz"
 
 	// Written by the analysis (iplgpu analyse; report package).
 	InfoFile          = "info.csv"

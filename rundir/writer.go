@@ -24,8 +24,12 @@ type Writer struct {
 	wsnap   *npy.StreamWriter
 	csvFile *os.File
 	csv     *csv.Writer
-	rows    int
+	rows    int // rows of responses.npy
+	lines   int // lines of trials.csv after its header
 	closed  bool
+	// configSum is the SHA-256 of config.yaml as written (or found, when
+	// reopened), which checkpoints record.
+	configSum string
 }
 
 // Create claims dir for a new run: it creates dir (and its parents) if needed,
@@ -58,7 +62,12 @@ func (w *Writer) path(name string) string { return filepath.Join(w.dir, name) }
 // WriteConfig writes config.yaml: the resolved configuration with the engine
 // version and the seed, which iplgpu run -config reruns.
 func (w *Writer) WriteConfig(cfg *model.Config) error {
-	return WriteBytesAtomic(w.path(ConfigFile), model.ResolvedYAML(cfg))
+	b := model.ResolvedYAML(cfg)
+	if err := WriteBytesAtomic(w.path(ConfigFile), b); err != nil {
+		return err
+	}
+	w.configSum = ConfigSHA256(b)
+	return nil
 }
 
 // WriteStatus writes run.json atomically.
@@ -127,31 +136,36 @@ func (w *Writer) StartRecording(bins, neurons, frames, edges int, snapshots bool
 	return w.csv.Error()
 }
 
-// AppendTrial records one finished trial: its counts (bins x neurons) as the
-// next row of responses.npy when t.Recorded (t.Row is set to that row, else to
-// -1), its frame orientations (rad; stored in degrees) as the next row of
-// frames.npy, and t as the next line of trials.csv.
+// AppendTrial records one finished trial: t as the next line of trials.csv,
+// then its counts (bins x neurons) as the next row of responses.npy when
+// t.Recorded (t.Row is set to that row, else to -1), then its frame
+// orientations (rad; stored in degrees) as the next row of frames.npy. The
+// line comes first so that the arrays never hold a row that trials.csv does
+// not describe, however the process is stopped.
 func (w *Writer) AppendTrial(t *TrialRecord, counts []uint16, framesRad []float32) error {
 	t.Row = -1
+	if t.Recorded {
+		t.Row = w.rows
+	}
+	if err := w.csv.Write(t.fields()); err != nil {
+		return err
+	}
+	w.csv.Flush()
+	if err := w.csv.Error(); err != nil {
+		return err
+	}
+	w.lines++
 	if t.Recorded {
 		if err := w.resp.Append(counts); err != nil {
 			return err
 		}
-		t.Row = w.rows
 		w.rows++
 	}
 	deg := make([]float32, len(framesRad))
 	for i, f := range framesRad {
 		deg[i] = f * 180 / math.Pi
 	}
-	if err := w.frames.Append(deg); err != nil {
-		return err
-	}
-	if err := w.csv.Write(t.fields()); err != nil {
-		return err
-	}
-	w.csv.Flush()
-	return w.csv.Error()
+	return w.frames.Append(deg)
 }
 
 // Rows is the number of recorded trials so far (rows of responses.npy).
@@ -173,6 +187,34 @@ func (w *Writer) WriteFinal(wv, gain []float32) error {
 		return err
 	}
 	return npy.WriteFile(w.path(GainFinalFile), []int{len(gain)}, gain)
+}
+
+// WriteCheckpoint syncs the streamed files to stable storage, then writes
+// checkpoint.npz (WriteCheckpoint) with info, whose recorder counts
+// (TrialLines, ResponsesRows, FramesRows, WSnapshots) and ConfigSHA256 it
+// fills from what this Writer has written: a checkpoint never counts a row
+// that is not on disk.
+func (w *Writer) WriteCheckpoint(info CheckpointInfo, vars []Var) error {
+	if w.csv == nil {
+		return errors.New("rundir: WriteCheckpoint before StartRecording")
+	}
+	w.csv.Flush()
+	errs := []error{w.csv.Error(), w.csvFile.Sync()}
+	for _, s := range []*npy.StreamWriter{w.resp, w.frames, w.wsnap} {
+		if s != nil {
+			errs = append(errs, s.Sync())
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	info.ConfigSHA256 = w.configSum
+	info.TrialLines, info.ResponsesRows, info.FramesRows = w.lines, w.rows, w.frames.Rows()
+	info.WSnapshots = 0
+	if w.wsnap != nil {
+		info.WSnapshots = w.wsnap.Rows()
+	}
+	return WriteCheckpoint(w.dir, info, vars)
 }
 
 // Close closes every stream, leaving each file valid, and releases the lock.

@@ -119,6 +119,10 @@ type BlockConfig struct {
 // OutputConfig says what the run directory gets beyond the essentials.
 type OutputConfig struct {
 	WSnapshots bool `yaml:"w_snapshots"`
+	// CheckpointTrials: a checkpoint (the whole state, for iplgpu run
+	// -resume) every this many trials; 0: only before the first trial and
+	// when the run is stopped by a signal.
+	CheckpointTrials int `yaml:"checkpoint_trials"`
 }
 
 // ConfigError is a validation error: the key, the value and what is allowed.
@@ -395,6 +399,8 @@ func (c *Config) Validate() error {
 	if v.err == nil && d.LambdaWPerS*d.DtMs/1000 >= 1 {
 		v.fail("dynamics.lambda_w_per_s", d.LambdaWPerS, fmt.Sprintf("below 1/dt = %g per s", 1000/d.DtMs))
 	}
+
+	v.irng("output.checkpoint_trials", c.Output.CheckpointTrials, 0, 1_000_000_000)
 
 	h := &c.Homeostasis
 	v.irng("homeostasis.reference_trials", h.ReferenceTrials, 1, 1_000_000)

@@ -226,6 +226,10 @@ func Imply(c *Config) *Implied {
 		{fmt.Sprintf("frames.npy and trials.csv (%.3g trials)", im.Trials), keysTrials, mb(im.Trials, F*4+csvPerTrial)},
 		{fmt.Sprintf("w_sessions.npy (%.3g snapshots x %.3g contacts x 4 bytes)", im.Snapshots, E), "output.w_snapshots, protocol.sessions, " + keysContacts, mb(im.Snapshots, E, 4)},
 		{"the network files", keysNet + ", " + keysContacts, sysmem.Add(mb(im.Spines, 24), mb(E, 12), mb(N, 24))},
+		// The backend's state (s and the events per spine, w and e per
+		// contact, b and h per neuron) and the host's (homeostasis); the
+		// atomic write holds the old file and the new one for a moment.
+		{"checkpoint.npz (the state, twice while it is replaced)", keysNet + ", " + keysContacts, mb(2, im.Spines*5+E*8+N*36)},
 	}
 	return im
 }

@@ -164,44 +164,65 @@ func checkShape(path string, shape []int) error {
 // WriteFile writes data, a supported typed slice of length prod(shape), to path as
 // a C-order .npy array of the given shape.
 func WriteFile(path string, shape []int, data any) error {
-	dt, ok := dtypeOf(data)
-	if !ok {
-		return fmt.Errorf("%s: cannot write Go type %T (want a slice of one of the types for %s)", path, data, supportedList())
-	}
-	if err := checkShape(path, shape); err != nil {
+	if err := checkWrite(path, shape, data); err != nil {
 		return err
-	}
-	if n := sliceLen(data); n != prod(shape) {
-		return fmt.Errorf("%s: data has %d elements but shape %v needs %d", path, n, shape, prod(shape))
-	}
-	dict := headerDict(dt.descr, shape)
-	if len(dict) > math.MaxUint16-64 {
-		return fmt.Errorf("%s: shape %v too long for a version 1.0 header", path, shape)
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := w.Write(encodeHeader(dict, headerSize(dict, 0))); err != nil {
+	if err := Encode(f, path, shape, data); err != nil {
 		f.Close()
 		return err
+	}
+	return f.Close()
+}
+
+// checkWrite refuses what Encode cannot write, before anything is written.
+func checkWrite(name string, shape []int, data any) error {
+	dt, ok := dtypeOf(data)
+	if !ok {
+		return fmt.Errorf("%s: cannot write Go type %T (want a slice of one of the types for %s)", name, data, supportedList())
+	}
+	if err := checkShape(name, shape); err != nil {
+		return err
+	}
+	if n := sliceLen(data); n != prod(shape) {
+		return fmt.Errorf("%s: data has %d elements but shape %v needs %d", name, n, shape, prod(shape))
+	}
+	if dict := headerDict(dt.descr, shape); len(dict) > math.MaxUint16-64 {
+		return fmt.Errorf("%s: shape %v too long for a version 1.0 header", name, shape)
+	}
+	return nil
+}
+
+// Encode writes data, a supported typed slice of length prod(shape), to w as
+// a whole .npy file (a C-order array of the given shape); name names it in
+// errors. WriteFile is Encode into a file; a member of an .npz archive is
+// written this way.
+func Encode(w io.Writer, name string, shape []int, data any) error {
+	if err := checkWrite(name, shape, data); err != nil {
+		return err
+	}
+	dt, _ := dtypeOf(data)
+	dict := headerDict(dt.descr, shape)
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if _, err := bw.Write(encodeHeader(dict, headerSize(dict, 0))); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	// Write in chunks, as Read reads, to keep binary.Write's staging buffer small.
 	v := reflect.ValueOf(data)
 	n := v.Len()
 	chunk := max(1, (1<<20)/dt.size)
 	for i := 0; i < n; i += chunk {
-		if err := binary.Write(w, binary.LittleEndian, v.Slice(i, min(i+chunk, n)).Interface()); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
+		if err := binary.Write(bw, binary.LittleEndian, v.Slice(i, min(i+chunk, n)).Interface()); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return f.Close()
+	return nil
 }
 
 // StreamWriter streams an array whose first axis grows: each Append adds rows of shape
@@ -522,6 +543,28 @@ func read(path string, extra int) (shape []int, data any, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return readData(path, br, h, extra)
+}
+
+// Decode reads a whole .npy file from r, which holds size bytes (the size of
+// an .npz member; -1 when unknown, then a short file is found when its data
+// runs out); name names it in errors. Like Read it refuses, before allocating,
+// an array larger than the memory this process can allocate or than size.
+func Decode(name string, r io.Reader, size int64) (shape []int, data any, err error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	h, err := readHeader(name, br)
+	if err != nil {
+		return nil, nil, err
+	}
+	if want := int64(prod(h.shape)) * int64(h.dt.size); size >= 0 && size-h.dataOff < want {
+		return nil, nil, fmt.Errorf("%s: header says shape %v of %s (%d bytes of data) but the file holds %d; the file is truncated", name, h.shape, h.dt.descr, want, size-h.dataOff)
+	}
+	return readData(name, br, h, 0)
+}
+
+// readData reads the data that h declares from br, positioned after the
+// header.
+func readData(path string, br io.Reader, h header, extra int) (shape []int, data any, err error) {
 	n := prod(h.shape)
 	if err := sysmem.Check(sysmem.Mul(float64(n), float64(h.dt.size+extra)), fmt.Sprintf("%s: its array of shape %v (%s)", path, h.shape, h.dt.descr)); err != nil {
 		return nil, nil, err
