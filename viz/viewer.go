@@ -152,7 +152,7 @@ func (b *viewBackend) State(dst *engine.State) error { return b.be.State(dst) }
 func (b *viewBackend) SetState(src *engine.State) error {
 	return b.be.SetState(src)
 }
-func (b *viewBackend) Close() error                  { return b.be.Close() }
+func (b *viewBackend) Close() error { return b.be.Close() }
 func (b *viewBackend) CopyBandwidth(bytes, reps int) (float64, error) {
 	return b.be.CopyBandwidth(bytes, reps)
 }
