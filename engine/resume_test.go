@@ -209,6 +209,29 @@ func TestResumeRefuses(t *testing.T) {
 	os.WriteFile(filepath.Join(edited2, rundir.ConfigFile), model.ResolvedYAML(cfg2), 0o644)
 	expect(edited2, "changed after the checkpoint was written")
 
+	// trials.csv cut below the checkpoint (a line removed by hand): the
+	// resumed run refuses to go on, and leaves the files as they were.
+	cut := stopped()
+	tpath := filepath.Join(cut, rundir.TrialsFile)
+	tb, _ := os.ReadFile(tpath)
+	lines := strings.SplitAfter(string(tb), "\n")
+	os.WriteFile(tpath, []byte(strings.Join(append(lines[:3:3], lines[4:]...), "")), 0o644)
+	before := listing(t, cut)
+	out, r, err := rundir.Reopen(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = engine.Simulate(context.Background(), r.Config, cpu.New(1), out, engine.SimulateOptions{Resume: r})
+	if err == nil || !strings.Contains(err.Error(), "it holds 7 whole lines after its header; the checkpoint counts 8") {
+		t.Errorf("resuming with a line of trials.csv removed: %v", err)
+	}
+	after := listing(t, cut)
+	delete(before, rundir.StatusFile)
+	delete(after, rundir.StatusFile)
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused resume changed the files: %v, then %v", before, after)
+	}
+
 	busy := stopped()
 	w, r, err := rundir.Reopen(busy)
 	if err != nil {
@@ -217,7 +240,7 @@ func TestResumeRefuses(t *testing.T) {
 	expect(busy, "being written by another iplgpu process")
 	r.Close()
 	w.Close()
-	before := listing(t, busy)
+	before = listing(t, busy)
 	resumeDir(t, busy, cpu.New(1)) // free again
 	if after := listing(t, busy); reflect.DeepEqual(before, after) {
 		t.Error("resuming changed nothing")
