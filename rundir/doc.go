@@ -31,6 +31,8 @@
 //	                 output.w_snapshots is on)
 //	w_final.npy      float32, edges: w at the end of the run
 //	gain_final.npy   float32, neurons: homeostatic gain h at the end
+//	checkpoint.npz   the state at the last checkpoint (see Checkpoints); gone
+//	                 once the run is complete
 //	.iplgpu.lock     empty; the lock a writer holds (see Create)
 //
 // trials.csv columns: trial (running index), session (0 before training,
@@ -47,17 +49,49 @@
 //
 // # Partial runs
 //
-// Writer appends each finished trial to responses.npy (when recorded),
-// frames.npy and trials.csv, rewriting each .npy header after its rows, so that
-// after every trial each file is valid and they describe the same trials. An
-// interrupted run (Ctrl-C, SIGTERM) stops between trials with status
-// "interrupted" (also during the network build, before any trial). run.json
-// says "running" from the first trial on, so a run killed outright (kill -9)
-// is recognised; it may leave responses.npy one row ahead of trials.csv, or
-// the last line of trials.csv cut (no newline), and Open leaves either out
-// with a note. Every prefix of a run is a run directory that Open reads and
-// the analysis analyses, down to one stopped in session 0 with a
-// w_sessions.npy of 0 rows (then no w snapshot, unless w_final.npy exists).
+// Writer appends each finished trial as its line of trials.csv first, then
+// its row of responses.npy (when recorded) and of frames.npy, rewriting each
+// .npy header after its rows, so that after every trial each file is valid
+// and they describe the same trials. The line comes first so that the arrays
+// never hold a row that trials.csv does not describe, however the run stops.
+// An interrupted run (Ctrl-C, SIGTERM, SIGUSR1) stops between trials with a
+// checkpoint and status "interrupted" (also during the network build, before
+// any trial, then without one). run.json says "running" from the first trial
+// on, so a run killed outright (kill -9) is recognised; it may leave
+// trials.csv one line ahead of responses.npy or frames.npy, or the last line
+// of trials.csv cut (no newline), and Open leaves either out with a note.
+// Every prefix of a run is a run directory that Open reads and the analysis
+// analyses, down to one stopped in session 0 with a w_sessions.npy of 0 rows
+// (then no w snapshot, unless w_final.npy exists).
+//
+// # Checkpoints
+//
+// checkpoint.npz holds everything a run carries from one trial to the next:
+// an uncompressed .npz archive (np.load reads it) of checkpoint.json
+// (CheckpointInfo: format, engine version, the SHA-256 of config.yaml, seed,
+// backend; the protocol position: trials_done, block, trial_in_block; what
+// the recorder had written: trial_lines of trials.csv and the rows of
+// responses.npy, frames.npy and w_sessions.npy; absent: the variables that
+// were empty) and one .npy per variable: state/NAME, every array of the
+// backend's dynamic state (engine.State.Arrays: s, events, w, e, b, h), and
+// host/NAME, the host's (the global step counter, the gate m, the
+// homeostasis sums, targets, running rates and gains). engine.Simulate
+// writes it before the first trial, every output.checkpoint_trials trials
+// and when stopped by a signal, after syncing the streamed files, through
+// WriteCheckpoint (whole or not at all), and removes it once run.json says
+// complete.
+//
+// iplgpu run -resume DIR continues a stopped run (Reopen, ResumeRecording):
+// it holds the directory's lock like Create, refuses a complete run, a
+// config.yaml that changed (its SHA-256 differs from the checkpoint's, or it
+// is not the file this engine version writes for the configuration it holds)
+// and a checkpoint of another engine version or seed, then cuts
+// responses.npy, frames.npy, w_sessions.npy and trials.csv back to the
+// checkpoint's counts (dropping the trials finished after it, which are run
+// again) and runs on. The finished directory is byte for byte the one an
+// uninterrupted run writes, run.json's timing fields (TimingFields) aside;
+// CompareDirs checks that. A run stopped before its first checkpoint starts
+// again from the first trial.
 //
 // Open cross-checks: config.yaml must describe the arrays (network.neurons,
 // the spines, the bins and frames per trial, the protocol's blocks, which
@@ -74,9 +108,9 @@
 // # One writer per directory
 //
 // Create refuses a directory that holds any file, so no earlier run is
-// overwritten, and takes an flock(2) on .iplgpu.lock before writing: two
-// processes can never write one directory, and the lock dies with its process
-// (kill -9 included).
+// overwritten, and takes an flock(2) on .iplgpu.lock before writing; Reopen,
+// which continues a stopped run, takes the same lock: two processes can never
+// write one directory, and the lock dies with its process (kill -9 included).
 //
 // # Written by the analysis (iplgpu analyse, package report)
 //
