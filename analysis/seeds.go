@@ -30,6 +30,45 @@ type SeedSummary struct {
 	// TaskPassive is task minus passive redundancy % (headline size) in the
 	// latest session measured in both modes, per seed.
 	TaskPassive *SeedEffect
+	// Headline are the run's headline numbers across the seeds, always the
+	// same names in the same order (HeadlineNames), NaN where a run has no
+	// value: see HeadlineNames. Sweeps compare them across conditions
+	// (iplgpu merge).
+	Headline []SeedEffect
+}
+
+// HeadlineNames are the names of SeedSummary.Headline, in order:
+//
+//	redundancy_pct_n14, _n20, _n52   redundancy % of the latest control task
+//	                                 block at its headline coherence, at
+//	                                 subset sizes 14, 20 (the default headline
+//	                                 size) and 52: the sizes of Options
+//	i_real, i_shuffle, redundancy    the same block at the headline size
+//	                                 (1/coherence^2)
+//	task_minus_passive_pct           as TaskPassive
+//	learning_pct                     as Learning: latest minus earliest
+//	                                 control task block
+//	ablation_pct                     ablated minus control redundancy % at
+//	                                 the headline size, the latest ablated
+//	                                 block with an estimate (AblationCheck)
+//
+// The size names follow Options.SubsetSize and Options.Sizes (the defaults:
+// 20, and 14 and 52).
+func HeadlineNames(opt Options) []string {
+	opt, _ = opt.resolve()
+	var names []string
+	for _, n := range headlineSizes(opt) {
+		names = append(names, fmt.Sprintf("redundancy_pct_n%d", n))
+	}
+	return append(names, "i_real", "i_shuffle", "redundancy", "task_minus_passive_pct", "learning_pct", "ablation_pct")
+}
+
+// headlineSizes are the subset sizes of the headline redundancy %: the
+// headline size and the further sizes, ascending, once each.
+func headlineSizes(opt Options) []int {
+	sizes := append([]int{opt.SubsetSize}, opt.Sizes...)
+	slices.Sort(sizes)
+	return slices.Compact(sizes)
 }
 
 // SeedRow is one quantity of one block, coherence and subset size across
@@ -96,15 +135,16 @@ func across(values []float64) Across {
 
 // AcrossSeeds aggregates the analyses of runs of one configuration with
 // different seeds (each Summary from Load or Compute; configs the runs'
-// resolved configurations, in the same order). It refuses runs whose
+// resolved configurations, in the same order). With one run the spread
+// (sd, interval, test) is NaN. It refuses runs whose
 // configurations differ in more than the seed, or that share a seed. Blocks
 // are matched by their index (the same protocol gives the same blocks).
 func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error) {
 	if len(sums) != len(configs) {
 		panic(fmt.Sprintf("analysis: AcrossSeeds: %d summaries and %d configs", len(sums), len(configs)))
 	}
-	if len(sums) < 2 {
-		return nil, fmt.Errorf("%d runs: the spread across seeds needs at least 2 runs of one config", len(sums))
+	if len(sums) < 1 {
+		return nil, fmt.Errorf("no runs: the summary across seeds needs at least 1 run (the spread across seeds at least 2)")
 	}
 	ss := &SeedSummary{}
 	var ref []byte
@@ -227,13 +267,60 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 			break
 		}
 	}
+	learn.Across, tp.Across = across(learn.Values), across(tp.Values)
 	if haveL >= 2 {
-		learn.Across = across(learn.Values)
 		ss.Learning = learn
 	}
 	if haveT >= 2 {
-		tp.Across = across(tp.Values)
 		ss.TaskPassive = tp
 	}
+	ss.Headline = headline(sums, learn, tp)
 	return ss, nil
+}
+
+// headline computes SeedSummary.Headline (see HeadlineNames).
+func headline(sums []*Summary, learn, tp *SeedEffect) []SeedEffect {
+	opt, _ := sums[0].Options.resolve()
+	names := HeadlineNames(opt)
+	byName := map[string]*SeedEffect{}
+	out := make([]SeedEffect, len(names))
+	for k, name := range names {
+		out[k] = SeedEffect{What: name, Values: make([]float64, len(sums))}
+		for i := range out[k].Values {
+			out[k].Values[i] = math.NaN()
+		}
+		byName[name] = &out[k]
+	}
+	set := func(name string, i int, v float64) { byName[name].Values[i] = v }
+	for i, s := range sums {
+		task := s.ControlBlocks("task")
+		if len(task) > 0 {
+			if h := task[len(task)-1].Headline(); h != nil {
+				for _, n := range headlineSizes(opt) {
+					if sz := h.Size(n); sz != nil {
+						set(fmt.Sprintf("redundancy_pct_n%d", n), i, sz.RedundancyPct.Est)
+					}
+				}
+				if sz := h.Size(opt.SubsetSize); sz != nil {
+					set("i_real", i, sz.IReal.Est)
+					set("i_shuffle", i, sz.IShuffle.Est)
+					set("redundancy", i, sz.Gap.Est)
+				}
+			}
+		}
+		for _, a := range slices.Backward(s.Ablations) {
+			if a.HasInfo {
+				set("ablation_pct", i, a.PctTest.Diff)
+				break
+			}
+		}
+	}
+	copy(byName["task_minus_passive_pct"].Values, tp.Values)
+	copy(byName["learning_pct"].Values, learn.Values)
+	byName["task_minus_passive_pct"].Significant = tp.Significant
+	byName["learning_pct"].Significant = learn.Significant
+	for k := range out {
+		out[k].Across = across(out[k].Values)
+	}
+	return out
 }

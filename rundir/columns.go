@@ -86,3 +86,13 @@ var SeedsColumns = []string{
 	"session", "block", "block_name", "mode", "condition", "coherence", "subset_n", "quantity",
 	"seeds", "mean", "sd", "ci_lo", "ci_hi", "within_halfwidth", "values",
 }
+
+// MergedColumns are the columns of merged.csv after one column per swept
+// parameter (named by its -set key): one row per condition and headline
+// number (analysis.HeadlineNames) across the condition's seeds.
+var MergedColumns = []string{"quantity", "seeds", "mean", "sd", "ci_lo", "ci_hi", "values"}
+
+// MergedPointsColumns are the first columns of merged_points.csv, one row
+// per merged point; one column per swept parameter and one per headline
+// number follow.
+var MergedPointsColumns = []string{"index", "dir", "seed"}

@@ -40,6 +40,11 @@ const (
 	SeedsFile       = "seeds.csv"
 	SeedsReportFile = "seeds.md"
 
+	// Written by iplgpu merge into a sweep directory (package sweep).
+	MergedFile       = "merged.csv"
+	MergedPointsFile = "merged_points.csv"
+	MergedReportFile = "merged.md"
+
 	// Written by iplgpu fisher -run: its own table, never the analysis's.
 	FisherFile = "fisher.csv"
 

@@ -5,12 +5,15 @@
 // Usage:
 //
 //	iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
+//	iplgpu run     -resume DIR [-backend auto|cpu|gl]
 //	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
 //	iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
 //	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
 //	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
+//	iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
+//	iplgpu merge   [-j N] [-param KEY] SWEEPDIR
 //	iplgpu version
 //
 // An example session:
@@ -23,7 +26,9 @@
 //	$ iplgpu analyse runs/seeds          # runs/seeds/s1, s2, ...: each run's report, and the spread across seeds
 //
 // Every subcommand takes -h. Exit status: 0 success, 1 failure, 2 usage error,
-// 130 interrupted (Ctrl-C stops after the current trial and keeps what finished).
+// 130 interrupted (Ctrl-C, SIGTERM or SIGUSR1 stops a run after the current
+// trial and keeps what finished, with a checkpoint: iplgpu run -resume DIR
+// continues it).
 package main
 
 import (
@@ -41,12 +46,15 @@ linear Fisher information in a V4-like population.
 
 Usage:
   iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
+  iplgpu run     -resume DIR [-backend auto|cpu|gl]
   iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
   iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
   iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
   iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
+  iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
+  iplgpu merge   [-j N] [-param KEY] SWEEPDIR
   iplgpu version
 
 Run 'iplgpu <command> -h' for a command's flags.
@@ -71,6 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdBench(args[1:], stdout, stderr)
 	case "view":
 		return cmdView(args[1:], stdout, stderr)
+	case "sweep":
+		return cmdSweep(args[1:], stdout, stderr)
+	case "merge":
+		return cmdMerge(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

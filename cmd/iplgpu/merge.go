@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/report"
+	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/sweep"
+)
+
+const mergeSynopsis = `[-j N] [-no-figures] SWEEPDIR
+
+Merges a sweep (iplgpu sweep plan): analyses every finished point's run
+(as iplgpu analyse does, with the default options) and groups the runs by
+condition (the grid point without the seed). Writes into SWEEPDIR:
+merged.csv (per condition and headline number: the mean, sd and 95% t
+interval across the condition's seeds, and the seeds' values),
+merged_points.csv (every run's headline numbers), fig_merge_KEY.png/.svg
+(the headline numbers against each swept parameter) and merged.md. Points
+that are not done are left out with a note.`
+
+// cmdMerge is the merge subcommand.
+func cmdMerge(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("merge", mergeSynopsis, stderr)
+	workers := fs.Int("j", 1, "runs analysed at once (each analysis uses every core for its bootstrap)")
+	noFigures := fs.Bool("no-figures", false, "write the tables and merged.md but no figures")
+	dirs, code, done := parseWithDirs(fs, args)
+	if done {
+		return code
+	}
+	if len(dirs) != 1 || *workers < 1 {
+		fmt.Fprintln(stderr, "iplgpu merge: give one sweep directory (and -j N >= 1)")
+		return 2
+	}
+	dir := dirs[0]
+	m, err := sweep.ReadManifest(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	sts, err := sweep.Status(dir, m, pointProbe)
+	if err != nil {
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	ss := &analysis.SweepSummary{Name: m.Name, Params: m.Params}
+	var todo []sweep.Point
+	for _, s := range sts {
+		if s.State == sweep.Done {
+			todo = append(todo, s.Point)
+			continue
+		}
+		ss.Notes = append(ss.Notes, strings.TrimSuffix(fmt.Sprintf("point %d (%s) is %s, left out: %s", s.Index, s.Dir, s.State, s.Detail), ": "))
+	}
+	for _, n := range ss.Notes {
+		fmt.Fprintf(stderr, "iplgpu merge: note: %s\n", n)
+	}
+	if len(todo) == 0 {
+		fmt.Fprintf(stderr, "iplgpu merge: no point of %s is done (%s); run the sweep first\n", dir, sweep.Summary(sts))
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	defer stop()
+	t0 := time.Now()
+	sums := make([]*analysis.Summary, len(todo))
+	cfgs := make([]*model.Config, len(todo))
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, *workers)
+	var mu sync.Mutex
+	for i, p := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			sum, run, err := analysis.Load(m.RunDir(dir, p), analysis.Options{Context: ctx})
+			if err != nil {
+				errs[i] = fmt.Errorf("point %d (%s): %w", p.Index, p.Dir, err)
+				return
+			}
+			sums[i], cfgs[i] = sum, run.Config
+			mu.Lock()
+			fmt.Fprintf(stderr, "iplgpu merge: analysed point %d (%s) in %.1f s\n", p.Index, p.Dir, sum.Seconds)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintln(stderr, "iplgpu merge: interrupted; nothing merged")
+				return 130
+			}
+			fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+			return 1
+		}
+	}
+	// Conditions in the order of their first point; seeds in point order.
+	var keys []string
+	groups := map[string][]int{}
+	for i, p := range todo {
+		k := strings.Join(p.Sets(), "\x00")
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		var cs []*analysis.Summary
+		var cc []*model.Config
+		c := analysis.SweepCondition{}
+		for _, i := range groups[k] {
+			cs, cc = append(cs, sums[i]), append(cc, cfgs[i])
+			c.Points = append(c.Points, todo[i].Index)
+		}
+		for _, o := range todo[groups[k][0]].Grid {
+			c.Values = append(c.Values, o.Value)
+		}
+		if c.Seeds, err = analysis.AcrossSeeds(cs, cc); err != nil {
+			fmt.Fprintf(stderr, "iplgpu merge: condition %s: %v\n", strings.ReplaceAll(k, "\x00", " "), err)
+			return 1
+		}
+		ss.Conditions = append(ss.Conditions, c)
+	}
+	w, err := report.WriteSweep(ss, dir, report.WriteOptions{NoFigures: *noFigures, Context: ctx})
+	if err != nil {
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	for _, mi := range w.Missing {
+		fmt.Fprintf(stderr, "iplgpu merge: not drawn: %s\n", mi)
+	}
+	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(todo), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
+	return 0
+}
