@@ -21,7 +21,8 @@
 // program comes in as function values. A CheckFunc validates each point's
 // configuration before anything is written; a RunFunc runs one point; a Probe
 // reads a point's run directory and says whether it is done, failed, or can be
-// resumed (RunJSONProbe reads run.json's status field). Status classifies every
+// resumed (the command line's probe reads the run's status, checkpoint and
+// report through package rundir). Status classifies every
 // point (pending, running, done, failed, resumable); RunPoint runs one point
 // (the Slurm and Kubernetes tasks, with the index from IndexFromEnv), RunLocal
 // runs all of them with N workers. A point that is done is never run again.

@@ -66,7 +66,7 @@ type RunFunc func(ctx context.Context, t Task) error
 
 // Options are what RunPoint and RunLocal need from the run directory's owner.
 type Options struct {
-	Probe Probe   // reads a point's run directory; default RunJSONProbe
+	Probe Probe   // reads a point's run directory; required
 	Run   RunFunc // runs a point; required
 	// RetryFailed runs points whose last run failed again; without it they are
 	// reported and left alone.
@@ -98,7 +98,7 @@ func runPoint(ctx context.Context, dir string, m *Manifest, p Point, opt Options
 	}
 	probe := opt.Probe
 	if probe == nil {
-		probe = RunJSONProbe
+		return "", false, errors.New("sweep: no Probe")
 	}
 	lock, err := claim(lockPath(dir, p))
 	if errors.Is(err, ErrClaimed) {

@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -62,51 +61,6 @@ func writeRunJSON(t *testing.T, dir, body string) {
 	}
 }
 
-func TestRunJSONProbe(t *testing.T) {
-	root := t.TempDir()
-	cases := []struct {
-		name    string
-		setup   func(dir string)
-		want    State
-		detail  string
-		wantErr string
-	}{
-		{"absent", func(string) {}, Pending, "", ""},
-		{"empty", func(d string) { os.MkdirAll(d, 0o755) }, Pending, "", ""},
-		{"files, no run.json", func(d string) {
-			os.MkdirAll(d, 0o755)
-			os.WriteFile(filepath.Join(d, "config.yaml"), nil, 0o644)
-		}, Resumable, "no run.json", ""},
-		{"complete", func(d string) {
-			writeRunJSON(t, d, `{"version":"x","status":"complete","trials_done":10,"trials_total":10}`)
-		}, Done, "10 of 10 trials", ""},
-		{"interrupted", func(d string) { writeRunJSON(t, d, `{"status":"interrupted","trials_done":4,"trials_total":10}`) }, Resumable, "4 of 10 trials", ""},
-		{"running", func(d string) { writeRunJSON(t, d, `{"status":"running"}`) }, Resumable, "", ""},
-		{"failed", func(d string) {
-			writeRunJSON(t, d, `{"status":"failed","error":"backend: out of memory\nmore","trials_done":0,"trials_total":10}`)
-		}, Failed, "0 of 10 trials: backend: out of memory", ""},
-		{"failed, no counts", func(d string) { writeRunJSON(t, d, `{"status":"failed","error":"boom"}`) }, Failed, "boom", ""},
-		{"unknown status", func(d string) { writeRunJSON(t, d, `{"status":"weird"}`) }, "", "", `unknown status "weird"`},
-		{"malformed", func(d string) { writeRunJSON(t, d, `{"status":`) }, "", "", "unexpected EOF"},
-	}
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join(root, fmt.Sprint(i))
-			c.setup(dir)
-			st, detail, err := RunJSONProbe(dir)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Errorf("error %v, want %q", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil || st != c.want || detail != c.detail {
-				t.Errorf("= %s, %q, %v; want %s, %q", st, detail, err, c.want, c.detail)
-			}
-		})
-	}
-}
-
 // newSweep writes a sweep of the given seeds into a temporary directory.
 func newSweep(t *testing.T, y string) (string, *Manifest) {
 	t.Helper()
@@ -128,7 +82,7 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sts, err := Status(dir, m, RunJSONProbe)
+	sts, err := Status(dir, m, runJSONProbe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +97,7 @@ func TestStatus(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 	lock.Close()
-	sts, _ = Status(dir, m, RunJSONProbe)
+	sts, _ = Status(dir, m, runJSONProbe)
 	if sts[0].State != Pending {
 		t.Errorf("after the lock is dropped point 0 is %s, want pending", sts[0].State)
 	}
@@ -210,7 +164,7 @@ func TestRunLocal(t *testing.T) {
 	f.fail[5] = true
 	var logs []string
 	var lmu sync.Mutex
-	rep, err := RunLocal(context.Background(), dir, m, 3, Options{Run: f.run, Log: func(s string) { lmu.Lock(); logs = append(logs, s); lmu.Unlock() }})
+	rep, err := RunLocal(context.Background(), dir, m, 3, Options{Probe: runJSONProbe, Run: f.run, Log: func(s string) { lmu.Lock(); logs = append(logs, s); lmu.Unlock() }})
 	busy.Close()
 	if err == nil || !strings.Contains(err.Error(), "2 of 8 points did not finish") {
 		t.Errorf("error %v", err)
@@ -238,20 +192,20 @@ func TestRunLocal(t *testing.T) {
 
 	// Again, retrying failed points: only 2 and 5 run; the rest is done.
 	f2 := newFake()
-	rep, err = RunLocal(context.Background(), dir, m, 2, Options{Run: f2.run, RetryFailed: true})
+	rep, err = RunLocal(context.Background(), dir, m, 2, Options{Probe: runJSONProbe, Run: f2.run, RetryFailed: true})
 	if err != nil || !reflect.DeepEqual(rep.Ran, []int{2, 3, 5}) {
 		t.Errorf("second pass: ran %v, err %v", rep.Ran, err)
 	}
 	if f2.calls[2].State != Failed {
 		t.Errorf("retried point 2 had state %s", f2.calls[2].State)
 	}
-	sts, _ := Status(dir, m, RunJSONProbe)
+	sts, _ := Status(dir, m, runJSONProbe)
 	if c := Count(sts); c[Done] != 8 {
 		t.Errorf("after the second pass: %s", Summary(sts))
 	}
 	// A third pass runs nothing.
 	f3 := newFake()
-	if rep, err := RunLocal(context.Background(), dir, m, 4, Options{Run: f3.run}); err != nil || len(rep.Ran) != 0 || len(rep.Done) != 8 {
+	if rep, err := RunLocal(context.Background(), dir, m, 4, Options{Probe: runJSONProbe, Run: f3.run}); err != nil || len(rep.Ran) != 0 || len(rep.Done) != 8 {
 		t.Errorf("third pass: %+v, %v", rep, err)
 	}
 }
@@ -264,7 +218,7 @@ func TestRunLocalCancel(t *testing.T) {
 	done := make(chan struct{})
 	var rep *Report
 	var err error
-	go func() { rep, err = RunLocal(ctx, dir, m, 2, Options{Run: f.run}); close(done) }()
+	go func() { rep, err = RunLocal(ctx, dir, m, 2, Options{Probe: runJSONProbe, Run: f.run}); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for f.active.Load() < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -281,7 +235,7 @@ func TestRunLocalCancel(t *testing.T) {
 	if len(rep.Ran) != 2 || len(rep.Skipped) != 4 {
 		t.Errorf("ran %v skipped %v", rep.Ran, rep.Skipped)
 	}
-	sts, _ := Status(dir, m, RunJSONProbe)
+	sts, _ := Status(dir, m, runJSONProbe)
 	if c := Count(sts); c[Resumable] != 2 || c[Pending] != 4 {
 		t.Errorf("after cancel: %s", Summary(sts))
 	}
@@ -290,18 +244,18 @@ func TestRunLocalCancel(t *testing.T) {
 func TestRunPoint(t *testing.T) {
 	dir, m := newSweep(t, "seeds: [1, 2]\n")
 	f := newFake()
-	if st, err := RunPoint(context.Background(), dir, m, 1, Options{Run: f.run}); st != Pending || err != nil {
+	if st, err := RunPoint(context.Background(), dir, m, 1, Options{Probe: runJSONProbe, Run: f.run}); st != Pending || err != nil {
 		t.Errorf("first run: %s, %v", st, err)
 	}
-	if st, err := RunPoint(context.Background(), dir, m, 1, Options{Run: f.run}); st != Done || err != nil || len(f.calls) != 1 {
+	if st, err := RunPoint(context.Background(), dir, m, 1, Options{Probe: runJSONProbe, Run: f.run}); st != Done || err != nil || len(f.calls) != 1 {
 		t.Errorf("second run: %s, %v, %d calls: want done, nothing run", st, err, len(f.calls))
 	}
-	if _, err := RunPoint(context.Background(), dir, m, 2, Options{Run: f.run}); err == nil || !strings.Contains(err.Error(), "its points are 0 to 1") {
+	if _, err := RunPoint(context.Background(), dir, m, 2, Options{Probe: runJSONProbe, Run: f.run}); err == nil || !strings.Contains(err.Error(), "its points are 0 to 1") {
 		t.Errorf("index out of range: %v", err)
 	}
 	lock, _ := claim(lockPath(dir, m.Points[0]))
 	defer lock.Close()
-	if st, err := RunPoint(context.Background(), dir, m, 0, Options{Run: f.run}); st != Running || !errors.Is(err, ErrClaimed) {
+	if st, err := RunPoint(context.Background(), dir, m, 0, Options{Probe: runJSONProbe, Run: f.run}); st != Running || !errors.Is(err, ErrClaimed) {
 		t.Errorf("claimed point: %s, %v", st, err)
 	}
 	if _, err := RunPoint(context.Background(), dir, m, 0, Options{}); err == nil {

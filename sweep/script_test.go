@@ -78,7 +78,7 @@ func TestSbatchScriptSignals(t *testing.T) {
 		return 0
 	}
 	state := func(i int) State {
-		st, _, err := pointState(dir, m, m.Points[i], RunJSONProbe)
+		st, _, err := pointState(dir, m, m.Points[i], runJSONProbe)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestStandInFromKubernetesIndex(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	sts, _ := Status(dir, m, RunJSONProbe)
+	sts, _ := Status(dir, m, runJSONProbe)
 	if sts[0].State != Pending || sts[1].State != Done {
 		t.Errorf("%s: want point 1 done, point 0 pending", Summary(sts))
 	}

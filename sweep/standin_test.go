@@ -19,9 +19,11 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -68,7 +70,7 @@ func standIn(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	st, err := RunPoint(ctx, *dir, m, i, Options{Run: standInRun, Log: func(s string) { fmt.Fprintln(os.Stderr, "stand-in:", s) }})
+	st, err := RunPoint(ctx, *dir, m, i, Options{Probe: runJSONProbe, Run: standInRun, Log: func(s string) { fmt.Fprintln(os.Stderr, "stand-in:", s) }})
 	fmt.Fprintf(os.Stderr, "stand-in: point %d was %s: %v\n", i, st, err)
 	switch {
 	case err == nil:
@@ -165,7 +167,7 @@ func wantTrials(m *Manifest, p Point, steps int) string {
 // uninterrupted run, and returns each point's starts.txt lines.
 func checkFinished(t *testing.T, dir string, m *Manifest, steps int) [][]string {
 	t.Helper()
-	sts, err := Status(dir, m, RunJSONProbe)
+	sts, err := Status(dir, m, runJSONProbe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,4 +184,53 @@ func checkFinished(t *testing.T, dir string, m *Manifest, steps int) [][]string 
 		starts[i] = strings.Split(strings.TrimSpace(string(b)), "\n")
 	}
 	return starts
+}
+
+// runJSONProbe, the stand-in's probe, classifies a run directory by its run.json: "status" complete ->
+// Done, interrupted -> Resumable, failed -> Failed, running (a run that died
+// without writing its end) -> Resumable. A missing or empty directory is
+// Pending; one with files but no run.json (killed before it wrote one) is
+// Resumable.
+func runJSONProbe(runDir string) (State, string, error) {
+	f, err := os.Open(filepath.Join(runDir, "run.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		ents, derr := os.ReadDir(runDir)
+		if errors.Is(derr, os.ErrNotExist) || (derr == nil && len(ents) == 0) {
+			return Pending, "", nil
+		}
+		if derr != nil {
+			return "", "", derr
+		}
+		return Resumable, "no run.json", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	var rs struct {
+		Status      string `json:"status"`
+		Error       string `json:"error"`
+		TrialsDone  int    `json:"trials_done"`
+		TrialsTotal int    `json:"trials_total"`
+	}
+	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&rs); err != nil {
+		return "", "", fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	detail := ""
+	if rs.TrialsTotal > 0 {
+		detail = fmt.Sprintf("%d of %d trials", rs.TrialsDone, rs.TrialsTotal)
+	}
+	switch rs.Status {
+	case "complete":
+		return Done, detail, nil
+	case "interrupted", "running":
+		return Resumable, detail, nil
+	case "failed":
+		if rs.Error != "" {
+			detail = strings.TrimSpace(detail + ": " + firstLine(rs.Error))
+		}
+		return Failed, strings.TrimPrefix(detail, ": "), nil
+	default:
+		return "", "", fmt.Errorf("%s: unknown status %q (want complete, interrupted, failed or running)", f.Name(), rs.Status)
+	}
 }

@@ -1,10 +1,8 @@
 package sweep
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,58 +25,10 @@ const (
 // Probe reads a point's run directory and says what it holds: Pending (nothing
 // there), Done, Failed or Resumable, with a short detail for people (e.g. "412 of
 // 3760 trials"). It is called only while no process runs the point, and it
-// must not change the directory. The run directory's owner provides it;
-// RunJSONProbe reads what engine.Simulate writes today.
+// must not change the directory. The run directory's owner provides it (the
+// command line's probe reads run.json, the checkpoint and the report through
+// package rundir).
 type Probe func(runDir string) (State, string, error)
-
-// RunJSONProbe classifies a run directory by its run.json: "status" complete ->
-// Done, interrupted -> Resumable, failed -> Failed, running (a run that died
-// without writing its end) -> Resumable. A missing or empty directory is
-// Pending; one with files but no run.json (killed before it wrote one) is
-// Resumable.
-func RunJSONProbe(runDir string) (State, string, error) {
-	f, err := os.Open(filepath.Join(runDir, "run.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		ents, derr := os.ReadDir(runDir)
-		if errors.Is(derr, os.ErrNotExist) || (derr == nil && len(ents) == 0) {
-			return Pending, "", nil
-		}
-		if derr != nil {
-			return "", "", derr
-		}
-		return Resumable, "no run.json", nil
-	}
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	var rs struct {
-		Status      string `json:"status"`
-		Error       string `json:"error"`
-		TrialsDone  int    `json:"trials_done"`
-		TrialsTotal int    `json:"trials_total"`
-	}
-	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&rs); err != nil {
-		return "", "", fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	detail := ""
-	if rs.TrialsTotal > 0 {
-		detail = fmt.Sprintf("%d of %d trials", rs.TrialsDone, rs.TrialsTotal)
-	}
-	switch rs.Status {
-	case "complete":
-		return Done, detail, nil
-	case "interrupted", "running":
-		return Resumable, detail, nil
-	case "failed":
-		if rs.Error != "" {
-			detail = strings.TrimSpace(detail + ": " + firstLine(rs.Error))
-		}
-		return Failed, strings.TrimPrefix(detail, ": "), nil
-	default:
-		return "", "", fmt.Errorf("%s: unknown status %q (want complete, interrupted, failed or running)", f.Name(), rs.Status)
-	}
-}
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")

@@ -43,7 +43,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir) // the built binary and the reference sweep of slurm_test.go
+	}
+	os.Exit(code)
 }
 
 // iplgpuCmd is iplgpu args as a new process (this test binary); env adds
