@@ -220,4 +220,19 @@
 // within_halfwidth (the mean over the runs of the half-width of their 95%
 // bootstrap intervals) and values (per run, space-separated, in the order of
 // seeds.md); seeds.md and fig_seeds (.png, .svg).
+//
+// # Written by iplgpu merge on a sweep directory
+//
+// A sweep directory (package sweep: manifest.json, runs/NNNN-.../, one run
+// directory per point) gets, from the points that are done: merged.csv, one
+// column per swept parameter (named by its -set key, the value as the sweep
+// file wrote it), then MergedColumns: one row per condition (grid point
+// without the seed) and headline number (analysis.HeadlineNames:
+// redundancy_pct_n14, _n20, _n52, i_real, i_shuffle, redundancy,
+// task_minus_passive_pct, learning_pct, ablation_pct), with the seeds that
+// have a value, their mean, sd (n - 1) and 95% t interval of the mean, and
+// the values per seed (space-separated, in seed order, empty for none);
+// merged_points.csv, MergedPointsColumns (index, dir relative to the sweep
+// directory, seed), the parameters and every headline number, one row per
+// point; fig_merge_KEY (.png, .svg) per swept parameter; and merged.md.
 package rundir

@@ -15,7 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// resumeYAML is a run of 60 trials (2 to 4 s on this machine's CPU and
+// resumeYAML is a run of 73 trials (2 to 4 s on this machine's CPU and
 // llvmpipe) with every kind of host state: a block before training, two
 // sessions of learning (homeostasis sets its targets over 3 trials, then
 // adapts the gains), w snapshots, passive blocks (the gate relaxes), an
@@ -34,7 +34,7 @@ protocol:
     - {name: abl, mode: task, trials: 6, coherences: [0.3], learning: false, ablation: lateral, record: true}
 `
 
-const resumeTrials = 60
+const resumeTrials = 73 // with the baseline blocks of the default protocol
 
 // trialLines counts the whole lines of dir's trials.csv after its header.
 func trialLines(dir string) int {
