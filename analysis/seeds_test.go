@@ -45,7 +45,9 @@ func TestAcrossSeedsRefuses(t *testing.T) {
 // synthBlock is a block with one coherence whose sizes 14, 20 and 52 have
 // redundancy % pct+0, pct+1 and pct+2, I_real ireal and I_shuffle 2 ireal.
 func synthBlock(index, session int, mode, ablation string, learning bool, pct, ireal float64) BlockResult {
-	v := func(x float64) Value { return Value{Est: x, Lo: math.NaN(), Hi: math.NaN(), SubLo: math.NaN(), SubHi: math.NaN()} }
+	v := func(x float64) Value {
+		return Value{Est: x, Lo: math.NaN(), Hi: math.NaN(), SubLo: math.NaN(), SubHi: math.NaN()}
+	}
 	var sizes []SizeResult
 	for k, n := range []int{14, 20, 52} {
 		sizes = append(sizes, SizeResult{N: n, IReal: v(ireal), IShuffle: v(2 * ireal), Gap: v(ireal), RedundancyPct: v(pct + float64(k))})
