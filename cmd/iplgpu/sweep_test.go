@@ -176,3 +176,37 @@ func TestSweepLocalStopAndResume(t *testing.T) {
 		}
 	}
 }
+
+// iplgpu sweep run takes its point from JOB_COMPLETION_INDEX (a Kubernetes
+// Indexed Job's pod) as from SLURM_ARRAY_TASK_ID, runs that point alone,
+// does nothing for a point that is done, and refuses a missing or wrong
+// index.
+func TestSweepRunIndexFromEnv(t *testing.T) {
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "base.yaml"), []byte(resumeYAML), 0o644)
+	os.WriteFile(filepath.Join(src, "sweep.yaml"), []byte("name: kube\nconfig: base.yaml\nseeds: [1, 2]\n"), 0o644)
+	dir := filepath.Join(t.TempDir(), "sweep")
+	if code, out, errs := runCLI("sweep", "plan", filepath.Join(src, "sweep.yaml"), "-dir", dir); code != 0 || !strings.Contains(out, "kubectl apply -f "+filepath.Join(dir, sweep.KubeJobFile)) {
+		t.Fatalf("sweep plan: exit %d\n%s%s", code, out, errs)
+	}
+	env := []string{"JOB_COMPLETION_INDEX=1", "SLURM_ARRAY_TASK_ID="}
+	r := runProcess(t, 2*time.Minute, env, "sweep", "run", "-dir", dir, "-backend", "cpu")
+	if r.code != 0 || !strings.Contains(r.stderr, "point 1 (from JOB_COMPLETION_INDEX)") {
+		t.Fatalf("sweep run: exit %d\n%s", r.code, shorten(r.stderr))
+	}
+	m, _ := sweep.ReadManifest(dir)
+	sts, _ := sweep.Status(dir, m, pointProbe)
+	if sts[0].State != sweep.Pending || sts[1].State != sweep.Done {
+		t.Errorf("after running point 1: %s, %s; want pending, done", sts[0].State, sts[1].State)
+	}
+	if r := runProcess(t, time.Minute, env, "sweep", "run", "-dir", dir); r.code != 0 || !strings.Contains(r.stderr, "point 1 is done already") {
+		t.Errorf("again: exit %d\n%s", r.code, shorten(r.stderr))
+	}
+	if r := runProcess(t, time.Minute, []string{"JOB_COMPLETION_INDEX=", "SLURM_ARRAY_TASK_ID="}, "sweep", "run", "-dir", dir); r.code != 2 || !strings.Contains(r.stderr, "no point index") {
+		t.Errorf("no index: exit %d\n%s", r.code, r.stderr)
+	}
+	expectCLI(t, []string{"sweep", "run", "-dir", dir, "-index", "5"}, 1, nil, []string{"index 5 is outside the sweep kube: its points are 0 to 1"})
+	expectCLI(t, []string{"sweep", "status", "-dir", t.TempDir()}, 1, nil, []string{"is not a sweep directory"})
+	expectCLI(t, []string{"sweep", "frobnicate"}, 2, nil, []string{`unknown verb "frobnicate"`})
+	expectCLI(t, []string{"merge", dir}, 0, []string{"merged 1 runs in 1 conditions"}, []string{"point 0 (runs/0000-seed=1) is pending, left out"})
+}
