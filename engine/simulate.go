@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -136,7 +137,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		if pos, err = restore(ck, plan, net, be, sim, &state); err != nil {
 			return st, err
 		}
-		if ck.Info.Backend != be.Name() {
+		if !sameBackend(ck.Info.Backend, be.Name()) {
 			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ck.Info.Backend)
 		}
 		logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", pos.done, plan.Trials, pos.block, pos.trial, ck.Path())
@@ -264,6 +265,18 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	st.State = rundir.StateComplete
 	return st, nil
+}
+
+// sameBackend says whether two backends, as Name gives them, compute the same
+// numbers bit for bit: the CPU backend whatever its worker count, the GL
+// backend on the same renderer.
+func sameBackend(a, b string) bool {
+	ka, _, _ := strings.Cut(a, " ")
+	kb, _, _ := strings.Cut(b, " ")
+	if ka == "cpu" {
+		return kb == "cpu"
+	}
+	return a == b
 }
 
 // position is a place in the protocol: before trial `trial` of block `block`,
