@@ -141,6 +141,27 @@ func quantityLabel(name string) string {
 	return name
 }
 
+// quantityTitle is a headline number's panel title.
+func quantityTitle(name string) string {
+	switch {
+	case strings.HasPrefix(name, "redundancy_pct_n"):
+		return "redundancy %, n = " + strings.TrimPrefix(name, "redundancy_pct_n")
+	case name == "i_real":
+		return "I_real"
+	case name == "i_shuffle":
+		return "I_shuffle"
+	case name == "redundancy":
+		return "redundancy I_shuffle - I_real"
+	case name == "task_minus_passive_pct":
+		return "task - passive"
+	case name == "learning_pct":
+		return "learning (late - early)"
+	case name == "ablation_pct":
+		return "ablation (ablated - control)"
+	}
+	return name
+}
+
 // sweepFigure draws every headline number with a value against parameter k:
 // one panel per number, one line per combination of the other parameters;
 // each condition's mean across seeds with its 95% t interval, and the seeds
@@ -202,7 +223,7 @@ func sweepFigure(pg *page, ss *analysis.SweepSummary, k int, base string) (bool,
 		if !has {
 			continue
 		}
-		p := newPlot(quantityLabel(name), ss.Params[k], quantityLabel(name))
+		p := newPlot(quantityTitle(name), ss.Params[k], quantityLabel(name))
 		for gi, g := range groups {
 			conds := slices.Clone(g.conds)
 			slices.SortStableFunc(conds, func(a, b analysis.SweepCondition) int {
@@ -245,7 +266,11 @@ func sweepFigure(pg *page, ss *analysis.SweepSummary, k int, base string) (bool,
 	if len(panels) == 0 {
 		return false, "no headline number has a value", nil
 	}
+	// Rows of 3 or 4 panels, as few left empty as may be.
 	cols := min(4, len(panels))
+	if n := len(panels); n%3 == 0 || n == 5 {
+		cols = min(3, n)
+	}
 	rows := (len(panels) + cols - 1) / cols
 	grid := make([][]*plot.Plot, rows)
 	for r := range grid {
