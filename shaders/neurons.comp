@@ -1,7 +1,8 @@
 // neurons.comp: one step of every neuron (engine.CPU.stepNeurons), one invocation
 // per neuron: V_i = mean of its M spines' new potentials (summed in spine order, as
 // on the CPU) + b_i, with b_i the exact Ornstein-Uhlenbeck update driven by the
-// Normal of (neuron, step, Background); rate = h_i rgain max(V_i - r0, 0); when
+// Normal of (neuron, step, Background); rate = h_i G rgain max(V_i - r0, 0), G the
+// shared gain of the step (a uniform set by the host); when
 // recording, Poisson(rate dt) spikes from the Uniform01 of (neuron, step, Spikes)
 // are added to this step's bin. The Normal and the Poisson inversion use the cr*
 // double-precision helpers so they equal Go's: that is N work per step, not S.
@@ -19,6 +20,7 @@ uniform uint uM;           // spines per neuron
 uniform float uInvM;       // float32(1 / M)
 uniform float uBgDecay;    // exp(-dt / tau_b)
 uniform float uBgNoise;    // sd sqrt(1 - exp(-2 dt / tau_b))
+uniform float uShared;     // shared gain G of this step
 uniform float uRateGain;   // Hz
 uniform float uThreshold;  // r0
 uniform float uDt;         // s
@@ -39,7 +41,7 @@ void main() {
     precise float b = bg[i] * uBgDecay + uBgNoise * rngNormal(wb.x, wb.y);
     bg[i] = b;
     precise float v = sum * uInvM + b;
-    precise float rate = h[i] * uRateGain * max(v - uThreshold, 0.0);
+    precise float rate = h[i] * uShared * uRateGain * max(v - uThreshold, 0.0);
     if (uRecord != 0u) {
         uvec4 ws = rngBlock(uKey, RNG_SPIKES, uStep, i);
         precise float lambda = rate * uDt;
