@@ -244,21 +244,28 @@ func (c *Backend) stepEdges(seg *engine.Segment) {
 
 // stepNeurons sums each neuron's spines, advances its background, and draws its
 // spikes at rate h G rgain max(V - r0, 0) into the current bin (nil when not
-// recording).
+// recording). V is the trapezoid mean of the step, (V_start + V_end)/2, from the
+// spine potentials and background before and after the step, so that a step's
+// spike count is centred on the step (the readout lags by O(dt^2), not dt/2).
 func (c *Backend) stepNeurons(step uint64, shared float32, bin []uint16) {
 	p := &c.p
 	M := c.net.M
-	invM := 1 / float32(M)
+	halfInvM := 0.5 / float32(M)
+	sNew, sOld := c.s, c.sNext // stepSpines swapped them
 	c.parallel(c.net.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			var sum float32
-			for _, v := range c.s[i*M : (i+1)*M] {
+			var sum, sumOld float32
+			for _, v := range sNew[i*M : (i+1)*M] {
 				sum += v
 			}
+			for _, v := range sOld[i*M : (i+1)*M] {
+				sumOld += v
+			}
 			wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Background)}, p.Key)
-			b := c.b[i]*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
+			bOld := c.b[i]
+			b := bOld*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
 			c.b[i] = b
-			v := sum*invM + b
+			v := (sumOld+sum)*halfInvM + (bOld+b)*0.5
 			rate := c.h[i] * shared * p.RateGainHz * max(v-p.RateThreshold, 0)
 			if bin != nil {
 				ws := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Spikes)}, p.Key)

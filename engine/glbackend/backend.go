@@ -581,7 +581,7 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	ne := b.progNeurons
 	ne.SetUvec2("uKey", p.Key[0], p.Key[1])
 	ne.SetUint("uM", uint32(b.net.M))
-	ne.SetFloat("uInvM", 1/float32(b.net.M))
+	ne.SetFloat("uHalfInvM", 0.5/float32(b.net.M))
 	ne.SetFloat("uBgDecay", p.BgDecayPerStep)
 	ne.SetFloat("uBgNoise", p.BgNoisePerStep)
 	ne.SetFloat("uRateGain", p.RateGainHz)

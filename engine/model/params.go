@@ -32,7 +32,8 @@ import (
 //     lost to float32 rounding at small dt;
 //   - neuron: V = mean_k s_k + b, b an exact OU update (BgDecay, BgNoise), rate =
 //     h G rgain max(V - r0, 0) with G the shared gain of the step (host), spikes
-//     ~ Poisson(rate dt).
+//     ~ Poisson(rate dt), with V the trapezoid mean over the step (its values
+//     before and after the step), so that a step's count is centred on the step.
 type Params struct {
 	Key            [2]uint32 // Philox key (run seed)
 	DtS            float32   // step (s)

@@ -144,7 +144,20 @@ def analyse(d, sizes=(14, 52), nsub=100, seed=1):
             subs[n] = [np.array([i if act[i] else good[(i * 7919) % len(good)] for i in s]) for s in subsets[n]]
             subs[n] = [np.unique(s) if len(np.unique(s)) == n else s for s in subs[n]]
 
+        # tuning: rate (Hz) by |frame - preference|, per trial, for the jackknife
+        rows = np.concatenate([P, M])
+        tids = [g["trial_ids"][r] for r in rows]
+        fr = np.deg2rad(frames[tids])  # (trials, frames)
+        d_ = np.abs(((fr[:, :, None] - theta[None, None, :]) + np.pi / 2) % np.pi - np.pi / 2)  # (trials, frames, N)
+        cnt = resp[rows].reshape(len(rows), nframes, bins_per_frame, N).sum(2).astype(float)
+        fdur = trial_s / nframes
+        near = d_ < np.deg2rad(15)
+        far = d_ > np.deg2rad(60)
+        nP = len(P)
+
         def stat(kp, km):
+            keep = np.concatenate([np.ones(nP, bool) if kp is None else kp, np.ones(len(M), bool) if km is None else km])
+            tun = [float(cnt[keep][near[keep]].mean() / fdur), float(cnt[keep][far[keep]].mean() / fdur)]
             a = cp if kp is None else cp[kp]
             b = cm if km is None else cm[km]
             allc = np.vstack([a, b])
@@ -156,7 +169,7 @@ def analyse(d, sizes=(14, 52), nsub=100, seed=1):
             res = np.vstack([a - a.mean(0), b - b.mean(0)])[:, act]
             cc = np.corrcoef(res.T)
             iu = np.triu_indices(cc.shape[0], 1)
-            vals = [rate, fano, float(np.mean(cc[iu]))]
+            vals = [rate, fano, float(np.mean(cc[iu]))] + tun
             for n in sizes:
                 r, s = info_subsets(a, b, ds, subs[n])
                 vals += [r, s, 100 * (s - r) / s if s > 0 else math.nan]
@@ -164,10 +177,10 @@ def analyse(d, sizes=(14, 52), nsub=100, seed=1):
 
         full, se = jackknife(stat, len(P), len(M))
         row = {"session": key[0], "block": key[1], "name": key[2], "mode": key[3], "trials": len(P) + len(M)}
-        for j, name in enumerate(["rate_hz", "fano", "noise_corr"]):
+        for j, name in enumerate(["rate_hz", "fano", "noise_corr", "tuning_pref_hz", "tuning_orth_hz"]):
             row[name], row[name + "_se"] = full[j], se[j]
         for j, n in enumerate(sizes):
-            k = 3 + 3 * j
+            k = 5 + 3 * j
             row[f"I_real_{n}"], row[f"I_shuffle_{n}"], row[f"red_pct_{n}"] = full[k: k + 3]
             row[f"I_real_{n}_se"], row[f"I_shuffle_{n}_se"], row[f"red_pct_{n}_se"] = se[k: k + 3]
         # within-trial gap at the first size
@@ -179,17 +192,6 @@ def analyse(d, sizes=(14, 52), nsub=100, seed=1):
             r, s = info_subsets(a, b, ds, subs[n0])
             gaps.append(s - r)
         row["gap_early"], row["gap_late"] = gaps
-        # tuning: rate by |frame - preference|
-        rows = np.concatenate([P, M])
-        tids = [g["trial_ids"][r] for r in rows]
-        fr = np.deg2rad(frames[tids])  # (trials, frames)
-        d_ = np.abs(((fr[:, :, None] - theta[None, None, :]) + np.pi / 2) % np.pi - np.pi / 2)  # (trials, frames, N)
-        cnt = resp[rows].reshape(len(rows), nframes, bins_per_frame, N).sum(2).astype(float)
-        fdur = trial_s / nframes
-        near = d_ < np.deg2rad(15)
-        far = d_ > np.deg2rad(60)
-        row["tuning_pref_hz"] = float(cnt[near].mean() / fdur)
-        row["tuning_orth_hz"] = float(cnt[far].mean() / fdur)
         out.append(row)
     return out, wmean
 
