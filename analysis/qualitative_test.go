@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -36,13 +37,23 @@ type qualRun struct {
 	trials []rundir.TrialRecord
 }
 
+// runDir is where a test run goes: a temporary directory, or NAME under
+// $IPLGPU_TEST_RUNS when that is set (kept, e.g. to measure or plot the runs of
+// the long tests; the directory must not hold that run already).
+func runDir(t *testing.T, name string) string {
+	if d := os.Getenv("IPLGPU_TEST_RUNS"); d != "" {
+		return filepath.Join(d, name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}
+
 func simulateQual(t *testing.T, seed uint64, preset string, sessions int) *qualRun {
 	t.Helper()
 	cfg, err := model.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", sessions), "output.w_snapshots=false"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), preset)
+	dir := runDir(t, fmt.Sprintf("%s-seed%d", preset, seed))
 	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}

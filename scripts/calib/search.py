@@ -89,12 +89,14 @@ def criteria(rows, sizes=(14, 52), target_n=14):
     return out
 
 
-def run_one(binary, protocol, sets, out, seed):
+def run_one(binary, protocol, sets, out, seed, preset=None):
     if os.path.exists(os.path.join(out, "run.json")):
         with open(os.path.join(out, "run.json")) as f:
             if json.load(f).get("status") == "complete":
                 return 0.0
     cmd = [binary, "run", "-backend", "cpu", "-analyse=false", "-seed", str(seed), "-out", out]
+    if preset:
+        cmd += ["-preset", preset]
     if protocol:
         cmd += ["-config", protocol]
     for s in sets:
@@ -108,7 +110,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default="bin/iplgpu")
     ap.add_argument("--protocol", default="scripts/calib/quick.yaml")
-    ap.add_argument("--preset", help="not used with --protocol; pass -set overrides instead")
+    ap.add_argument("--preset", help="an iplgpu preset under the protocol file and the overrides (e.g. liu-g, with --protocol \"\")")
     ap.add_argument("--sessions", type=int)
     ap.add_argument("--set", action="append", default=[], help="fixed override key=value")
     ap.add_argument("--grid", action="append", default=[], help="key=v1,v2,... (Cartesian product)")
@@ -132,7 +134,7 @@ def main():
             sets = fixed + [f"{k}={v}" for k, v in combo]
             name = "_".join(f"{k.split('.')[-1]}={v}" for k, v in combo) or "base"
             d = os.path.join(a.out, f"{name}_seed{seed}")
-            sec = run_one(a.binary, a.protocol, sets, d, int(seed))
+            sec = run_one(a.binary, a.protocol, sets, d, int(seed), a.preset)
             rows, wmean = measure.analyse(d, sizes)
             c = criteria(rows, sizes, a.target_n)
             rec = {"name": name, "seed": int(seed), "sets": sets, "seconds": sec, "criteria": c, "w_sessions": wmean}
