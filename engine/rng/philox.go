@@ -42,7 +42,7 @@ const (
 	MapPhases   Purpose = 14 // orientation-map plane waves
 	ITI         Purpose = 6  // analytic inter-trial background draw, element = neuron
 	Homeostasis Purpose = 7  // reserved
-	SharedGain  Purpose = 8  // shared gain OU (host): element 0 per step, element 1 for an analytic ITI
+	SharedGain  Purpose = 8  // shared gain OU (host): element 0 per step, 1 for an analytic ITI, 2 (step 0) for the initial z
 )
 
 // Philox4x32 runs the 10-round Philox4x32 bijection on ctr with key.
