@@ -19,10 +19,13 @@ build: deps
 run: build
 	./$(BIN) run
 
-# Every test: CPU, GL on llvmpipe (must not skip: IPLGPU_REQUIRE_GL=1) and the
-# window tests under a virtual X server.
+# Every test: CPU, GL on llvmpipe (must not skip: IPLGPU_REQUIRE_GL=1), the
+# window tests under a virtual X server, and the sweep tests against a real
+# single-node Slurm started for the tests and stopped after them
+# (IPLGPU_REQUIRE_SLURM=1: they fail rather than skip without it).
 test: deps
-	IPLGPU_REQUIRE_GL=1 xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 40m ./...
+	IPLGPU_REQUIRE_GL=1 IPLGPU_REQUIRE_SLURM=1 ./scripts/slurm/with-slurm.sh \
+		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 60m ./...
 
 bench: build
 	$(GO) test -run XXX -bench . -benchtime 3x ./engine/

@@ -2,12 +2,15 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -33,11 +36,34 @@ const WHistBins = 20
 
 // Options are the choices of Analyse; the zero value takes every default.
 type Options struct {
-	SubsetSize     int     // neurons per random subset; 0: fisher.DefaultSubsetSize
-	Subsets        int     // random subsets per block (info.csv); 0: fisher.DefaultSubsets
+	SubsetSize     int     // neurons per random subset (the headline size); 0: fisher.DefaultSubsetSize
+	Subsets        int     // random subsets per block and size (info.csv); 0: fisher.DefaultSubsets
 	TimeSubsets    int     // random subsets per time-course window; 0: DefaultTimeSubsets
 	IsletThreshold float64 // w at or above which a contact is a link; 0: DefaultIsletThreshold
-	Seed           uint64  // seed of the subset draws; 0: DefaultSeed
+	Seed           uint64  // seed of the subset draws and the bootstrap; 0: DefaultSeed
+
+	// MaxNeurons caps the population of the covariance-based analyses (the
+	// Fisher information per block, time courses, consistency, reversibility):
+	// a recording of more neurons is analysed on a seeded random sample of
+	// MaxNeurons of them, as an electrode array samples a larger population
+	// (a note says so); 0: model.AnalysisNeurons. Rates, tuning, the
+	// task-aligned correlations, the network and the spatial analysis use
+	// every neuron.
+	MaxNeurons int
+
+	// Sizes are the subset sizes reported besides SubsetSize (nil:
+	// DefaultSizes, Liu et al.'s 14 and 52); SaturationSizes those of the
+	// epsilon fit (nil: DefaultSaturationSizes).
+	Sizes, SaturationSizes []int
+
+	// The bootstrap over trials (package fisher): replicates and subsets per
+	// replicate and size for the blocks (0: DefaultBootReplicates,
+	// DefaultBootSubsets) and for each window of the time courses (0:
+	// DefaultTimeBootReplicates, DefaultTimeBootSubsets). NoBootstrap leaves
+	// out every interval over trials, every test and every redundancy %.
+	BootReplicates, BootSubsets         int
+	TimeBootReplicates, TimeBootSubsets int
+	NoBootstrap                         bool
 
 	// The spatial analysis (spatial.csv, fig8_spatial); zero values take the
 	// defaults of the same names (DefaultSpatialBinUm, ...).
@@ -51,6 +77,19 @@ type Options struct {
 	// Log, if set, receives each note and warning as it arises (they are also
 	// in Summary.Notes).
 	Log func(string)
+
+	// Context, if set, cancels the analysis: Load and Compute return its
+	// error soon (well under a second) after it is cancelled; every long loop
+	// checks it. Nil never cancels.
+	Context context.Context
+}
+
+// ctx is the analysis's context, never nil.
+func (o Options) ctx() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
 }
 
 func (o Options) resolve() (Options, error) {
@@ -63,11 +102,32 @@ func (o Options) resolve() (Options, error) {
 	if o.TimeSubsets == 0 {
 		o.TimeSubsets = DefaultTimeSubsets
 	}
+	if o.Sizes == nil {
+		o.Sizes = DefaultSizes
+	}
+	if o.SaturationSizes == nil {
+		o.SaturationSizes = DefaultSaturationSizes
+	}
+	if o.BootReplicates == 0 {
+		o.BootReplicates = DefaultBootReplicates
+	}
+	if o.BootSubsets == 0 {
+		o.BootSubsets = DefaultBootSubsets
+	}
+	if o.TimeBootReplicates == 0 {
+		o.TimeBootReplicates = DefaultTimeBootReplicates
+	}
+	if o.TimeBootSubsets == 0 {
+		o.TimeBootSubsets = DefaultTimeBootSubsets
+	}
 	if o.IsletThreshold == 0 {
 		o.IsletThreshold = DefaultIsletThreshold
 	}
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
+	}
+	if o.MaxNeurons == 0 {
+		o.MaxNeurons = model.AnalysisNeurons
 	}
 	if o.SpatialBinUm == 0 {
 		o.SpatialBinUm = DefaultSpatialBinUm
@@ -92,10 +152,14 @@ func (o Options) resolve() (Options, error) {
 		return o, fmt.Errorf("subset size %d: the estimates need subsets of at least 2 neurons", o.SubsetSize)
 	case o.Subsets < 1 || o.TimeSubsets < 1:
 		return o, fmt.Errorf("%d subsets per block and %d per window: ask for at least 1", o.Subsets, o.TimeSubsets)
+	case o.BootReplicates < 2 || o.TimeBootReplicates < 2 || o.BootSubsets < 1 || o.TimeBootSubsets < 1:
+		return o, fmt.Errorf("bootstrap of %d replicates x %d subsets per block and %d x %d per window: ask for at least 2 replicates and 1 subset", o.BootReplicates, o.BootSubsets, o.TimeBootReplicates, o.TimeBootSubsets)
 	case !(o.IsletThreshold > 0 && o.IsletThreshold <= 1):
 		return o, fmt.Errorf("islet threshold %v: w lies in [0, 1]; give a threshold in (0, 1]", o.IsletThreshold)
 	case !(o.SpatialBinUm > 0) || !(o.ArrayPitchUm > 0) || !(o.RecordingRadiusUm > 0):
 		return o, fmt.Errorf("spatial bins of %v um, electrode pitch %v um, recording radius %v um: give positive distances", o.SpatialBinUm, o.ArrayPitchUm, o.RecordingRadiusUm)
+	case slices.ContainsFunc(append(slices.Clone(o.Sizes), o.SaturationSizes...), func(n int) bool { return n < 2 }):
+		return o, fmt.Errorf("subset sizes %v and %v: every size needs at least 2 neurons", o.Sizes, o.SaturationSizes)
 	case o.SpatialMinPairs < 1 || o.SpatialMaxPairs < 1 || o.ArraySize < 1:
 		return o, fmt.Errorf("%d pairs per distance bin, at most %d pairs, %d electrodes per side: ask for at least 1 of each", o.SpatialMinPairs, o.SpatialMaxPairs, o.ArraySize)
 	}
@@ -120,7 +184,15 @@ type Summary struct {
 	Ablations   []AblationCheck // each ablated block against its control
 	Spatial     *SpatialSummary // pairwise redundancy against distance; nil without soma positions or control blocks
 
-	InfoRows []InfoRow // the Fisher analysis per block and coherence (info.csv)
+	InfoRows []InfoRow
+	// FisherNeurons are the neurons of the sample the covariance-based
+	// analyses used (Options.MaxNeurons), ascending; nil when they used all.
+	FisherNeurons []int // the Fisher analysis per block and coherence (info.csv)
+
+	TaskCorr         []TaskCorr         // the task-aligned correlation matrix of every recorded block
+	Consistency      []ConsistencyBlock // task blocks of a run with persistent-signal blocks
+	ConsistencyPairs []ConsistencyPair  // each persistent block against its session's noise block
+	Reversibility    *Reversibility     // trial by trial after switches; nil without 2 switches of a kind
 
 	Notes   []string // what was skipped or clipped, and warnings
 	Seconds float64  // wall time of Compute
@@ -132,21 +204,23 @@ type BlockResult struct {
 	Session     int    // 0 before training, 1..S, S+1 after
 	Group       string // before | session | after
 	Name        string
-	Mode        string // task | passive
-	Ablation    string // none | formation | lateral
-	Frames      string // noise | consistent
+	Mode        string  // task | passive
+	Ablation    string  // none | formation | lateral
+	Frames      string  // noise | consistent | persistent
+	Persistence float64 // rho of persistent frames (from the config; 0 otherwise)
+	TaskGain    bool    // a passive block that keeps the task gain g (from the config)
 	Learning    bool
 	TrainedWith string // ablations of the training blocks so far ("none", "formation", ...)
 	Trials      int    // recorded trials
 	MeanRateHz  float64
-	Tuning      []float64   // rate (Hz) per orientation-difference bin (TuningBins)
-	Info        []BlockInfo // per coherence c > 0 with an estimate; empty when skipped
+	Tuning      []float64 // rate (Hz) per orientation-difference bin (TuningBins)
+	Info        []InfoRow // per coherence c > 0 with an estimate; empty when skipped
 }
 
 // Headline returns the block's main estimate: the coherence level with the
 // most trials (ties: the larger c); nil when the block has none.
-func (b *BlockResult) Headline() *BlockInfo {
-	var best *BlockInfo
+func (b *BlockResult) Headline() *InfoRow {
+	var best *InfoRow
 	for k := range b.Info {
 		in := &b.Info[k]
 		if best == nil || in.TPlus+in.TMinus > best.TPlus+best.TMinus ||
@@ -157,10 +231,19 @@ func (b *BlockResult) Headline() *BlockInfo {
 	return best
 }
 
+// Main returns the headline estimate at the headline subset size, nil when
+// the block has none.
+func (b *BlockResult) Main() *SizeResult {
+	if h := b.Headline(); h != nil {
+		return h.MainSize()
+	}
+	return nil
+}
+
 // IsControl says whether b is a control block of its mode: learning off, no
-// ablation, noise frames.
+// ablation, noise frames, and for a passive block the passive gain.
 func (b *BlockResult) IsControl() bool {
-	return !b.Learning && b.Ablation == "none" && b.Frames == "noise"
+	return !b.Learning && b.Ablation == "none" && b.Frames == "noise" && !b.TaskGain
 }
 
 // Condition names the block's experimental condition, e.g. "task",
@@ -176,24 +259,20 @@ func (b *BlockResult) Condition() string {
 	default:
 		s += ", ablation " + b.Ablation
 	}
-	if b.Frames != "noise" {
+	switch b.Frames {
+	case "noise":
+	case "persistent":
+		s += fmt.Sprintf(", persistent signal (rho %g)", b.Persistence)
+	default:
 		s += ", " + b.Frames + " frames"
+	}
+	if b.TaskGain {
+		s += ", task gain kept"
 	}
 	if b.Learning {
 		s += ", learning on"
 	}
 	return s
-}
-
-// BlockInfo is the Fisher analysis of one block at one coherence level: subset means
-// and 68% intervals; information in 1/coherence^2.
-type BlockInfo struct {
-	Coherence                                  float64 // |c|; ds = 2c
-	Neurons                                    int     // usable neurons the subsets came from
-	TPlus, TMinus                              int     // trials at +c and -c
-	SubsetN, Subsets                           int     // neurons per subset and subsets drawn
-	IReal, IShuffle, Redundancy, RedundancyPct fisher.Interval
-	NoiseCorr                                  float64 // mean pairwise noise correlation
 }
 
 // TimeCourse is the within-trial analysis of one block at one coherence.
@@ -212,10 +291,10 @@ type TimeWindow struct {
 	Kind           string          // bin | 200ms | 400ms | cumulative
 	Bins           fisher.BinRange // bins summed
 	StartMs, EndMs float64         // from stimulus onset
-	IReal          fisher.Interval
-	IShuffle       fisher.Interval
-	Gap            fisher.Interval // I_shuffle - I_real
-	RedundancyPct  fisher.Interval
+	IReal          Value
+	IShuffle       Value
+	Gap            Value // I_shuffle - I_real
+	RedundancyPct  Value // 100 Gap/IShuffle; NaN unless IShuffle's interval lies above 0
 	NoiseCorr      float64
 }
 
@@ -237,7 +316,13 @@ type WithinTrial struct {
 	Coherence float64
 	First     TimeWindow // first 400 ms window (kind 400ms)
 	Last      TimeWindow // last 400 ms window
-	SlopePerS float64    // least-squares slope of the gap over single bins (1/c^2 per s)
+	// Slope is the least-squares slope of the gap over single bins (1/c^2
+	// per s), its interval from the slopes of the bootstrap replicates (the
+	// same resampled trials in every bin).
+	Slope Value
+	// LastFirst tests the gap of the last 400 ms against the first (paired:
+	// the same trials).
+	LastFirst fisher.Comparison
 }
 
 // NetworkStats summarises the structural weights of one snapshot.
@@ -270,11 +355,14 @@ type AblationCheck struct {
 	ControlSession int
 	AblatedRateHz  float64
 	ControlRateHz  float64
-	RateChange     float64            // ablated/control mean rate - 1
-	TuningDiff     float64            // max over bins of |ablated - control| / control peak
-	HasInfo        bool               // both blocks have a Fisher estimate; then:
-	RedundancyPct  [2]fisher.Interval // [control, ablated]
-	Redundancy     [2]fisher.Interval // [control, ablated]
+	RateChange     float64  // ablated/control mean rate - 1
+	TuningDiff     float64  // max over bins of |ablated - control| / control peak
+	HasInfo        bool     // both blocks have a Fisher estimate at the headline size; then:
+	RedundancyPct  [2]Value // [control, ablated]
+	Redundancy     [2]Value // [control, ablated]
+	// PctTest and GapTest test ablated - control (redundancy % and the gap;
+	// independent trials), NaN fields without a bootstrap.
+	PctTest, GapTest fisher.Comparison
 }
 
 // Load reads the run directory dir (rundir.Open) and computes its analysis:
@@ -340,9 +428,31 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		b.Tuning, b.MeanRateHz = blockTuning(d, b.Index, sum.BinMs, d.Config.Stimulus.FrameMs)
 	}
 
-	rows, notes, err := InfoRows(d.Responses, d.Trials, InfoOptions{
-		Subsets: fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
-	})
+	// fd is the run as the covariance-based analyses see it: every neuron, or
+	// a sample of opt.MaxNeurons of them.
+	fd := d
+	if n := d.Responses.Neurons; n > opt.MaxNeurons {
+		sample := sampleNeurons(n, opt.MaxNeurons, opt.Seed)
+		cp := *d
+		cp.Responses = d.Responses.Select(sample)
+		fd = &cp
+		sum.FisherNeurons = sample
+		notef("the Fisher analyses (information, time courses, consistency, reversibility) use a seeded random sample of %d of the %d neurons (analysis option MaxNeurons), as an array samples a population; rates, tuning, task-aligned correlations, the network and the spatial analysis use all of them", opt.MaxNeurons, n)
+	}
+
+	io := InfoOptions{
+		Subsets:         fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
+		Sizes:           opt.Sizes,
+		SaturationSizes: opt.SaturationSizes,
+	}
+	if !opt.NoBootstrap {
+		io.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: opt.BootSubsets, Seed: opt.Seed}
+	}
+	io.Context = opt.Context
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
+	rows, notes, err := InfoRows(fd.Responses, fd.Trials, io)
 	for _, n := range notes {
 		notef("information: %s", n)
 	}
@@ -356,15 +466,10 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	}
 	for _, r := range rows {
 		b := byIndex[r.Block]
-		if b == nil || r.Subsets == nil {
+		if b == nil || r.MainSize() == nil {
 			continue
 		}
-		b.Info = append(b.Info, BlockInfo{
-			Coherence: r.Coherence, Neurons: r.Neurons, TPlus: r.TPlus, TMinus: r.TMinus,
-			SubsetN: r.Subsets.Size, Subsets: r.Subsets.Count,
-			IReal: r.Subsets.Real, IShuffle: r.Subsets.Shuffle, Redundancy: r.Subsets.Redundancy, RedundancyPct: r.Subsets.RedundancyPct,
-			NoiseCorr: r.NoiseCorr,
-		})
+		b.Info = append(b.Info, r)
 	}
 	for _, b := range sum.Blocks {
 		if len(b.Info) == 0 {
@@ -372,11 +477,43 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		}
 	}
 
-	sum.TimeCourses = timeCourses(d, sum.Blocks, opt, sum.BinMs, notef)
+	if sum.TimeCourses, err = timeCourses(fd, sum.Blocks, opt, sum.BinMs, notef); err != nil {
+		return nil, err
+	}
 	sum.Early, sum.Late = withinTrial(sum)
-	sum.Network = networkStats(d, opt.IsletThreshold)
+	tco := TaskCorrOptions{Context: opt.Context}
+	if !opt.NoBootstrap {
+		tco.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: 1, Seed: opt.Seed}
+	}
+	tcs, tnotes, err := TaskCorrelations(d.Responses, d.Trials, d.Theta, d.Frames, d.FramesPerTrial, d.Config.Stimulus.TaskOrientationDeg, tco)
+	if cerr := opt.ctx().Err(); cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: task-aligned correlations: %w", dir, err)
+	}
+	for _, n := range tnotes {
+		notef("task-aligned correlations: %s", n)
+	}
+	sum.TaskCorr = tcs
+	// consistencyAnalysis and reversibility stop early when the context is
+	// cancelled; what they leave is dropped here.
+	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(fd, sum, opt, notef)
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
+	sum.Reversibility = reversibility(fd, sum, opt, notef)
+	if err := opt.ctx().Err(); err != nil {
+		return nil, err
+	}
+	if sum.Network, err = networkStats(opt.ctx(), d, opt.IsletThreshold); err != nil {
+		return nil, err
+	}
 	sum.Ablations = ablationChecks(sum.Blocks)
 	if sum.Spatial, err = spatialAnalysis(d, sum, opt, notef); err != nil {
+		return nil, err
+	}
+	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
 	sum.Seconds = time.Since(t0).Seconds()
@@ -397,6 +534,33 @@ func (s *Summary) ControlBlocks(mode string) []*BlockResult {
 	return out
 }
 
+// TaskCorrOf returns the task-aligned correlations of block index i, nil
+// when there are none.
+func (s *Summary) TaskCorrOf(i int) *TaskCorr {
+	for k := range s.TaskCorr {
+		if s.TaskCorr[k].Block == i {
+			return &s.TaskCorr[k]
+		}
+	}
+	return nil
+}
+
+// TaskCorrEarlyLate returns the task-aligned correlations of the earliest
+// and the latest control task block that have them (late nil when there is
+// one).
+func (s *Summary) TaskCorrEarlyLate() (early, late *TaskCorr) {
+	for _, b := range s.ControlBlocks("task") {
+		if tc := s.TaskCorrOf(b.Index); tc != nil {
+			if early == nil {
+				early = tc
+			} else {
+				late = tc
+			}
+		}
+	}
+	return early, late
+}
+
 // BlockByIndex returns the block of trials.csv's block index i, nil when it
 // was not recorded.
 func (s *Summary) BlockByIndex(i int) *BlockResult {
@@ -411,6 +575,10 @@ func (s *Summary) BlockByIndex(i int) *BlockResult {
 // collectBlocks gathers the recorded blocks in run order with their flags and
 // the ablations of the training so far.
 func collectBlocks(d *rundir.Run) []BlockResult {
+	var plan []model.Block
+	if d.Config != nil {
+		plan = model.MakePlan(d.Config).Blocks
+	}
 	var blocks []BlockResult
 	at := map[int]int{}
 	trained := map[string]bool{}
@@ -440,6 +608,11 @@ func collectBlocks(d *rundir.Run) []BlockResult {
 				Name: t.BlockName, Mode: t.Mode, Ablation: t.Ablation, Frames: t.Frames, Learning: t.Learning,
 				TrainedWith: with,
 			})
+			// What trials.csv does not say comes from the config's plan.
+			if t.Block >= 0 && t.Block < len(plan) && plan[t.Block].Name == t.BlockName {
+				blocks[k].Persistence = plan[t.Block].Persistence
+				blocks[k].TaskGain = plan[t.Block].TaskGain
+			}
 		}
 		blocks[k].Trials++
 	}
@@ -510,10 +683,12 @@ func ablationChecks(blocks []BlockResult) []AblationCheck {
 				a.TuningDiff = d
 			}
 		}
-		if hc, hb := ctl.Headline(), b.Headline(); hc != nil && hb != nil {
+		if hc, hb := ctl.Main(), b.Main(); hc != nil && hb != nil && hc.N == hb.N {
 			a.HasInfo = true
-			a.RedundancyPct = [2]fisher.Interval{hc.RedundancyPct, hb.RedundancyPct}
-			a.Redundancy = [2]fisher.Interval{hc.Redundancy, hb.Redundancy}
+			a.RedundancyPct = [2]Value{hc.RedundancyPct, hb.RedundancyPct}
+			a.Redundancy = [2]Value{hc.Gap, hb.Gap}
+			a.PctTest = Compare(hb.RedundancyPct, hc.RedundancyPct)
+			a.GapTest = Compare(hb.Gap, hc.Gap)
 		}
 		out = append(out, a)
 	}
@@ -522,3 +697,25 @@ func ablationChecks(blocks []BlockResult) []AblationCheck {
 
 // finite reports whether v is a number (not NaN or infinite).
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// sampleNeurons draws k of n neurons without replacement with the seed's
+// Philox stream (purpose rng.Subsets, a step of its own), ascending.
+func sampleNeurons(n, k int, seed uint64) []int {
+	st := rng.New(seed)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := range k { // partial Fisher-Yates
+		w := st.Block(rng.Subsets, neuronSampleStep, uint32(i))
+		j := i + min(int(rng.Float64(w[0], w[1])*float64(n-i)), n-i-1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	out := perm[:k:k]
+	slices.Sort(out)
+	return out
+}
+
+// neuronSampleStep is the counter step of the neuron sample, apart from the
+// subset draws' steps (0, 1, ...) and the spatial analysis's.
+const neuronSampleStep = 0x5A_7000

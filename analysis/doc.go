@@ -22,14 +22,55 @@
 //
 // # Definitions
 //
+// A recording of more than Options.MaxNeurons neurons (model.AnalysisNeurons,
+// 2,000, by default) is analysed on a seeded random sample of that many for
+// everything that needs a noise covariance (information, time courses,
+// consistency, reversibility), as an electrode array samples a population;
+// Summary.FisherNeurons lists the sample and a note says so.
+//
 // A block is one block of the protocol (trials.csv's block column); session 0
 // is before training, 1..S the training sessions, S+1 the blocks after the last
 // session. A control task block is a recorded task-mode block with learning
 // off, no ablation and noise frames; passive blocks likewise in passive mode.
 // Information is in units of 1/coherence^2: the two conditions are +c and -c,
-// so ds = 2c (package fisher). Intervals are the 16th-84th percentiles over
-// random neuron subsets (68% intervals): they show the spread over subsets of n
-// neurons, not a confidence interval of a mean.
+// so ds = 2c (package fisher).
+//
+// # Uncertainty
+//
+// Every estimate is a Value: the mean over random neuron subsets (Est), the
+// 16th-84th percentiles over those subsets (SubLo, SubHi: the spread over
+// subsets drawn from the same trials, not an error bar) and the 95% interval
+// over trials (Lo, Hi) from the bootstrap of package fisher: each block's
+// trials resampled with replacement within each stimulus class,
+// Options.BootReplicates times (default 200), with Options.BootSubsets
+// subsets of each size drawn anew in every replicate (default 10; the
+// spread their fewer subsets add is removed), the replicate seeds offset by
+// the block index so that blocks are resampled independently. The
+// replicates are kept (Value.Reps), and every comparison is a bootstrap test
+// of the difference (Compare; fisher.Compare): independent replicates for
+// two blocks, paired ones for two windows of one block. Redundancy % is
+// 100 (mean gap)/(mean I_shuffle) over the subsets, NaN (blank) unless the
+// lower end of I_shuffle's interval lies above 0. Without a bootstrap
+// (Options.NoBootstrap) there are no intervals over trials, no tests and no
+// redundancy %.
+//
+// Subset sizes: the headline size (Options.SubsetSize, default 20) and
+// Options.Sizes (default 14 and 52, Liu et al.'s monkeys R and G); a size
+// the block's trials do not allow (T must exceed n + 4 in each condition) or
+// its usable neurons is left out with a note. The information-limiting
+// variance epsilon is the intercept of 1/I(n) = 1/(a n) + epsilon fitted
+// (fisher.FitSaturation) over the mean I_real at Options.SaturationSizes
+// (default 5, 10, 14, 20, 30, 40, 52, those the trials allow; at least 3 with
+// I_real > 0), with the interval of the fits to the bootstrap replicates.
+// The Fano factor of a block is the median over its usable neurons of the
+// within-condition variance over the mean of the trial's count.
+//
+// The cost: the bootstrap of the default run (16 blocks of 160 trials, 200
+// neurons, 7 subset sizes; 100 replicates of 5 subsets for each of the 52
+// windows of each block's time course) makes the whole analysis take about
+// 21 s of CPU time, 60% of it in the time courses' bootstraps (measured:
+// /usr/bin/time iplgpu analyse on the default run, seed 1: 21.0 s user, 44 s
+// wall on 2 shared cores; the share from a CPU profile of analysis.Load).
 //
 // Where a block has several coherence levels, its headline estimate is the
 // level with the most trials (ties: the larger c); every level is in info.csv
@@ -67,6 +108,28 @@
 // Options.Seed + 1, so all windows of a block, and blocks with the same
 // responding neurons, use the same subsets; a window whose covariance is
 // singular is skipped with a note.
+//
+// # Task-aligned correlations, consistency and reversibility
+//
+// TaskCorrelations (taskcorr.go) computes, for any recording in the
+// run-directory layout, the mean pairwise noise correlation with both
+// neurons binned by preferred orientation relative to A (Bondy, Haefner &
+// Cumming 2018), raw and conditioned on the stimulus (each trial's counts
+// regressed on its frames); Summary.TaskCorr holds every recorded block.
+//
+// Consistency (prediction 3, MODEL.md 7.4) needs task blocks with
+// persistent signal frames: each is compared with the independent-frames
+// task block of its session (ConsistencyPair): the within-trial slope of the
+// gap, and the regression of the per-bin gap on the number of signal frames
+// just before (RegressOnSignal).
+//
+// Reversibility (prediction 2, MODEL.md 7.3): a switch is a recorded block
+// that follows a recorded block of another condition (task, passive, or
+// passive with the task gain kept; learning off, no ablation, noise frames)
+// directly; the k-th trials after every switch of one kind are pooled into
+// position k (SwitchCourse), and the gap against the time since the switch
+// is fitted with an exponential whose time constant is compared with the
+// gate's, tau_m.
 //
 // Figure 4 pairs each ablated block with its control. A run without ablated
 // measurement blocks but whose training ran with an ablation (a training block

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -75,12 +76,20 @@ func TestInfoRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if row.Coherence != 0.3 || row.Neurons != neurons-1 || row.TPlus != len(plus) || row.TMinus != len(minus) ||
-			row.Subsets.Real != sub.Real || row.Subsets.RedundancyPct != sub.RedundancyPct || row.NoiseCorr != s.NoiseCorrelation(pool) {
+		m := row.MainSize()
+		if row.Coherence != 0.3 || row.Neurons != neurons-1 || row.TPlus != len(plus) || row.TMinus != len(minus) || m == nil ||
+			m.IReal.Est != sub.Real.Mean || m.IReal.SubLo != sub.Real.Lo || m.IReal.SubHi != sub.Real.Hi || m.Gap.Est != sub.Redundancy.Mean ||
+			row.NoiseCorr.Est != s.NoiseCorrelation(pool) {
 			t.Errorf("row %+v\ndirect %+v", row, sub)
 		}
+		// Without a bootstrap there is no interval over trials, so no
+		// redundancy % (whether I_shuffle is clearly above 0 is unknown).
+		if m.IReal.HasCI() || !math.IsNaN(m.RedundancyPct.Est) {
+			t.Errorf("without a bootstrap: interval %v-%v, redundancy %% %v", m.IReal.Lo, m.IReal.Hi, m.RedundancyPct.Est)
+		}
 	}
-	for _, want := range []string{"coherence 0.1: skipped: 10 trials at +c and 0 at -c", "session 2 block 0 (measure, task) coherence 0.3: skipped: T = "} {
+	for _, want := range []string{"coherence 0.1: skipped: 10 trials at +c and 0 at -c", "session 2 block 0 (measure, task) coherence 0.3: skipped: T = ",
+		"no result at subset size 14: 9 usable neurons", "no result at subset size 52"} {
 		if !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, want) }) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
@@ -91,8 +100,8 @@ func TestInfoRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows[0].Subsets.Size != 9 || rows[0].Subsets.Count != 1 || !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "clipped from 20 to 9") }) {
-		t.Errorf("size %d count %d notes %q", rows[0].Subsets.Size, rows[0].Subsets.Count, notes)
+	if m := rows[0].MainSize(); m.N != 9 || m.Subsets != 1 || !slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, "clipped from 20 to 9") }) {
+		t.Errorf("size %d count %d notes %q", m.N, m.Subsets, notes)
 	}
 
 	bad := slices.Clone(trials)
@@ -102,5 +111,105 @@ func TestInfoRows(t *testing.T) {
 	}
 	if _, _, err := InfoRows(resp, trials, InfoOptions{Window: fisher.BinRange{Start: 2, End: 9}}); !errors.Is(err, fisher.ErrBadData) {
 		t.Errorf("window past the bins: %v", err)
+	}
+}
+
+// gaussianRecording is a recording of one block: per class T trials x N
+// neurons, r = 20 + sign f' ds/2 + sigma eps + sqrt(diff) f' u (u shared,
+// differential noise), as 1-bin responses.
+func gaussianRecording(seed uint64, n, t int, fscale, diff float64) (fisher.Responses, []rundir.TrialRecord, []float64) {
+	r := rand.New(rand.NewPCG(seed, seed))
+	fp := make([]float64, n)
+	for i := range fp {
+		fp[i] = fscale * (0.5 + r.Float64()) * float64(1-2*(i%2))
+	}
+	const c = 0.3
+	data := make([]float64, 2*t*n)
+	var trials []rundir.TrialRecord
+	for k := range 2 * t {
+		sign := 1.0
+		if k%2 == 1 {
+			sign = -1
+		}
+		u := r.NormFloat64() * math.Sqrt(diff)
+		for i := range n {
+			data[k*n+i] = 20 + sign*fp[i]*c + r.NormFloat64() + fp[i]*u
+		}
+		trials = append(trials, rundir.TrialRecord{Trial: k, Block: 0, BlockName: "b", Mode: "task", Coherence: sign * c, Recorded: true, Row: k})
+	}
+	resp, err := fisher.NewResponses([]int{2 * t, 1, n}, data)
+	if err != nil {
+		panic(err)
+	}
+	return resp, trials, fp
+}
+
+// TestEpsilonRecovery: with C = I + eps f' f'^T the information of any subset
+// is I0/(1 + eps I0), so the fit over subset sizes recovers eps.
+func TestEpsilonRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a bootstrap of 7 subset sizes takes seconds")
+	}
+	const eps = 0.05
+	resp, trials, _ := gaussianRecording(41, 80, 300, 0.5, eps)
+	rows, notes, err := InfoRows(resp, trials, InfoOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 100, Seed: 1},
+		Boot: fisher.BootSpec{Replicates: 100, Subsets: 10, Seed: 1}})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%v rows, err %v, notes %q", len(rows), err, notes)
+	}
+	e := rows[0].Epsilon
+	t.Logf("epsilon %.4f (95%% CI %.4f to %.4f) over sizes %v, want %.3f", e.Est, e.Lo, e.Hi, rows[0].Saturation.Sizes, eps)
+	if math.Abs(e.Est-eps) > 0.25*eps {
+		t.Errorf("epsilon %.4f, want %.3f within 25%%", e.Est, eps)
+	}
+	if !(e.Lo <= eps && eps <= e.Hi) {
+		t.Errorf("the 95%% interval %.4f to %.4f misses epsilon %.3f", e.Lo, e.Hi, eps)
+	}
+	// Without differential noise epsilon is about 0.
+	resp, trials, _ = gaussianRecording(42, 80, 300, 0.5, 0)
+	rows, _, err = InfoRows(resp, trials, InfoOptions{Subsets: fisher.SubsetSpec{Size: 20, Count: 100, Seed: 1},
+		Boot: fisher.BootSpec{Replicates: 100, Subsets: 10, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e0 := rows[0].Epsilon
+	t.Logf("without differential noise: epsilon %.4f (95%% CI %.4f to %.4f)", e0.Est, e0.Lo, e0.Hi)
+	if !(e0.Lo <= 0 && 0 <= e0.Hi) || math.Abs(e0.Est) > 0.25*eps {
+		t.Errorf("epsilon %.4f (%.4f to %.4f) without differential noise, want about 0", e0.Est, e0.Lo, e0.Hi)
+	}
+}
+
+// TestRedundancyPctRule: redundancy % is the ratio of the subset means (not
+// the mean of per-subset ratios) where I_shuffle is clearly positive, and
+// blank where the lower end of I_shuffle's interval over trials is at or
+// below 0 (no signal: f' = 0).
+func TestRedundancyPctRule(t *testing.T) {
+	resp, trials, _ := gaussianRecording(43, 30, 60, 0.8, 0.02)
+	opt := InfoOptions{Subsets: fisher.SubsetSpec{Size: 10, Count: 50, Seed: 1}, Sizes: []int{}, NoSaturation: true,
+		Boot: fisher.BootSpec{Replicates: 100, Subsets: 5, Seed: 1}}
+	rows, _, err := InfoRows(resp, trials, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rows[0].MainSize()
+	if !(m.IShuffle.Lo > 0) {
+		t.Fatalf("I_shuffle %v (%v to %v) not clearly positive: the test needs a signal", m.IShuffle.Est, m.IShuffle.Lo, m.IShuffle.Hi)
+	}
+	if want := 100 * m.Gap.Est / m.IShuffle.Est; math.Abs(m.RedundancyPct.Est-want) > 1e-9*math.Abs(want) || !m.RedundancyPct.HasCI() {
+		t.Errorf("redundancy %% %v (CI %v to %v), want 100 gap/I_shuffle = %v with an interval", m.RedundancyPct.Est, m.RedundancyPct.Lo, m.RedundancyPct.Hi, want)
+	}
+	// No signal: the sign of the coherence changes nothing.
+	resp, trials, _ = gaussianRecording(44, 30, 60, 0, 0)
+	rows, _, err = InfoRows(resp, trials, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = rows[0].MainSize()
+	t.Logf("no signal: I_shuffle %.3f (95%% CI %.3f to %.3f), redundancy %% %v", m.IShuffle.Est, m.IShuffle.Lo, m.IShuffle.Hi, m.RedundancyPct.Est)
+	if m.IShuffle.Lo > 0 {
+		t.Errorf("without signal the interval of I_shuffle %v to %v lies above 0", m.IShuffle.Lo, m.IShuffle.Hi)
+	}
+	if !math.IsNaN(m.RedundancyPct.Est) || m.RedundancyPct.HasCI() {
+		t.Errorf("redundancy %% %v (%v to %v) where I_shuffle is not clearly above 0; want blank", m.RedundancyPct.Est, m.RedundancyPct.Lo, m.RedundancyPct.Hi)
 	}
 }

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -63,7 +64,7 @@ func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 
 }
 
 // networkStats summarises each w snapshot of the run.
-func networkStats(d *rundir.Run, threshold float64) []NetworkStats {
+func networkStats(ctx context.Context, d *rundir.Run, threshold float64) ([]NetworkStats, error) {
 	// Snapshot k was taken after the k-th session (in run order) finished.
 	var sessions []int
 	seen := map[int]bool{}
@@ -83,6 +84,9 @@ func networkStats(d *rundir.Run, threshold float64) []NetworkStats {
 	candidate /= float64(len(cos2))
 	var out []NetworkStats
 	for k, w := range d.WSnapshots {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		ns := NetworkStats{Snapshot: k, Session: -1, CandidateCos2: candidate}
 		switch {
 		case d.WFinalOnly:
@@ -99,7 +103,7 @@ func networkStats(d *rundir.Run, threshold float64) []NetworkStats {
 		fillNetwork(&ns, w, cos2, d, threshold)
 		out = append(out, ns)
 	}
-	return out
+	return out, nil
 }
 
 func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *rundir.Run, threshold float64) {

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -277,7 +278,7 @@ func pitchBins(dist []float64, pitch float64) (edges [][2]float64, bin []int) {
 type pairResults struct{ real, shuffle []float64 }
 
 // run estimates every pair of ps, in parallel.
-func runPairs(p *fisher.PairStats, ps *pairSet) pairResults {
+func runPairs(ctx context.Context, p *fisher.PairStats, ps *pairSet) (pairResults, error) {
 	n := ps.len()
 	res := pairResults{real: make([]float64, n), shuffle: make([]float64, n)}
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/2000))
@@ -289,12 +290,15 @@ func runPairs(p *fisher.PairStats, ps *pairSet) pairResults {
 		go func() {
 			defer wg.Done()
 			for k := lo; k < hi; k++ {
+				if k%4096 == 0 && ctx.Err() != nil {
+					return
+				}
 				res.real[k], res.shuffle[k], _ = p.Pair(int(ps.a[k]), int(ps.b[k]))
 			}
 		}()
 	}
 	wg.Wait()
-	return res
+	return res, ctx.Err()
 }
 
 // binMeans averages the pairs of ps by distance bin: value red[p] (the
@@ -471,8 +475,16 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 	na, nb, all := samplePairs(n, opt.SpatialMaxPairs, opt.Seed)
 	sp.AllPairs = all
 	neurons := &pairSet{kind: KindNeurons, a: na, b: nb}
-	last := len(d.WSnapshots) - 1
-	links := linkedPairs(d.Owner, d.EdgeA, d.EdgeB, d.WSnapshots[last], opt.IsletThreshold)
+	// A run stopped before its first session ended has no w snapshot: which
+	// pairs are linked is unknown, and both the linked and the unlinked sets
+	// stay empty.
+	var links []uint64
+	knownLinks := len(d.WSnapshots) > 0
+	if knownLinks {
+		links = linkedPairs(d.Owner, d.EdgeA, d.EdgeB, d.WSnapshots[len(d.WSnapshots)-1], opt.IsletThreshold)
+	} else {
+		notef("spatial: no w snapshot in the run (it stopped before its first session ended): no linked or unlinked pairs")
+	}
 	if ns := sum.Network; len(ns) > 0 {
 		sp.LinkSnapshot = sum.SnapshotLabel(ns[len(ns)-1])
 	}
@@ -497,6 +509,9 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 	}
 	unlinked := &pairSet{kind: KindUnlinked}
 	for p := range na {
+		if !knownLinks {
+			break
+		}
 		if _, ok := isLinked[uint64(na[p])<<32|uint64(nb[p])]; !ok {
 			unlinked.a, unlinked.b = append(unlinked.a, na[p]), append(unlinked.b, nb[p])
 		}
@@ -559,6 +574,9 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 	kept := map[int][]pairResults{}
 	window := fisher.BinRange{Start: 0, End: d.Responses.Bins}
 	for _, b := range blocks {
+		if err := opt.ctx().Err(); err != nil {
+			return nil, err
+		}
 		c := b.Headline().Coherence
 		var plus, minus []int
 		rows, lines := blockRows(d, b.Index)
@@ -583,7 +601,10 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 			if ps.kind == KindElectrodes {
 				st = fisher.NewPairStats(multiUnits(sPlus, sp.Electrodes), multiUnits(sMinus, sp.Electrodes), 2*c)
 			}
-			r := runPairs(st, ps)
+			r, err := runPairs(opt.ctx(), st, ps)
+			if err != nil {
+				return nil, err
+			}
 			res = append(res, r)
 			sb.Bins = append(sb.Bins, binMeans(ps, redundancies(r), r.real, r.shuffle)...)
 		}

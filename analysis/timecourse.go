@@ -41,12 +41,22 @@ func trialWindows(bins int, binMs float64) []kindWindow {
 	return out
 }
 
+// Defaults of the bootstrap of each time-course window: fewer replicates
+// and subsets than per block, since a block has tens of windows.
+const (
+	DefaultTimeBootReplicates = 100
+	DefaultTimeBootSubsets    = 5
+)
+
 // timeCourses analyses every recorded block at every coherence level with both
 // signs in each window of trialWindows.
-func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64, notef func(string, ...any)) []TimeCourse {
+func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64, notef func(string, ...any)) ([]TimeCourse, error) {
 	windows := trialWindows(d.Responses.Bins, binMs)
 	var out []TimeCourse
 	for _, b := range blocks {
+		if err := opt.ctx().Err(); err != nil {
+			return nil, err
+		}
 		levels := map[float64][2][]int{}
 		var cs []float64
 		for i, t := range d.Trials {
@@ -68,27 +78,31 @@ func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64
 		slices.Sort(cs)
 		for _, c := range cs {
 			l := levels[c]
-			tc, ok := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, func(format string, a ...any) {
+			tc, ok, err := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, opt.Seed+uint64(b.Index), func(format string, a ...any) {
 				notef("time course of block %d (session %d, %s) at coherence %g: "+format, append([]any{b.Index, b.Session, b.Name, c}, a...)...)
 			})
+			if err != nil {
+				return nil, err
+			}
 			if ok {
 				tc.Block, tc.Session = b.Index, b.Session
 				out = append(out, tc)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // blockTimeCourse analyses one block at one coherence in each window. The
 // subsets come from the neurons that respond (non-zero variance) in every
 // window, with one seed, so every window uses the same subsets.
-func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, notef func(string, ...any)) (TimeCourse, bool) {
+// It returns the context's error when the analysis is cancelled.
+func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, bootSeed uint64, notef func(string, ...any)) (TimeCourse, bool, error) {
 	tc := TimeCourse{Coherence: c}
 	t := min(len(plus), len(minus))
 	if t < 7 {
 		notef("skipped: %d trials at +c and %d at -c; need more than 6 of each", len(plus), len(minus))
-		return tc, false
+		return tc, false, nil
 	}
 	active := make([]bool, resp.Neurons)
 	for i := range active {
@@ -113,14 +127,22 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 	size := min(opt.SubsetSize, len(pool), t-5)
 	if size < 2 {
 		notef("skipped: %d neurons respond in every window and T = %d trials per condition; need at least 2 neurons and T > n + 4", len(pool), t)
-		return tc, false
+		return tc, false, nil
 	}
 	if size < opt.SubsetSize {
 		notef("subset size clipped from %d to %d (%d neurons respond in every window, T = %d trials per condition)", opt.SubsetSize, size, len(pool), t)
 	}
 	tc.Pool, tc.SubsetN, tc.Subsets = len(pool), size, opt.TimeSubsets
 	spec := fisher.SubsetSpec{Size: size, Count: opt.TimeSubsets, Seed: opt.Seed + 1}
+	// Every window of a block draws the same trials in replicate r (the
+	// seed and the trial counts are the same), so replicate r of a slope
+	// over windows, or of a difference of two windows, is a paired one.
+	boot := fisher.BootSpec{Replicates: opt.TimeBootReplicates, Subsets: opt.TimeBootSubsets, Seed: bootSeed, EstimateSubsets: opt.TimeSubsets}
+	ctx := opt.ctx()
 	for _, kw := range windows {
+		if err := ctx.Err(); err != nil {
+			return tc, false, err
+		}
 		bp = resp.Sum(bp, plus, kw.w)
 		bm = resp.Sum(bm, minus, kw.w)
 		s, err := fisher.NewStats(bp, bm, nil, 2*c, true)
@@ -128,20 +150,37 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
 			continue
 		}
-		r, err := s.Subsets(spec, pool)
+		r, err := s.SubsetsContext(ctx, spec, pool)
+		if ctx.Err() != nil {
+			return tc, false, ctx.Err()
+		}
 		if err != nil {
 			notef("bins %v (%s) skipped: %v", kw.w, kw.kind, err)
 			continue
 		}
+		var real, shuf, gap []float64
+		if !opt.NoBootstrap {
+			b, err := fisher.BootstrapContext(ctx, bp, bm, 2*c, pool, []int{size}, boot)
+			if ctx.Err() != nil {
+				return tc, false, ctx.Err()
+			}
+			if err != nil {
+				notef("bins %v (%s): no bootstrap: %v", kw.w, kw.kind, err)
+			} else {
+				real, shuf, gap = b.Real[0], b.Shuffle[0], b.Gap[0]
+			}
+		}
 		tc.Subsets = r.Count
-		tc.Windows = append(tc.Windows, TimeWindow{
+		win := TimeWindow{
 			Kind: kw.kind, Bins: kw.w,
 			StartMs: float64(kw.w.Start) * binMs, EndMs: float64(kw.w.End) * binMs,
-			IReal: r.Real, IShuffle: r.Shuffle, Gap: r.Redundancy, RedundancyPct: r.RedundancyPct,
+			IReal: subsetValue(r.Real, real), IShuffle: subsetValue(r.Shuffle, shuf), Gap: subsetValue(r.Redundancy, gap),
 			NoiseCorr: s.NoiseCorrelation(pool),
-		})
+		}
+		win.RedundancyPct = pctValue(win.Gap, win.IShuffle)
+		tc.Windows = append(tc.Windows, win)
 	}
-	return tc, len(tc.Windows) > 0
+	return tc, len(tc.Windows) > 0, nil
 }
 
 // constant says whether column i of x holds one value.
@@ -200,14 +239,48 @@ func (s *Summary) WithinTrialOf(b *BlockResult) *WithinTrial {
 		return nil
 	}
 	wt := &WithinTrial{Block: b.Index, Session: b.Session, Coherence: tc.Coherence, First: w4[0], Last: w4[len(w4)-1]}
-	var x, y []float64
-	for _, w := range tc.Kind("bin") {
-		x = append(x, (w.StartMs+w.EndMs)/2000)
-		y = append(y, w.Gap.Mean)
-	}
-	wt.SlopePerS = math.NaN()
-	if len(x) >= 2 {
-		_, wt.SlopePerS = stat.LinearRegression(x, y, nil, false)
-	}
+	wt.Slope = slopeOver(tc.Kind("bin"), func(w *TimeWindow) Value { return w.Gap })
+	wt.LastFirst = Compare(wt.Last.Gap, wt.First.Gap)
 	return wt
+}
+
+// slopeOver is the least-squares slope per second of the values of ws
+// against the windows' mid times, with the slopes of the bootstrap
+// replicates when every window has the same number of them.
+func slopeOver(ws []TimeWindow, get func(*TimeWindow) Value) Value {
+	v := nanValue()
+	if len(ws) < 2 {
+		return v
+	}
+	x := make([]float64, len(ws))
+	y := make([]float64, len(ws))
+	nrep := -1
+	for k := range ws {
+		x[k] = (ws[k].StartMs + ws[k].EndMs) / 2000
+		g := get(&ws[k])
+		y[k] = g.Est
+		switch {
+		case g.Reps == nil:
+			nrep = 0
+		case nrep < 0:
+			nrep = len(g.Reps)
+		case nrep != len(g.Reps):
+			nrep = 0
+		}
+	}
+	_, v.Est = stat.LinearRegression(x, y, nil, false)
+	if nrep > 1 {
+		reps := make([]float64, nrep)
+		for r := range reps {
+			for k := range ws {
+				y[k] = get(&ws[k]).Reps[r]
+			}
+			reps[r] = math.NaN()
+			if !slices.ContainsFunc(y, math.IsNaN) {
+				_, reps[r] = stat.LinearRegression(x, y, nil, false)
+			}
+		}
+		v.withReps(reps)
+	}
+	return v
 }

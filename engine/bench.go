@@ -97,14 +97,9 @@ func Bench(cfg *model.Config, be Backend, n, m, steps int) (*BenchResult, error)
 	if r.SecPerStep, err = BenchStep(be, net, steps); err != nil {
 		return nil, err
 	}
-	r.SpineUpdPerS = float64(r.Spines) / r.SecPerStep
-	r.EdgeUpdPerS = float64(r.Edges) / r.SecPerStep
-	r.GBPerS = float64(r.BytesPerStep) / r.SecPerStep / 1e9
+	r.fill()
 	if bw, ok := be.(Bandwidther); ok {
-		// The copy moves as many bytes as a step, at least 64 MiB, so caches do
-		// not flatter it.
-		size := int(max(r.BytesPerStep/2, 64<<20))
-		if r.CopyGBPerS, err = bw.CopyBandwidth(size, 5); err != nil {
+		if r.CopyGBPerS, err = bw.CopyBandwidth(copyBytes(r.BytesPerStep), 5); err != nil {
 			return nil, err
 		}
 		r.BandwidthFrac = r.GBPerS / r.CopyGBPerS

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,29 +39,54 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	st = &rundir.Status{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: rundir.StateFailed, Started: time.Now()}
 	defer func() {
+		// A panic (a bug) still leaves a run.json that says failed and why,
+		// then goes on with its stack trace.
+		p := recover()
+		if p != nil {
+			err = fmt.Errorf("panic: %v", p)
+			st.State = rundir.StateFailed
+		}
 		if cerr := out.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
 		st.Finished = time.Now()
+		if err != nil && st.State == rundir.StateFailed && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			st.State = rundir.StateInterrupted // during the build: nothing simulated
+		}
 		if err != nil && st.State == rundir.StateFailed {
 			st.Error = err.Error()
 		}
 		if werr := rundir.WriteStatus(out.Dir(), st); werr != nil && err == nil {
 			err = werr
 		}
+		if p != nil {
+			panic(p)
+		}
 	}()
+	if err := cfg.CheckRunnable(); err != nil {
+		return st, err
+	}
 	if err := out.WriteConfig(cfg); err != nil {
 		return st, err
 	}
 
 	d := model.Derive(cfg)
 	t0 := time.Now()
-	net, err := model.BuildNetwork(cfg)
+	logf("network: building %d neurons x %d spines...", cfg.Network.Neurons, cfg.Network.SpinesPerNeuron)
+	net, err := model.BuildNetworkContext(ctx, cfg, 0)
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			logf("interrupted while building the network; nothing was simulated")
+		}
 		return st, err
 	}
 	st.BuildSeconds = time.Since(t0).Seconds()
 	st.Neurons, st.Spines, st.Edges, st.ContactUm = net.N, net.Spines(), net.Edges(), net.ContactUm
+	if net.Edges() == 0 {
+		return st, &model.ConfigError{Key: "network.contact_distance_um", Value: net.ContactUm,
+			Why:     fmt.Sprintf("gives no candidate contacts among the %d spines of this network (no two spines of different neurons are that close): there is nothing for IPLs to form on", net.Spines()),
+			Allowed: "a larger distance, or 0 to derive it from network.contacts_per_spine"}
+	}
 	logf("network: %d neurons, %d spines, %d candidate contacts (d_c = %.2f um, %.2f per spine), slab %.0f x %.0f x %.0f um, built in %.2f s",
 		net.N, net.Spines(), net.Edges(), net.ContactUm, 2*float64(net.Edges())/float64(net.Spines()), net.SlabUm[0], net.SlabUm[1], net.SlabUm[2], st.BuildSeconds)
 	if err := out.WriteNetwork(net); err != nil {
@@ -71,6 +97,14 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	plan := model.MakePlan(cfg)
 	st.TrialsTotal = plan.Trials
+	// run.json says "running" from here on, so that a run killed outright
+	// (kill -9, a power cut) is told apart from one that never started.
+	st.State = rundir.StateRunning
+	if err := rundir.WriteStatus(out.Dir(), st); err != nil {
+		st.State = rundir.StateFailed
+		return st, err
+	}
+	st.State = rundir.StateFailed
 	if err := out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
 		return st, err
 	}
@@ -151,6 +185,9 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 // SimulateDir claims the new run directory dir (rundir.Create) and runs
 // Simulate into it.
 func SimulateDir(ctx context.Context, cfg *model.Config, be Backend, dir string, opt SimulateOptions) (*rundir.Status, error) {
+	if err := cfg.CheckRunnable(); err != nil {
+		return nil, err
+	}
 	out, err := rundir.Create(dir)
 	if err != nil {
 		return nil, err

@@ -115,7 +115,7 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 	seg := &Segment{
 		Step0: s.step, Steps: s.tm.TrialSteps, FrameSteps: s.tm.FrameSteps, Frames: t.Frames,
 		Gate: gate, Shared: shared,
-		Task: b.Mode == "task", TaskA: s.d.TaskA,
+		Task: b.Mode == "task" || b.TaskGain, TaskA: s.d.TaskA,
 		Learn: b.Learning, BlockForm: b.Ablation == "formation", BlockLat: b.Ablation == "lateral",
 		Record: true, BinSteps: s.tm.BinSteps,
 	}

@@ -52,3 +52,47 @@ func TestGateRelaxes(t *testing.T) {
 		t.Fatalf("gate after 55 s passive: %v, want 0.15", s.gate)
 	}
 }
+
+// recordBackend keeps the task flag and the gate of each segment it runs.
+type recordBackend struct {
+	nopBackend
+	task []bool
+	gate []float32
+}
+
+func (r *recordBackend) Run(seg *Segment, _ []uint16) error {
+	r.task = append(r.task, seg.Task)
+	r.gate = append(r.gate, seg.Gate[0])
+	return nil
+}
+
+// A passive block with task_gain keeps the task gain (the segment's Task
+// flag) while its gate relaxes to m_passive like a plain passive block's.
+func TestPassiveWithTaskGain(t *testing.T) {
+	cfg, err := model.LoadConfig("", "", append(append([]string{}, gateSets...), "dynamics.tau_m_s=2", "stimulus.iti=decay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _ := model.BuildNetwork(cfg)
+	tr := &model.Trial{Coherence: 0.3, Frames: make([]float32, 16)}
+	gates := map[bool][]float32{}
+	for _, gain := range []bool{false, true} {
+		be := &recordBackend{}
+		s := newSimulator(model.Derive(cfg), net, be)
+		task := &model.Block{BlockConfig: model.BlockConfig{Mode: "task"}}
+		passive := &model.Block{BlockConfig: model.BlockConfig{Mode: "passive", TaskGain: gain}}
+		s.trial(task, tr)
+		for range 3 {
+			s.trial(passive, tr)
+		}
+		if !be.task[0] || be.task[1] != gain || be.task[3] != gain {
+			t.Errorf("task_gain %v: segments' task flags %v", gain, be.task)
+		}
+		gates[gain] = be.gate
+	}
+	for k := range gates[false] {
+		if gates[false][k] != gates[true][k] {
+			t.Errorf("segment %d: gate %v with the task gain kept, %v without; the gate must not depend on it", k, gates[true][k], gates[false][k])
+		}
+	}
+}

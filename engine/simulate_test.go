@@ -139,6 +139,25 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 	}
 }
 
+// A run cancelled before it starts stops in the network build, says it was
+// interrupted and leaves a valid status.
+func TestSimulateInterruptedWhileBuilding(t *testing.T) {
+	cfg, err := model.LoadConfig("", "", tinySets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sum, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{})
+	if !errors.Is(err, context.Canceled) || sum.State != "interrupted" || sum.TrialsDone != 0 {
+		t.Fatalf("err %v, status %s, done %d; want canceled, interrupted, 0", err, sum.State, sum.TrialsDone)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run.json")); err != nil {
+		t.Fatal("run.json missing after an interrupted build")
+	}
+}
+
 // numpyPython returns a Python interpreter that can import numpy, or "".
 func numpyPython() string {
 	for _, p := range []string{"/usr/bin/python3", "python3"} {

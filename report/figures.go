@@ -42,10 +42,34 @@ func (s series) x() []float64 {
 	return out
 }
 
-func (s series) iv(f func(*analysis.BlockInfo) fisher.Interval) []fisher.Interval {
+// iv returns each block's value at the headline size, with its interval
+// over trials.
+func (s series) iv(f func(*analysis.SizeResult) analysis.Value) []fisher.Interval {
+	return s.ivAt(0, f)
+}
+
+// ivAt is iv at subset size n (0: the headline size); a block without that
+// size gives NaN.
+func (s series) ivAt(n int, f func(*analysis.SizeResult) analysis.Value) []fisher.Interval {
 	out := make([]fisher.Interval, len(s.blocks))
 	for k, b := range s.blocks {
-		out[k] = f(b.Headline())
+		out[k] = fisher.Interval{Mean: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+		r := b.Main()
+		if n > 0 {
+			r = b.Headline().Size(n)
+		}
+		if r != nil {
+			out[k] = ci(f(r))
+		}
+	}
+	return out
+}
+
+// rowIv returns each block's row-level value (noise correlation, epsilon).
+func (s series) rowIv(f func(*analysis.InfoRow) analysis.Value) []fisher.Interval {
+	out := make([]fisher.Interval, len(s.blocks))
+	for k, b := range s.blocks {
+		out[k] = ci(f(b.Headline()))
 	}
 	return out
 }
@@ -147,7 +171,7 @@ func drawFigures(sum *page) error {
 	}{
 		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
 		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
-		{"fig8_spatial", fig8},
+		{"fig8_spatial", fig8}, {"fig9_taskcorr", fig9}, {"fig10_consistency", fig10}, {"fig11_reversibility", fig11},
 	} {
 		ok, why, err := f.draw(sum)
 		if err != nil {
@@ -167,18 +191,18 @@ func fig1(sum *page) (bool, string, error) {
 	}
 	p := newPlot("Information in task blocks across training", "", infoAxis)
 	x := s.x()
-	if err := addIntervals(p, "I_shuffle (trials shuffled per neuron)", x, s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.IShuffle }), style{color: colVermilion, glyph: draw.SquareGlyph{}}); err != nil {
+	if err := addIntervals(p, "I_shuffle (trials shuffled per neuron)", x, s.iv(func(i *analysis.SizeResult) analysis.Value { return i.IShuffle }), style{color: colVermilion, glyph: draw.SquareGlyph{}}); err != nil {
 		return false, "", err
 	}
-	if err := addIntervals(p, "I_real", x, s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.IReal }), style{color: colBlue}); err != nil {
+	if err := addIntervals(p, "I_real", x, s.iv(func(i *analysis.SizeResult) analysis.Value { return i.IReal }), style{color: colBlue}); err != nil {
 		return false, "", err
 	}
 	lo, hi := sessionRange(s)
 	sessionAxis(p, sum.Sessions, lo, hi)
 	p.Y.Min = math.Min(0, p.Y.Min)
 	headroom(p, 2)
-	note := fmt.Sprintf("mean and 68%% interval over %d subsets of %d neurons", s.blocks[0].Headline().Subsets, s.blocks[0].Headline().SubsetN)
-	p.Title.Text += "\n" + note
+	m := s.blocks[0].Main()
+	p.Title.Text += "\n" + fmt.Sprintf("mean over %d subsets of %d neurons, %s", m.Subsets, m.N, sum.intervalName())
 	return true, "", saveGrid(sum, "fig1_information", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
 }
 
@@ -187,20 +211,52 @@ func fig2(sum *page) (bool, string, error) {
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
 	}
-	p := newPlot("Redundancy across training: task vs passive", "", "redundancy (% of I_shuffle)")
-	for k, s := range ss {
-		if err := addIntervals(p, s.name, s.x(), s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.RedundancyPct }), seriesStyle(s, k)); err != nil {
+	var row []*plot.Plot
+	for _, n := range sum.sizes() {
+		p := newPlot(fmt.Sprintf("n = %d neurons per subset%s", n, sizeNote(n, sum.Options.SubsetSize)), "", "redundancy % = 100 mean(gap)/mean(I_shuffle)")
+		drawn := 0
+		for k, s := range ss {
+			iv := s.ivAt(n, func(i *analysis.SizeResult) analysis.Value { return i.RedundancyPct })
+			if len(finitePoints(s.x(), iv).x) == 0 {
+				continue
+			}
+			if err := addIntervals(p, s.name, s.x(), iv, seriesStyle(s, k)); err != nil {
+				return false, "", err
+			}
+			drawn++
+		}
+		if drawn == 0 {
+			continue
+		}
+		lo, hi := sessionRange(ss...)
+		sessionAxis(p, sum.Sessions, lo, hi)
+		if err := addHLine(p, 0, lo-0.4, hi+0.4); err != nil {
 			return false, "", err
 		}
+		headroom(p, drawn)
+		row = append(row, p)
 	}
-	lo, hi := sessionRange(ss...)
-	sessionAxis(p, sum.Sessions, lo, hi)
-	if err := addHLine(p, 0, lo-0.4, hi+0.4); err != nil {
-		return false, "", err
+	if len(row) == 0 {
+		return false, "no block with a redundancy % (I_shuffle not clearly above 0, or no bootstrap)", nil
 	}
-	headroom(p, len(ss))
-	p.Title.Text += "\n100 (I_shuffle − I_real)/I_shuffle, mean and 68% interval over neuron subsets"
-	return true, "", saveGrid(sum, "fig2_redundancy", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
+	for _, p := range row {
+		p.Title.Text = "Redundancy, task vs passive\n" + p.Title.Text + "; " + sum.intervalShort()
+	}
+	return true, "", saveGrid(sum, "fig2_redundancy", [][]*plot.Plot{row}, vg.Length(len(row))*5.2*vg.Inch, 4.6*vg.Inch)
+}
+
+// sizeNote marks the headline size in a title.
+func sizeNote(n, main int) string {
+	if n == main {
+		return " (headline)"
+	}
+	switch n {
+	case 14:
+		return " (monkey R)"
+	case 52:
+		return " (monkey G)"
+	}
+	return ""
 }
 
 func fig3(sum *page) (bool, string, error) {
@@ -237,7 +293,7 @@ func fig3(sum *page) (bool, string, error) {
 				if k.kind == "cumulative" {
 					x[j] = w.EndMs
 				}
-				iv[j] = w.Gap
+				iv[j] = ci(w.Gap)
 			}
 			if err := addBand(p, analysis.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
 				return false, "", err
@@ -258,7 +314,7 @@ func fig3(sum *page) (bool, string, error) {
 		return false, "no time-course windows", nil
 	}
 	for _, p := range row {
-		p.Title.Text = "Within-trial redundancy, task blocks\n" + p.Title.Text
+		p.Title.Text = "Within-trial redundancy, task blocks\n" + p.Title.Text + "; " + sum.intervalShort()
 	}
 	return true, "", saveGrid(sum, "fig3_within_trial", [][]*plot.Plot{row}, vg.Length(len(row))*4.6*vg.Inch, 4.3*vg.Inch)
 }
@@ -328,14 +384,14 @@ func fig4(sum *page) (bool, string, error) {
 		get      func(*analysis.BlockResult) (fisher.Interval, bool)
 	}{
 		{"Redundancy %", "redundancy (% of I_shuffle)", func(b *analysis.BlockResult) (fisher.Interval, bool) {
-			if h := b.Headline(); h != nil {
-				return h.RedundancyPct, true
+			if m := b.Main(); m != nil {
+				return ci(m.RedundancyPct), finite(m.RedundancyPct.Est)
 			}
 			return fisher.Interval{}, false
 		}},
 		{"Redundancy", gapAxis, func(b *analysis.BlockResult) (fisher.Interval, bool) {
-			if h := b.Headline(); h != nil {
-				return h.Redundancy, true
+			if m := b.Main(); m != nil {
+				return ci(m.Gap), true
 			}
 			return fisher.Interval{}, false
 		}},
@@ -375,6 +431,9 @@ func fig4(sum *page) (bool, string, error) {
 		row = append(row, p)
 	}
 	row[0].Title.Text = "Ablation vs control: " + row[0].Title.Text
+	for _, p := range row[:2] {
+		p.Title.Text += "\n" + sum.intervalShort()
+	}
 	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
 }
 
@@ -555,25 +614,38 @@ func fig6(sum *page) (bool, string, error) {
 		return false, "no control block with a Fisher estimate", nil
 	}
 	lo, hi := sessionRange(ss...)
-	pn := newPlot("Mean noise correlation across sessions (all usable neurons)", "", "mean pairwise noise correlation")
-	pr := newPlot("Redundancy across sessions", "", "redundancy (% of I_shuffle)")
+	pn := newPlot("(a) Mean noise correlation (all usable neurons)", "", "mean pairwise noise correlation")
+	pe := newPlot("(b) Information-limiting variance ε", "", "ε of 1/I(n) = 1/(a n) + ε (coherence²)")
+	pr := newPlot(fmt.Sprintf("(c) Redundancy, %d neurons per subset", sum.Options.SubsetSize), "", "redundancy (% of I_shuffle)")
+	pf := newPlot("(d) Variability", "", "median Fano factor of the trial's count")
 	for k, s := range ss {
 		st := seriesStyle(s, k)
-		if err := addLine(pn, s.name, s.x(), s.vals(func(b *analysis.BlockResult) float64 { return b.Headline().NoiseCorr }), st, true); err != nil {
+		if err := addIntervals(pn, s.name, s.x(), s.rowIv(func(r *analysis.InfoRow) analysis.Value { return r.NoiseCorr }), st); err != nil {
 			return false, "", err
 		}
-		if err := addIntervals(pr, s.name, s.x(), s.iv(func(i *analysis.BlockInfo) fisher.Interval { return i.RedundancyPct }), st); err != nil {
+		if err := addIntervals(pe, s.name, s.x(), s.rowIv(func(r *analysis.InfoRow) analysis.Value { return r.Epsilon }), st); err != nil {
+			return false, "", err
+		}
+		if err := addIntervals(pr, s.name, s.x(), s.iv(func(i *analysis.SizeResult) analysis.Value { return i.RedundancyPct }), st); err != nil {
+			return false, "", err
+		}
+		if err := addLine(pf, s.name, s.x(), s.vals(func(b *analysis.BlockResult) float64 { return b.Headline().Fano }), st, true); err != nil {
 			return false, "", err
 		}
 	}
-	for _, p := range []*plot.Plot{pn, pr} {
+	for _, p := range []*plot.Plot{pn, pe, pr, pf} {
 		sessionAxis(p, sum.Sessions, lo, hi)
 		if err := addHLine(p, 0, lo-0.4, hi+0.4); err != nil {
 			return false, "", err
 		}
 		headroom(p, len(ss))
+		p.Title.Text += "\n" + sum.intervalShort()
 	}
-	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn}, {pr}}, 6.5*vg.Inch, 8*vg.Inch)
+	pf.Title.Text = "(d) Variability"
+	if err := addHLine(pf, 1, lo-0.4, hi+0.4); err != nil {
+		return false, "", err
+	}
+	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn, pe}, {pr, pf}}, 12*vg.Inch, 8.5*vg.Inch)
 }
 
 func fig7(sum *page) (bool, string, error) {

@@ -5,52 +5,79 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// FisherRecord returns the row's fields in the order of rundir.FisherColumns: the subset means
-// and 68% intervals (the full-population estimate when there were no subsets).
-func FisherRecord(r analysis.InfoRow) []string {
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	var n, count int
-	var iv [4]fisher.Interval
-	switch {
-	case r.Subsets != nil:
-		n, count = r.Subsets.Size, r.Subsets.Count
-		iv = [4]fisher.Interval{r.Subsets.Real, r.Subsets.Shuffle, r.Subsets.Redundancy, r.Subsets.RedundancyPct}
-	case r.Full != nil:
-		n, count = r.Full.N, 1
-		for k, v := range []float64{r.Full.Real, r.Full.Shuffle, r.Full.Redundancy, r.Full.RedundancyPct} {
-			iv[k] = fisher.Interval{Mean: v, Lo: v, Hi: v}
+// fmtG formats a number for the tables; NaN and infinities are empty cells
+// (pandas reads them as NaN).
+func fmtG(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// valueFields are the estimate, the spread over subsets and the interval over
+// trials of v.
+func valueFields(v analysis.Value) []string {
+	return []string{fmtG(v.Est), fmtG(v.SubLo), fmtG(v.SubHi), fmtG(v.Lo), fmtG(v.Hi)}
+}
+
+// ciFields are the estimate and the interval over trials of v.
+func ciFields(v analysis.Value) []string {
+	return []string{fmtG(v.Est), fmtG(v.Lo), fmtG(v.Hi)}
+}
+
+// FisherRecords returns the lines of rundir.FisherColumns for row, one per
+// subset size.
+func FisherRecords(r analysis.InfoRow) [][]string {
+	var out [][]string
+	sizes := ""
+	if r.Saturation != nil {
+		var s []string
+		for _, n := range r.Saturation.Sizes {
+			s = append(s, strconv.Itoa(n))
 		}
-	default:
-		nan := math.NaN()
-		iv = [4]fisher.Interval{{Mean: nan, Lo: nan, Hi: nan}, {Mean: nan, Lo: nan, Hi: nan}, {Mean: nan, Lo: nan, Hi: nan}, {Mean: nan, Lo: nan, Hi: nan}}
+		sizes = strings.Join(s, " ")
 	}
-	rec := []string{
-		strconv.Itoa(r.Session), strconv.Itoa(r.Block), r.BlockName, r.Mode, g(r.Coherence),
-		strconv.Itoa(r.Neurons), strconv.Itoa(r.TPlus), strconv.Itoa(r.TMinus),
-		strconv.Itoa(n), strconv.Itoa(count),
+	for k, s := range r.Sizes {
+		rec := []string{
+			strconv.Itoa(r.Session), strconv.Itoa(r.Block), r.BlockName, r.Mode, fmtG(r.Coherence),
+			strconv.Itoa(r.Neurons), strconv.Itoa(r.TPlus), strconv.Itoa(r.TMinus),
+			strconv.Itoa(s.N), strconv.Itoa(s.Subsets), b01(k == r.Main),
+		}
+		rec = append(rec, valueFields(s.IReal)...)
+		rec = append(rec, valueFields(s.IShuffle)...)
+		rec = append(rec, valueFields(s.Gap)...)
+		rec = append(rec, ciFields(s.RedundancyPct)...)
+		rec = append(rec, ciFields(r.NoiseCorr)...)
+		rec = append(rec, fmtG(r.Fano))
+		rec = append(rec, ciFields(r.Epsilon)...)
+		rec = append(rec, sizes)
+		reps, subs := "", ""
+		if r.Boot.Replicates > 0 {
+			reps, subs = strconv.Itoa(r.Boot.Replicates), strconv.Itoa(r.Boot.Subsets)
+		}
+		out = append(out, append(rec, reps, subs))
 	}
-	for _, x := range iv {
-		rec = append(rec, g(x.Mean), g(x.Lo), g(x.Hi))
-	}
-	return append(rec, g(r.NoiseCorr))
+	return out
 }
 
 // WriteFisherCSV writes rows as a table of rundir.FisherColumns (fisher.csv),
-// one line per row.
+// one line per row and subset size.
 func WriteFisherCSV(w io.Writer, rows []analysis.InfoRow) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(rundir.FisherColumns); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := cw.Write(FisherRecord(r)); err != nil {
-			return err
+		for _, rec := range FisherRecords(r) {
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()

@@ -81,17 +81,26 @@ func (p ivXY) YError(i int) (float64, float64) {
 	return p.iv[i].Mean - p.iv[i].Lo, p.iv[i].Hi - p.iv[i].Mean
 }
 
-// finitePoints drops the points whose value or interval is not finite.
+// finitePoints drops the points whose value is not finite; a point without
+// a finite interval keeps its value with an empty interval.
 func finitePoints(x []float64, iv []fisher.Interval) ivXY {
 	var out ivXY
 	for k := range x {
-		if finite(x[k]) && finite(iv[k].Mean) && finite(iv[k].Lo) && finite(iv[k].Hi) {
+		if finite(x[k]) && finite(iv[k].Mean) {
+			v := iv[k]
+			if !finite(v.Lo) || !finite(v.Hi) {
+				v.Lo, v.Hi = v.Mean, v.Mean
+			}
 			out.x = append(out.x, x[k])
-			out.iv = append(out.iv, iv[k])
+			out.iv = append(out.iv, v)
 		}
 	}
 	return out
 }
+
+// ci is the estimate of v with its interval over trials (the bootstrap's
+// 95%), as the figures draw it.
+func ci(v analysis.Value) fisher.Interval { return fisher.Interval{Mean: v.Est, Lo: v.Lo, Hi: v.Hi} }
 
 // style of a series.
 type style struct {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -41,16 +40,6 @@ func pct(v float64) string {
 	return fmt.Sprintf("%.1f%%", v)
 }
 
-// ivText is "mean (68% interval lo–hi)".
-func ivText(iv fisher.Interval, f func(float64) string) string {
-	return fmt.Sprintf("%s (68%% interval %s–%s)", f(iv.Mean), f(iv.Lo), f(iv.Hi))
-}
-
-// ivCell is "mean [lo, hi]" for tables.
-func ivCell(iv fisher.Interval, f func(float64) string) string {
-	return fmt.Sprintf("%s [%s, %s]", f(iv.Mean), f(iv.Lo), f(iv.Hi))
-}
-
 func pctNum(v float64) string {
 	if !finite(v) {
 		return "n/a"
@@ -58,38 +47,21 @@ func pctNum(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// change says "rose", "fell" or "did not change" from a to b.
-func change(a, b float64) string {
-	switch {
-	case b > a:
-		return "rose"
-	case b < a:
-		return "fell"
+// relText is "by x% (a → b)" for a relative change with the interval of the
+// ratio b/a.
+func relText(r analysis.Value, a, b float64) string {
+	if !finite(r.Est) {
+		return fmt.Sprintf("from %s to %s", num(a), num(b))
 	}
-	return "did not change"
-}
-
-// relChange is "by x%" for the relative change from a to b ("n/a" when a is not
-// positive).
-func relChange(a, b float64) (float64, string) {
-	if !(a > 0) || !finite(b) {
-		return math.NaN(), fmt.Sprintf("from %s to %s", num(a), num(b))
+	s := fmt.Sprintf("x%.2f (%s → %s", r.Est, num(a), num(b))
+	if r.HasCI() {
+		s += fmt.Sprintf("; 95%% CI of the ratio %.2f to %.2f", r.Lo, r.Hi)
 	}
-	r := 100 * (b/a - 1)
-	return r, fmt.Sprintf("by %.0f%% (%s → %s)", math.Abs(r), num(a), num(b))
-}
-
-func overlap(a, b fisher.Interval) bool { return a.Lo <= b.Hi && b.Lo <= a.Hi }
-
-func overlapText(a, b fisher.Interval) string {
-	if overlap(a, b) {
-		return "the 68% intervals over neuron subsets overlap"
-	}
-	return "the 68% intervals over neuron subsets do not overlap"
+	return s + ")"
 }
 
 // keyResults returns the report's findings, each sentence computed from the
-// numbers.
+// numbers; every difference is stated with its bootstrap test.
 func keyResults(sum *page) []string {
 	var out []string
 	task, hasTask := sum.taskSeries()
@@ -107,69 +79,93 @@ func keyResults(sum *page) []string {
 		}
 		out = append(out, fmt.Sprintf("Training ran with %s (from the first session with such a training block); the blocks measured after it are marked so in the per-block table.", strings.Join(what, " and ")))
 	}
+	main := sum.Options.SubsetSize
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0], task.blocks[len(task.blocks)-1]
-		hf, hl := f.Headline(), l.Headline()
+		mf, ml := f.Main(), l.Main()
 		wf, wl := analysis.PairLabels(f, l, S)
-		out = append(out, fmt.Sprintf("Redundancy in task blocks %s from %s %s to %s %s; %s.",
-			change(hf.RedundancyPct.Mean, hl.RedundancyPct.Mean),
-			ivText(hf.RedundancyPct, pct), wf, ivText(hl.RedundancyPct, pct), wl,
-			overlapText(hf.RedundancyPct, hl.RedundancyPct)))
-		rs, ts := relChange(hf.IShuffle.Mean, hl.IShuffle.Mean)
-		rr, tr := relChange(hf.IReal.Mean, hl.IReal.Mean)
-		faster := "I_shuffle did not grow faster than I_real"
-		if finite(rs) && finite(rr) && rs > rr {
-			faster = "I_shuffle grew faster than I_real"
+		c := analysis.Compare(ml.RedundancyPct, mf.RedundancyPct)
+		out = append(out, fmt.Sprintf("Redundancy in task blocks (%d neurons per subset) %s from %s %s to %s %s: a difference of %s.",
+			mf.N, verdict(c, "rose", "fell"), pctText(mf.RedundancyPct), wf, pctText(ml.RedundancyPct), wl, testText(c, pointsU)))
+		var bySize []string
+		for _, n := range sum.sizes() {
+			if n == mf.N {
+				continue
+			}
+			a, b := f.Headline().Size(n), l.Headline().Size(n)
+			if a == nil || b == nil {
+				continue
+			}
+			cs := analysis.Compare(b.RedundancyPct, a.RedundancyPct)
+			bySize = append(bySize, fmt.Sprintf("with %d neurons%s from %s to %s (%s points, %s)", n, sizeNote(n, main), pct(a.RedundancyPct.Est), pct(b.RedundancyPct.Est),
+				signed(cs.Diff, points), pText(cs)))
 		}
-		out = append(out, fmt.Sprintf("Over the same blocks I_shuffle %s %s and I_real %s %s (1/coherence²): %s, and the absolute redundancy I_shuffle − I_real %s from %s to %s.",
-			change(hf.IShuffle.Mean, hl.IShuffle.Mean), ts, change(hf.IReal.Mean, hl.IReal.Mean), tr, faster,
-			change(hf.Redundancy.Mean, hl.Redundancy.Mean), num(hf.Redundancy.Mean), num(hl.Redundancy.Mean)))
+		if len(bySize) > 0 {
+			out = append(out, "At Liu et al.'s subset sizes the same blocks went "+joinList(bySize)+"; redundancy % grows with the number of neurons, so compare sizes only with sizes.")
+		}
+		rs, rr := ratioValue(mf.IShuffle, ml.IShuffle), ratioValue(mf.IReal, ml.IReal)
+		cf := analysis.Compare(rs, rr)
+		faster := fmt.Sprintf("I_shuffle's growth factor minus I_real's is %s: I_shuffle grew %s", testText(cf, num), map[bool]string{true: "significantly faster", false: "not significantly faster"}[significant(cf) && cf.Diff > 0])
+		cg := analysis.Compare(ml.Gap, mf.Gap)
+		out = append(out, fmt.Sprintf("Over the same blocks I_shuffle changed %s and I_real %s (1/coherence²): %s; the absolute redundancy I_shuffle − I_real %s from %s to %s (difference %s).",
+			relText(rs, mf.IShuffle.Est, ml.IShuffle.Est), relText(rr, mf.IReal.Est, ml.IReal.Est), faster,
+			verdict(cg, "rose", "fell"), num(mf.Gap.Est), num(ml.Gap.Est), testText(cg, num)))
 	} else if hasTask {
-		h := task.blocks[0].Headline()
+		m := task.blocks[0].Main()
 		out = append(out, fmt.Sprintf("Only one task block has an estimate: redundancy %s, I_real %s, I_shuffle %s.",
-			ivText(h.RedundancyPct, pct), num(h.IReal.Mean), num(h.IShuffle.Mean)))
+			pctText(m.RedundancyPct), valText(m.IReal, num), valText(m.IShuffle, num)))
 	} else {
 		out = append(out, "No control task block has a Fisher estimate, so there is no learning curve (see the notes).")
 	}
 
-	// Passive against task.
+	// Passive against task, session by session.
 	var passive series
 	for _, s := range sum.conditionSeries() {
-		if b := s.blocks[0]; b.Mode == "passive" && b.Frames == "noise" {
+		if b := s.blocks[0]; b.Mode == "passive" && b.Frames == "noise" && !b.TaskGain {
 			passive = s
 		}
 	}
 	if len(passive.blocks) > 0 {
 		f, l := passive.blocks[0], passive.blocks[len(passive.blocks)-1]
 		wf, wl := analysis.PairLabels(f, l, S)
-		s := fmt.Sprintf("In passive blocks redundancy went from %s %s to %s %s", pct(f.Headline().RedundancyPct.Mean), wf,
-			pct(l.Headline().RedundancyPct.Mean), wl)
+		s := fmt.Sprintf("In passive blocks redundancy was %s %s and %s %s", pctText(f.Main().RedundancyPct), wf, pctText(l.Main().RedundancyPct), wl)
 		if hasTask {
 			taskAt := map[int]*analysis.BlockResult{}
 			for _, b := range task.blocks {
 				taskAt[b.Session] = b
 			}
-			var n, above int
-			var diff float64
+			var n, higher, blank int
 			for _, p := range passive.blocks {
-				if t := taskAt[p.Session]; t != nil {
-					n++
-					d := t.Headline().RedundancyPct.Mean - p.Headline().RedundancyPct.Mean
-					diff += d
-					if d > 0 {
-						above++
-					}
+				t := taskAt[p.Session]
+				if t == nil {
+					continue
+				}
+				n++
+				mt, mp := t.Main(), p.Main()
+				c := analysis.Compare(mt.RedundancyPct, mp.RedundancyPct)
+				if !finite(mp.RedundancyPct.Est) {
+					// A blank passive % (I_shuffle not clearly above 0): test
+					// the absolute redundancy instead.
+					blank++
+					c = analysis.Compare(mt.Gap, mp.Gap)
+				}
+				if significant(c) && c.Diff > 0 {
+					higher++
 				}
 			}
 			if n > 0 {
-				s += fmt.Sprintf("; task redundancy exceeded passive in %d of the %d sessions measured in both modes (by %.1f percentage points on average)", above, n, diff/float64(n))
+				s += fmt.Sprintf("; task redundancy was significantly higher than passive (bootstrap test of the difference, p < %.2g) in %d of the %d sessions measured in both modes", alpha, higher, n)
+				if blank > 0 {
+					s += fmt.Sprintf(" (in %d of them the passive redundancy %% is blank, I_shuffle not clearly above 0, and the test is of the absolute redundancy I_shuffle − I_real)", blank)
+				}
 			}
 		}
 		out = append(out, s+".")
 	}
 
-	// Ablations, by kind.
-	kinds := []string{}
+	// Ablations, by kind: each ablated block against its control, and the
+	// increase with the ablation against the control's.
+	var kinds []string
 	for _, a := range sum.Ablations {
 		if !slices.Contains(kinds, a.Ablation) {
 			kinds = append(kinds, a.Ablation)
@@ -182,23 +178,26 @@ func keyResults(sum *page) []string {
 				as = append(as, a)
 			}
 		}
-		what := ablationWhat(kind)
 		if len(as) == 0 {
 			continue
 		}
+		what := ablationWhat(kind)
 		var parts []string
 		for _, a := range as {
-			parts = append(parts, fmt.Sprintf("%s %s (control task block, %s: %s)", pct(a.RedundancyPct[1].Mean), analysis.SessionLabel(a.Session, S),
-				analysis.SessionLabel(a.ControlSession, S), pct(a.RedundancyPct[0].Mean)))
+			parts = append(parts, fmt.Sprintf("%s it was %s against %s in its control task block (%s): %s, %s",
+				analysis.SessionLabel(a.Session, S), pctText(a.RedundancyPct[1]), pctText(a.RedundancyPct[0]), analysis.SessionLabel(a.ControlSession, S),
+				diffWord(a.PctTest), testText(a.PctTest, pointsU)))
 		}
-		s := fmt.Sprintf("With %s, redundancy was %s", what, strings.Join(parts, " and "))
+		s := fmt.Sprintf("With %s, redundancy: %s", what, strings.Join(parts, "; "))
 		if len(as) >= 2 {
 			f, l := as[0], as[len(as)-1]
-			dAbl := l.RedundancyPct[1].Mean - f.RedundancyPct[1].Mean
-			dCtl := l.RedundancyPct[0].Mean - f.RedundancyPct[0].Mean
-			s += fmt.Sprintf(": a change of %+.1f percentage points with the ablation against %+.1f in control", dAbl, dCtl)
-			if dCtl > 0 {
-				s += fmt.Sprintf(" (the ablation kept %.0f%% of the control increase)", 100*dAbl/dCtl)
+			dAbl := diffValue(l.RedundancyPct[1], f.RedundancyPct[1])
+			dCtl := diffValue(l.RedundancyPct[0], f.RedundancyPct[0])
+			c := analysis.Compare(dAbl, dCtl)
+			s += fmt.Sprintf(". From the first to the last, redundancy changed by %s points with the ablation against %s points in control; the ablation's increase minus the control's is %s",
+				valText(dAbl, points), valText(dCtl, points), testText(c, pointsU))
+			if dCtl.Est > 0 {
+				s += fmt.Sprintf(" (the ablation kept %.0f%% of the control increase)", 100*dAbl.Est/dCtl.Est)
 			}
 		}
 		var maxRate, maxTune float64
@@ -225,59 +224,40 @@ func keyResults(sum *page) []string {
 				wl = analysis.SessionLabel(l.Session, S)
 			}
 		}
-		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (slope %s per s over single %g ms bins)",
-			change(e.First.Gap.Mean, e.Last.Gap.Mean), num(e.First.Gap.Mean), e.First.EndMs-e.First.StartMs, num(e.Last.Gap.Mean), e.Last.EndMs-e.Last.StartMs,
-			we, num(e.SlopePerS), sum.BinMs)
+		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (last minus first %s; slope %s per s over single %g ms bins)",
+			verdict(e.LastFirst, "rose", "fell"), num(e.First.Gap.Est), e.First.EndMs-e.First.StartMs, num(e.Last.Gap.Est), e.Last.EndMs-e.Last.StartMs,
+			we, testText(e.LastFirst, num), valText(e.Slope, num), sum.BinMs)
 		if l := sum.Late; l != nil {
-			s += fmt.Sprintf(", and %s from %s to %s %s (slope %s per s)", change(l.First.Gap.Mean, l.Last.Gap.Mean), num(l.First.Gap.Mean), num(l.Last.Gap.Mean),
-				wl, num(l.SlopePerS))
-			steeper := "was not steeper"
-			if l.SlopePerS > e.SlopePerS {
-				steeper = "was steeper"
+			s += fmt.Sprintf(", and %s from %s to %s %s (last minus first %s; slope %s per s)", verdict(l.LastFirst, "rose", "fell"), num(l.First.Gap.Est), num(l.Last.Gap.Est),
+				wl, testText(l.LastFirst, num), valText(l.Slope, num))
+			c := analysis.Compare(l.Slope, e.Slope)
+			steeper := "was not significantly steeper"
+			if significant(c) && c.Diff > 0 {
+				steeper = "was significantly steeper"
+			} else if significant(c) && c.Diff < 0 {
+				steeper = "was significantly shallower"
 			}
-			s += fmt.Sprintf(": the within-trial slope of the gap %s late in learning", steeper)
+			s += fmt.Sprintf(": the within-trial slope of the gap %s late in learning (difference of the slopes %s)", steeper, testText(c, num))
 		}
 		out = append(out, s+".")
 	}
 
-	// Consistent against unpredictable frames (prediction 3): the within-trial
-	// slope of the gap, each consistent-frames block against the noise-frames
-	// task block of its session.
-	var pairs [][2]*analysis.WithinTrial
-	for k := range sum.Blocks {
-		b := &sum.Blocks[k]
-		if b.Frames != "consistent" || b.Ablation != "none" || b.Mode != "task" || b.Learning || b.Headline() == nil || sum.TimeCourse(b) == nil {
-			continue
-		}
-		for j := range sum.Blocks {
-			c := &sum.Blocks[j]
-			if c.Session != b.Session || c.Mode != "task" || !c.IsControl() || c.Headline() == nil || sum.TimeCourse(c) == nil {
-				continue
-			}
-			if wb, wc := sum.WithinTrialOf(b), sum.WithinTrialOf(c); wb != nil && wc != nil {
-				pairs = append(pairs, [2]*analysis.WithinTrial{wb, wc})
-			}
-			break
-		}
-	}
-	if len(pairs) > 0 {
-		steeper := 0
-		for _, p := range pairs {
-			if p[0].SlopePerS > p[1].SlopePerS {
-				steeper++
-			}
-		}
-		l := pairs[len(pairs)-1]
-		out = append(out, fmt.Sprintf("With consistent frames the within-trial slope of the gap was steeper than with noise frames in %d of %d sessions; %s it was %s per s against %s per s.",
-			steeper, len(pairs), analysis.SessionLabel(l[0].Session, S), num(l[0].SlopePerS), num(l[1].SlopePerS)))
-	}
+	// Consistency (prediction 3) and reversibility (prediction 2).
+	out = append(out, consistencySentences(sum)...)
+	out = append(out, reversibilitySentences(sum)...)
 
-	// Noise correlations next to redundancy.
+	// Noise correlations and the information-limiting variance next to redundancy.
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0].Headline(), task.blocks[len(task.blocks)-1].Headline()
-		out = append(out, fmt.Sprintf("The mean noise correlation of task blocks %s from %s to %s (%+.3f) while redundancy changed by %+.1f percentage points.",
-			change(f.NoiseCorr, l.NoiseCorr), num(f.NoiseCorr), num(l.NoiseCorr), l.NoiseCorr-f.NoiseCorr, l.RedundancyPct.Mean-f.RedundancyPct.Mean))
+		cn := analysis.Compare(l.NoiseCorr, f.NoiseCorr)
+		ce := analysis.Compare(l.Epsilon, f.Epsilon)
+		out = append(out, fmt.Sprintf("The mean noise correlation of task blocks %s from %s to %s (difference %s), while the information-limiting variance ε (fit of 1/I(n) = 1/(a n) + ε over subset sizes) %s from %s to %s (difference %s); the median Fano factor of the trial's count went from %s to %s.",
+			verdict(cn, "rose", "fell"), valText(f.NoiseCorr, num), valText(l.NoiseCorr, num), testText(cn, num),
+			verdict(ce, "rose", "fell"), valText(f.Epsilon, num), valText(l.Epsilon, num), testText(ce, num), num(f.Fano), num(l.Fano)))
 	}
+
+	// The task-aligned correlation matrix.
+	out = append(out, taskCorrSentences(sum)...)
 
 	// Spatial scale: the headline.
 	if ss := spatialSentences(sum); len(ss) > 0 {
@@ -303,6 +283,19 @@ func keyResults(sum *page) []string {
 		out = append(out, s+".")
 	}
 	return out
+}
+
+// change says "rose", "fell" or "did not change" from a to b, for numbers
+// without an interval (the network's structural weights: the whole network,
+// no sampling).
+func change(a, b float64) string {
+	switch {
+	case b > a:
+		return "rose"
+	case b < a:
+		return "fell"
+	}
+	return "did not change"
 }
 
 func writeReport(sum *page, d *rundir.Run) error {
@@ -333,8 +326,9 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	}
 	p(" analysed in %.1f s.\n\n", sum.Seconds)
 	p("**Protocol.** %s\n\n", protocolText(cfg))
-	p("**Analysis.** Linear Fisher information about the sign of the coherence (±c, ds = 2c) in spike counts summed over the %g ms trial, bias-corrected (Kanitscheider et al. 2015), in units of 1/coherence²; I_shuffle from trials shuffled per neuron; redundancy %% = 100 (I_shuffle − I_real)/I_shuffle. Values are means over %d random subsets of %d neurons with their 68%% intervals (16th–84th percentile over subsets; %d subsets per window for time courses). Islets: connected components of ≥ 2 spines linked by contacts with w ≥ %g.\n\n",
-		sum.TrialMs, sum.Options.Subsets, sum.Options.SubsetSize, sum.Options.TimeSubsets, sum.Threshold)
+	p("**Analysis.** Linear Fisher information about the sign of the coherence (±c, ds = 2c) in spike counts summed over the %g ms trial, bias-corrected (Kanitscheider et al. 2015), in units of 1/coherence²; I_shuffle from trials shuffled per neuron; redundancy = I_shuffle − I_real (the gap); redundancy %% = 100 mean(gap)/mean(I_shuffle) over the subsets, left blank where the 95%% interval of I_shuffle reaches 0 or below. Values are means over %d random subsets of %d neurons (also %s); time courses over %d subsets per window. Islets: connected components of ≥ 2 spines linked by contacts with w ≥ %g.\n\n",
+		sum.TrialMs, sum.Options.Subsets, sum.Options.SubsetSize, sizesText(sum), sum.Options.TimeSubsets, sum.Threshold)
+	p("**Uncertainty.** %s\n\n", uncertaintyText(sum))
 
 	p("## Key results\n\n")
 	for _, s := range keyResults(sum) {
@@ -345,13 +339,16 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	p("## Figures\n\n")
 	captions := []struct{ file, caption string }{
 		{"fig1_information", "I_real and I_shuffle of the task blocks across sessions."},
-		{"fig2_redundancy", "Redundancy % across sessions, task vs passive."},
+		{"fig2_redundancy", "Redundancy % across sessions, task vs passive, at each subset size."},
 		{"fig3_within_trial", "Within-trial redundancy gap, earliest vs latest task block, in single bins, 200 ms windows and cumulative windows."},
 		{"fig4_ablation", "Ablated blocks against their control task blocks: redundancy %, redundancy and mean rate."},
 		{"fig5_network", "The IPL network by session: w histogram, links, tuning similarity of linked neurons, islets."},
-		{"fig6_noise_correlation", "Mean noise correlation across sessions next to redundancy %."},
+		{"fig6_noise_correlation", "Mean noise correlation, the information-limiting variance ε, redundancy % and the Fano factor across sessions."},
 		{"fig7_tuning", "Tuning curves of ablated blocks and their controls."},
 		{"fig8_spatial", "Spatial scale: the learning-induced increase of pairwise redundancy against soma distance (all pairs, pairs sharing a link, pairs without) and against inter-electrode distance on the virtual Utah array; pairwise redundancy by distance before and after training."},
+		{"fig9_taskcorr", "Task-aligned noise correlations (Bondy et al. 2018): mean pairwise correlation by both neurons' preferred orientation relative to A, raw and conditioned on the frames, in the earliest and the latest control task block."},
+		{"fig10_consistency", "Consistency (prediction 3): the gap over the trial with a persistent and with an independent signal, and the per-bin gap against the number of signal frames just before."},
+		{"fig11_reversibility", "Reversibility (prediction 2): the gap trial by trial after each kind of switch, pooled over switches, with the fitted exponential, and the recorded gate m."},
 	}
 	for k, c := range captions {
 		if slices.Contains(sum.files, c.file+".png") {
@@ -366,24 +363,54 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	}
 
 	p("## Per-block numbers\n\n")
-	p("Session 0: before training; k: the measurement blocks after training session k; end: the blocks after the last session. Information in 1/coherence²: mean [68%% interval]. Rate: mean over neurons, bins and trials. Table: `info.csv`.\n\n")
-	p("| block | session | condition | trials | c | rate (Hz) | I_real | I_shuffle | redundancy | redundancy %% | noise corr. |\n")
-	p("|---:|---|---|---:|---:|---:|---|---|---|---|---:|\n")
+	p("Session 0: before training; k: the measurement blocks after training session k; end: the blocks after the last session. Information in 1/coherence², at %d neurons per subset (fewer where the notes say so): estimate [%s]; redundancy %% blank (–) where I_shuffle is not clearly above 0. ε: information-limiting variance (coherence²). Fano: median over neurons of the trial count's variance/mean. Rate: mean over neurons, bins and trials. Table: `info.csv` (every subset size, the spread over subsets and the intervals).\n\n", sum.Options.SubsetSize, ciShort(sum))
+	p("| block | session | condition | trials | c | rate (Hz) | I_real | I_shuffle | redundancy | redundancy %% | noise corr. | ε | Fano |\n")
+	p("|---:|---|---|---:|---:|---:|---|---|---|---|---|---|---:|\n")
 	for _, b := range sum.Blocks {
 		if len(b.Info) == 0 {
-			p("| %d | %s | %s | %d | | %s | no estimate | | | | |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
+			p("| %d | %s | %s | %d | | %s | no estimate | | | | | | |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
 		}
 		for _, in := range b.Info {
-			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
-				ivCell(in.IReal, num), ivCell(in.IShuffle, num), ivCell(in.Redundancy, num), ivCell(in.RedundancyPct, pctNum), num(in.NoiseCorr))
+			m := in.MainSize()
+			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
+				valCell(m.IReal, num), valCell(m.IShuffle, num), valCell(m.Gap, num), valCell(m.RedundancyPct, pctNum), valCell(in.NoiseCorr, num), valCell(in.Epsilon, num), num(in.Fano))
 		}
 	}
 	p("\n")
 
+	if sizes := sum.sizes(); len(sizes) > 1 {
+		p("## Redundancy by subset size\n\n")
+		p("Redundancy %% of the control blocks at each subset size (Liu et al. recorded 14 units in monkey R and 52 in monkey G) [%s]; a size the block's trials or neurons do not allow (T must exceed n + 4 at each sign) is left out, with a note.\n\n", ciShort(sum))
+		p("| block | session | condition |")
+		for _, n := range sizes {
+			p(" n = %d |", n)
+		}
+		p("\n|---:|---|---|")
+		for range sizes {
+			p("---|")
+		}
+		p("\n")
+		for _, s := range sum.conditionSeries() {
+			for _, b := range s.blocks {
+				h := b.Headline()
+				p("| %d | %s | %s |", b.Index, analysis.SessionShort(b.Session, S), b.Condition())
+				for _, n := range sizes {
+					if r := h.Size(n); r != nil {
+						p(" %s |", valCell(r.RedundancyPct, pctNum))
+					} else {
+						p(" – |")
+					}
+				}
+				p("\n")
+			}
+		}
+		p("\n")
+	}
+
 	p("## Within the trial\n\n")
-	p("Information in the first and the last 400 ms of the trial (counts summed over the window) and the least-squares slope of the gap I_shuffle − I_real over single %g ms bins. Table: `timecourse.csv`.\n\n", sum.BinMs)
+	p("Information in the first and the last 400 ms of the trial (counts summed over the window) and the least-squares slope of the gap I_shuffle − I_real over single %g ms bins [%s; the slope's from the replicates' slopes]. Table: `timecourse.csv`.\n\n", sum.BinMs, ciShort(sum))
 	p("| block | session | condition | I_shuffle first | gap first | I_shuffle last | gap last | gap slope (per s) |\n")
-	p("|---:|---|---|---|---|---|---|---:|\n")
+	p("|---:|---|---|---|---|---|---|---|\n")
 	for _, tc := range sum.TimeCourses {
 		b := sum.BlockByIndex(tc.Block)
 		if h := b.Headline(); h == nil || h.Coherence != tc.Coherence {
@@ -394,24 +421,28 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 			continue
 		}
 		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), b.Condition(),
-			ivCell(wt.First.IShuffle, num), ivCell(wt.First.Gap, num), ivCell(wt.Last.IShuffle, num), ivCell(wt.Last.Gap, num), num(wt.SlopePerS))
+			valCell(wt.First.IShuffle, num), valCell(wt.First.Gap, num), valCell(wt.Last.IShuffle, num), valCell(wt.Last.Gap, num), valCell(wt.Slope, num))
 	}
 	p("\n")
+
+	consistencySection(w, sum)
+	reversibilitySection(w, sum)
+	taskCorrSection(w, sum)
 
 	spatialSection(w, sum)
 
 	if len(sum.Ablations) > 0 {
 		p("## Ablation checks\n\n")
-		p("Each ablated block against its control task block. Tuning difference: the largest difference over orientation bins relative to the control's peak rate (`tuning.csv`).\n\n")
-		p("| ablated block | control block | redundancy %% ablated | redundancy %% control | rate ablated (Hz) | rate control (Hz) | rate change | tuning difference |\n")
-		p("|---|---|---|---|---:|---:|---:|---:|\n")
+		p("Each ablated block against its control task block [%s]; ablated − control: the bootstrap test of the difference (independent trials). Tuning difference: the largest difference over orientation bins relative to the control's peak rate (`tuning.csv`).\n\n", ciShort(sum))
+		p("| ablated block | control block | redundancy %% ablated | redundancy %% control | ablated − control (points) | rate ablated (Hz) | rate control (Hz) | rate change | tuning difference |\n")
+		p("|---|---|---|---|---|---:|---:|---:|---:|\n")
 		for _, a := range sum.Ablations {
-			rp := [2]string{"n/a", "n/a"}
+			rp := [3]string{"n/a", "n/a", "n/a"}
 			if a.HasInfo {
-				rp = [2]string{ivCell(a.RedundancyPct[1], pctNum), ivCell(a.RedundancyPct[0], pctNum)}
+				rp = [3]string{valCell(a.RedundancyPct[1], pctNum), valCell(a.RedundancyPct[0], pctNum), testText(a.PctTest, points)}
 			}
-			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, analysis.SessionLabel(a.Session, S), a.Control, analysis.SessionLabel(a.ControlSession, S),
-				rp[0], rp[1], num(a.AblatedRateHz), num(a.ControlRateHz), 100*a.RateChange, 100*a.TuningDiff)
+			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, analysis.SessionLabel(a.Session, S), a.Control, analysis.SessionLabel(a.ControlSession, S),
+				rp[0], rp[1], rp[2], num(a.AblatedRateHz), num(a.ControlRateHz), 100*a.RateChange, 100*a.TuningDiff)
 		}
 		p("\n")
 	}
@@ -436,8 +467,10 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 
 	p("## Files\n\n")
 	tables := "`info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv`"
-	if slices.Contains(sum.files, "spatial.csv") {
-		tables += ", `spatial.csv`"
+	for _, f := range []string{rundir.SpatialFile, rundir.TaskCorrFile, rundir.ConsistencyFile, rundir.ReversibilityFile} {
+		if slices.Contains(sum.files, f) {
+			tables += ", `" + f + "`"
+		}
 	}
 	p("Tables: %s (columns: see the package documentation of rundir). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
 
@@ -522,4 +555,43 @@ func protocolText(cfg *model.Config) string {
 		s = append(s, "after the last session: "+desc(pr.After))
 	}
 	return strings.Join(s, "; ") + fmt.Sprintf(". Coherence levels per block as configured; task orientation A = %g°, B = A + 90°; %d frames of %g ms.", cfg.Stimulus.TaskOrientationDeg, cfg.Stimulus.Frames, cfg.Stimulus.FrameMs)
+}
+
+// sizesText lists the further subset sizes asked for.
+func sizesText(sum *page) string {
+	var o []string
+	for _, n := range sum.Options.Sizes {
+		if n != sum.Options.SubsetSize {
+			o = append(o, fmt.Sprint(n))
+		}
+	}
+	if len(o) == 0 {
+		return "no other size"
+	}
+	s := "at " + strings.Join(o, " and ") + " neurons"
+	if slices.Equal(sum.Options.Sizes, analysis.DefaultSizes) {
+		s += ", Liu et al.'s monkeys R and G"
+	}
+	return s + ", where the trials allow"
+}
+
+// ciShort names the interval of the tables.
+func ciShort(sum *page) string {
+	if !sum.booted() {
+		return "no interval over trials: the bootstrap was off"
+	}
+	return "95% bootstrap interval over trials"
+}
+
+// uncertaintyText says which interval every number carries and how the
+// tests are made.
+func uncertaintyText(sum *page) string {
+	if !sum.booted() {
+		return "The bootstrap was off (-boot 0): the numbers carry no interval over trials, no difference is tested, and redundancy % is left blank everywhere (whether I_shuffle is clearly above 0 needs an interval). The spread over neuron subsets in the tables is not an error bar: the subsets share the trials."
+	}
+	o := sum.Options
+	return fmt.Sprintf("Every interval in this report and its figures is a 95%% bootstrap interval over trials: the trials of each block are resampled with replacement within each stimulus class (+c, −c), %d times (%d per time-course window), and in every replicate %d random subsets of each size (%d per window) are drawn anew; the replicates' signal is shrunk so that the resampled population carries the bias-corrected rather than the plug-in information, and the spread that the replicates' fewer subsets add is removed (package fisher, Bootstrap). "+
+		"A difference is claimed only from a bootstrap test of it: the replicates of the two blocks (independent trials) or windows (the same trials, paired) give the difference's 95%% interval and a two-sided p-value; \"significant\" means p < %.2g, the interval excluding 0. The 16th–84th percentiles over neuron subsets in the CSV files (_lo, _hi) show the spread over subsets drawn from the same trials and are not error bars. "+
+		"Measured coverage on linear-Gaussian data with known information: nominal when the subset is small against the trials (n/DF about 0.1, the headline 20 neurons from 80 trials per class), conservative (intervals up to 1.5 times too wide) at n/DF about 0.3 (52 neurons).",
+		o.BootReplicates, o.TimeBootReplicates, o.BootSubsets, o.TimeBootSubsets, alpha)
 }

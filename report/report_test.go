@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -91,8 +93,8 @@ func copyDir(t *testing.T, src, dst string) {
 	}
 }
 
-// quick keeps the test analyses to a second or two.
-var quick = analysis.Options{Subsets: 40, TimeSubsets: 10}
+// quick keeps the test analyses to a few seconds.
+var quick = analysis.Options{Subsets: 40, TimeSubsets: 10, BootReplicates: 30, BootSubsets: 4, TimeBootReplicates: 20, TimeBootSubsets: 3}
 
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
@@ -128,16 +130,33 @@ func TestAnalyseTinyRun(t *testing.T) {
 		if h == nil {
 			t.Fatalf("block %d has no estimate; notes: %v", b.Index, sum.Notes)
 		}
-		if h.SubsetN != 20 || h.Subsets != 40 || h.TPlus != 30 || h.TMinus != 30 || h.Coherence != 0.3 {
-			t.Errorf("block %d: subsets %d x %d, T %d/%d, c %g; want 40 x 20, 30/30, 0.3", b.Index, h.Subsets, h.SubsetN, h.TPlus, h.TMinus, h.Coherence)
+		m := h.MainSize()
+		if m.N != 20 || m.Subsets != 40 || h.TPlus != 30 || h.TMinus != 30 || h.Coherence != 0.3 {
+			t.Errorf("block %d: subsets %d x %d, T %d/%d, c %g; want 40 x 20, 30/30, 0.3", b.Index, m.Subsets, m.N, h.TPlus, h.TMinus, h.Coherence)
 		}
-		for _, iv := range []struct {
-			name         string
-			mean, lo, hi float64
-		}{{"I_real", h.IReal.Mean, h.IReal.Lo, h.IReal.Hi}, {"redundancy %", h.RedundancyPct.Mean, h.RedundancyPct.Lo, h.RedundancyPct.Hi}} {
-			if !(iv.lo <= iv.mean && iv.mean <= iv.hi) || !finite(iv.mean) {
-				t.Errorf("block %d %s: mean %v outside its interval [%v, %v]", b.Index, iv.name, iv.mean, iv.lo, iv.hi)
+		// Liu et al.'s sizes: 14 fits 30 trials per condition, 52 does not.
+		if h.Size(14) == nil || h.Size(52) != nil {
+			t.Errorf("block %d: sizes %v; want 14 and 20, not 52", b.Index, h.Sizes)
+		}
+		for _, v := range []struct {
+			name string
+			v    analysis.Value
+		}{{"I_real", m.IReal}, {"I_shuffle", m.IShuffle}, {"gap", m.Gap}} {
+			if !(v.v.SubLo <= v.v.Est && v.v.Est <= v.v.SubHi) || !(v.v.Lo <= v.v.Est && v.v.Est <= v.v.Hi) || !finite(v.v.Est) {
+				t.Errorf("block %d %s: %v outside its spread over subsets [%v, %v] or its interval [%v, %v]", b.Index, v.name, v.v.Est, v.v.SubLo, v.v.SubHi, v.v.Lo, v.v.Hi)
 			}
+		}
+		// Redundancy %: 100 gap/I_shuffle, or blank where I_shuffle's
+		// interval reaches 0.
+		if p := m.RedundancyPct; m.IShuffle.Lo > 0 {
+			if math.Abs(p.Est-100*m.Gap.Est/m.IShuffle.Est) > 1e-9 || !p.HasCI() {
+				t.Errorf("block %d: redundancy %% %v [%v, %v], want 100 gap/I_shuffle = %v", b.Index, p.Est, p.Lo, p.Hi, 100*m.Gap.Est/m.IShuffle.Est)
+			}
+		} else if finite(p.Est) {
+			t.Errorf("block %d: redundancy %% %v where I_shuffle's interval [%v, %v] reaches 0", b.Index, p.Est, m.IShuffle.Lo, m.IShuffle.Hi)
+		}
+		if !(h.Fano > 0) || !finite(h.NoiseCorr.Est) || !h.NoiseCorr.HasCI() {
+			t.Errorf("block %d: Fano %v, noise correlation %+v", b.Index, h.Fano, h.NoiseCorr)
 		}
 		if !(b.MeanRateHz > 0.5 && b.MeanRateHz < 100) {
 			t.Errorf("block %d: mean rate %v Hz", b.Index, b.MeanRateHz)
@@ -167,8 +186,23 @@ func TestAnalyseTinyRun(t *testing.T) {
 	if len(sum.Ablations) != 2 || sum.Ablations[0].Control != sum.Blocks[1].Index || sum.Ablations[1].Control != sum.Blocks[5].Index {
 		t.Errorf("ablation checks %+v; want blocks 0 and 7 against the task blocks of sessions 0 and 2", sum.Ablations)
 	}
-	if len(sum.missing) != 0 {
-		t.Errorf("figures not drawn: %v", sum.missing)
+	// Before training w = 0, so blocking lateral spread cannot change
+	// anything: the test must not call the two different (a 5% chance at a
+	// fixed seed if the test is right; near certain if it ignored trial
+	// sampling, as the overlap of subset ranges did).
+	if a := sum.Ablations[0]; significant(a.PctTest) || significant(a.GapTest) {
+		t.Errorf("lateral spread blocked before training called different from its control: %+v %+v", a.PctTest, a.GapTest)
+	}
+	if !strings.Contains(strings.Join(sum.Notes, "\n"), "no result at subset size 52") {
+		t.Errorf("no note on subset size 52: %v", sum.Notes)
+	}
+	for _, m := range sum.missing {
+		if !strings.HasPrefix(m, "fig10_consistency") && !strings.HasPrefix(m, "fig11_reversibility") {
+			t.Errorf("figure not drawn: %v", m)
+		}
+	}
+	if len(sum.TaskCorr) != 8 {
+		t.Errorf("%d blocks with task-aligned correlations, want 8", len(sum.TaskCorr))
 	}
 
 	// Tables: headers and row counts.
@@ -178,7 +212,8 @@ func TestAnalyseTinyRun(t *testing.T) {
 		header []string
 		rows   int
 	}{
-		{"info.csv", nil, 8},
+		{"info.csv", nil, 16}, // 2 subset sizes per block
+		{"taskcorr.csv", rundir.TaskCorrColumns, 8 * 2 * (analysis.DefaultTaskCorrBins*(analysis.DefaultTaskCorrBins+1)/2 + 3)},
 		{"timecourse.csv", rundir.TimeCourseColumns, 8 * nWin},
 		{"network.csv", rundir.NetworkColumns, 4},
 		{"w_hist.csv", rundir.WHistColumns, 4 * analysis.WHistBins},
@@ -195,15 +230,16 @@ func TestAnalyseTinyRun(t *testing.T) {
 		}
 	}
 	info := readCSV(t, filepath.Join(dir, "info.csv"))
-	if h := info[0]; h[0] != "session" || h[len(h)-1] != "mean_rate_hz" || !strings.Contains(strings.Join(h, ","), "redundancy_pct_lo,redundancy_pct_hi,noise_corr,group,learning,ablation") {
+	if h := info[0]; strings.Join(h, ",") != strings.Join(rundir.InfoColumns, ",") {
 		t.Errorf("info.csv header %v", h)
 	}
-	if info[1][len(info[1])-5] != "lateral" {
-		t.Errorf("info.csv first row's ablation column is %q, want lateral: %v", info[1][len(info[1])-5], info[1])
+	col := func(name string) int { return slices.Index(rundir.InfoColumns, name) }
+	if info[1][col("ablation")] != "lateral" || info[1][col("subset_n")] != "14" || info[2][col("subset_n")] != "20" || info[2][col("headline")] != "1" || info[1][col("headline")] != "0" {
+		t.Errorf("info.csv first rows: %v\n%v", info[1], info[2])
 	}
 
 	// Figures: PNGs decode with a useful size, SVGs are XML.
-	for _, f := range []string{"fig1_information", "fig2_redundancy", "fig3_within_trial", "fig4_ablation", "fig5_network", "fig6_noise_correlation", "fig7_tuning"} {
+	for _, f := range []string{"fig1_information", "fig2_redundancy", "fig3_within_trial", "fig4_ablation", "fig5_network", "fig6_noise_correlation", "fig7_tuning", "fig9_taskcorr"} {
 		b, err := os.ReadFile(filepath.Join(dir, f+".png"))
 		if err != nil {
 			t.Fatal(err)
@@ -224,22 +260,28 @@ func TestAnalyseTinyRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	task, _ := sum.taskSeries()
-	first, last := task.blocks[0].Headline(), task.blocks[len(task.blocks)-1].Headline()
+	first, last := task.blocks[0].Main(), task.blocks[len(task.blocks)-1].Main()
 	for _, want := range []string{
-		"# iplgpu learning experiment", "## Key results", "40 neurons × 8 spines",
-		pct(first.RedundancyPct.Mean), pct(last.RedundancyPct.Mean), num(first.IShuffle.Mean), num(last.IReal.Mean),
-		num(sum.Early.First.Gap.Mean), num(sum.Late.Last.Gap.Mean),
-		"![fig1_information](fig1_information.png)", "![fig5_network](fig5_network.png)",
-		"With lateral spread blocked", "## Configuration", "```yaml", "neurons: 40",
+		"# iplgpu learning experiment", "## Key results", "40 neurons × 8 spines", "**Uncertainty.**", "95% bootstrap interval over trials",
+		pctText(first.RedundancyPct), pctText(last.RedundancyPct), num(first.IShuffle.Est), num(last.IReal.Est),
+		num(sum.Early.First.Gap.Est), num(sum.Late.Last.Gap.Est),
+		"![fig1_information](fig1_information.png)", "![fig5_network](fig5_network.png)", "![fig9_taskcorr](fig9_taskcorr.png)",
+		"With lateral spread blocked", "not significantly different", "## Redundancy by subset size", "## Task-aligned noise correlations",
+		"## Configuration", "```yaml", "neurons: 40",
 		fmt.Sprintf("%d islets", sum.Network[3].Islets),
 	} {
 		if !strings.Contains(string(rep), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
 	}
-	verb := change(first.RedundancyPct.Mean, last.RedundancyPct.Mean)
-	if !strings.Contains(string(rep), "Redundancy in task blocks "+verb) {
+	verb := verdict(analysis.Compare(last.RedundancyPct, first.RedundancyPct), "rose", "fell")
+	if !strings.Contains(string(rep), "Redundancy in task blocks (20 neurons per subset) "+verb) {
 		t.Errorf("report.md does not say redundancy %s", verb)
+	}
+	for _, stale := range []string{"68% interval", "do not overlap"} {
+		if strings.Contains(string(rep), stale) {
+			t.Errorf("report.md still says %q", stale)
+		}
 	}
 
 	// No temporary files are left behind, and a second analysis rewrites
@@ -251,7 +293,7 @@ func TestAnalyseTinyRun(t *testing.T) {
 		}
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "info.csv"))
-	sum2, err := analyseWith(dir, analysis.Options{Subsets: 40, TimeSubsets: 10}, WriteOptions{NoFigures: true})
+	sum2, err := analyseWith(dir, quick, WriteOptions{NoFigures: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +301,7 @@ func TestAnalyseTinyRun(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("a second analysis with the same options changed info.csv")
 	}
-	if sum2.Blocks[3].Headline().IReal != sum.Blocks[3].Headline().IReal {
+	if a, b := sum2.Blocks[3].Main().IReal, sum.Blocks[3].Main().IReal; a.Est != b.Est || a.Lo != b.Lo || a.Hi != b.Hi {
 		t.Error("the second analysis gave other numbers")
 	}
 }
@@ -389,4 +431,24 @@ func analyseWith(dir string, opt analysis.Options, ropt WriteOptions) (*page, er
 		return nil, err
 	}
 	return &page{Summary: sum, run: run, dir: dir, files: w.Files, missing: w.Missing}, nil
+}
+
+// A recording larger than MaxNeurons is analysed on a sample: a note says so,
+// and the Fisher estimates come from the sample's neurons.
+func TestAnalyseNeuronSample(t *testing.T) {
+	dir := tinyRun(t)
+	opt := quick
+	opt.MaxNeurons = 25
+	sum, err := analyseWith(dir, opt, WriteOptions{NoFigures: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.FisherNeurons) != 25 || !strings.Contains(strings.Join(sum.Notes, "\n"), "sample of 25 of the 40 neurons") {
+		t.Fatalf("sample %v, notes %q", sum.FisherNeurons, sum.Notes)
+	}
+	for _, r := range sum.InfoRows {
+		if r.Neurons > 25 {
+			t.Errorf("block %d: %d usable neurons from a sample of 25", r.Block, r.Neurons)
+		}
+	}
 }

@@ -7,15 +7,8 @@ import (
 	"strconv"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
-
-func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-
-func ivFields(iv fisher.Interval) []string {
-	return []string{fmtG(iv.Mean), fmtG(iv.Lo), fmtG(iv.Hi)}
-}
 
 func b01(b bool) string {
 	if b {
@@ -50,9 +43,11 @@ func writeTables(sum *page) error {
 			if b == nil {
 				continue
 			}
-			rec := append(FisherRecord(r), b.Group, b01(b.Learning), b.Ablation, b.Frames, b.TrainedWith, strconv.Itoa(b.Trials), fmtG(b.MeanRateHz))
-			if err := emit(rec); err != nil {
-				return err
+			for _, rec := range FisherRecords(r) {
+				rec = append(rec, b.Group, b01(b.Learning), b.Ablation, b.Frames, fmtG(b.Persistence), b01(b.TaskGain), b.TrainedWith, strconv.Itoa(b.Trials), fmtG(b.MeanRateHz))
+				if err := emit(rec); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -70,9 +65,10 @@ func writeTables(sum *page) error {
 					strconv.Itoa(w.Bins.Start), strconv.Itoa(w.Bins.End), fmtG(w.StartMs), fmtG(w.EndMs), fmtG(w.EndMs - w.StartMs),
 					strconv.Itoa(tc.Pool), strconv.Itoa(tc.SubsetN), strconv.Itoa(tc.Subsets),
 				}
-				for _, iv := range []fisher.Interval{w.IReal, w.IShuffle, w.Gap, w.RedundancyPct} {
-					rec = append(rec, ivFields(iv)...)
+				for _, v := range []analysis.Value{w.IReal, w.IShuffle, w.Gap} {
+					rec = append(rec, valueFields(v)...)
 				}
+				rec = append(rec, ciFields(w.RedundancyPct)...)
 				if err := emit(append(rec, fmtG(w.NoiseCorr))); err != nil {
 					return err
 				}
@@ -154,7 +150,10 @@ func writeTables(sum *page) error {
 	if err != nil {
 		return err
 	}
-	return writeSpatialCSV(sum)
+	if err := writeSpatialCSV(sum); err != nil {
+		return err
+	}
+	return writePredictionCSVs(sum)
 }
 
 // finite reports whether v is a number (not NaN or infinite).

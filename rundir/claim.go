@@ -6,25 +6,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/iplgpu/iplgpu/internal/fsutil"
 )
 
-// claim takes the exclusive lock of dir: an flock(2) on dir/.iplgpu.lock, held
-// by the open file until release. The kernel drops it when the process ends,
-// however it ends (kill -9 included), so a stale lock cannot block a later
-// run, and two processes can never both hold it.
+// claim takes the exclusive lock of dir: an flock(2) on dir/.iplgpu.lock,
+// held by the open file until it is closed (fsutil.TryLock): two processes can
+// never both hold it, and it dies with its process.
 func claim(dir string) (*os.File, error) {
-	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := fsutil.TryLock(filepath.Join(dir, LockFile))
+	if errors.Is(err, fsutil.ErrLocked) {
+		return nil, fmt.Errorf("run directory %s is being written by another iplgpu process; choose another -out", dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run directory %s: %w", dir, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("run directory %s is being written by another iplgpu process; choose another -out", dir)
-		}
-		return nil, fmt.Errorf("run directory %s: lock: %w", dir, err)
 	}
 	return f, nil
 }

@@ -37,8 +37,9 @@
 // 1..S the training sessions, S+1 the blocks after the last), block (block
 // index in the run), block_name, mode (task | passive), coherence (signed: +
 // orientation A, - orientation B), learning (0/1: structural plasticity on),
-// ablation (none | formation | lateral), frames (noise | consistent),
-// recorded (0/1), row (the trial's row of responses.npy, -1 when not
+// ablation (none | formation | lateral), frames (noise | consistent |
+// persistent; a persistent block's rho and a passive block's task_gain are
+// in config.yaml, block by block of the protocol), recorded (0/1), row (the trial's row of responses.npy, -1 when not
 // recorded), gate_start (the top-down gate m at the trial's first step).
 // ReadTrials also reads tables that hold only session, block, mode,
 // coherence and recorded, so that any recording laid out this way (a user's
@@ -50,13 +51,25 @@
 // frames.npy and trials.csv, rewriting each .npy header after its rows, so that
 // after every trial each file is valid and they describe the same trials. An
 // interrupted run (Ctrl-C, SIGTERM) stops between trials with status
-// "interrupted"; one killed outright may leave responses.npy one row ahead of
-// trials.csv, and Open then leaves that row out with a note. Every prefix of a
-// run is a run directory that Open reads and the analysis analyses.
+// "interrupted" (also during the network build, before any trial). run.json
+// says "running" from the first trial on, so a run killed outright (kill -9)
+// is recognised; it may leave responses.npy one row ahead of trials.csv, or
+// the last line of trials.csv cut (no newline), and Open leaves either out
+// with a note. Every prefix of a run is a run directory that Open reads and
+// the analysis analyses, down to one stopped in session 0 with a
+// w_sessions.npy of 0 rows (then no w snapshot, unless w_final.npy exists).
 //
-// run.json, and every table, figure and report written by the analysis, is
-// written whole or not at all (WriteFileAtomic: a temporary file synced and
-// renamed), so a full disk or a crash leaves the previous version.
+// Open cross-checks: config.yaml must describe the arrays (network.neurons,
+// the spines, the bins and frames per trial, the protocol's blocks, which
+// every trials.csv line must match in session, name and mode) and run.json
+// must agree with them; an empty config.yaml, one from another run, and a
+// repeated trials.csv line are refused. Arrays whose headers declare more
+// than the memory this process can allocate are refused before reading.
+//
+// config.yaml, run.json, and every table, figure and report written by the
+// analysis, is written whole or not at all (WriteFileAtomic: a temporary
+// file synced and renamed), so a full disk or a crash leaves the previous
+// version.
 //
 // # One writer per directory
 //
@@ -67,19 +80,70 @@
 //
 // # Written by the analysis (iplgpu analyse, package report)
 //
-// info.csv: InfoColumns, one row per (block, coherence c > 0): the columns of
-// FisherColumns (subset means and 16th-84th percentile intervals over random
-// neuron subsets of I_real, I_shuffle, redundancy and redundancy %, mean noise
-// correlation) followed by group (before, session, after), learning (0/1),
-// ablation, frames, trained_with (the ablations of the training so far,
-// "none" if none), recorded_trials and mean_rate_hz (the block's mean rate over
-// all neurons, bins and trials). Information is in 1/coherence^2 (ds = 2c).
+// Intervals in the analysis's tables: for a quantity X, X is the estimate
+// (the mean over the random neuron subsets; redundancy_pct the ratio of the
+// means), X_lo and X_hi the 16th and 84th percentiles over the subsets (their
+// spread: the subsets share the trials, so this is not an error bar), and
+// X_boot_lo and X_boot_hi the 95% bootstrap interval over trials (trials
+// resampled within each stimulus class, subsets drawn anew in every
+// replicate: package fisher, Bootstrap). An empty cell is a value that does
+// not exist (NaN): no bootstrap, too few trials, or a blank redundancy %.
+//
+// info.csv: InfoColumns, one row per (block, coherence c > 0, subset size):
+// the columns of FisherColumns, then group (before, session, after),
+// learning (0/1), ablation, frames, persistence (rho of persistent frames),
+// task_gain (0/1), trained_with (the ablations of the training so far,
+// "none" if none), recorded_trials and mean_rate_hz (the block's mean rate
+// over all neurons, bins and trials). Information is in 1/coherence^2 (ds =
+// 2c). The sizes are the headline size (default 20; headline = 1, clipped to
+// T - 5 and to the usable neurons where needed) and Liu et al.'s 14 and 52
+// where T exceeds n + 4 in both conditions (a note names the blocks left
+// out). redundancy_pct = 100 redundancy / i_shuffle (of the subset means),
+// empty unless i_shuffle_boot_lo > 0. noise_corr is the mean pairwise noise
+// correlation of the usable neurons (each condition centred on its own mean);
+// fano the median over neurons of the within-condition variance over the
+// mean of the trial's count; epsilon the information-limiting variance
+// (coherence^2), the intercept of 1/I(n) = 1/(a n) + epsilon fitted over the
+// mean I_real at the subset sizes epsilon_sizes (space-separated; empty:
+// fewer than 3 sizes with I_real > 0). These block-level columns repeat on
+// each size's row. boot_replicates and boot_subsets describe the bootstrap.
 //
 // fisher.csv: FisherColumns, written by iplgpu fisher -run alone, never by the
 // analysis: the two never overwrite each other.
 //
 // timecourse.csv: TimeCourseColumns; kind is "bin", "200ms", "400ms" or
-// "cumulative"; times in ms from stimulus onset.
+// "cumulative"; times in ms from stimulus onset; gap is I_shuffle - I_real;
+// the intervals as in info.csv (the bootstrap of a window draws the same
+// trials in replicate r for every window of a block).
+//
+// taskcorr.csv: TaskCorrColumns: per recorded block, kind raw (each signed
+// coherence centred on its own mean) or conditioned (each neuron's trial
+// count regressed on the signed coherence and on the trial's frames, counted
+// in 8 orientation bins), the mean pairwise correlation of the residuals
+// for each pair of preferred-orientation bins (measure "bin"; bin k centred
+// on A + k 22.5 deg, a_centre_deg and b_centre_deg relative to A; bins on
+// the diagonal hold the pairs within a bin) and for the groups within 22.5
+// deg of A or of B (measure within_a, within_b, a_vs_b); neurons_a and
+// neurons_b count the neurons of each side; corr_boot_lo and _hi the 95%
+// bootstrap interval over trials.
+//
+// consistency.csv: ConsistencyColumns, for runs with persistent-signal
+// blocks, per task block with independent (noise) or persistent frames:
+// measure slope_per_s (the least-squares slope of the gap over single bins,
+// 1/coherence^2 per s), beta_per_frame (the per-bin gap regressed on k, the
+// number of signal frames among the frames of the last lag_ms up to the
+// bin's end, with one intercept per bin) and gap_by_k (the fit's adjusted
+// mean gap at each k); subset_n and cells: the neurons per subset and the
+// (bin, k) cells behind beta; signal_frac and run_frames: the fraction of
+// signal frames and their mean run length.
+//
+// reversibility.csv: ReversibilityColumns, for runs of alternating blocks:
+// per kind of switch (from, to: task, passive or "passive (task gain
+// kept)") and trial position after the switch (measure "position"; time_s
+// from the switch to the middle of the trial; gate: the mean gate m at the
+// trial's start from trials.csv), the estimates pooled over the switches; and
+// the fits gap(t) = yinf + (y0 - yinf) exp(-t/tau) (measure fit_gap) and of
+// the gate (fit_gate), with tau_m_s of the config.
 //
 // network.csv: NetworkColumns, one row per w snapshot (snapshot k is the state
 // after the k-th session that ran: 0 before training, S+1, labelled "end",
@@ -107,6 +171,19 @@
 // Sessions on axes and in tables: 0 is before training, k the measurement
 // blocks after training session k, "end" the blocks after the last session.
 //
-// The figures (fig1_information ... fig8_spatial, .png at 150 dpi and .svg)
-// and report.md are described in package report.
+// The figures (fig1_information ... fig11_reversibility, .png at 150 dpi and
+// .svg) and report.md are described in package report.
+//
+// # Written by iplgpu analyse on a directory of runs
+//
+// Given several run directories of one configuration with different seeds
+// (or a directory holding them), iplgpu analyse writes into that directory
+// (not itself a run directory): seeds.csv, SeedsColumns, one row per block,
+// coherence, subset size (empty for block-level quantities) and quantity
+// (i_real, i_shuffle, redundancy, redundancy_pct, noise_corr, epsilon, fano,
+// mean_rate_hz): condition, seeds (runs with a value), mean, sd (n - 1),
+// ci_lo and ci_hi (the 95% t interval of the mean across seeds),
+// within_halfwidth (the mean over the runs of the half-width of their 95%
+// bootstrap intervals) and values (per run, space-separated, in the order of
+// seeds.md); seeds.md and fig_seeds (.png, .svg).
 package rundir

@@ -20,14 +20,22 @@ const (
 	GainFinalFile  = "gain_final.npy"
 
 	// Written by the analysis (iplgpu analyse; report package).
-	InfoFile       = "info.csv"
-	TimeCourseFile = "timecourse.csv"
-	NetworkFile    = "network.csv"
-	WHistFile      = "w_hist.csv"
-	IsletsFile     = "islets.csv"
-	TuningFile     = "tuning.csv"
-	SpatialFile    = "spatial.csv"
-	ReportFile     = "report.md"
+	InfoFile          = "info.csv"
+	TimeCourseFile    = "timecourse.csv"
+	NetworkFile       = "network.csv"
+	WHistFile         = "w_hist.csv"
+	IsletsFile        = "islets.csv"
+	TuningFile        = "tuning.csv"
+	SpatialFile       = "spatial.csv"
+	TaskCorrFile      = "taskcorr.csv"
+	ConsistencyFile   = "consistency.csv"
+	ReversibilityFile = "reversibility.csv"
+	ReportFile        = "report.md"
+
+	// Written by iplgpu analyse on a directory of runs (several seeds):
+	// into that directory, which is not itself a run directory.
+	SeedsFile       = "seeds.csv"
+	SeedsReportFile = "seeds.md"
 
 	// Written by iplgpu fisher -run: its own table, never the analysis's.
 	FisherFile = "fisher.csv"

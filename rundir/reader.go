@@ -7,10 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/internal/fsutil"
 )
 
 // Recording is what any recording in the run-directory layout holds, iplgpu's
@@ -95,8 +98,8 @@ func OpenRecording(dir string, notef Notef) (*Recording, error) {
 	if err != nil {
 		return nil, missing(trialsPath, "the trial table", err)
 	}
-	if r.Trials, err = ReadTrials(bytes.NewReader(tb)); err != nil {
-		return nil, fmt.Errorf("%s: %w", trialsPath, err)
+	if r.Trials, err = readTrialTable(tb, trialsPath, notef); err != nil {
+		return nil, err
 	}
 	dropped := 0
 	for i := range r.Trials {
@@ -111,9 +114,36 @@ func OpenRecording(dir string, notef Notef) (*Recording, error) {
 	return r, nil
 }
 
+// readTrialTable parses trials.csv. A last line without its newline is one
+// the writer was stopped in the middle of (kill -9, a full disk): it is left
+// out with a note when it does not parse, or when the table is iplgpu's own
+// (whose every line ends in a newline), since a cut line can still parse with
+// a truncated last value.
+func readTrialTable(tb []byte, path string, notef Notef) ([]TrialRecord, error) {
+	trials, err := ReadTrials(bytes.NewReader(tb))
+	cut := len(tb) > 0 && tb[len(tb)-1] != '\n'
+	ours := bytes.HasPrefix(tb, []byte(strings.Join(TrialsColumns, ",")+"\n"))
+	if cut && (err != nil || ours) {
+		if i := bytes.LastIndexByte(tb, '\n'); i >= 0 {
+			if trials2, err2 := ReadTrials(bytes.NewReader(tb[:i+1])); err2 == nil {
+				notef.note("the last line of %s is incomplete (the run was stopped while writing it); it is left out", path)
+				return trials2, nil
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return trials, nil
+}
+
 // Open reads and cross-checks a whole run directory. Missing or malformed
 // files are errors naming the file; an interrupted or failed run is read with
-// a note (every prefix of a run is a valid run directory).
+// a note (every prefix of a run is a valid run directory). config.yaml must
+// describe the arrays (neurons, spines, bins, frames, sessions): a config
+// that does not (emptied, or from another run) is refused rather than let
+// the report describe another network. Arrays too large for the memory this
+// process can allocate are refused before any is read.
 func Open(dir string, notef Notef) (*Run, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
@@ -122,9 +152,19 @@ func Open(dir string, notef Notef) (*Run, error) {
 	path := func(name string) string { return filepath.Join(dir, name) }
 	var err error
 
+	if err := checkRunMemory(dir); err != nil {
+		return nil, err
+	}
+	if writing(dir) {
+		notef.note("a run is still writing %s; analysing the trials it has finished so far", dir)
+	}
+
 	cfgPath := path(ConfigFile)
 	if d.ConfigYAML, err = os.ReadFile(cfgPath); err != nil {
 		return nil, missing(cfgPath, "the resolved configuration", err)
+	}
+	if !hasYAMLContent(d.ConfigYAML) {
+		return nil, fmt.Errorf("%s is empty: it should hold the run's resolved configuration, which the analysis needs (bins, frames, sessions); restore it (iplgpu run writes it first; 'iplgpu config -config FILE' prints a config the run was made from)", cfgPath)
 	}
 	if d.Config, err = model.LoadConfig("", cfgPath, nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfgPath, err)
@@ -137,7 +177,9 @@ func Open(dir string, notef Notef) (*Run, error) {
 	case !d.HasStatus:
 		notef.note("%s is missing: run status and timings unknown; analysing what the directory holds", path(StatusFile))
 	case d.Status.State == StateComplete:
-	case d.Status.State == StateInterrupted || d.Status.State == StateRunning:
+	case d.Status.State == StateRunning:
+		notef.note("warning: %s says the run is still running: it was killed (or is being written now); analysing the trials %s holds", path(StatusFile), TrialsFile)
+	case d.Status.State == StateInterrupted:
 		notef.note("warning: the run stopped after %d of %d trials (status %q); analysing the trials that finished", d.Status.TrialsDone, d.Status.TrialsTotal, d.Status.State)
 	default:
 		notef.note("warning: run.json says status %q (%s); analysing the trials that finished", d.Status.State, d.Status.Error)
@@ -212,6 +254,14 @@ func Open(dir string, notef Notef) (*Run, error) {
 		for k := range wshape[0] {
 			d.WSnapshots = append(d.WSnapshots, w[k*ne:(k+1)*ne])
 		}
+		if len(d.WSnapshots) == 0 {
+			if w, err := readFloat32(path(WFinalFile), "the structural weights at the end", 1); err == nil && len(w) == ne {
+				d.WSnapshots, d.WFinalOnly = [][]float32{w}, true
+				notef.note("%s holds no snapshot: the network is summarised at the end only, from %s", wsPath, WFinalFile)
+			} else {
+				notef.note("%s holds no snapshot (the run stopped before its first session ended): no network statistics", wsPath)
+			}
+		}
 	case errors.Is(err, fs.ErrNotExist):
 		wfPath := path(WFinalFile)
 		w, err := readFloat32(wfPath, "the structural weights at the end", 1)
@@ -225,6 +275,9 @@ func Open(dir string, notef Notef) (*Run, error) {
 		notef.note("no %s (output.w_snapshots was off): the network is summarised at the end only, from %s", WSessionsFile, WFinalFile)
 	default:
 		return nil, fmt.Errorf("%s: %w", wsPath, err)
+	}
+	if err := d.crossCheck(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -251,4 +304,85 @@ func readInt32(path, what string, axes int) ([]int32, error) {
 		return nil, fmt.Errorf("%s: %T of shape %v; want a %d-axis int32 array (%s)", path, data, shape, axes, what)
 	}
 	return v, nil
+}
+
+// hasYAMLContent says whether b holds anything but comments and blank lines.
+func hasYAMLContent(b []byte) bool {
+	for _, line := range strings.Split(string(b), "\n") {
+		if s := strings.TrimSpace(line); s != "" && !strings.HasPrefix(s, "#") && s != "---" {
+			return true
+		}
+	}
+	return false
+}
+
+// crossCheck compares config.yaml and run.json with the arrays: a config
+// that describes another run would make every table and the report describe
+// the wrong network.
+func (d *Run) crossCheck() error {
+	c := d.Config
+	cfgPath := filepath.Join(d.Dir, ConfigFile)
+	bad := func(key string, cfgVal any, file string, got any) error {
+		return fmt.Errorf("%s says %s = %v but %s holds %v: the config does not describe this run (was it replaced or edited?); restore the run's own config.yaml", cfgPath, key, cfgVal, file, got)
+	}
+	if n := c.Network.Neurons; n != d.Responses.Neurons {
+		return bad("network.neurons", n, ResponsesFile, fmt.Sprintf("%d neurons", d.Responses.Neurons))
+	}
+	if s := c.Network.Neurons * c.Network.SpinesPerNeuron; s != len(d.Owner) {
+		return bad("network.neurons x network.spines_per_neuron", s, SpineOwnerFile, fmt.Sprintf("%d spines", len(d.Owner)))
+	}
+	if b := model.TimingOf(c).Bins; b != d.Responses.Bins {
+		return bad("the bins per trial (stimulus.frames x stimulus.frame_ms / stimulus.bin_ms)", b, ResponsesFile, fmt.Sprintf("%d bins", d.Responses.Bins))
+	}
+	if f := c.Stimulus.Frames; f != d.FramesPerTrial {
+		return bad("stimulus.frames", f, FramesFile, fmt.Sprintf("%d frames per trial", d.FramesPerTrial))
+	}
+	blocks := model.Blocks(c)
+	for i, t := range d.Trials {
+		where := fmt.Sprintf("%s line %d", TrialsFile, i+2)
+		if t.Block < 0 || t.Block >= len(blocks) {
+			return bad("the number of blocks of the protocol", len(blocks), where, fmt.Sprintf("block %d", t.Block))
+		}
+		b := &blocks[t.Block]
+		if t.Session != b.Session || (t.BlockName != "" && t.BlockName != b.Name) || t.Mode != b.Mode {
+			return bad(fmt.Sprintf("block %d of the protocol", t.Block), fmt.Sprintf("session %d %q (%s)", b.Session, b.Name, b.Mode),
+				where, fmt.Sprintf("session %d %q (%s)", t.Session, t.BlockName, t.Mode))
+		}
+	}
+	if st := d.Status; d.HasStatus && st.Neurons > 0 {
+		statusPath := filepath.Join(d.Dir, StatusFile)
+		switch {
+		case st.Neurons != d.Responses.Neurons:
+			return fmt.Errorf("%s says %d neurons but %s holds %d: the files come from different runs", statusPath, st.Neurons, ResponsesFile, d.Responses.Neurons)
+		case st.Spines != len(d.Owner):
+			return fmt.Errorf("%s says %d spines but %s holds %d: the files come from different runs", statusPath, st.Spines, SpineOwnerFile, len(d.Owner))
+		case st.Edges != len(d.EdgeA):
+			return fmt.Errorf("%s says %d candidate contacts but %s holds %d: the files come from different runs", statusPath, st.Edges, EdgesFile, len(d.EdgeA))
+		case st.Seed != c.Seed:
+			return fmt.Errorf("%s says seed %d but %s says seed %d: the files come from different runs", statusPath, st.Seed, cfgPath, c.Seed)
+		}
+	}
+	return nil
+}
+
+// checkRunMemory refuses a run directory whose arrays (as their headers
+// declare them) and trial table, read together, would not fit in the memory
+// this process can allocate.
+func checkRunMemory(dir string) error {
+	var total int64
+	for _, name := range []string{ResponsesFile, FramesFile, ThetaFile, SomaPosFile, SpineOwnerFile, EdgesFile, WSessionsFile, WFinalFile} {
+		if info, err := npy.ReadInfo(filepath.Join(dir, name)); err == nil {
+			total = sysmem.Add(total, info.Bytes())
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, TrialsFile)); err == nil {
+		total = sysmem.Add(total, sysmem.Mul(float64(st.Size()), 4)) // the text and the records parsed from it
+	}
+	return sysmem.Check(total, fmt.Sprintf("the arrays and the trial table of %s", dir))
+}
+
+// writing says whether a writer holds dir's lock now (a run in progress).
+func writing(dir string) bool {
+	held, err := fsutil.Held(filepath.Join(dir, LockFile))
+	return err == nil && held
 }

@@ -54,6 +54,10 @@ func b01(b bool) string {
 // the running count of recorded trials, 0, none, noise, NaN), and other
 // columns are ignored, so tables written by other tools in this layout read
 // too. Only recorded trials are rows of responses.npy, in file order.
+//
+// A table that repeats a line is refused: two lines with the same trial
+// index, or two recorded trials claiming the same row of responses.npy, would
+// be analysed twice.
 func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -79,6 +83,8 @@ func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 	}
 	var trials []TrialRecord
 	row := 0
+	lineOfTrial := map[int]int{} // trial index -> line
+	lineOfRow := map[int]int{}   // responses row -> line
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -142,6 +148,18 @@ func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 		}
 		if t.Frames == "" {
 			t.Frames = "noise"
+		}
+		if t.Trial >= 0 {
+			if prev, dup := lineOfTrial[t.Trial]; dup {
+				return nil, fmt.Errorf("%w: line %d repeats trial %d of line %d; a duplicated line would be analysed twice (remove it)", ErrBadTrials, line, t.Trial, prev)
+			}
+			lineOfTrial[t.Trial] = line
+		}
+		if t.Recorded {
+			if prev, dup := lineOfRow[t.Row]; dup {
+				return nil, fmt.Errorf("%w: line %d is recorded as row %d of the responses, like line %d; a duplicated line would be analysed twice (remove it)", ErrBadTrials, line, t.Row, prev)
+			}
+			lineOfRow[t.Row] = line
 		}
 		trials = append(trials, t)
 	}

@@ -58,7 +58,7 @@ func (w *Writer) path(name string) string { return filepath.Join(w.dir, name) }
 // WriteConfig writes config.yaml: the resolved configuration with the engine
 // version and the seed, which iplgpu run -config reruns.
 func (w *Writer) WriteConfig(cfg *model.Config) error {
-	return os.WriteFile(w.path(ConfigFile), model.ResolvedYAML(cfg), 0o644)
+	return WriteBytesAtomic(w.path(ConfigFile), model.ResolvedYAML(cfg))
 }
 
 // WriteStatus writes run.json atomically.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -54,6 +55,23 @@ type Viewer struct {
 	dragging bool
 	lastX    float64
 	lastY    float64
+	stats    FrameStats // every frame drawn so far
+}
+
+// FrameStats counts frames and the time they took to draw: the draw passes,
+// the count of links, the buffer swap, and the device's work finished
+// (glFinish), so that the time is the frame's own and not the next one's.
+type FrameStats struct {
+	Frames  int
+	Seconds float64
+}
+
+// FPS is frames per second of drawing time (0 without frames).
+func (s FrameStats) FPS() float64 {
+	if s.Frames == 0 || s.Seconds <= 0 {
+		return 0
+	}
+	return float64(s.Frames) / s.Seconds
 }
 
 // idleFrame is the redraw period while the simulation waits (paused, or done).
@@ -235,8 +253,21 @@ func (v *Viewer) Hold(ctx context.Context, status string) error {
 	}
 }
 
-// frame polls input and draws one frame into the window. Call inside Do.
+// frame polls input and draws one frame into the window, timed into
+// v.stats. Call inside Do.
 func (v *Viewer) frame() error {
+	t0 := time.Now()
+	if err := v.drawFrame(); err != nil {
+		return err
+	}
+	v.Context().Finish()
+	v.stats.Frames++
+	v.stats.Seconds += time.Since(t0).Seconds()
+	return nil
+}
+
+// drawFrame is frame without the timing.
+func (v *Viewer) drawFrame() error {
 	glfw.PollEvents()
 	if v.win.GLFW().ShouldClose() {
 		v.requestQuit()
@@ -294,6 +325,34 @@ func (v *Viewer) Style() Style {
 	var st Style
 	v.Context().Do(func() error { st = v.style; return nil })
 	return st
+}
+
+// FrameStats returns the count and drawing time of every frame so far.
+func (v *Viewer) FrameStats() FrameStats {
+	var st FrameStats
+	v.Context().Do(func() error { st = v.stats; return nil })
+	return st
+}
+
+// MeasureOrbit draws n frames back to back while turning the camera around the
+// network, as a user dragging the mouse would see them (the simulation
+// waits), and returns their FrameStats: the window's interactive frame rate.
+// The camera ends where it began.
+func (v *Viewer) MeasureOrbit(n int) (FrameStats, error) {
+	var st FrameStats
+	err := v.Context().Do(func() error {
+		before, cam := v.stats, v.cam
+		defer func() { v.cam = cam }()
+		for i := 0; i < n && !v.quitting; i++ {
+			v.cam.Orbit(2*math.Pi/float32(max(n, 1)), 0)
+			if err := v.frame(); err != nil {
+				return err
+			}
+		}
+		st = FrameStats{Frames: v.stats.Frames - before.Frames, Seconds: v.stats.Seconds - before.Seconds}
+		return nil
+	})
+	return st, err
 }
 
 // Image draws the current view offscreen at the window's framebuffer size and

@@ -429,3 +429,31 @@ func TestMouse(t *testing.T) {
 		return nil
 	})
 }
+
+// MeasureOrbit draws the frames it is asked for, counts their time, adds them
+// to the viewer's totals and leaves the camera where it was.
+func TestMeasureOrbit(t *testing.T) {
+	v := needViewer(t)
+	before := v.FrameStats()
+	var cam Camera
+	v.Context().Do(func() error { cam = v.cam; return nil })
+	st, err := v.MeasureOrbit(6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Frames != 6 || !(st.Seconds > 0) || !(st.FPS() > 0) {
+		t.Fatalf("stats %+v, fps %v", st, st.FPS())
+	}
+	if after := v.FrameStats(); after.Frames != before.Frames+6 {
+		t.Errorf("totals went from %d to %d frames, want +6", before.Frames, after.Frames)
+	}
+	v.Context().Do(func() error {
+		if v.cam != cam {
+			t.Errorf("camera moved: %+v -> %+v", cam, v.cam)
+		}
+		return nil
+	})
+	if (FrameStats{}).FPS() != 0 {
+		t.Error("no frames, yet a frame rate")
+	}
+}

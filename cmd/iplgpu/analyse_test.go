@@ -25,6 +25,7 @@ func TestAnalyseCommand(t *testing.T) {
 		t.Fatal("run -analyse=false analysed the run")
 	}
 
+	empty := t.TempDir()
 	cases := []struct {
 		name  string
 		args  []string
@@ -35,13 +36,16 @@ func TestAnalyseCommand(t *testing.T) {
 		{"no dir", []string{"analyse"}, 2, "", "give the run directory"},
 		{"help", []string{"analyse", "-h"}, 0, "", "-islet-threshold"},
 		{"missing dir", []string{"analyse", filepath.Join(tmp, "nope")}, 1, "", filepath.Join(tmp, "nope") + " does not exist"},
-		{"not a run", []string{"analyse", tmp}, 1, "", filepath.Join(tmp, "config.yaml") + ": missing"},
-		{"two dirs", []string{"analyse", dir, tmp}, 2, "", "unexpected argument"},
+		{"not a run", []string{"analyse", empty}, 1, "", filepath.Join(empty, "config.yaml") + ": missing"},
+		{"one run below", []string{"analyse", tmp}, 1, "", "holds one run directory"},
+		{"a second dir that is no run", []string{"analyse", dir, tmp}, 1, "", tmp + " is not a run directory"},
+		{"bad boot", []string{"analyse", "-boot", "1", dir}, 2, "", "-boot 1"},
+		{"bad sizes", []string{"analyse", "-sizes", "14,x", dir}, 2, "", "-sizes"},
 		{"bad threshold", []string{"analyse", "-islet-threshold", "2", dir}, 2, "", "-islet-threshold 2"},
 		{"bad subset", []string{"analyse", "-subset", "1", dir}, 2, "", "-subset 1"},
 		{"bad flag", []string{"analyse", "-nope", dir}, 2, "", "flag provided but not defined"},
-		{"ok", []string{"analyse", "-subsets", "20", "-time-subsets", "5", dir}, 0, "report: " + filepath.Join(dir, "report.md"), ""},
-		{"flags after dir", []string{"analyze", dir, "-subset", "10", "-subsets", "10", "-time-subsets", "5", "-islet-threshold", "0.3"}, 0, "report:", ""},
+		{"ok", []string{"analyse", "-subsets", "20", "-time-subsets", "5", "-boot", "20", dir}, 0, "report: " + filepath.Join(dir, "report.md"), ""},
+		{"flags after dir", []string{"analyze", dir, "-subset", "10", "-subsets", "10", "-time-subsets", "5", "-boot", "20", "-islet-threshold", "0.3"}, 0, "report:", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +61,34 @@ func TestAnalyseCommand(t *testing.T) {
 	if !strings.Contains(string(rep), "w ≥ 0.3") {
 		t.Error("report.md does not use the -islet-threshold of the last analysis")
 	}
+}
+
+// Seeds as animals: a directory of runs of one config with different seeds
+// gets seeds.csv and seeds.md; runs of different configs are refused.
+func TestAnalyseSeeds(t *testing.T) {
+	tmp := t.TempDir()
+	for _, seed := range []string{"1", "2"} {
+		d := filepath.Join(tmp, "seeds", "s"+seed)
+		if code, out, errs := runCLI(append([]string{"run", "-backend", "cpu", "-analyse=false", "-seed", seed, "-out", d}, analyseRun...)...); code != 0 {
+			t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+		}
+	}
+	parent := filepath.Join(tmp, "seeds")
+	expectCLI(t, []string{"analyse", "-boot", "20", "-subsets", "20", "-time-subsets", "5", "-no-figures", parent}, 0, []string{"across 2 seeds", filepath.Join(parent, "seeds.md")}, nil)
+	for _, f := range []string{"seeds.csv", "seeds.md", "s1/report.md", "s2/info.csv"} {
+		if _, err := os.Stat(filepath.Join(parent, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	rep, _ := os.ReadFile(filepath.Join(parent, "seeds.md"))
+	if !strings.Contains(string(rep), "Seeds 1 (`s1`), 2 (`s2`)") || !strings.Contains(string(rep), "redundancy_pct") {
+		t.Errorf("seeds.md:\n%s", rep)
+	}
+	other := filepath.Join(tmp, "other")
+	if code, out, errs := runCLI(append([]string{"run", "-backend", "cpu", "-analyse=false", "-seed", "3", "-out", other, "-set", "dynamics.beta=0.5"}, analyseRun...)...); code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
+	}
+	expectCLI(t, []string{"analyse", "-boot", "20", "-no-figures", "-out", tmp, filepath.Join(parent, "s1"), other}, 1, nil, []string{"differ in more than the seed"})
 }
 
 // iplgpu run analyses the run by default and says where the report is.

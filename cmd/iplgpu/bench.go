@@ -15,13 +15,26 @@ import (
 )
 
 func cmdBench(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "[-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]", stderr)
+	fs := newFlagSet("bench", "[-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]\n       iplgpu bench -scaling [-backend LIST] [-n-min N] [-n-max N] [-per-decade K] [-max-time D] [-out DIR] ...", stderr)
 	backends := fs.String("backend", "cpu,gl", "comma-separated backends to time (cpu, gl)")
 	ns := fs.String("n", "1000,5000,20000", "comma-separated neuron counts")
 	m := fs.Int("spines", 32, "spines per neuron")
-	steps := fs.Int("steps", 50, "timed steps per size (after one warm-up bin)")
+	steps := fs.Int("steps", 50, "timed steps per size (after one warm-up bin); with -scaling the most per size")
 	csvPath := fs.String("csv", "bench.csv", "CSV file for the results (\"\" for none)")
 	file := fs.String("config", "", "config file for the dynamics constants (default: embedded)")
+	scaling := fs.Bool("scaling", false, "scaling run: the IPL step and the dense N x N baseline of each backend over log-spaced N up to what memory allows; writes bench.csv, scaling.png/.svg and config.yaml to -out")
+	nMin := fs.Int("n-min", 1000, "-scaling: the smallest neuron count")
+	nMax := fs.Int("n-max", 1000000, "-scaling: the largest neuron count (fewer if memory or -max-time do not allow it)")
+	perDecade := fs.Int("per-decade", 3, "-scaling: sizes per factor of 10 (3: 1, 2, 5, 10, ...)")
+	minSteps := fs.Int("min-steps", 5, "-scaling: the fewest timed steps per size")
+	seconds := fs.Float64("seconds", 1, "-scaling: time steps for about this many seconds per size and backend (between -min-steps and -steps per round)")
+	rounds := fs.Int("rounds", 3, "-scaling: time this many rounds of steps (dense: products) and keep the fastest, the least disturbed by other work")
+	dense := fs.Bool("dense", true, "-scaling: also time the dense N x N baseline (a dense matrix-vector product per step) on each backend")
+	denseGiB := fs.Float64("dense-max-gib", 16, "-scaling: the largest dense matrix (GiB); each device's memory limits it too")
+	memFrac := fs.Float64("mem-frac", 0.6, "-scaling: the fraction of the available host (or device) memory one size may use, by the estimate")
+	maxTime := fs.Duration("max-time", 0, "-scaling: start no size predicted to end after this much time in all (0: no limit), e.g. 6m")
+	fitMin := fs.Int("fit-min", 5000, "-scaling: fit the slopes over sizes of at least this many neurons")
+	outDir := fs.String("out", "bench-scaling", "-scaling: output directory (created; files in it are replaced)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -29,6 +42,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
 		return 1
+	}
+	if *scaling {
+		if *m < 1 {
+			fmt.Fprintf(stderr, "iplgpu bench: -spines %d: want 1 or more\n", *m)
+			return 2
+		}
+		o, err := parseScalingFlags(*backends, *nMin, *nMax, *perDecade, *m, *steps, *minSteps, *seconds, *rounds, *dense, *denseGiB, *memFrac, *maxTime, *fitMin, *outDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
+			return 2
+		}
+		return benchScaling(o, cfg, stdout, stderr)
 	}
 	var sizes []int
 	for _, s := range strings.Split(*ns, ",") {

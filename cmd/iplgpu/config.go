@@ -23,6 +23,9 @@ func cmdConfig(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cfg, err := model.LoadConfig(*preset, *file, sets)
+	if err == nil {
+		err = cfg.CheckRunnable() // what a run of it would refuse, said now
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu config: %v\n", err)
 		return 1

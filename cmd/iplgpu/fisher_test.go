@@ -128,7 +128,8 @@ func TestFisherMatrices(t *testing.T) {
 	}
 	code, out, _ = runFisher("-plus", plus, "-minus", minus, "-ds", "0.6", "-format", "csv")
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if code != 0 || err != nil || len(recs) != 6 || recs[1][0] != "i_real" || recs[1][1] != fmt.Sprintf("%.6g", res.Full.Real) || recs[1][4] != "" {
+	if code != 0 || err != nil || len(recs) != 6 || recs[1][0] != "i_real" || recs[1][1] != fmt.Sprintf("%.6g", res.Full.Real) || recs[1][6] != "" ||
+		recs[1][4] == "" || recs[4][0] != "redundancy_pct" {
 		t.Errorf("csv (exit %d, %v):\n%s", code, err, out)
 	}
 }
@@ -178,7 +179,7 @@ func TestFisherRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	if !strings.Contains(out, "I_real [68%]") || !strings.Contains(out, "passive") || !strings.Contains(out, "fisher.csv") {
+	if !strings.Contains(out, "I_real [95%]") || !strings.Contains(out, "passive") || !strings.Contains(out, "fisher.csv") || !strings.Contains(out, "bootstrap over trials, 200 replicates") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if !strings.Contains(errs, "session 2 block 0 (measure, task) coherence 0.3: skipped") {

@@ -7,9 +7,10 @@
 //	iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
 //	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
-//	iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
+//	iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
-//	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
+//	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
+//	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
 //	iplgpu version
 //
 // An example session:
@@ -18,7 +19,8 @@
 //	$ iplgpu run -config my.yaml -out runs/a -set network.neurons=300
 //	$ ls runs/a
 //	config.yaml  responses.npy  trials.csv  frames.npy  edges.npy  w_final.npy  ...
-//	$ iplgpu fisher -run runs/a          # per-block I_real, I_shuffle, redundancy -> runs/a/info.csv
+//	$ iplgpu fisher -run runs/a          # per-block I_real, I_shuffle, redundancy -> runs/a/fisher.csv
+//	$ iplgpu analyse runs/seeds          # runs/seeds/s1, s2, ...: each run's report, and the spread across seeds
 //
 // Every subcommand takes -h. Exit status: 0 success, 1 failure, 2 usage error,
 // 130 interrupted (Ctrl-C stops after the current trial and keeps what finished).
@@ -41,9 +43,10 @@ Usage:
   iplgpu run     [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-backend auto|cpu|gl] [-set key=value]...
   iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
-  iplgpu analyse [-subset n] [-subsets K] [-islet-threshold x] DIR
+  iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
-  iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N]
+  iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
+  iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
   iplgpu version
 
 Run 'iplgpu <command> -h' for a command's flags.

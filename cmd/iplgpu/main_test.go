@@ -172,3 +172,43 @@ func TestRunRefusesTooLargeNetwork(t *testing.T) {
 		t.Fatal("the run directory was created for a refused run")
 	}
 }
+
+// bench -scaling on the CPU: the memory plan comes first, then a row per size
+// and kind in bench.csv, the slopes, the figure and the config.
+func TestBenchScaling(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "scaling")
+	code, out, errs := runCLI("bench", "-scaling", "-backend", "cpu", "-n-min", "50", "-n-max", "300", "-spines", "8", "-steps", "5", "-seconds", "0", "-out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	plan, table, slope := strings.Index(out, "# memory plan"), strings.Index(out, "kind  backend"), strings.Index(out, "# slope ipl cpu")
+	if plan < 0 || table < plan || slope < table || !strings.Contains(out, "# slope dense cpu") {
+		t.Errorf("want the memory plan, then the table, then the slopes:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "bench.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	// Sizes 50, 100, 200 (the 1-2-5 series), the IPL step and the dense baseline.
+	if len(lines) != 7 || !strings.HasPrefix(lines[0], "kind,backend,device,neurons,spines_per_neuron,spines,edges,steps,build_s,s_per_step,s_per_bio_s,dt_ms") ||
+		!strings.HasPrefix(lines[1], "ipl,cpu,") || !strings.HasPrefix(lines[4], "dense,cpu,") {
+		t.Fatalf("bench.csv:\n%s", b)
+	}
+	for _, f := range []string{"scaling.png", "scaling.svg", "config.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	// A time budget that the first size uses up: the run stops there, says why
+	// and still writes what it measured.
+	dir2 := filepath.Join(t.TempDir(), "short")
+	code, out, errs = runCLI("bench", "-scaling", "-backend", "cpu", "-n-min", "50", "-n-max", "300", "-spines", "8", "-steps", "5", "-seconds", "0", "-max-time", "1ns", "-out", dir2)
+	if code != 0 || !strings.Contains(out, "# stopped: 100 neurons would take about") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir2, "bench.csv")); err != nil || strings.Count(string(b), "\n") != 3 { // header, ipl and dense at 50
+		t.Fatalf("bench.csv after the budget: %v\n%s", err, b)
+	}
+	expectCLI(t, []string{"bench", "-scaling", "-mem-frac", "0"}, 2, nil, []string{"-mem-frac 0: allowed (0, 1]"})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -23,10 +24,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	// From here on Ctrl-C and SIGTERM cancel ctx: the network build, the
+	// trials and the analysis stop soon after, with exit status 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	cfg, dir, err := in.resolve()
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu run: %v\n", err)
 		return 1
+	}
+	fmt.Fprintln(stderr, model.MemoryReport(cfg))
+	if *analyse {
+		if err := model.CheckAnalysisMemory(cfg); err != nil {
+			fmt.Fprintf(stderr, "iplgpu run: %v\n  (-analyse=false runs the simulation alone; its analysis then needs a machine with more memory)\n", err)
+			return 1
+		}
 	}
 	out, err := rundir.Create(dir)
 	if err != nil {
@@ -41,8 +53,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	defer be.Close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	bar := newProgress(stderr)
 	sum, err := engine.Simulate(ctx, cfg, be, out, engine.SimulateOptions{
 		Log: func(s string) { fmt.Fprintln(stderr, s) },
@@ -51,7 +61,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		},
 	})
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "iplgpu run: interrupted; %d of %d trials kept in %s\n", sum.TrialsDone, sum.TrialsTotal, dir)
+		if sum.TrialsTotal == 0 {
+			fmt.Fprintf(stderr, "iplgpu run: interrupted before the first trial; %s holds the config and no trials\n", dir)
+		} else {
+			fmt.Fprintf(stderr, "iplgpu run: interrupted; %d of %d trials kept in %s\n", sum.TrialsDone, sum.TrialsTotal, dir)
+		}
 		return 130
 	}
 	if err != nil {
@@ -60,7 +74,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
 	if *analyse {
-		return analyseDir(dir, analysis.Options{}, report.WriteOptions{}, "iplgpu run", stdout, stderr)
+		return analyseDir(ctx, dir, analysis.Options{}, report.WriteOptions{}, "iplgpu run", stdout, stderr)
 	}
 	return 0
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
 	"github.com/iplgpu/iplgpu/viz"
 )
@@ -25,13 +26,14 @@ var (
 // it live: the GL backend computes in the window's context and the renderer
 // draws straight from its buffers after every trial.
 func cmdView(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N]", stderr)
+	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N] [-fps N]", stderr)
 	in := addRunInputs(fs)
 	threshold := fs.Float64("threshold", viz.DefaultThreshold, "islet threshold: links are drawn where w is above it (+/- change it in the window)")
 	size := fs.String("size", "1280x900", "window size WxH")
 	shot := fs.String("screenshot", "", "save the last frame to this PNG file at exit")
 	every := fs.Int("every", 1, "draw every Nth trial (input is handled after every trial); drawing costs ~10% of a trial on llvmpipe, little on a GPU")
 	frames := fs.Int("frames", 0, "stop after this many trials have been drawn (0: run the whole protocol, then keep the window open until it is closed)")
+	fps := fs.Int("fps", 0, "after the run stops, draw this many frames while turning the camera once around the network, and report the frames per second (the interactive frame rate)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -56,10 +58,15 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu view: -frames %d: want 0 (no limit) or more\n", *frames)
 		return 2
 	}
+	if *fps < 0 {
+		fmt.Fprintf(stderr, "iplgpu view: -fps %d: want 0 (no measurement) or more frames\n", *fps)
+		return 2
+	}
 	cfg, dir, err := in.resolve()
 	if err != nil {
 		return fail("%v", err)
 	}
+	fmt.Fprintln(stderr, model.MemoryReport(cfg))
 
 	// The window comes first: without a display nothing else is made, not even
 	// the run directory.
@@ -131,6 +138,17 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		},
 	})
 	cause := context.Cause(ctx)
+	if st := v.FrameStats(); st.Frames > 0 {
+		fmt.Fprintf(stderr, "view: %d frames drawn during the run, %.1f ms each (%.1f frames per second of drawing)\n", st.Frames, 1000*st.Seconds/float64(st.Frames), st.FPS())
+	}
+	if *fps > 0 && frameErr == nil && (err == nil || errors.Is(cause, errFramesDone)) {
+		st, ferr := v.MeasureOrbit(*fps)
+		if ferr != nil {
+			fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", ferr)
+			return 1
+		}
+		fmt.Fprintf(stdout, "view: %d frames turning the camera at %dx%d: %.2f frames per second (%.1f ms per frame)\n", st.Frames, width, height, st.FPS(), 1000*st.Seconds/float64(max(st.Frames, 1)))
+	}
 	code := 0
 	switch {
 	case frameErr != nil:

@@ -27,12 +27,13 @@ func TestViewScreenshot(t *testing.T) {
 	needDisplay(t)
 	dir := t.TempDir()
 	out, shot := filepath.Join(dir, "run"), filepath.Join(dir, "islets.png")
-	args := append([]string{"view", "-frames", "3", "-size", "400x300", "-screenshot", shot, "-out", out}, tinyRun...)
+	args := append([]string{"view", "-frames", "3", "-fps", "4", "-size", "400x300", "-screenshot", shot, "-out", out}, tinyRun...)
 	code, stdout, stderr := runCLI(args...)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "after 3 of 4 trials") || !strings.Contains(stderr, "backend: gl (") {
+	if !strings.Contains(stdout, "after 3 of 4 trials") || !strings.Contains(stderr, "backend: gl (") ||
+		!strings.Contains(stderr, "3 frames drawn during the run") || !strings.Contains(stdout, "view: 4 frames turning the camera at 400x300") {
 		t.Errorf("stdout: %s\nstderr: %s", stdout, stderr)
 	}
 	f, err := os.Open(shot)
@@ -98,6 +99,7 @@ func TestViewFlags(t *testing.T) {
 		{[]string{"view", "-threshold", "1"}, 2, "[0, 1)"},
 		{[]string{"view", "-frames", "-1"}, 2, "-frames -1"},
 		{[]string{"view", "-every", "0"}, 2, "-every 0"},
+		{[]string{"view", "-fps", "-2"}, 2, "-fps -2"},
 		{[]string{"view", "-set", "network.neurons=-4"}, 1, "network.neurons = -4"},
 	} {
 		code, _, stderr := runCLI(tc.args...)

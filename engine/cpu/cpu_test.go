@@ -51,3 +51,19 @@ func TestCPUWorkerCountInvariance(t *testing.T) {
 		}
 	}
 }
+
+// The dense baseline checks its product against float64 on three rows; here on
+// one worker and on three (rows split between them), small and odd sizes.
+func TestDenseCouplingStep(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		for _, n := range []int{1, 7, 3001} {
+			sec, err := cpu.New(workers).DenseCouplingStep(n, 2)
+			if err != nil {
+				t.Fatalf("%d workers, n = %d: %v", workers, n, err)
+			}
+			if !(sec > 0) {
+				t.Fatalf("%d workers, n = %d: %v s per step", workers, n, sec)
+			}
+		}
+	}
+}

@@ -28,3 +28,22 @@ func BenchmarkStep(b *testing.B, f Factory) {
 		})
 	}
 }
+
+// BenchmarkDense times the dense N x N baseline of `iplgpu bench -scaling`
+// (engine.DenseCoupler) at 1,000, 5,000 and 20,000 neurons; it reports
+// ns/step and the GB/s of the matrix's bytes.
+func BenchmarkDense(b *testing.B, dc engine.DenseCoupler) {
+	for _, n := range []int{1000, 5000, 20000} {
+		b.Run(fmt.Sprintf("N%d", n), func(b *testing.B) {
+			var sec float64
+			for i := 0; i < b.N; i++ {
+				var err error
+				if sec, err = dc.DenseCouplingStep(n, 3); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(sec*1e9, "ns/step")
+			b.ReportMetric(float64(engine.DenseBytesPerStep(n))/sec/1e9, "GB/s")
+		})
+	}
+}

@@ -219,10 +219,13 @@ func TestSubsetsOfAllNeurons(t *testing.T) {
 	for _, q := range []struct {
 		iv   Interval
 		want float64
-	}{{res.Real, full.Real}, {res.Shuffle, full.Shuffle}, {res.Redundancy, full.Redundancy}, {res.RedundancyPct, full.RedundancyPct}, {res.RealNaive, full.RealNaive}} {
+	}{{res.Real, full.Real}, {res.Shuffle, full.Shuffle}, {res.Redundancy, full.Redundancy}, {res.RealNaive, full.RealNaive}} {
 		if q.iv.Mean != q.want || q.iv.Lo != q.want || q.iv.Hi != q.want {
 			t.Errorf("interval %+v, want all %v", q.iv, q.want)
 		}
+	}
+	if math.Abs(res.RedundancyPct-full.RedundancyPct) > 1e-12*math.Abs(full.RedundancyPct) {
+		t.Errorf("redundancy %% %v, want %v", res.RedundancyPct, full.RedundancyPct)
 	}
 }
 
@@ -259,7 +262,7 @@ func TestSubsetsDeterministic(t *testing.T) {
 	perm := make([]int, len(pool))
 	idx := make([]int, 8)
 	for k := range 64 {
-		drawSubset(rng.New(42), k, pool, perm, idx)
+		drawSubsetP(rng.New(42), rng.Subsets, uint64(k), pool, perm, idx)
 		if !slices.IsSorted(idx) || len(slices.Compact(slices.Clone(idx))) != 8 {
 			t.Fatalf("subset %d = %v: not sorted and distinct", k, idx)
 		}
@@ -269,10 +272,24 @@ func TestSubsetsDeterministic(t *testing.T) {
 			}
 		}
 	}
-	for _, iv := range []Interval{a.Real, a.Shuffle, a.Redundancy, a.RedundancyPct} {
+	for _, iv := range []Interval{a.Real, a.Shuffle, a.Redundancy} {
 		if !(iv.Lo <= iv.Mean && iv.Mean <= iv.Hi) || iv.Lo == iv.Hi {
 			t.Errorf("interval %+v does not bracket its mean", iv)
 		}
+	}
+	// Redundancy % is the ratio of the subset means, not the mean of the
+	// per-subset ratios.
+	var gap, shuf, meanRatio float64
+	for _, e := range a.Estimates {
+		gap += e.Redundancy
+		shuf += e.Shuffle
+		meanRatio += e.RedundancyPct / float64(len(a.Estimates))
+	}
+	if want := 100 * gap / shuf; math.Abs(a.RedundancyPct-want) > 1e-9*math.Abs(want) {
+		t.Errorf("redundancy %% %v, want the ratio of means %v", a.RedundancyPct, want)
+	}
+	if math.Abs(a.RedundancyPct-meanRatio) < 1e-9*math.Abs(meanRatio) {
+		t.Errorf("redundancy %% %v equals the mean of per-subset ratios %v: the data should tell the two apart", a.RedundancyPct, meanRatio)
 	}
 }
 

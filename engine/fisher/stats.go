@@ -1,12 +1,14 @@
 package fisher
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -14,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 )
 
 // The kinds of bad data; every error the package returns for data wraps one, so
@@ -74,8 +77,8 @@ func NewStats(plus, minus, zero *mat.Dense, ds float64, counts bool) (*Stats, er
 			return nil, fmt.Errorf("%w: shape mismatch: plus and minus have %d neurons but zero is %d x %d (trials x neurons); it needs the same neurons as columns", ErrBadData, n, t0, nz)
 		}
 	}
-	if !(ds > 0) || math.IsInf(ds, 0) {
-		return nil, fmt.Errorf("%w: ds = %v; the stimulus difference between the conditions must be a positive number", ErrBadData, ds)
+	if err := CheckDS(ds); err != nil {
+		return nil, err
 	}
 	if tp < 2 || tm < 2 {
 		return nil, fmt.Errorf("%w: T+ = %d and T- = %d trials; each condition needs at least 2 (and more than N + 4 for N neurons)", ErrTooFewTrials, tp, tm)
@@ -100,6 +103,9 @@ func NewStats(plus, minus, zero *mat.Dense, ds float64, counts bool) (*Stats, er
 	s.FPrime = make([]float64, n)
 	for i := range s.FPrime {
 		s.FPrime[i] = (mp[i] - mm[i]) / ds
+		if math.IsInf(s.FPrime[i], 0) {
+			return nil, fmt.Errorf("%w: neuron %d: the mean response difference %g over ds = %g overflows float64; rescale the responses or give ds in smaller units", ErrBadData, i, mp[i]-mm[i], ds)
+		}
 	}
 	scale := make([]float64, n)
 	for i := range scale {
@@ -127,9 +133,30 @@ func NewStats(plus, minus, zero *mat.Dense, ds float64, counts bool) (*Stats, er
 	return s, nil
 }
 
-// checkValues reports the first NaN, infinity, or (for counts) negative value.
+// CheckDS refuses a stimulus difference that is not a positive number, or so
+// small that information in 1/ds^2 units overflows float64 (ds^2 underflows
+// below about 1e-308): the estimates would be infinite.
+func CheckDS(ds float64) error {
+	if !(ds > 0) || math.IsInf(ds, 0) {
+		return fmt.Errorf("%w: ds = %v; the stimulus difference between the conditions must be a positive number", ErrBadData, ds)
+	}
+	if ds < MinDS {
+		return fmt.Errorf("%w: ds = %v is too small: information is in units of 1/ds^2, which overflows float64 below ds = %g; give the stimulus in larger units", ErrBadData, ds, MinDS)
+	}
+	return nil
+}
+
+// MinDS is the smallest stimulus difference whose 1/ds^2 is a float64 with
+// room to spare (1e300).
+const MinDS = 1e-150
+
+// checkValues reports the first NaN, infinity, (for counts) negative value,
+// or a value so large that the covariance's sums of squares of its m.Rows
+// trials would overflow float64 (they would come out infinite, and the neuron
+// reported as having zero variance).
 func checkValues(name string, m *mat.Dense, counts bool) error {
 	raw := m.RawMatrix()
+	maxAbs := math.Sqrt(math.MaxFloat64/float64(4*raw.Rows)) / 4
 	for t := range raw.Rows {
 		row := raw.Data[t*raw.Stride : t*raw.Stride+raw.Cols]
 		for i, v := range row {
@@ -138,6 +165,8 @@ func checkValues(name string, m *mat.Dense, counts bool) error {
 				return fmt.Errorf("%w: %s trial %d neuron %d is %v; remove or impute missing values before the analysis", ErrBadData, name, t, i, v)
 			case counts && v < 0:
 				return fmt.Errorf("%w: %s trial %d neuron %d is %v; pass spike counts, or turn the counts check off for signed responses such as z-scores", ErrNegativeCount, name, t, i, v)
+			case math.Abs(v) > maxAbs:
+				return fmt.Errorf("%w: %s trial %d neuron %d is %v: beyond %.3g in magnitude the covariance of %d trials overflows float64; rescale the responses", ErrBadData, name, t, i, v, maxAbs, raw.Rows)
 			}
 		}
 	}
@@ -296,6 +325,9 @@ func (s *Stats) estimate(idx []int, ws *workspace) (Estimate, error) {
 		return e, s.singular(n, ws.chol.Cond())
 	}
 	e.RealNaive = mat.Dot(fv, xv)
+	if math.IsInf(e.RealNaive, 0) || math.IsInf(shuffle, 0) {
+		return e, fmt.Errorf("%w: the information of %d neurons overflows float64 (f' of order %.3g in 1/ds units); rescale the responses or give ds in larger units", ErrBadData, n, maxAbsOf(ws.f))
+	}
 	e.Real = e.CorrectReal(e.RealNaive)
 	e.RealVar = e.RealVariance(e.Real)
 	e.ShuffleNaive = shuffle
@@ -367,7 +399,12 @@ type SubsetResult struct {
 	Seed  uint64 // seed of the draw
 	Pool  int    // neurons drawn from
 
-	RealNaive, Real, ShuffleNaive, Shuffle, Redundancy, RedundancyPct Interval
+	RealNaive, Real, ShuffleNaive, Shuffle, Redundancy Interval
+	// RedundancyPct is 100 Redundancy.Mean/Shuffle.Mean, the ratio of the
+	// means (never a mean of per-subset ratios, which explode where a subset's
+	// I_shuffle is near 0); whether I_shuffle is clearly above 0 needs an
+	// interval over trials (RatioPct with a Bootstrap).
+	RedundancyPct float64
 
 	Estimates []Estimate // per subset, in draw order
 }
@@ -378,6 +415,22 @@ type SubsetResult struct {
 // (purpose rng.Subsets, step k), so a subset does not depend on the others or on
 // the number of goroutines. When Size equals the pool there is one subset.
 func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
+	return s.SubsetsContext(context.Background(), spec, pool)
+}
+
+// estimateBytes is the memory of one subset's estimate and its bookkeeping
+// in Subsets: the Estimate, its error slot and two float64 copies per
+// summarised quantity.
+var estimateBytes = int64(unsafe.Sizeof(Estimate{})) + 16 + 16
+
+// SubsetsBytes is the memory Subsets needs for count subsets, to check a
+// request before any work (sysmem.Check).
+func SubsetsBytes(count int) int64 { return sysmem.Mul(float64(count), float64(estimateBytes)) }
+
+// SubsetsContext is Subsets that stops when ctx is cancelled, returning ctx's
+// error. A count whose estimates would not fit in memory is refused (with
+// ErrBadData) before anything is allocated.
+func (s *Stats) SubsetsContext(ctx context.Context, spec SubsetSpec, pool []int) (SubsetResult, error) {
 	if pool == nil {
 		pool = s.Active()
 	}
@@ -394,6 +447,9 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 	if err := s.design(spec.Size).check(); err != nil {
 		return res, err
 	}
+	if err := sysmem.Check(SubsetsBytes(res.Count), fmt.Sprintf("the estimates of %d subsets", res.Count)); err != nil {
+		return res, fmt.Errorf("%w: %v: ask for fewer subsets", ErrBadData, err)
+	}
 	res.Estimates = make([]Estimate, res.Count)
 	errs := make([]error, res.Count)
 	st := rng.New(spec.Seed)
@@ -405,7 +461,11 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 			perm := make([]int, len(pool))
 			idx := make([]int, spec.Size)
 			for k := w; k < res.Count; k += workers {
-				drawSubset(st, k, pool, perm, idx)
+				if err := ctx.Err(); err != nil {
+					errs[k] = err
+					return
+				}
+				drawSubsetP(st, rng.Subsets, uint64(k), pool, perm, idx)
 				res.Estimates[k], errs[k] = s.estimate(idx, ws)
 				if errs[k] != nil {
 					return
@@ -414,6 +474,9 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	for k, err := range errs {
 		if err != nil {
 			return res, fmt.Errorf("subset %d of %d neurons: %w", k, spec.Size, err)
@@ -431,17 +494,18 @@ func (s *Stats) Subsets(spec SubsetSpec, pool []int) (SubsetResult, error) {
 	res.ShuffleNaive = get(func(e *Estimate) float64 { return e.ShuffleNaive })
 	res.Shuffle = get(func(e *Estimate) float64 { return e.Shuffle })
 	res.Redundancy = get(func(e *Estimate) float64 { return e.Redundancy })
-	res.RedundancyPct = get(func(e *Estimate) float64 { return e.RedundancyPct })
+	res.RedundancyPct = 100 * res.Redundancy.Mean / res.Shuffle.Mean
 	return res, nil
 }
 
-// drawSubset writes into idx (sorted) the first len(idx) elements of a partial
-// Fisher-Yates shuffle of pool for subset k; perm is scratch of len(pool).
-func drawSubset(st rng.Stream, k int, pool, perm, idx []int) {
+// drawSubsetP writes into idx (sorted) the first len(idx) elements of a
+// partial Fisher-Yates shuffle of pool driven by step k of the purpose's
+// stream; perm is scratch of len(pool).
+func drawSubsetP(st rng.Stream, purpose rng.Purpose, k uint64, pool, perm, idx []int) {
 	copy(perm, pool)
 	p := len(pool)
 	for i := range idx {
-		w := st.Block(rng.Subsets, uint64(k), uint32(i))
+		w := st.Block(purpose, k, uint32(i))
 		j := i + min(int(rng.Float64(w[0], w[1])*float64(p-i)), p-i-1)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
@@ -553,6 +617,12 @@ func Analyse(plus, minus, zero *mat.Dense, ds float64, opt EstimateOptions) (Res
 // the statistics already computed: the full-pool estimate, the subsets when
 // opt.Subsets.Size > 0, and the mean noise correlation of the pool.
 func (s *Stats) Analyse(opt EstimateOptions, pool []int) (Result, error) {
+	return s.AnalyseContext(context.Background(), opt, pool)
+}
+
+// AnalyseContext is Analyse that stops when ctx is cancelled (between subset
+// estimates), returning ctx's error.
+func (s *Stats) AnalyseContext(ctx context.Context, opt EstimateOptions, pool []int) (Result, error) {
 	var res Result
 	var full Estimate
 	var err error
@@ -570,7 +640,7 @@ func (s *Stats) Analyse(opt EstimateOptions, pool []int) (Result, error) {
 		return res, err
 	}
 	if opt.Subsets.Size > 0 {
-		sub, err := s.Subsets(opt.Subsets, pool)
+		sub, err := s.SubsetsContext(ctx, opt.Subsets, pool)
 		if err != nil {
 			return res, err
 		}
@@ -578,4 +648,12 @@ func (s *Stats) Analyse(opt EstimateOptions, pool []int) (Result, error) {
 	}
 	res.NoiseCorr = s.NoiseCorrelation(pool)
 	return res, nil
+}
+
+func maxAbsOf(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = max(m, math.Abs(x))
+	}
+	return m
 }

@@ -165,3 +165,45 @@ func TimeCourse(r Responses, plus, minus, zero []int, ds float64, windows []BinR
 	}
 	return out, nil
 }
+
+// Select returns the responses of the given neurons (ascending, each in
+// [0, Neurons)) as a new array of the same type: what an experimenter's sample
+// of a larger population would have recorded.
+func (r Responses) Select(neurons []int) Responses {
+	for k, i := range neurons {
+		if i < 0 || i >= r.Neurons || (k > 0 && i <= neurons[k-1]) {
+			panic(fmt.Sprintf("fisher: Responses.Select: neuron %d at position %d is out of range [0, %d) or out of order", i, k, r.Neurons))
+		}
+	}
+	out := Responses{Trials: r.Trials, Bins: r.Bins, Neurons: len(neurons)}
+	switch d := r.data.(type) {
+	case []float64:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []float32:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []uint8:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []uint16:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []uint32:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []int32:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	case []int64:
+		out.data = selectColumns(d, r.Neurons, neurons)
+	}
+	return out
+}
+
+// selectColumns keeps the given columns of rows of width n.
+func selectColumns[T float64 | float32 | uint8 | uint16 | uint32 | int32 | int64](d []T, n int, cols []int) []T {
+	rows := len(d) / n
+	out := make([]T, 0, rows*len(cols))
+	for r := range rows {
+		row := d[r*n : (r+1)*n]
+		for _, c := range cols {
+			out = append(out, row[c])
+		}
+	}
+	return out
+}

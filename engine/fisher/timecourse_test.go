@@ -82,3 +82,30 @@ func TestTimeCourse(t *testing.T) {
 		t.Errorf("one plus trial: %v", err)
 	}
 }
+
+// Select keeps the chosen neurons' counts, trial by trial and bin by bin.
+func TestResponsesSelect(t *testing.T) {
+	data := make([]uint16, 2*3*5) // 2 trials x 3 bins x 5 neurons
+	for k := range data {
+		data[k] = uint16(k)
+	}
+	r, err := fisher.NewResponses([]int{2, 3, 5}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Select([]int{1, 4})
+	if s.Trials != 2 || s.Bins != 3 || s.Neurons != 2 {
+		t.Fatalf("shape %d x %d x %d", s.Trials, s.Bins, s.Neurons)
+	}
+	got := s.Sum(nil, []int{0, 1}, fisher.BinRange{Start: 0, End: 3})
+	// Trial 0, neuron 1: bins 1, 6, 11 -> 18; neuron 4: 4, 9, 14 -> 27.
+	// Trial 1: +15 per bin -> 63 and 72.
+	want := [][]float64{{18, 27}, {63, 72}}
+	for i := range 2 {
+		for j := range 2 {
+			if got.At(i, j) != want[i][j] {
+				t.Errorf("sum (%d, %d) = %v, want %v", i, j, got.At(i, j), want[i][j])
+			}
+		}
+	}
+}

@@ -78,3 +78,65 @@ func BenchmarkCopyBandwidth(b *testing.B) {
 		})
 	}
 }
+
+// The dense baseline's product is checked against the host inside DenseMatVec;
+// here with one block, and with the limit lowered so that the matrix is split
+// into blocks of columns (2 blocks of 3 chunks, then 13 blocks of one chunk),
+// where a block or chunk summed at the wrong columns would fail the check.
+func TestDenseMatVec(t *testing.T) {
+	c := needGL(t)
+	for _, n := range []int{1, 300, 1000} {
+		sec, err := c.DenseMatVec(n, 2)
+		if err != nil {
+			t.Fatalf("n = %d: %v", n, err)
+		}
+		if sec <= 0 {
+			t.Fatalf("n = %d: %v s per product", n, sec)
+		}
+	}
+	old := c.Limits()
+	defer c.SetLimits(old)
+	for _, tc := range []struct {
+		limit               int64
+		chunk, cols, blocks int
+	}{{4 * 200 * 200, 64, 192, 2}, {4 * 200 * 16, 16, 16, 13}} {
+		plan, err := PlanDense(200, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Chunk != tc.chunk || plan.ColsPerBlock != tc.cols || plan.Blocks != tc.blocks {
+			t.Fatalf("limit %d: plan %+v, want chunk %d, %d columns per block, %d blocks", tc.limit, plan, tc.chunk, tc.cols, tc.blocks)
+		}
+		small := old
+		small.MaxSSBOBlockSize = tc.limit
+		c.SetLimits(small)
+		if _, err := c.DenseMatVec(200, 1); err != nil {
+			t.Fatalf("200 x 200 in %d blocks: %v", plan.Blocks, err)
+		}
+	}
+	small := old
+	small.MaxSSBOBlockSize = 4*200 - 4
+	c.SetLimits(small)
+	if _, err := c.DenseMatVec(200, 1); err == nil {
+		t.Fatal("a column larger than the storage block limit was not refused")
+	}
+}
+
+// BenchmarkDenseMatVec: the N^2 baseline (y = W x, dense N x N float32) on the
+// GL device, to set beside the GL backend's BenchmarkBackendStep.
+func BenchmarkDenseMatVec(b *testing.B) {
+	c := needGL(b)
+	for _, n := range []int{1000, 5000, 20000} {
+		b.Run(fmt.Sprintf("N%d", n), func(b *testing.B) {
+			var sec float64
+			for i := 0; i < b.N; i++ {
+				var err error
+				if sec, err = c.DenseMatVec(n, 3); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(sec*1e9, "ns/product")
+			b.ReportMetric(4*float64(n)*float64(n)/sec/1e9, "GB/s")
+		})
+	}
+}

@@ -192,3 +192,17 @@ func TestDevicePlatformRoute(t *testing.T) {
 		t.Logf("round %d via %s: %s", i, info.Platform, info)
 	}
 }
+
+// DeviceMemory answers on a hardware driver that has the NVIDIA or AMD query,
+// and not on a software renderer, whose memory is the host's.
+func TestDeviceMemory(t *testing.T) {
+	c := needGL(t)
+	total, free, ok := c.DeviceMemory()
+	t.Logf("%s: device memory %d MiB, %d MiB free, reported %v", c.Info().Renderer, total>>20, free>>20, ok)
+	if c.Info().Software && ok {
+		t.Errorf("a software renderer reported %d bytes of device memory", total)
+	}
+	if ok && (total <= 0 || free < 0 || free > total) {
+		t.Errorf("total %d, free %d", total, free)
+	}
+}

@@ -208,9 +208,11 @@ func (b *Backend) Context() *gl.Context { return b.c }
 // Buffers returns the device buffers of the loaded network (zero before Load).
 func (b *Backend) Buffers() Buffers { return b.buf }
 
-// CopyBandwidth implements engine.Bandwidther with the context's copy kernel.
+// CopyBandwidth implements engine.Bandwidther with the context's copy kernel,
+// on at most one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE): beyond
+// 64 MiB a copy's speed no longer depends on its size.
 func (b *Backend) CopyBandwidth(bytes, reps int) (float64, error) {
-	return b.c.CopyBandwidth(bytes, reps)
+	return b.c.CopyBandwidth(int(min(int64(bytes), b.c.Limits().MaxSSBOBlockSize)), reps)
 }
 
 // bufferSpec is one device array of a network.

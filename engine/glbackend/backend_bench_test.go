@@ -12,3 +12,9 @@ import (
 func BenchmarkBackendStep(b *testing.B) {
 	enginetest.BenchmarkStep(b, func(tb testing.TB) engine.Backend { return newTestBackend(tb) })
 }
+
+// BenchmarkDense: the N^2 baseline on the GL device; compare with
+// BenchmarkBackendStep.
+func BenchmarkDense(b *testing.B) {
+	enginetest.BenchmarkDense(b, newTestBackend(b))
+}

@@ -8,13 +8,13 @@ import (
 	"math"
 	"os"
 	"reflect"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/iplgpu/iplgpu/assets"
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/internal/yamlkeys"
 )
 
 // Config is the whole description of a run. Its YAML form is assets/default.yaml,
@@ -101,6 +101,10 @@ type ProtocolConfig struct {
 	Before   []BlockConfig `yaml:"before"`
 	Session  []BlockConfig `yaml:"session"`
 	After    []BlockConfig `yaml:"after"`
+	// AfterRepeat runs the after blocks this many times in order (0 or 1:
+	// once): many short alternating blocks for the switch analysis of
+	// reversibility without a long list.
+	AfterRepeat int `yaml:"after_repeat,omitempty"`
 }
 
 // BlockConfig is one block of trials with fixed mode and switches.
@@ -113,6 +117,12 @@ type BlockConfig struct {
 	Ablation   string    `yaml:"ablation,omitempty"`
 	Record     bool      `yaml:"record"`
 	Frames     string    `yaml:"frames,omitempty"`
+	// Persistence is rho of frames: persistent, the probability that a frame
+	// repeats the previous frame's kind (signal or noise); see makeFrames.
+	Persistence float64 `yaml:"persistence,omitempty"`
+	// TaskGain keeps the task gain g in a passive block, so that it differs
+	// from a task block in the gate m alone (reversibility, MODEL.md 7.3).
+	TaskGain bool `yaml:"task_gain,omitempty"`
 }
 
 // OutputConfig says what the run directory gets beyond the essentials.
@@ -125,10 +135,17 @@ type ConfigError struct {
 	Key     string
 	Value   any
 	Allowed string
+	// Why, when set, says what is wrong with a value inside its range (what
+	// it implies), replacing "is out of range".
+	Why string
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("config: %s = %v is out of range: allowed %s", e.Key, e.Value, e.Allowed)
+	why := e.Why
+	if why == "" {
+		why = "is out of range"
+	}
+	return fmt.Sprintf("config: %s = %s %s: allowed %s", e.Key, Shorten(fmt.Sprint(e.Value)), why, e.Allowed)
 }
 
 // DefaultConfig returns the embedded defaults, validated.
@@ -183,7 +200,10 @@ func applySet(cfg *Config, s string) error {
 	key, val, ok := strings.Cut(s, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
-		return fmt.Errorf("-set %q: want key.path=value, e.g. -set network.neurons=500", s)
+		return fmt.Errorf("-set %q: want key.path=value, e.g. -set network.neurons=500", Shorten(s))
+	}
+	if err := checkSet(key, val); err != nil {
+		return err
 	}
 	parts := strings.Split(key, ".")
 	var b strings.Builder
@@ -198,7 +218,7 @@ func applySet(cfg *Config, s string) error {
 	b.WriteString(" ")
 	b.WriteString(strings.TrimSpace(val))
 	b.WriteString("\n")
-	return decodeStrict("-set "+key, []byte(b.String()), cfg)
+	return decodeStrict("-set "+Shorten(key), []byte(b.String()), cfg)
 }
 
 // decodeStrict decodes YAML on top of cfg; unknown keys are reported with the list
@@ -206,7 +226,10 @@ func applySet(cfg *Config, s string) error {
 func decodeStrict(source string, data []byte, cfg *Config) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return fmt.Errorf("%s: malformed YAML: %v", source, cleanYAMLError(err))
+		return fmt.Errorf("%s: malformed YAML: %v", source, yamlkeys.CleanError(err))
+	}
+	if err := checkOneDocument(data); err != nil {
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	if len(root.Content) == 0 {
 		return nil // empty document: nothing to change
@@ -217,16 +240,9 @@ func decodeStrict(source string, data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: %v", source, cleanYAMLError(err))
+		return fmt.Errorf("%s: %v", source, yamlkeys.CleanError(err))
 	}
 	return nil
-}
-
-func cleanYAMLError(err error) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "yaml: ")
-	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
-	return s
 }
 
 // checkKeys walks a mapping node against a struct type's yaml tags.
@@ -234,30 +250,28 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if t.Kind() != reflect.Struct {
+		if err := checkScalar(n, t, prefix); err != nil {
+			return err
+		}
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 				return nil
 			}
-			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), n.Value)
+			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), Shorten(n.Value))
 		}
-		fields := map[string]reflect.Type{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			fields[tag] = t.Field(i).Type
-			names = append(names, tag)
-		}
-		sort.Strings(names)
+		fields, names := yamlkeys.Fields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			ft, ok := fields[k]
 			if !ok {
-				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, k, nameOr(prefix, "the top level"), strings.Join(names, ", "))
+				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, Shorten(k), nameOr(prefix, "the top level"), strings.Join(names, ", "))
 			}
 			if err := checkKeys(n.Content[i+1], ft, join(prefix, k)); err != nil {
 				return err
@@ -305,6 +319,13 @@ type validator struct{ err error }
 func (v *validator) fail(key string, val any, allowed string) {
 	if v.err == nil {
 		v.err = &ConfigError{Key: key, Value: val, Allowed: allowed}
+	}
+}
+
+// why records a value that is in range but implies something that cannot run.
+func (v *validator) why(key string, val any, why, allowed string) {
+	if v.err == nil {
+		v.err = &ConfigError{Key: key, Value: val, Allowed: allowed, Why: why}
 	}
 }
 
@@ -418,6 +439,7 @@ func (c *Config) Validate() error {
 
 	p := &c.Protocol
 	v.irng("protocol.sessions", p.Sessions, 0, 100000)
+	v.irng("protocol.after_repeat", p.AfterRepeat, 0, 100000)
 	nblocks := 0
 	for _, grp := range []struct {
 		name   string
@@ -430,6 +452,9 @@ func (c *Config) Validate() error {
 	}
 	if v.err == nil && nblocks == 0 {
 		v.fail("protocol", "no blocks", "at least one block in before, session or after")
+	}
+	if v.err == nil {
+		return c.validateImplied()
 	}
 	return v.err
 }
@@ -453,7 +478,19 @@ func validateBlock(v *validator, key string, b *BlockConfig) {
 	if b.Frames == "" {
 		b.Frames = "noise"
 	}
-	v.oneOf(key+".frames", b.Frames, "noise", "consistent")
+	v.oneOf(key+".frames", b.Frames, "noise", "consistent", "persistent")
+	if b.Frames == "persistent" {
+		// rho = 1 would fix the kind of every frame by the first one: a
+		// trial-level draw, the confound of the old consistent frames.
+		if r := b.Persistence; math.IsNaN(r) || r < 0 || r >= 1 {
+			v.fail(key+".persistence", r, "[0, 1)")
+		}
+	} else if b.Persistence != 0 {
+		v.fail(key+".persistence", b.Persistence, "0 (persistence goes with frames: persistent)")
+	}
+	if b.TaskGain && b.Mode != "passive" {
+		v.fail(key+".task_gain", b.TaskGain, "false (task_gain keeps the task gain in a passive block; task blocks have it anyway)")
+	}
 	if v.err == nil && b.Trials%conditionsPerLevel(b.Coherences) != 0 {
 		v.fail(key+".trials", b.Trials, fmt.Sprintf("a multiple of %d (one trial per signed coherence %v)", conditionsPerLevel(b.Coherences), b.Coherences))
 	}

@@ -64,6 +64,10 @@ func TestConfigErrors(t *testing.T) {
 		{"coherence range", "", []string{"protocol.session=[{name: x, mode: task, trials: 10, coherences: [1.5], learning: false, record: true}]"}, []string{"coherences[0] = 1.5", "[0, 1]"}},
 		{"block mode", "", []string{"protocol.session=[{name: x, mode: sleepy, trials: 10, coherences: [0.3], learning: false, record: true}]"}, []string{"protocol.session[0].mode"}},
 		{"odd trials", "", []string{"protocol.session=[{name: x, mode: task, trials: 11, coherences: [0.3], learning: false, record: true}]"}, []string{"trials = 11", "multiple of 2"}},
+		{"persistence 1", "", []string{"protocol.session=[{name: x, mode: task, trials: 10, coherences: [0.3], learning: false, record: true, frames: persistent, persistence: 1}]"}, []string{"protocol.session[0].persistence = 1", "[0, 1)"}},
+		{"persistence without persistent frames", "", []string{"protocol.session=[{name: x, mode: task, trials: 10, coherences: [0.3], learning: false, record: true, persistence: 0.5}]"}, []string{"persistence = 0.5", "frames: persistent"}},
+		{"task gain in a task block", "", []string{"protocol.session=[{name: x, mode: task, trials: 10, coherences: [0.3], learning: false, record: true, task_gain: true}]"}, []string{"task_gain = true", "passive block"}},
+		{"negative after_repeat", "", []string{"protocol.after_repeat=-1"}, []string{"protocol.after_repeat = -1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,12 @@
 // counts Timing and the host's constants), the network builder (somata,
 // spines, tuning, candidate contacts found with a uniform grid, CSR adjacency
 // by target spine), the protocol (MakePlan: sessions -> blocks -> trials with
-// seeded coherence order and frames) and the memory estimate that refuses a
-// network larger than the machine before any work. It imports no backend and
+// seeded coherence order and frames), what a config implies (Imply: the slab,
+// the expected contacts, the steps, the trials and the bytes of every large
+// array; Validate refuses implications that cannot run, naming the key) and
+// the checks that refuse a run larger than the machine's memory or disk
+// before any work (CheckMemory, CheckAnalysisMemory, CheckDisk). Integer keys
+// are parsed strictly: YAML's silent truncation, octal and wrap-around are
+// refused, as are empty values and a second document. It imports no backend and
 // writes no file.
 package model

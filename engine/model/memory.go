@@ -1,11 +1,9 @@
 package model
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 )
 
 // Bytes of host memory per spine and per candidate contact while a run steps:
@@ -14,7 +12,8 @@ import (
 // (45); contact: endpoints 8, two CSR
 // entries of (partner, edge id) 16, w and e 8 (32). Building the network needs
 // more for a moment: the pair distances of the d_c search (about 3.4 x 8 bytes
-// per contact) and the grid (8 per spine); BuildPeak counts that.
+// per contact) and the grid (8 per spine). Imply counts these and the rest of
+// a run (the plan, a trial's buffers) and of its analysis.
 const (
 	BytesPerSpine   = 45
 	BytesPerContact = 32
@@ -22,50 +21,68 @@ const (
 	buildPerSpine   = 8
 )
 
-// EstimateBytes is the peak host memory a run of cfg needs (network, CPU state
-// and the build's temporaries), from the expected number of contacts.
-func EstimateBytes(cfg *Config) int64 {
-	S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
-	contacts := int64(float64(S) * cfg.Network.ContactsPerSpine / 2)
-	if cfg.Network.ContactDistanceUm > 0 {
-		contacts = S * 50 // unknown until built: a generous guess
-	}
-	return S*(BytesPerSpine+buildPerSpine) + contacts*(BytesPerContact+buildPerContact)
+// gcHeadroom is how far the resident memory of a Go process runs above its
+// live data: the collector lets the heap grow to twice the live data
+// (GOGC=100) before it collects, and the build's temporaries, the run
+// directory's writes and the analysis come and go on top of the arrays that
+// stay. Measured: `/usr/bin/time -v iplgpu run -preset large-check -backend
+// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.07 GiB resident; the
+// estimate without the headroom is 0.67 GiB, with it 1.34 GiB (BENCHMARKS.md).
+const gcHeadroom = 2
+
+// EstimateBytes is the peak host memory a run of cfg needs (Imply's Run
+// parts: the network, the CPU state, the build's temporaries, the protocol
+// plan and a trial's buffers, times the Go heap's headroom), from the
+// expected number of contacts.
+func EstimateBytes(cfg *Config) int64 { return Total(Imply(cfg).Run) }
+
+// AvailableMemory is the host memory this process can allocate now (package
+// sysmem: the smallest of MemAvailable, the cgroup limit and ulimit -v); ok
+// is false where none is known.
+func AvailableMemory() (int64, bool) {
+	l, ok := sysmem.Available()
+	return l.Bytes, ok
 }
 
-// CheckMemory refuses a configuration whose network would not fit in the
-// memory available now (Linux /proc/meminfo; elsewhere the check is skipped),
-// before any work starts.
-func CheckMemory(cfg *Config) error {
-	avail, ok := availableMemory()
-	if !ok {
+// MemoryReport is the line a run prints before any work: the estimate of
+// EstimateBytes next to the memory available now.
+func MemoryReport(cfg *Config) string {
+	im := Imply(cfg)
+	line := fmt.Sprintf("memory: %d neurons x %d spines = %.0f spines need about %s of host memory at the peak (estimate: %d B per spine and %d B per contact for about %.3g contacts, the plan and a trial's buffers, times %d for the Go heap)",
+		cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, im.Spines, FormatBytes(Total(im.Run)), runPerSpine, runPerContact, im.Contacts, gcHeadroom)
+	if l, ok := sysmem.Available(); ok {
+		line += fmt.Sprintf("; %s available (%s)", FormatBytes(l.Bytes), l.Source)
+	}
+	return line
+}
+
+// FormatBytes writes a size in MiB below 1 GiB, else in GiB.
+func FormatBytes(b int64) string {
+	if b < 1<<30 {
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
+}
+
+// CheckDisk refuses a configuration whose run directory would not fit on the
+// file system that holds dir (or its nearest existing parent), before any
+// work starts. Elsewhere than Linux, or when the free space is unknown, it
+// passes.
+func CheckDisk(cfg *Config, dir string) error {
+	parts := Imply(cfg).Disk
+	need := Total(parts)
+	free, ok := sysmem.DiskFree(dir)
+	if !ok || need <= free {
 		return nil
 	}
-	need := EstimateBytes(cfg)
-	if need > avail {
-		S := int64(cfg.Network.Neurons) * int64(cfg.Network.SpinesPerNeuron)
-		return fmt.Errorf("config: network.neurons x network.spines_per_neuron = %d x %d = %d spines need about %.1f GiB, but %.1f GiB of memory are available: allowed at most about %d spines here (fewer neurons, spines or contacts per spine)",
-			cfg.Network.Neurons, cfg.Network.SpinesPerNeuron, S, float64(need)/(1<<30), float64(avail)/(1<<30), int64(float64(S)*float64(avail)/float64(need)))
-	}
-	return nil
+	big := Largest(parts)
+	return fmt.Errorf("config: the run directory %s needs about %s on disk, but its file system has %s free; the largest file is %s: %s (keys %s)",
+		dir, sysmem.Bytes(need), sysmem.Bytes(free), big.What, sysmem.Bytes(big.Bytes), big.Keys)
 }
 
-func availableMemory() (int64, bool) {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			return kb * 1024, true
-		}
-	}
-	return 0, false
-}
+// AnalysisNeurons is the most neurons the covariance-based analyses (Fisher
+// information, time courses) use: a larger recording is analysed on a seeded
+// random sample of this many (analysis.Options.MaxNeurons), as an electrode
+// array samples a population, so that their N x N covariances stay in memory
+// (2,000 neurons: 32 MB each).
+const AnalysisNeurons = 2000

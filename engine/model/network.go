@@ -1,9 +1,10 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"sort"
+	"runtime"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
@@ -48,6 +49,21 @@ func SlabSize(c *NetworkConfig, n int) [3]float64 {
 
 // BuildNetwork builds somata, spines, tuning and candidate contacts (uniform grid).
 func BuildNetwork(cfg *Config) (*Network, error) {
+	return BuildNetworkContext(context.Background(), cfg, 0)
+}
+
+// BuildNetworkContext is BuildNetwork with its per-spine work (positions, tuning,
+// the contact search) spread over workers goroutines (0: GOMAXPROCS) and stopped
+// when ctx is done, returning ctx's error: every loop of the build checks it
+// every few milliseconds, so a cancelled build ends well within a second. The
+// network does not depend on the worker count: every number is keyed by its
+// spine's index, and the contacts are found in spine order. A network without
+// any candidate contact is built (the backends are tested on one);
+// engine.Simulate refuses to run it.
+func BuildNetworkContext(ctx context.Context, cfg *Config, workers int) (*Network, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	nc := &cfg.Network
 	N, M := nc.Neurons, nc.SpinesPerNeuron
 	S := N * M
@@ -56,19 +72,31 @@ func BuildNetwork(cfg *Config) (*Network, error) {
 	}
 	st := rng.New(cfg.Seed)
 	net := &Network{N: N, M: M, SlabUm: SlabSize(nc, N)}
+	for a, e := range net.SlabUm {
+		if !(e > 0 && e <= MaxSlabUm) {
+			return nil, fmt.Errorf("network: slab extent %v um on axis %d from network.density_per_mm3 = %g and network.depth_um = %g: want a finite extent up to %g um (Validate refuses this config)", e, a, nc.DensityPerMM3, nc.DepthUm, MaxSlabUm)
+		}
+	}
 	net.SomaX, net.SomaY, net.SomaZ = make([]float32, N), make([]float32, N), make([]float32, N)
 	net.Theta = make([]float32, N)
 	for i := 0; i < N; i++ {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		w := st.Block(rng.Somata, 0, uint32(i))
 		w2 := st.Block(rng.Somata, 1, uint32(i))
 		net.SomaX[i] = float32(rng.Float64(w[0], w[1]) * net.SlabUm[0])
 		net.SomaY[i] = float32(rng.Float64(w[2], w[3]) * net.SlabUm[1])
 		net.SomaZ[i] = float32(rng.Float64(w2[0], w2[1]) * net.SlabUm[2])
 	}
-	sortSomataSpatially(net)
+	if err := sortSomataSpatially(ctx, net); err != nil {
+		return nil, err
+	}
 	switch nc.Tuning {
 	case "map":
-		orientationMap(net, st, nc.MapPeriodUm)
+		if err := orientationMap(ctx, net, st, nc.MapPeriodUm); err != nil {
+			return nil, err
+		}
 	default:
 		for i := 0; i < N; i++ {
 			w := st.Block(rng.Tuning, 0, uint32(i))
@@ -78,37 +106,60 @@ func BuildNetwork(cfg *Config) (*Network, error) {
 	net.SpineX, net.SpineY, net.SpineZ = make([]float32, S), make([]float32, S), make([]float32, S)
 	net.Phi = make([]float32, S)
 	jitter := nc.SpineJitterDeg * math.Pi / 180
-	for k := 0; k < S; k++ {
-		i := k / M
-		wa := st.Block(rng.SpinePos, 0, uint32(k))
-		wb := st.Block(rng.SpinePos, 1, uint32(k))
-		wc := st.Block(rng.SpinePos, 2, uint32(k))
-		net.SpineX[k] = net.SomaX[i] + float32(nc.SpineSdUm*rng.NormalF64(wa))
-		net.SpineY[k] = net.SomaY[i] + float32(nc.SpineSdUm*rng.NormalF64(wb))
-		net.SpineZ[k] = net.SomaZ[i] + float32(nc.SpineSdUm*rng.NormalF64(wc))
-		phi := float64(net.Theta[i]) + jitter*rng.NormalF64(st.Block(rng.SpineTune, 0, uint32(k)))
-		net.Phi[k] = float32(wrapPi(phi))
+	err := parallelChunks(ctx, S, spineChunk, workers, func(_, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			i := k / M
+			wa := st.Block(rng.SpinePos, 0, uint32(k))
+			wb := st.Block(rng.SpinePos, 1, uint32(k))
+			wc := st.Block(rng.SpinePos, 2, uint32(k))
+			net.SpineX[k] = net.SomaX[i] + float32(nc.SpineSdUm*rng.NormalF64(wa))
+			net.SpineY[k] = net.SomaY[i] + float32(nc.SpineSdUm*rng.NormalF64(wb))
+			net.SpineZ[k] = net.SomaZ[i] + float32(nc.SpineSdUm*rng.NormalF64(wc))
+			phi := float64(net.Theta[i]) + jitter*rng.NormalF64(st.Block(rng.SpineTune, 0, uint32(k)))
+			net.Phi[k] = float32(wrapPi(phi))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	dc := nc.ContactDistanceUm
 	if dc == 0 {
-		dc = deriveContactDistance(net, nc.ContactsPerSpine)
+		if dc, err = deriveContactDistance(ctx, net, nc.ContactsPerSpine, workers); err != nil {
+			return nil, err
+		}
 	}
 	net.ContactUm = dc
-	net.EdgeA, net.EdgeB = GridContacts(net, dc)
-	net.buildCSR()
+	if net.EdgeA, net.EdgeB, err = gridContacts(ctx, net, dc, workers, spineChunk); err != nil {
+		return nil, err
+	}
+	if len(net.EdgeA) > MaxContacts {
+		return nil, &ConfigError{Key: "network.contact_distance_um", Value: dc,
+			Why:     fmt.Sprintf("gives %d candidate contacts", len(net.EdgeA)),
+			Allowed: fmt.Sprintf("at most %d contacts (int32 indices): a shorter distance or fewer contacts per spine", MaxContacts)}
+	}
+	if err := net.buildCSR(ctx); err != nil {
+		return nil, err
+	}
 	return net, nil
 }
+
+// checkEvery is how many iterations of a serial loop of the build pass
+// between checks of its context: a few milliseconds of work at most.
+const checkEvery = 1 << 14
 
 // sortSomataSpatially renumbers the neurons along a Morton (Z-order) curve of
 // their soma positions. Spines are numbered by owner, so spines close in space get
 // close indices, and the lateral gather over partner spines (and their edges,
 // sorted by spine) reads nearby memory: several times fewer cache misses on the
 // CPU and better-coalesced loads on a GPU. Statistically nothing changes.
-func sortSomataSpatially(net *Network) {
+func sortSomataSpatially(ctx context.Context, net *Network) error {
 	N := net.N
 	code := make([]uint64, N)
 	const bits = 21 // per axis: 63-bit codes
 	for i := 0; i < N; i++ {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		var c uint64
 		q := [3]uint64{}
 		for a, v := range [3]float32{net.SomaX[i], net.SomaY[i], net.SomaZ[i]} {
@@ -122,11 +173,10 @@ func sortSomataSpatially(net *Network) {
 		}
 		code[i] = c
 	}
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
+	order, err := stableOrder(ctx, code)
+	if err != nil {
+		return err
 	}
-	sort.SliceStable(order, func(a, b int) bool { return code[order[a]] < code[order[b]] })
 	for _, arr := range [][]float32{net.SomaX, net.SomaY, net.SomaZ} {
 		tmp := make([]float32, N)
 		for i, o := range order {
@@ -134,6 +184,44 @@ func sortSomataSpatially(net *Network) {
 		}
 		copy(arr, tmp)
 	}
+	return nil
+}
+
+// stableOrder returns the indices of keys in ascending order of key, equal
+// keys in index order (what sort.SliceStable gives), by a least-significant-
+// digit radix sort of 16-bit digits: linear time, and a check of ctx between
+// its passes (a comparison sort of 10^7 somata takes seconds and cannot be
+// stopped).
+func stableOrder(ctx context.Context, keys []uint64) ([]int32, error) {
+	n := len(keys)
+	order, tmp := make([]int32, n), make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		clear(count[:])
+		for _, k := range keys {
+			count[(k>>shift)&0xffff]++
+		}
+		if n == 0 || count[(keys[0]>>shift)&0xffff] == n { // every key has this digit
+			continue
+		}
+		pos := 0
+		for d := range count {
+			pos, count[d] = pos+count[d], pos
+		}
+		for _, i := range order {
+			d := (keys[i] >> shift) & 0xffff
+			tmp[count[d]] = i
+			count[d]++
+		}
+		order, tmp = tmp, order
+	}
+	return order, nil
 }
 
 // wrapPi wraps an orientation to [0, pi).
@@ -151,7 +239,7 @@ func wrapPi(x float64) float64 {
 // orientationMap gives each neuron the orientation of a pinwheel map made of
 // plane waves of one wavelength and random directions and phases (the standard
 // random-map model): theta = arg(sum_j exp(i (k_j . x + phase_j))) / 2.
-func orientationMap(net *Network, st rng.Stream, periodUm float64) {
+func orientationMap(ctx context.Context, net *Network, st rng.Stream, periodUm float64) error {
 	const waves = 8
 	kx, ky, ph := make([]float64, waves), make([]float64, waves), make([]float64, waves)
 	kmag := 2 * math.Pi / periodUm
@@ -165,6 +253,9 @@ func orientationMap(net *Network, st rng.Stream, periodUm float64) {
 		}
 	}
 	for i := 0; i < net.N; i++ {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		var re, im float64
 		for j := 0; j < waves; j++ {
 			a := kx[j]*float64(net.SomaX[i]) + ky[j]*float64(net.SomaY[i]) + ph[j]
@@ -173,6 +264,7 @@ func orientationMap(net *Network, st rng.Stream, periodUm float64) {
 		}
 		net.Theta[i] = float32(wrapPi(math.Atan2(im, re) / 2))
 	}
+	return nil
 }
 
 // d2 is the squared distance of two spines, in float64 from the float32 positions,
@@ -192,6 +284,7 @@ type grid struct {
 	nx, ny, nz int
 	start      []int32 // cell -> first index into order; len cells+1
 	order      []int32 // spine indices sorted by cell
+	cellOf     []int32 // spine -> cell
 }
 
 func newGrid(n *Network, cell float64) *grid {
@@ -204,18 +297,29 @@ func newGrid(n *Network, cell float64) *grid {
 		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
 		minZ, maxZ = math.Min(minZ, z), math.Max(maxZ, z)
 	}
-	g := &grid{cell: cell, x0: minX, y0: minY, z0: minZ}
 	// Bound the cell count to a few per spine: a tiny radius must not allocate
-	// a huge empty grid.
-	for {
-		g.nx = int((maxX-minX)/g.cell) + 1
-		g.ny = int((maxY-minY)/g.cell) + 1
-		g.nz = int((maxZ-minZ)/g.cell) + 1
-		if float64(g.nx)*float64(g.ny)*float64(g.nz) <= 4*float64(S)+64 {
-			break
-		}
-		g.cell *= 1.25
+	// a huge empty grid. The counts are taken in float64 (a radius of 1e-20 um
+	// gives more cells per axis than an int holds, which crashed makeslice);
+	// the first enlargement jumps to about the right size, the loop only
+	// rounds it. The extents are finite: BuildNetworkContext bounds the slab.
+	if !(cell > 0) {
+		cell = math.SmallestNonzeroFloat64
 	}
+	ext := [3]float64{maxX - minX, maxY - minY, maxZ - minZ}
+	limit := 4*float64(S) + 64
+	cellsOf := func(c float64) float64 {
+		return (math.Floor(ext[0]/c) + 1) * (math.Floor(ext[1]/c) + 1) * (math.Floor(ext[2]/c) + 1)
+	}
+	if cellsOf(cell) > limit {
+		cell = math.Max(cell, math.Cbrt(ext[0]*ext[1]*ext[2]/limit))
+	}
+	for cellsOf(cell) > limit {
+		cell *= 1.25
+	}
+	g := &grid{cell: cell, x0: minX, y0: minY, z0: minZ}
+	g.nx = int(math.Floor(ext[0]/cell)) + 1
+	g.ny = int(math.Floor(ext[1]/cell)) + 1
+	g.nz = int(math.Floor(ext[2]/cell)) + 1
 	cells := g.nx * g.ny * g.nz
 	cellOf := make([]int32, S)
 	count := make([]int32, cells+1)
@@ -227,7 +331,7 @@ func newGrid(n *Network, cell float64) *grid {
 	for c := 0; c < cells; c++ {
 		count[c+1] += count[c]
 	}
-	g.start = count
+	g.start, g.cellOf = count, cellOf
 	g.order = make([]int32, S)
 	fill := make([]int32, cells)
 	copy(fill, count[:cells])
@@ -252,133 +356,8 @@ func (g *grid) coord(x, x0 float64, n int) int {
 
 func (g *grid) cellIndex(ix, iy, iz int) int { return (iz*g.ny+iy)*g.nx + ix }
 
-// pairsWithin visits every spine pair (a < b) of different neurons with squared
-// distance below r2, where r2 <= cell^2. Pairs come in no particular order.
-func (g *grid) pairsWithin(n *Network, r2 float64, visit func(a, b int32, d2 float64)) {
-	M := int32(n.M)
-	for iz := 0; iz < g.nz; iz++ {
-		for iy := 0; iy < g.ny; iy++ {
-			for ix := 0; ix < g.nx; ix++ {
-				c := g.cellIndex(ix, iy, iz)
-				for _, a := range g.order[g.start[c]:g.start[c+1]] {
-					for dz := -1; dz <= 1; dz++ {
-						jz := iz + dz
-						if jz < 0 || jz >= g.nz {
-							continue
-						}
-						for dy := -1; dy <= 1; dy++ {
-							jy := iy + dy
-							if jy < 0 || jy >= g.ny {
-								continue
-							}
-							for dx := -1; dx <= 1; dx++ {
-								jx := ix + dx
-								if jx < 0 || jx >= g.nx {
-									continue
-								}
-								c2 := g.cellIndex(jx, jy, jz)
-								for _, b := range g.order[g.start[c2]:g.start[c2+1]] {
-									if b <= a || a/M == b/M {
-										continue
-									}
-									if d := n.d2(int(a), int(b)); d < r2 {
-										visit(a, b, d)
-									}
-								}
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// GridContacts returns the candidate contacts within dc (um) found with a uniform
-// grid: expected O(S) work. Pairs are sorted by (a, b).
-func GridContacts(n *Network, dc float64) (a, b []int32) {
-	g := newGrid(n, dc)
-	r2 := dc * dc
-	g.pairsWithin(n, r2, func(x, y int32, _ float64) {
-		a = append(a, x)
-		b = append(b, y)
-	})
-	sortPairs(a, b)
-	return a, b
-}
-
-// AllPairsContacts is the O(S^2) reference search, kept for tests and benchmarks.
-func AllPairsContacts(n *Network, dc float64) (a, b []int32) {
-	r2 := dc * dc
-	S := n.Spines()
-	for x := 0; x < S; x++ {
-		for y := x + 1; y < S; y++ {
-			if x/n.M == y/n.M {
-				continue
-			}
-			if n.d2(x, y) < r2 {
-				a = append(a, int32(x))
-				b = append(b, int32(y))
-			}
-		}
-	}
-	return a, b
-}
-
-type pairSorter struct{ a, b []int32 }
-
-func (p pairSorter) Len() int { return len(p.a) }
-func (p pairSorter) Less(i, j int) bool {
-	return p.a[i] < p.a[j] || (p.a[i] == p.a[j] && p.b[i] < p.b[j])
-}
-func (p pairSorter) Swap(i, j int) {
-	p.a[i], p.a[j] = p.a[j], p.a[i]
-	p.b[i], p.b[j] = p.b[j], p.b[i]
-}
-
-func sortPairs(a, b []int32) { sort.Sort(pairSorter{a, b}) }
-
-// deriveContactDistance picks d_c so that the mean number of candidate contacts per
-// spine equals target: it collects pair distances within a generous radius from
-// the grid and takes the exact quantile (retrying with a larger radius if needed).
-func deriveContactDistance(n *Network, target float64) float64 {
-	S := n.Spines()
-	want := int(math.Round(target * float64(S) / 2)) // each pair serves two spines
-	if want < 1 {
-		want = 1
-	}
-	// Density estimate from the spine cloud's volume (slab plus spine spread).
-	vol := 1.0
-	for _, e := range n.SlabUm {
-		vol *= e
-	}
-	r := math.Cbrt(3 * target * vol / (4 * math.Pi * float64(S)))
-	r *= 1.5
-	for {
-		var d2s []float64
-		g := newGrid(n, r)
-		g.pairsWithin(n, r*r, func(_, _ int32, d float64) { d2s = append(d2s, d) })
-		maxPairs := float64(S) * float64(S-n.M) / 2
-		if len(d2s) > want || float64(len(d2s)) >= maxPairs {
-			sort.Float64s(d2s)
-			if want > len(d2s) {
-				want = len(d2s)
-			}
-			// Halfway between the want-th and the next distance: exactly `want` pairs
-			// lie strictly closer, whatever the rounding of the square root.
-			lo := math.Sqrt(d2s[want-1])
-			hi := lo * 1.0001
-			if want < len(d2s) {
-				hi = math.Sqrt(d2s[want])
-			}
-			return (lo + hi) / 2
-		}
-		r *= 1.5
-	}
-}
-
 // buildCSR fills the adjacency by target spine from the sorted edge list.
-func (n *Network) buildCSR() {
+func (n *Network) buildCSR(ctx context.Context) error {
 	S := n.Spines()
 	E := len(n.EdgeA)
 	n.RowPtr = make([]int32, S+1)
@@ -397,10 +376,14 @@ func (n *Network) buildCSR() {
 	// ascending order, for B-rows too because a partner a < b comes before any
 	// edge whose smaller end exceeds it.
 	for e := 0; e < E; e++ {
+		if e%(64*checkEvery) == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		a, b := n.EdgeA[e], n.EdgeB[e]
 		n.Partner[fill[a]], n.EdgeOf[fill[a]] = b, int32(e)
 		fill[a]++
 		n.Partner[fill[b]], n.EdgeOf[fill[b]] = a, int32(e)
 		fill[b]++
 	}
+	return nil
 }

@@ -1,9 +1,15 @@
 package model
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
+
+	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
 func testConfig(t testing.TB, sets ...string) *Config {
@@ -31,14 +37,24 @@ func TestGridMatchesAllPairs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ga, gb := GridContacts(net, net.ContactUm)
 			aa, ab := AllPairsContacts(net, net.ContactUm)
-			if len(ga) != len(aa) {
-				t.Fatalf("grid found %d pairs, all-pairs %d", len(ga), len(aa))
+			if len(aa) == 0 {
+				t.Fatal("the reference found no pairs: the case tests nothing")
 			}
-			for i := range ga {
-				if ga[i] != aa[i] || gb[i] != ab[i] {
-					t.Fatalf("pair %d: grid (%d,%d) all-pairs (%d,%d)", i, ga[i], gb[i], aa[i], ab[i])
+			// Serial and parallel, one chunk and many (chunks of 7 spines split
+			// neurons and cells): every split must give the reference's list.
+			for _, split := range []struct{ workers, chunk int }{{1, spineChunk}, {1, 7}, {3, 7}, {4, 64}} {
+				ga, gb, err := gridContacts(context.Background(), net, net.ContactUm, split.workers, split.chunk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ga) != len(aa) {
+					t.Fatalf("%+v: grid found %d pairs, all-pairs %d", split, len(ga), len(aa))
+				}
+				for i := range ga {
+					if ga[i] != aa[i] || gb[i] != ab[i] {
+						t.Fatalf("%+v: pair %d: grid (%d,%d) all-pairs (%d,%d)", split, i, ga[i], gb[i], aa[i], ab[i])
+					}
 				}
 			}
 		})
@@ -183,5 +199,115 @@ func TestOrientationMap(t *testing.T) {
 	}
 	if near/float64(nn) < 0.5 || math.Abs(far/float64(nf)) > 0.2 {
 		t.Fatalf("map: near pairs cos2dθ %.2f (want > 0.5), far %.2f (want ~0)", near/float64(nn), far/float64(nf))
+	}
+}
+
+// The build must not depend on how many workers share it: the same network,
+// array for array, from 1, 2 and 5 workers.
+func TestBuildIndependentOfWorkers(t *testing.T) {
+	cfg := testConfig(t, "network.neurons=1500", "network.spines_per_neuron=16", "seed=7")
+	ref, err := BuildNetworkContext(context.Background(), cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Edges() == 0 {
+		t.Fatal("no edges")
+	}
+	for _, w := range []int{2, 5} {
+		got, err := BuildNetworkContext(context.Background(), cfg, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, ref) {
+			t.Fatalf("%d workers built a different network than 1 worker (d_c %v vs %v, %d vs %d edges)", w, got.ContactUm, ref.ContactUm, got.Edges(), ref.Edges())
+		}
+	}
+}
+
+// d_c from the binned order statistics equals d_c from sorting every pair
+// distance within the search radius (the serial method it replaced).
+func TestDerivedContactDistanceMatchesSort(t *testing.T) {
+	for _, tc := range []struct {
+		neurons, spines int
+		target          float64
+	}{{200, 16, 6}, {300, 8, 2.5}, {50, 4, 40}} {
+		cfg := testConfig(t, fmt.Sprintf("network.neurons=%d", tc.neurons), fmt.Sprintf("network.spines_per_neuron=%d", tc.spines),
+			fmt.Sprintf("network.contacts_per_spine=%g", tc.target))
+		net, err := BuildNetwork(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Reference: all pair distances below a radius that holds more than
+		// `want` pairs, sorted, the d_c halfway between the want-th and the next.
+		want := int(math.Round(tc.target * float64(net.Spines()) / 2))
+		var d2s []float64
+		S := net.Spines()
+		for x := 0; x < S; x++ {
+			for y := x + 1; y < S; y++ {
+				if x/net.M != y/net.M {
+					d2s = append(d2s, net.d2(x, y))
+				}
+			}
+		}
+		slices.Sort(d2s)
+		refDc := (math.Sqrt(d2s[want-1]) + math.Sqrt(d2s[want])) / 2
+		if net.ContactUm != refDc {
+			t.Fatalf("%+v: d_c = %.17g, sorting all distances gives %.17g", tc, net.ContactUm, refDc)
+		}
+		if got := net.Edges(); got != want {
+			t.Fatalf("%+v: %d contacts, want exactly %d", tc, got, want)
+		}
+	}
+}
+
+// orderStats against a full sort, with ties, values in one bin, at bin edges
+// and the last value.
+func TestOrderStats(t *testing.T) {
+	st := rng.New(3)
+	var all []float64
+	chunks := make([][]float64, 5)
+	for c := range chunks {
+		for i := 0; i < 300+97*c; i++ {
+			w := st.Block(rng.Somata, uint64(c), uint32(i))
+			v := rng.Float64(w[0], w[1]) * 4
+			switch i % 7 {
+			case 0:
+				v = 1 // ties
+			case 1:
+				v = 2 + 1e-12*float64(i) // a crowd inside one bin
+			}
+			chunks[c] = append(chunks[c], v)
+			all = append(all, v)
+		}
+	}
+	slices.Sort(all)
+	for k := 1; k <= len(all); k++ {
+		kth, next, ok := orderStats(chunks, 4, k)
+		if kth != all[k-1] {
+			t.Fatalf("k = %d: %v, want %v", k, kth, all[k-1])
+		}
+		if ok != (k < len(all)) || ok && next != all[k] {
+			t.Fatalf("k = %d: next %v (%v), want %v", k, next, ok, all[min(k, len(all)-1)])
+		}
+	}
+}
+
+// A cancelled build stops and says so.
+func TestBuildCancelled(t *testing.T) {
+	cfg := testConfig(t, "network.neurons=2000")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := BuildNetworkContext(ctx, cfg, 2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	// Cancelled inside the first chunk: the later chunks are not run.
+	ctx, cancel = context.WithCancel(context.Background())
+	ran := 0
+	err := parallelChunks(ctx, 100, 10, 1, func(c, lo, hi int) {
+		ran++
+		cancel()
+	})
+	if !errors.Is(err, context.Canceled) || ran != 1 {
+		t.Fatalf("ran %d chunks, err %v; want 1 and context.Canceled", ran, err)
 	}
 }

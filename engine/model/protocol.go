@@ -46,13 +46,13 @@ func TimingOf(c *Config) Timing {
 	return t
 }
 
-// MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
-// after), each with its trials' coherences in a seeded random order and frames
-// drawn per MODEL.md section 3.
-func MakePlan(c *Config) *Plan {
-	p := &Plan{}
+// Blocks lists the blocks of the protocol in run order (before,
+// [baseline], sessions, after), without their trials: what MakePlan expands,
+// and what a run directory's trials.csv must follow.
+func Blocks(c *Config) []Block {
+	var blocks []Block
 	add := func(session int, group string, bc BlockConfig) {
-		p.Blocks = append(p.Blocks, Block{Index: len(p.Blocks), Session: session, Group: group, BlockConfig: bc})
+		blocks = append(blocks, Block{Index: len(blocks), Session: session, Group: group, BlockConfig: bc})
 	}
 	for _, b := range c.Protocol.Before {
 		add(0, "before", b)
@@ -69,9 +69,19 @@ func MakePlan(c *Config) *Plan {
 			add(s, "session", b)
 		}
 	}
-	for _, b := range c.Protocol.After {
-		add(c.Protocol.Sessions+1, "after", b)
+	for range max(c.Protocol.AfterRepeat, 1) {
+		for _, b := range c.Protocol.After {
+			add(c.Protocol.Sessions+1, "after", b)
+		}
 	}
+	return blocks
+}
+
+// MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
+// after), each with its trials' coherences in a seeded random order and frames
+// drawn per MODEL.md section 3.
+func MakePlan(c *Config) *Plan {
+	p := &Plan{Blocks: Blocks(c)}
 	st := rng.New(c.Seed)
 	a := float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180)
 	trial := 0
@@ -97,7 +107,7 @@ func MakePlan(c *Config) *Plan {
 		}
 		b.Trials = make([]Trial, len(cohs))
 		for i, coh := range cohs {
-			b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames)}
+			b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames, b.Persistence)}
 			trial++
 		}
 	}
@@ -109,7 +119,19 @@ func MakePlan(c *Config) *Plan {
 // (A for c > 0, B = A + 90 deg for c < 0) with probability |c|, otherwise a uniform
 // random orientation. With "consistent" frames, the random orientation is drawn
 // once per trial and repeated, so the sequence is predictable.
-func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode string) []float32 {
+//
+// With "persistent" frames (MODEL.md 7.4) the kind of each frame, signal or
+// noise, is a Markov chain: frame f > 0 repeats the kind of frame f - 1 with
+// probability rho and is otherwise drawn afresh (signal with probability
+// |c|); frame 0 is drawn afresh. The fresh draw keeps the chain in its
+// stationary distribution, so every frame is a signal frame with probability
+// |c| whatever rho, and consecutive kinds correlate with coefficient rho:
+// the signal comes in runs of mean length 1/(1 - rho (1 - |c|)) frames.
+// Noise frames always take a fresh random orientation, so only the signal's
+// persistence varies. The fresh draws are those of noise frames (the same
+// words), so rho = 0 gives exactly the frames of "noise"; the repeat draws
+// use elements 0x80000000 + f of the trial's Frames stream.
+func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode string, rho float64) []float32 {
 	sig := a
 	if coh < 0 {
 		sig = a + math.Pi/2
@@ -118,8 +140,25 @@ func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode st
 	fr := make([]float32, n)
 	w0 := st.Block(rng.Frames, uint64(trial), 0xFFFFFFFF)
 	fixedNoise := float32(rng.Float64(w0[0], w0[1]) * math.Pi)
+	signal := false
 	for f := range fr {
 		w := st.Block(rng.Frames, uint64(trial), uint32(f))
+		if mode == "persistent" {
+			if f > 0 {
+				r := st.Block(rng.Frames, uint64(trial), 0x80000000+uint32(f))
+				if rng.Float64(r[0], r[1]) >= rho {
+					signal = rng.Float64(w[0], w[1]) < math.Abs(coh)
+				}
+			} else {
+				signal = rng.Float64(w[0], w[1]) < math.Abs(coh)
+			}
+			if signal {
+				fr[f] = sig
+			} else {
+				fr[f] = float32(rng.Float64(w[2], w[3]) * math.Pi)
+			}
+			continue
+		}
 		if rng.Float64(w[0], w[1]) < math.Abs(coh) {
 			fr[f] = sig
 		} else if mode == "consistent" {

@@ -27,6 +27,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/iplgpu/iplgpu/engine/sysmem"
 )
 
 var magic = []byte("\x93NUMPY")
@@ -353,7 +355,7 @@ func readHeader(path string, r io.Reader) (header, error) {
 	}
 	dict, err := parseDict(string(text))
 	if err != nil {
-		return h, fmt.Errorf("%s: bad header %q: %v", path, strings.TrimSpace(string(text)), err)
+		return h, fmt.Errorf("%s: bad header %s: %v", path, shorten(strings.TrimSpace(string(text))), err)
 	}
 	descr, ok := dict["descr"].(string)
 	if !ok {
@@ -362,9 +364,9 @@ func readHeader(path string, r io.Reader) (header, error) {
 	h.dt, ok = dtypeByDescr(descr)
 	if !ok {
 		if len(descr) > 0 && descr[0] == '>' {
-			return h, fmt.Errorf("%s: dtype '%s' is big-endian, not supported (want one of %s; convert with arr.astype(arr.dtype.newbyteorder('<')))", path, descr, supportedList())
+			return h, fmt.Errorf("%s: dtype '%s' is big-endian, not supported (want one of %s; convert with arr.astype(arr.dtype.newbyteorder('<')))", path, cut(descr), supportedList())
 		}
-		return h, fmt.Errorf("%s: dtype '%s' not supported (want one of %s)", path, descr, supportedList())
+		return h, fmt.Errorf("%s: dtype '%s' not supported (want one of %s)", path, cut(descr), supportedList())
 	}
 	fo, ok := dict["fortran_order"].(bool)
 	if !ok {
@@ -384,27 +386,76 @@ func readHeader(path string, r io.Reader) (header, error) {
 	return h, nil
 }
 
+// Info is what a .npy header declares.
+type Info struct {
+	Shape []int
+	Descr string // NumPy descriptor, e.g. "<u2"
+	Elem  int    // bytes per element
+}
+
+// Bytes is the size of the declared array (saturating at math.MaxInt64).
+func (i Info) Bytes() int64 {
+	return sysmem.Mul(float64(prod(i.Shape)), float64(i.Elem))
+}
+
+// ReadInfo reads and checks the header of a .npy file without reading its
+// data: the shape, the dtype, and that the file holds as many bytes as the
+// header declares.
+func ReadInfo(path string) (Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Info{}, err
+	}
+	defer f.Close()
+	h, err := openHeader(path, f, bufio.NewReader(f))
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Shape: h.shape, Descr: h.dt.descr, Elem: h.dt.size}, nil
+}
+
+// openHeader reads the header of f through r and checks the file's size
+// against it.
+func openHeader(path string, f *os.File, r io.Reader) (header, error) {
+	h, err := readHeader(path, r)
+	if err != nil {
+		return h, err
+	}
+	if st, err := f.Stat(); err == nil {
+		have := st.Size() - h.dataOff
+		if want := int64(prod(h.shape)) * int64(h.dt.size); have < want {
+			return h, fmt.Errorf("%s: header says shape %v of %s (%d bytes of data) but the file holds %d; the file is truncated", path, h.shape, h.dt.descr, want, have)
+		}
+	}
+	return h, nil
+}
+
 // Read reads a .npy file and returns its shape and data as the typed slice of its
 // element type (e.g. []uint16 for '<u2'). Bytes past the end of the array are
 // ignored, as NumPy ignores them, so a file whose Writer was stopped between
-// writing rows and rewriting the header still reads.
+// writing rows and rewriting the header still reads. A file shorter than its
+// header declares, or an array larger than the memory this process can
+// allocate (package sysmem), is refused before anything is allocated.
 func Read(path string) (shape []int, data any, err error) {
+	return read(path, 0)
+}
+
+// read is Read; extra bytes per element are what the caller allocates next
+// (ReadFloat64's conversion), counted in the memory check.
+func read(path string, extra int) (shape []int, data any, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<20)
-	h, err := readHeader(path, br)
+	h, err := openHeader(path, f, br)
 	if err != nil {
 		return nil, nil, err
 	}
 	n := prod(h.shape)
-	if st, err := f.Stat(); err == nil {
-		have := st.Size() - h.dataOff
-		if want := int64(n) * int64(h.dt.size); have < want {
-			return nil, nil, fmt.Errorf("%s: header says shape %v of %s (%d bytes of data) but the file holds %d; the file is truncated", path, h.shape, h.dt.descr, want, have)
-		}
+	if err := sysmem.Check(sysmem.Mul(float64(n), float64(h.dt.size+extra)), fmt.Sprintf("%s: its array of shape %v (%s)", path, h.shape, h.dt.descr)); err != nil {
+		return nil, nil, err
 	}
 	v := reflect.MakeSlice(h.dt.typ, n, n)
 	// Read in chunks: binary.Read stages its input in a byte slice as large as
@@ -421,7 +472,7 @@ func Read(path string) (shape []int, data any, err error) {
 // ReadFloat64 reads a .npy file of any supported element type and converts the
 // data to float64.
 func ReadFloat64(path string) (shape []int, data []float64, err error) {
-	shape, raw, err := Read(path)
+	shape, raw, err := read(path, 8)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -491,6 +542,24 @@ func parseDict(s string) (map[string]any, error) {
 		}
 		return nil, fmt.Errorf("want ',' or '}' at offset %d", p.i)
 	}
+}
+
+// shorten keeps a header's text readable in a message.
+func shorten(s string) string {
+	const max = 120
+	q := strconv.Quote(s)
+	if len(q) <= max {
+		return q
+	}
+	return q[:max] + fmt.Sprintf("... (%d bytes)", len(s))
+}
+
+// cut shortens a header value for a message without quoting it.
+func cut(s string) string {
+	if len(s) <= 40 {
+		return strings.ToValidUTF8(s, "?")
+	}
+	return strings.ToValidUTF8(s[:40], "?") + fmt.Sprintf("... (%d bytes)", len(s))
 }
 
 type parser struct {

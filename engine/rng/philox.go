@@ -39,6 +39,8 @@ const (
 	SpineTune   Purpose = 13 // spine tuning jitter, element = spine
 	Subsets     Purpose = 20 // analysis: random neuron subsets
 	Synthetic   Purpose = 21 // test data
+	Bootstrap   Purpose = 22 // analysis: trials drawn with replacement, step = replicate, element = trial slot
+	BootSubsets Purpose = 23 // analysis: the neuron subsets of a bootstrap replicate
 	MapPhases   Purpose = 14 // orientation-map plane waves
 	ITI         Purpose = 6  // analytic inter-trial background draw, element = neuron
 	Homeostasis Purpose = 7  // reserved

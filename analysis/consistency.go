@@ -1,0 +1,388 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// Defaults of the consistency analysis (MODEL.md 7.4, prediction 3).
+const (
+	DefaultConsistencyLagMs  = 200 // the signal is counted over the frames of the last 200 ms
+	DefaultConsistencySubset = 8   // neurons per subset of a (bin, signal count) cell
+	DefaultConsistencySubs   = 20  // subsets per cell
+	// signalTolDeg: a frame within this of the signalled orientation counts
+	// as a signal frame (a noise frame that lands there drives the same
+	// spines).
+	signalTolDeg = 0.5
+)
+
+// ConsistencyOptions are the choices of SignalRegression; zero values take
+// the defaults.
+type ConsistencyOptions struct {
+	LagMs   float64 // the window before each bin's end whose frames are counted (ms)
+	Subset  int     // neurons per subset of a cell
+	Subsets int     // subsets per cell
+	Seed    uint64  // subsets and bootstrap
+	Boot    int     // bootstrap replicates (0: none)
+	// Context, if set, stops RegressOnSignal early when it is cancelled
+	// (the result is then incomplete: the caller checks the context).
+	Context context.Context
+}
+
+// SignalRegression is the per-bin gap of one block regressed on the signal
+// the bin followed: for every single bin b and every trial, k is the number
+// of signal frames (frames showing the trial's signalled orientation) among
+// the frames of the last LagMs up to the bin's end (the frame shown during
+// the bin and the ones before it); the trials of each (b, k) cell with at
+// least 2 Subset + 4 trials at each sign give the gap I_shuffle - I_real of
+// the bin's counts (the mean over Subsets subsets of Subset neurons), and the
+// gaps are fitted as gap(b, k) = alpha_b + Beta k (one intercept per bin:
+// the comparison is within bins, so the rise of the gap over the trial does
+// not enter Beta).
+type SignalRegression struct {
+	LagMs   float64
+	Frames  int // frames counted (LagMs / frame duration)
+	Subset  int
+	Subsets int
+	Cells   int     // (bin, k) cells with an estimate
+	Beta    Value   // gap per signal frame (1/coherence^2 per frame)
+	ByK     []Value // per k = 0..Frames: the mean over bins of gap(b, k) - alpha_b + mean alpha (the fit's adjusted mean), NaN where no cell
+	// SignalFrac is the fraction of frames that are signal frames and RunFrames
+	// the mean length (frames) of a run of signal frames, over the block's
+	// trials: the check of the frames' design.
+	SignalFrac, RunFrames float64
+}
+
+// ConsistencyBlock is the consistency analysis of one task block.
+type ConsistencyBlock struct {
+	Block, Session int
+	Name           string
+	Frames         string
+	Persistence    float64
+	Slope          Value // within-trial slope of the gap over single bins (per s), from the time course
+	Regression     *SignalRegression
+}
+
+// ConsistencyPair compares a persistent-signal block with the
+// independent-frames (noise) task block of its session.
+type ConsistencyPair struct {
+	Persistent, Independent int // block indices
+	SlopeTest               fisher.Comparison
+	BetaTest                fisher.Comparison
+}
+
+// signalCounts returns, per trial (rows of lines) and single bin, the
+// number of signal frames among the nFr frames up to the bin's end; -1
+// where fewer than nFr frames have begun. And the fraction of signal frames
+// and the mean run length.
+func signalCounts(trials []rundir.TrialRecord, lines []int, frames []float32, framesPerTrial int, taskDeg, frameMs, binMs float64, bins, nFr int) (k [][]int, frac, run float64) {
+	k = make([][]int, len(lines))
+	var sig, all, runs int
+	for a, line := range lines {
+		s := taskDeg
+		if trials[line].Coherence < 0 {
+			s += 90
+		}
+		isSig := make([]bool, framesPerTrial)
+		for f := range framesPerTrial {
+			d := math.Mod(float64(frames[line*framesPerTrial+f])-s, 180)
+			if d < 0 {
+				d += 180
+			}
+			isSig[f] = math.Min(d, 180-d) <= signalTolDeg
+			if isSig[f] {
+				sig++
+				if f == 0 || !isSig[f-1] {
+					runs++
+				}
+			}
+			all++
+		}
+		k[a] = make([]int, bins)
+		for b := range bins {
+			end := float64(b+1) * binMs
+			last := int(math.Ceil(end/frameMs)) - 1 // the frame shown during the bin
+			if last+1 < nFr || last >= framesPerTrial {
+				k[a][b] = -1
+				continue
+			}
+			for f := last - nFr + 1; f <= last; f++ {
+				if isSig[f] {
+					k[a][b]++
+				}
+			}
+		}
+	}
+	if all > 0 {
+		frac = float64(sig) / float64(all)
+	}
+	run = math.NaN()
+	if runs > 0 {
+		run = float64(sig) / float64(runs)
+	}
+	return k, frac, run
+}
+
+// RegressOnSignal computes the SignalRegression of the trials lines of a
+// block (lines of trials, each recorded, at one coherence level: +c and
+// -c), with frames (deg, frames.npy rows as trials.csv lines) and the task
+// orientation A (deg). ok is false (with the reason) when no cell has
+// enough trials.
+func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []int, frames []float32, framesPerTrial int, taskDeg, frameMs, binMs float64, opt ConsistencyOptions) (*SignalRegression, string) {
+	if opt.LagMs == 0 {
+		opt.LagMs = DefaultConsistencyLagMs
+	}
+	if opt.Subset == 0 {
+		opt.Subset = DefaultConsistencySubset
+	}
+	if opt.Subsets == 0 {
+		opt.Subsets = DefaultConsistencySubs
+	}
+	nFr := max(1, int(math.Round(opt.LagMs/frameMs)))
+	k, frac, run := signalCounts(trials, lines, frames, framesPerTrial, taskDeg, frameMs, binMs, r.Bins, nFr)
+	var plus, minus []int // positions in lines
+	c := 0.0
+	for a, line := range lines {
+		if trials[line].Coherence > 0 {
+			plus = append(plus, a)
+		} else if trials[line].Coherence < 0 {
+			minus = append(minus, a)
+		}
+		c = math.Abs(trials[line].Coherence)
+	}
+	reg := &SignalRegression{LagMs: float64(nFr) * frameMs, Frames: nFr, Subset: opt.Subset, Subsets: opt.Subsets, SignalFrac: frac, RunFrames: run}
+	// cellGaps returns gap[b][k] (NaN without an estimate) for the trials
+	// at positions plus, minus of lines (with repeats in a resample); with
+	// only (non-nil) it estimates those cells alone, so that every bootstrap
+	// replicate fits the cells of the data.
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cellGaps := func(plus, minus []int, only [][]float64) [][]float64 {
+		g := make([][]float64, r.Bins)
+		var pr, mr []int
+		for b := range r.Bins {
+			g[b] = make([]float64, nFr+1)
+			if ctx.Err() != nil {
+				for kk := range g[b] {
+					g[b][kk] = math.NaN()
+				}
+				continue
+			}
+			for kk := range nFr + 1 {
+				g[b][kk] = math.NaN()
+				if only != nil && math.IsNaN(only[b][kk]) {
+					continue
+				}
+				pr, mr = pr[:0], mr[:0]
+				for _, a := range plus {
+					if k[a][b] == kk {
+						pr = append(pr, trials[lines[a]].Row)
+					}
+				}
+				for _, a := range minus {
+					if k[a][b] == kk {
+						mr = append(mr, trials[lines[a]].Row)
+					}
+				}
+				if min(len(pr), len(mr)) < minCellTrials(opt.Subset) {
+					continue
+				}
+				w := fisher.BinRange{Start: b, End: b + 1}
+				real, shuf, err := fisher.SubsetMeans(r.Sum(nil, pr, w), r.Sum(nil, mr, w), 2*c, opt.Subset, opt.Subsets, opt.Seed)
+				if err == nil {
+					g[b][kk] = shuf - real
+				}
+			}
+		}
+		return g
+	}
+	est := cellGaps(plus, minus, nil)
+	beta, byK, cells := fitWithinBins(est, nFr)
+	if cells == 0 || math.IsNaN(beta) {
+		return nil, fmt.Sprintf("no two (bin, signal count) cells in one bin with %d trials or more at each sign", minCellTrials(opt.Subset))
+	}
+	reg.Cells = cells
+	reg.Beta = plainValue(beta)
+	reg.ByK = make([]Value, nFr+1)
+	for kk := range byK {
+		reg.ByK[kk] = plainValue(byK[kk])
+	}
+	if opt.Boot > 1 {
+		st := rng.New(opt.Seed)
+		betas := make([]float64, opt.Boot)
+		byKs := make([][]float64, nFr+1)
+		for kk := range byKs {
+			byKs[kk] = make([]float64, opt.Boot)
+		}
+		workers := min(runtime.GOMAXPROCS(0), opt.Boot)
+		var wg sync.WaitGroup
+		for wk := range workers {
+			wg.Go(func() {
+				for rep := wk; rep < opt.Boot; rep += workers {
+					if ctx.Err() != nil {
+						return
+					}
+					draw := func(src []int, off int) []int {
+						out := make([]int, len(src))
+						for j := range out {
+							w := st.Block(rng.Bootstrap, uint64(rep), uint32(off+j))
+							out[j] = src[min(int(rng.Float64(w[0], w[1])*float64(len(src))), len(src)-1)]
+						}
+						return out
+					}
+					g := cellGaps(draw(plus, 0), draw(minus, len(plus)), est)
+					b, bk, _ := fitWithinBins(g, nFr)
+					betas[rep] = b
+					for kk := range bk {
+						byKs[kk][rep] = bk[kk]
+					}
+				}
+			})
+		}
+		wg.Wait()
+		reg.Beta.withReps(betas)
+		for kk := range reg.ByK {
+			if finite(reg.ByK[kk].Est) {
+				reg.ByK[kk].withReps(byKs[kk])
+			}
+		}
+	}
+	return reg, ""
+}
+
+// minCellTrials is the trials at each sign a (bin, k) cell needs: 2n + 4
+// for subsets of n, so that n/DF stays near 0.25, where the estimate and its
+// bootstrap behave (T > n + 4 is the estimator's bare minimum).
+func minCellTrials(n int) int { return 2*n + 4 }
+
+// fitWithinBins fits gap[b][k] = alpha_b + beta k over the bins with at
+// least two cells; it returns beta, the adjusted mean gap per k and the
+// number of cells used.
+func fitWithinBins(gap [][]float64, nFr int) (beta float64, byK []float64, cells int) {
+	var sxy, sxx, grand float64
+	var nb int
+	type cell struct {
+		k     int
+		resid float64
+	}
+	var all []cell
+	for _, row := range gap {
+		var ks []int
+		var m, mk float64
+		for kk, g := range row {
+			if !math.IsNaN(g) {
+				ks = append(ks, kk)
+				m += g
+				mk += float64(kk)
+			}
+		}
+		if len(ks) < 2 {
+			continue
+		}
+		m /= float64(len(ks))
+		mk /= float64(len(ks))
+		grand += m
+		nb++
+		for _, kk := range ks {
+			dx := float64(kk) - mk
+			sxy += dx * (row[kk] - m)
+			sxx += dx * dx
+			all = append(all, cell{kk, row[kk] - m})
+			cells++
+		}
+	}
+	byK = make([]float64, nFr+1)
+	if sxx == 0 {
+		for kk := range byK {
+			byK[kk] = math.NaN()
+		}
+		return math.NaN(), byK, 0
+	}
+	beta = sxy / sxx
+	grand /= float64(nb)
+	cnt := make([]int, nFr+1)
+	for _, c := range all {
+		byK[c.k] += c.resid
+		cnt[c.k]++
+	}
+	for kk := range byK {
+		if cnt[kk] == 0 {
+			byK[kk] = math.NaN()
+		} else {
+			byK[kk] = grand + byK[kk]/float64(cnt[kk])
+		}
+	}
+	return beta, byK, cells
+}
+
+// consistencyAnalysis runs the consistency analysis on the task blocks with
+// noise or persistent frames (learning off, no ablation) that have a time
+// course, and pairs each persistent block with the noise block of its
+// session.
+func consistencyAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) ([]ConsistencyBlock, []ConsistencyPair) {
+	hasPersistent := slices.ContainsFunc(sum.Blocks, func(b BlockResult) bool { return b.Frames == "persistent" })
+	if !hasPersistent {
+		return nil, nil
+	}
+	var out []ConsistencyBlock
+	cfg := d.Config
+	for k := range sum.Blocks {
+		if opt.ctx().Err() != nil {
+			return nil, nil // Compute returns the context's error
+		}
+		b := &sum.Blocks[k]
+		if b.Mode != "task" || b.Learning || b.Ablation != "none" || (b.Frames != "noise" && b.Frames != "persistent") || b.Headline() == nil {
+			continue
+		}
+		cb := ConsistencyBlock{Block: b.Index, Session: b.Session, Name: b.Name, Frames: b.Frames, Persistence: b.Persistence, Slope: nanValue()}
+		if wt := sum.WithinTrialOf(b); wt != nil {
+			cb.Slope = wt.Slope
+		}
+		c := b.Headline().Coherence
+		var lines []int
+		for i, t := range d.Trials {
+			if t.Recorded && t.Block == b.Index && math.Abs(t.Coherence) == c && i < d.FrameRows {
+				lines = append(lines, i)
+			}
+		}
+		boot := 0
+		if !opt.NoBootstrap {
+			boot = opt.TimeBootReplicates
+		}
+		reg, why := RegressOnSignal(d.Responses, d.Trials, lines, d.Frames, d.FramesPerTrial, cfg.Stimulus.TaskOrientationDeg, cfg.Stimulus.FrameMs, sum.BinMs,
+			ConsistencyOptions{Seed: opt.Seed + uint64(b.Index), Boot: boot, Context: opt.Context})
+		if reg == nil {
+			notef("consistency: block %d (session %d, %s): no regression on the recent signal: %s", b.Index, b.Session, b.Name, why)
+		}
+		cb.Regression = reg
+		out = append(out, cb)
+	}
+	var pairs []ConsistencyPair
+	for _, p := range out {
+		if p.Frames != "persistent" {
+			continue
+		}
+		for _, q := range out {
+			if q.Frames == "noise" && q.Session == p.Session {
+				pr := ConsistencyPair{Persistent: p.Block, Independent: q.Block, SlopeTest: Compare(p.Slope, q.Slope)}
+				pr.BetaTest = fisher.Comparison{Diff: math.NaN(), Lo: math.NaN(), Hi: math.NaN(), P: math.NaN()}
+				if p.Regression != nil && q.Regression != nil {
+					pr.BetaTest = Compare(p.Regression.Beta, q.Regression.Beta)
+				}
+				pairs = append(pairs, pr)
+				break
+			}
+		}
+	}
+	return out, pairs
+}

@@ -1,0 +1,455 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// Defaults of TaskCorrOptions.
+const (
+	DefaultTaskCorrBins      = 8    // preferred-orientation bins over [0, 180) deg, bin 0 centred on A
+	DefaultTaskCorrGroupDeg  = 22.5 // half-width of the A- and B-preferring groups (deg)
+	DefaultTaskCorrFrameBins = 8    // orientation bins of the frame histogram a trial's counts are regressed on
+)
+
+// TaskCorrOptions are the choices of TaskCorrelations; zero values take the
+// defaults.
+type TaskCorrOptions struct {
+	Bins      int     // bins of preferred orientation relative to A (0: DefaultTaskCorrBins)
+	GroupDeg  float64 // neurons within this of A (of B) form the A- (B-) preferring group (0: DefaultTaskCorrGroupDeg)
+	FrameBins int     // orientation bins of the frame histogram (0: DefaultTaskCorrFrameBins)
+	Window    fisher.BinRange
+	// Boot resamples the trials of a block within each signed coherence
+	// (Replicates 0: no intervals); the seed is offset by the block index.
+	Boot fisher.BootSpec
+	// Context, if set, cancels TaskCorrelations, which then returns its
+	// error.
+	Context context.Context
+}
+
+// TaskCorr is the task-aligned noise-correlation matrix of one block (Bondy,
+// Haefner & Cumming 2018; MODEL.md section 6): the mean pairwise correlation
+// of the neurons' residuals with both neurons binned by their preferred
+// orientation relative to the task's orientation A.
+type TaskCorr struct {
+	Session, Block int
+	BlockName      string
+	Mode           string
+	Trials         int     // recorded trials of the block (every coherence)
+	Neurons        int     // neurons that vary in the block
+	BinDeg         float64 // bin width; bin k is centred on A + k BinDeg (B is bin Bins/2)
+	BinNeurons     []int   // neurons per bin
+	GroupNeurons   [2]int  // neurons in the A- and B-preferring groups
+	// Raw and Cond are Bins x Bins matrices (symmetric; the diagonal holds
+	// the pairs within a bin; NaN where a bin pair has no pair of neurons).
+	// Raw: residuals from each signed coherence's mean. Cond: residuals of
+	// each neuron's count regressed on the trial's signed coherence (one
+	// level per value) and on its frames (the number of frames in each of
+	// FrameBins orientation bins): the stimulus-driven covariance removed.
+	Raw, Cond [][]Value
+	// The group means: within the A-preferring group, within the
+	// B-preferring group, and between the two.
+	RawGroups, CondGroups GroupCorr
+}
+
+// GroupCorr are the mean correlations within and between the task groups.
+type GroupCorr struct {
+	WithinA, WithinB, AvsB Value
+}
+
+// TaskCorrelations computes the task-aligned correlation matrix of every
+// recorded block of a recording in the run-directory layout: r and trials as
+// rundir.OpenRecording reads them, theta the preferred orientation of each
+// neuron (rad, theta.npy), frames the frame orientations (deg, frames.npy:
+// row k for line k of trials.csv, framesPerTrial per row) and taskDeg the
+// orientation A (deg). Each trial's counts are summed over opt.Window. A
+// block with fewer than FrameBins + 3 trials per signed coherence, or whose
+// trials have no frames, is skipped with a note. Neurons with zero variance
+// in a block are left out of it.
+func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]TaskCorr, []string, error) {
+	if opt.Bins == 0 {
+		opt.Bins = DefaultTaskCorrBins
+	}
+	if opt.GroupDeg == 0 {
+		opt.GroupDeg = DefaultTaskCorrGroupDeg
+	}
+	if opt.FrameBins == 0 {
+		opt.FrameBins = DefaultTaskCorrFrameBins
+	}
+	switch {
+	case opt.Bins < 2 || opt.Bins > 180:
+		return nil, nil, fmt.Errorf("%w: %d orientation bins; give 2 to 180", fisher.ErrBadData, opt.Bins)
+	case !(opt.GroupDeg > 0 && opt.GroupDeg < 45):
+		return nil, nil, fmt.Errorf("%w: groups of +-%v deg; give a half-width in (0, 45) deg so that the A and B groups do not overlap", fisher.ErrBadData, opt.GroupDeg)
+	case opt.FrameBins < 2:
+		return nil, nil, fmt.Errorf("%w: %d frame bins; give at least 2", fisher.ErrBadData, opt.FrameBins)
+	case len(theta) != r.Neurons:
+		return nil, nil, fmt.Errorf("%w: %d preferred orientations for %d neurons", fisher.ErrBadData, len(theta), r.Neurons)
+	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
+		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
+	}
+	w := opt.Window
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: r.Bins}
+	}
+	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
+		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	}
+	frameRows := len(frames) / framesPerTrial
+
+	// Bins and groups of the neurons.
+	binDeg := 180 / float64(opt.Bins)
+	bin := make([]int, r.Neurons)
+	group := make([]int, r.Neurons) // 0: A, 1: B, -1: neither
+	for i, th := range theta {
+		d := math.Mod(float64(th)*180/math.Pi-taskDeg, 180)
+		if d < 0 {
+			d += 180
+		}
+		bin[i] = int(math.Floor((d+binDeg/2)/binDeg)) % opt.Bins
+		group[i] = -1
+		switch {
+		case math.Min(d, 180-d) <= opt.GroupDeg:
+			group[i] = 0
+		case math.Abs(d-90) <= opt.GroupDeg:
+			group[i] = 1
+		}
+	}
+
+	type blockTrials struct {
+		key   groupKey
+		lines []int
+	}
+	var blocks []*blockTrials
+	at := map[groupKey]*blockTrials{}
+	for line, t := range trials {
+		if !t.Recorded || t.Row < 0 {
+			continue
+		}
+		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
+		b := at[k]
+		if b == nil {
+			b = &blockTrials{key: k}
+			at[k] = b
+			blocks = append(blocks, b)
+		}
+		b.lines = append(b.lines, line)
+	}
+	var out []TaskCorr
+	var notes []string
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, b := range blocks {
+		if err := ctx.Err(); err != nil {
+			return nil, notes, err
+		}
+		where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
+		if b.lines[len(b.lines)-1] >= frameRows {
+			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %d of its trials have no row in frames.npy (%d rows)", where, len(b.lines), frameRows))
+			continue
+		}
+		rows := make([]int, len(b.lines))
+		class := make([]float64, len(b.lines))
+		for k, line := range b.lines {
+			rows[k], class[k] = trials[line].Row, trials[line].Coherence
+		}
+		counts := r.Sum(nil, rows, w)
+		// The design: one column per signed coherence, then the frame
+		// histogram less its last bin (the bins sum to the frame count).
+		levels := slices.Compact(slices.Sorted(slices.Values(class)))
+		minPer := len(b.lines)
+		for _, c := range levels {
+			n := 0
+			for _, x := range class {
+				if x == c {
+					n++
+				}
+			}
+			minPer = min(minPer, n)
+		}
+		if minPer < opt.FrameBins+3 {
+			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %d trials at its rarest signed coherence; the regression on %d frame bins needs at least %d", where, minPer, opt.FrameBins, opt.FrameBins+3))
+			continue
+		}
+		p := len(levels) + opt.FrameBins - 1
+		x := mat.NewDense(len(b.lines), p, nil)
+		fw := 180 / float64(opt.FrameBins)
+		for k, line := range b.lines {
+			x.Set(k, slices.Index(levels, class[k]), 1)
+			for _, f := range frames[line*framesPerTrial : (line+1)*framesPerTrial] {
+				d := math.Mod(float64(f)-taskDeg, 180)
+				if d < 0 {
+					d += 180
+				}
+				if fb := int(math.Floor((d+fw/2)/fw)) % opt.FrameBins; fb < opt.FrameBins-1 {
+					x.Set(k, len(levels)+fb, x.At(k, len(levels)+fb)+1)
+				}
+			}
+		}
+		tc := TaskCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode,
+			Trials: len(b.lines), BinDeg: binDeg, BinNeurons: make([]int, opt.Bins)}
+		est, err := taskCorrStats(counts, class, levels, x, bin, group, opt.Bins)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %v", where, err))
+			continue
+		}
+		tc.Neurons = est.neurons
+		for i, ok := range est.active {
+			if ok {
+				tc.BinNeurons[bin[i]]++
+				if group[i] >= 0 {
+					tc.GroupNeurons[group[i]]++
+				}
+			}
+		}
+		var reps []taskCorrEstimate
+		if opt.Boot.Replicates > 0 {
+			reps = taskCorrBoot(ctx, counts, class, levels, x, bin, group, opt.Bins, opt.Boot, uint64(b.key.block))
+			if err := ctx.Err(); err != nil {
+				return nil, notes, err
+			}
+		}
+		tc.Raw, tc.RawGroups = est.values(reps, false)
+		tc.Cond, tc.CondGroups = est.values(reps, true)
+		out = append(out, tc)
+	}
+	return out, notes, nil
+}
+
+// taskCorrEstimate is the matrix and group means of one set of trials.
+type taskCorrEstimate struct {
+	neurons        int
+	active         []bool
+	raw, cond      []float64 // bins x bins
+	rawGrp, condGr [3]float64
+}
+
+// values turns an estimate and its replicates into Values.
+func (e taskCorrEstimate) values(reps []taskCorrEstimate, cond bool) ([][]Value, GroupCorr) {
+	pick := func(t taskCorrEstimate) ([]float64, [3]float64) {
+		if cond {
+			return t.cond, t.condGr
+		}
+		return t.raw, t.rawGrp
+	}
+	m, g := pick(e)
+	bins := int(math.Sqrt(float64(len(m))))
+	val := func(est float64, get func(taskCorrEstimate) float64) Value {
+		v := plainValue(est)
+		if reps != nil && finite(est) {
+			r := make([]float64, len(reps))
+			for k := range reps {
+				r[k] = get(reps[k])
+			}
+			v.withReps(r)
+		}
+		return v
+	}
+	out := make([][]Value, bins)
+	for a := range bins {
+		out[a] = make([]Value, bins)
+		for b := range bins {
+			out[a][b] = val(m[a*bins+b], func(t taskCorrEstimate) float64 { mm, _ := pick(t); return mm[a*bins+b] })
+		}
+	}
+	grp := func(k int) Value {
+		return val(g[k], func(t taskCorrEstimate) float64 { _, gg := pick(t); return gg[k] })
+	}
+	return out, GroupCorr{WithinA: grp(0), WithinB: grp(1), AvsB: grp(2)}
+}
+
+// taskCorrStats computes the raw and the conditioned matrices of counts
+// (trials x neurons) with the trials' signed coherences class (levels: the
+// distinct values) and the regression design x.
+func taskCorrStats(counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int) (taskCorrEstimate, error) {
+	t, n := counts.Dims()
+	e := taskCorrEstimate{active: make([]bool, n)}
+	// Raw residuals: each signed coherence centred on its own mean.
+	raw := mat.NewDense(t, n, nil)
+	raw.Copy(counts)
+	for _, c := range levels {
+		var rows []int
+		for k, x := range class {
+			if x == c {
+				rows = append(rows, k)
+			}
+		}
+		for i := range n {
+			var m float64
+			for _, k := range rows {
+				m += counts.At(k, i)
+			}
+			m /= float64(len(rows))
+			for _, k := range rows {
+				raw.Set(k, i, counts.At(k, i)-m)
+			}
+		}
+	}
+	// Conditioned residuals: counts less their least-squares fit on x.
+	var qr mat.QR
+	qr.Factorize(x)
+	var beta mat.Dense
+	if err := qr.SolveTo(&beta, false, counts); err != nil {
+		return e, fmt.Errorf("the frame histogram regression is singular (%v): too few trials or frames in too few orientation bins", err)
+	}
+	var fit mat.Dense
+	fit.Mul(x, &beta)
+	cond := mat.NewDense(t, n, nil)
+	cond.Sub(counts, &fit)
+	for i := range n {
+		var ss float64
+		for k := range t {
+			ss += raw.At(k, i) * raw.At(k, i)
+		}
+		e.active[i] = ss > 1e-12
+		if e.active[i] {
+			e.neurons++
+		}
+	}
+	if e.neurons < 2 {
+		return e, fmt.Errorf("%d neurons vary in the block; the correlations need 2", e.neurons)
+	}
+	e.raw, e.rawGrp = binnedCorr(raw, e.active, bin, group, bins)
+	e.cond, e.condGr = binnedCorr(cond, e.active, bin, group, bins)
+	return e, nil
+}
+
+// binnedCorr returns the mean Pearson correlation of the columns of resid
+// over the pairs of active neurons in each pair of bins, and within the A
+// group, within the B group and between them. With z the residuals scaled
+// to unit norm, the sum over the pairs of bins a and b is sum_t Z_a(t) Z_b(t)
+// for Z_a the sum of z over bin a (less sum |z|^2 = n_a within a bin): T x
+// (N + bins^2) instead of T x N^2.
+func binnedCorr(resid *mat.Dense, active []bool, bin, group []int, bins int) ([]float64, [3]float64) {
+	t, n := resid.Dims()
+	zb := make([]float64, t*bins) // per trial, per bin: sum of z
+	zg := make([]float64, t*2)    // per trial, per group
+	nb := make([]int, bins)
+	var ng [2]int
+	for i := range n {
+		if !active[i] {
+			continue
+		}
+		var ss float64
+		for k := range t {
+			v := resid.At(k, i)
+			ss += v * v
+		}
+		if !(ss > 1e-12) {
+			continue // the regression explained it entirely
+		}
+		s := 1 / math.Sqrt(ss)
+		nb[bin[i]]++
+		if group[i] >= 0 {
+			ng[group[i]]++
+		}
+		for k := range t {
+			z := resid.At(k, i) * s
+			zb[k*bins+bin[i]] += z
+			if group[i] >= 0 {
+				zg[k*2+group[i]] += z
+			}
+		}
+	}
+	m := make([]float64, bins*bins)
+	for a := range bins {
+		for b := a; b < bins; b++ {
+			var s float64
+			for k := range t {
+				s += zb[k*bins+a] * zb[k*bins+b]
+			}
+			pairs := float64(nb[a] * nb[b])
+			if a == b {
+				s -= float64(nb[a])
+				pairs = float64(nb[a] * (nb[a] - 1)) // ordered pairs: the sum counts each twice
+			}
+			v := math.NaN()
+			if pairs > 0 {
+				v = s / pairs
+			}
+			m[a*bins+b], m[b*bins+a] = v, v
+		}
+	}
+	var g [3]float64
+	for q, gg := range [3][2]int{{0, 0}, {1, 1}, {0, 1}} {
+		var s float64
+		for k := range t {
+			s += zg[k*2+gg[0]] * zg[k*2+gg[1]]
+		}
+		pairs := float64(ng[gg[0]] * ng[gg[1]])
+		if gg[0] == gg[1] {
+			s -= float64(ng[gg[0]])
+			pairs = float64(ng[gg[0]] * (ng[gg[0]] - 1))
+		}
+		g[q] = math.NaN()
+		if pairs > 0 {
+			g[q] = s / pairs
+		}
+	}
+	return m, g
+}
+
+// taskCorrBoot recomputes the matrices on trials resampled with replacement
+// within each signed coherence (Philox stream of spec.Seed + block, purpose
+// rng.Bootstrap, step r, element = trial slot). A replicate whose
+// regression is singular gives NaN.
+func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int, spec fisher.BootSpec, block uint64) []taskCorrEstimate {
+	t, n := counts.Dims()
+	_, p := x.Dims()
+	byClass := map[float64][]int{}
+	for k, c := range class {
+		byClass[c] = append(byClass[c], k)
+	}
+	st := rng.New(spec.Seed + block)
+	out := make([]taskCorrEstimate, spec.Replicates)
+	workers := min(runtime.GOMAXPROCS(0), spec.Replicates)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Go(func() {
+			cs := mat.NewDense(t, n, nil)
+			xs := mat.NewDense(t, p, nil)
+			cl := make([]float64, t)
+			for r := wk; r < spec.Replicates; r += workers {
+				if ctx.Err() != nil {
+					return // the caller drops the replicates
+				}
+				slot := 0
+				for _, c := range levels {
+					src := byClass[c]
+					for range src {
+						w := st.Block(rng.Bootstrap, uint64(r), uint32(slot))
+						j := src[min(int(rng.Float64(w[0], w[1])*float64(len(src))), len(src)-1)]
+						cs.SetRow(slot, counts.RawRowView(j))
+						xs.SetRow(slot, x.RawRowView(j))
+						cl[slot] = c
+						slot++
+					}
+				}
+				e, err := taskCorrStats(cs, cl, levels, xs, bin, group, bins)
+				if err != nil {
+					nan := math.NaN()
+					e.raw, e.cond = make([]float64, bins*bins), make([]float64, bins*bins)
+					for k := range e.raw {
+						e.raw[k], e.cond[k] = nan, nan
+					}
+					e.rawGrp, e.condGr = [3]float64{nan, nan, nan}, [3]float64{nan, nan, nan}
+				}
+				out[r] = e
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
