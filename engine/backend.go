@@ -56,6 +56,12 @@ type Segment struct {
 	// rng.ITI, step Step0+Steps). When Learn, w decays at the end of the segment
 	// by exp(-lambda_w (Steps dt + DecayS)) in either case (EndDecay).
 	DecayS float32
+	// DeferW leaves the segment's structural decay to the next segment, which
+	// names these steps in PriorSteps: a trial split in two (the viewer keeps
+	// the stimulus's potentials before the interval) then decays w by the same
+	// single factor, bit for bit, as the unsplit trial.
+	DeferW     bool
+	PriorSteps int
 }
 
 // FrameAt returns the index of the frame shown at step t (-1 when the segment
@@ -80,7 +86,11 @@ func (s *Segment) SharedAt(t int) float32 {
 // EndDecay returns the factors every backend applies at the end of the
 // segment: its analytic inter-trial interval and the structural decay of w.
 func (s *Segment) EndDecay(p *model.Params) model.SegmentDecay {
-	return p.SegmentDecayOf(s.Steps, s.DecayS, s.Learn)
+	d := p.SegmentDecayOf(s.Steps+s.PriorSteps, s.DecayS, s.Learn)
+	if s.DeferW {
+		d.W, d.LearnW = 1, false
+	}
+	return d
 }
 
 // Bins is the number of count bins of a recorded segment.
@@ -99,6 +109,9 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 	}
 	if seg.Steps < 0 {
 		return fmt.Errorf("backend: segment of %d steps", seg.Steps)
+	}
+	if seg.PriorSteps < 0 {
+		return fmt.Errorf("backend: segment with %d prior steps", seg.PriorSteps)
 	}
 	if len(seg.Gate) < seg.Steps {
 		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
