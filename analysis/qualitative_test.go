@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,25 +17,12 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// The learning experiment's qualitative pattern (issue 5, Liu et al. Figs. 3-5),
-// checked on three seeds at a size that fits CI: the default model (200 neurons x
-// 16 spines, default dynamics) with two training sessions. Each seed runs a
-// control and a run with IPL formation blocked during training (the ablation
-// preset), both from the same network and seed.
-//
-// The thresholds are the issue's. Seen when they were set (seeds 1, 2, 3):
-// I_shuffle x3.2, x3.2, x4.7 (want >= x1.2); redundancy +24.9, +25.5, +35.9
-// points (want >= 10); I_real x2.1, x2.1, x2.5 (want >= x0.9); with formation
-// blocked the rise was -1.3, -4.2, +2.9 points (want < a quarter of the
-// control's) and rates within 4% (want 15%); w-weighted cos 2 dtheta 0.26, 0.28,
-// 0.30 (want > 0.2); the last-400-ms gap exceeded the first by 3.5, 1.9, 7.4
-// after learning against 0.3, 0.3, -0.1 before. With redundancy % as the
-// ratio of the subset means (issue 10) the rises were +25.4, +26.0 and +36.9
-// points, and with formation blocked -1.1, -5.2 and +3.3. About 9 minutes on
-// 2 cores.
-
-// qualSessions is the number of training sessions of the test runs.
-const qualSessions = 2
+// Helpers of the qualitative tests of the experiments: a run of a preset on
+// the CPU backend with its per-block information (InfoRows at subsets of 20),
+// rates, within-trial gaps and the tuning of the links. The learning pattern
+// itself (issue 5, Liu et al. Figs. 3-5) is tested over the full default
+// experiment in calibration_test.go (TestLearningPattern), since learning is
+// gradual (MODEL.md section 4, revision 2) and two sessions show only its start.
 
 type blockKey struct {
 	session int
@@ -49,13 +37,23 @@ type qualRun struct {
 	trials []rundir.TrialRecord
 }
 
-func simulateQual(t *testing.T, seed uint64, preset string) *qualRun {
+// runDir is where a test run goes: a temporary directory, or NAME under
+// $IPLGPU_TEST_RUNS when that is set (kept, e.g. to measure or plot the runs of
+// the long tests; the directory must not hold that run already).
+func runDir(t *testing.T, name string) string {
+	if d := os.Getenv("IPLGPU_TEST_RUNS"); d != "" {
+		return filepath.Join(d, name)
+	}
+	return filepath.Join(t.TempDir(), name)
+}
+
+func simulateQual(t *testing.T, seed uint64, preset string, sessions int) *qualRun {
 	t.Helper()
-	cfg, err := model.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", qualSessions), "output.w_snapshots=false"})
+	cfg, err := model.LoadConfig(preset, "", []string{fmt.Sprintf("seed=%d", seed), fmt.Sprintf("protocol.sessions=%d", sessions), "output.w_snapshots=false"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), preset)
+	dir := runDir(t, fmt.Sprintf("%s-seed%d", preset, seed))
 	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,71 +154,6 @@ func (r *qualRun) linkTuning(t *testing.T) float64 {
 		den += float64(w[e])
 	}
 	return num / den
-}
-
-func TestLearningPatternThreeSeeds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the learning experiment takes minutes; run without -short")
-	}
-	last := qualSessions
-	for _, seed := range []uint64{1, 2, 3} {
-		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			ctl := simulateQual(t, seed, "learning")
-			abl := simulateQual(t, seed, "ablation")
-			first, end := ctl.block(t, 0, "task"), ctl.block(t, last, "task")
-			t.Logf("control task: I_shuffle %.2f -> %.2f, I_real %.2f -> %.2f, redundancy %.1f%% -> %.1f%%",
-				first.MainSize().IShuffle.Est, end.MainSize().IShuffle.Est, first.MainSize().IReal.Est, end.MainSize().IReal.Est,
-				pctOf(first), pctOf(end))
-
-			// I_shuffle rises by at least 20%.
-			if end.MainSize().IShuffle.Est < 1.2*first.MainSize().IShuffle.Est {
-				t.Errorf("I_shuffle rose from %.2f to %.2f: less than 20%%", first.MainSize().IShuffle.Est, end.MainSize().IShuffle.Est)
-			}
-			// Redundancy % rises by at least 10 points.
-			rise := pctOf(end) - pctOf(first)
-			if rise < 10 {
-				t.Errorf("redundancy rose by %.1f points, want >= 10", rise)
-			}
-			// I_real does not fall by more than 10%.
-			if end.MainSize().IReal.Est < 0.9*first.MainSize().IReal.Est {
-				t.Errorf("I_real fell from %.2f to %.2f (more than 10%%)", first.MainSize().IReal.Est, end.MainSize().IReal.Est)
-			}
-			// After learning, task redundancy exceeds passive.
-			if p := ctl.block(t, last, "passive"); pctOf(end) <= pctOf(p) {
-				t.Errorf("after learning, task redundancy %.1f%% <= passive %.1f%%", pctOf(end), pctOf(p))
-			}
-			// With IPL formation blocked, the rise is under a quarter of the
-			// control's, and mean rates stay within 15% of the control's.
-			aFirst, aEnd := abl.block(t, 0, "task"), abl.block(t, last, "task")
-			aRise := pctOf(aEnd) - pctOf(aFirst)
-			t.Logf("ablation: redundancy %.1f%% -> %.1f%% (rise %.1f vs control %.1f)", pctOf(aFirst), pctOf(aEnd), aRise, rise)
-			if aRise >= rise/4 {
-				t.Errorf("with formation blocked redundancy rose by %.1f points, not under a quarter of the control's %.1f", aRise, rise)
-			}
-			rc, ra := ctl.meanRate(last, "task"), abl.meanRate(last, "task")
-			t.Logf("mean rate after training: control %.2f Hz, ablation %.2f Hz", rc, ra)
-			if math.Abs(ra-rc) > 0.15*rc {
-				t.Errorf("mean rate with formation blocked %.2f Hz, control %.2f Hz: differ by more than 15%%", ra, rc)
-			}
-			// Links join similarly tuned neurons.
-			if c := ctl.linkTuning(t); c <= 0.2 {
-				t.Errorf("w-weighted mean cos 2 dtheta of links %.3f, want > 0.2", c)
-			} else {
-				t.Logf("w-weighted mean cos 2 dtheta of links: %.3f", c)
-			}
-			// Within trial (Liu Fig. 5): late in learning the gap in the last 400 ms
-			// exceeds the first 400 ms, and rises more than before learning.
-			e0, l0 := ctl.gapEarlyLate(t, 0, "task")
-			e1, l1 := ctl.gapEarlyLate(t, last, "task")
-			t.Logf("within-trial gap: before learning %.2f -> %.2f, after %.2f -> %.2f", e0, l0, e1, l1)
-			if l1 <= e1 {
-				t.Errorf("after learning the last-400-ms gap %.2f does not exceed the first-400-ms gap %.2f", l1, e1)
-			}
-			if l1-e1 <= l0-e0 {
-				t.Errorf("within-trial rise after learning %.2f not larger than before %.2f", l1-e1, l0-e0)
-			}
-		})
-	}
 }
 
 // Reversibility (MODEL.md 7.3, prediction 2), trial by trial after each

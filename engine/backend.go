@@ -11,15 +11,16 @@ import (
 // backend (engine/gl) must draw the same random numbers and match it within the
 // tolerances stated in its tests.
 //
-// A backend owns the dynamic state: spine potentials s, last afferent events a,
-// edge weights w and efficacies e, neuron backgrounds b and gains h. The host owns
+// A backend owns the dynamic state: spine potentials s, coincidence traces x,
+// last afferent event counts n, edge weights w and efficacies e, neuron
+// backgrounds b and gains h. The host owns
 // the protocol and hands it over one Segment (a trial, or an inter-trial interval)
 // at a time.
 type Backend interface {
 	// Name says which backend and device this is (e.g. "cpu (2 workers)").
 	Name() string
 	// Load uploads the network and the constants and resets the state
-	// (s = p0, w = w_init, e = 0, b = 0, h = 1).
+	// (s = its blank-screen value, x = 0, w = w_init, e = 0, b = 0, h = 1).
 	Load(net *model.Network, p model.Params) error
 	// Run steps one segment. When seg.Record is set, counts (bins x neurons,
 	// bins = seg.Steps / seg.BinSteps) receives the spike counts per bin.
@@ -44,18 +45,30 @@ type Segment struct {
 	FrameSteps int       // steps per frame
 	Frames     []float32 // orientation of each frame (rad); NaN = blank screen
 	Gate       []float32 // top-down gate m at each step (len Steps), computed by the host
-	Task       bool      // task mode: multiplicative bias on spines tuned to A or B
-	TaskA      float32   // orientation A (rad); B = A + pi/2
-	Learn      bool      // structural plasticity (w growth and decay) on
-	BlockForm  bool      // ablation: w cannot grow
-	BlockLat   bool      // ablation: no lateral spread (L = 0)
-	Record     bool      // count spikes into bins
-	BinSteps   int       // steps per count bin
-	Gain       []float32 // if non-nil: new homeostatic gains h (len N) before the steps
+	// Shared is the shared multiplicative rate gain G of every neuron at each
+	// step (len Steps), computed by the host (MODEL.md section 4, shared
+	// variability); nil means G = 1.
+	Shared    []float32
+	Task      bool      // task mode: multiplicative bias on spines tuned to A or B
+	TaskA     float32   // orientation A (rad); B = A + pi/2
+	Learn     bool      // structural plasticity (w growth and decay) on
+	BlockForm bool      // ablation: w cannot grow
+	BlockLat  bool      // ablation: no lateral spread (L = 0)
+	Record    bool      // count spikes into bins
+	BinSteps  int       // steps per count bin
+	Gain      []float32 // if non-nil: new homeostatic gains h (len N) before the steps
 	// DecayS, if > 0, is an inter-trial interval (s) applied analytically after the
-	// steps: s relaxes towards p0, e decays, w decays if Learn, b follows the exact
-	// OU transition with one draw (purpose rng.ITI, step Step0+Steps).
+	// steps: s relaxes towards its blank-screen value, e and the coincidence
+	// traces decay, b follows the exact OU transition with one draw (purpose
+	// rng.ITI, step Step0+Steps). When Learn, w decays at the end of the segment
+	// by exp(-lambda_w (Steps dt + DecayS)) in either case (EndDecay).
 	DecayS float32
+	// DeferW leaves the segment's structural decay to the next segment, which
+	// names these steps in PriorSteps: a trial split in two (the viewer keeps
+	// the stimulus's potentials before the interval) then decays w by the same
+	// single factor, bit for bit, as the unsplit trial.
+	DeferW     bool
+	PriorSteps int
 }
 
 // FrameAt returns the index of the frame shown at step t (-1 when the segment
@@ -67,6 +80,24 @@ func (s *Segment) FrameAt(t int) (int, float32) {
 	}
 	i := min(t/s.FrameSteps, len(s.Frames)-1)
 	return i, s.Frames[i]
+}
+
+// SharedAt returns the shared gain G of step t of the segment (1 without one).
+func (s *Segment) SharedAt(t int) float32 {
+	if s.Shared == nil {
+		return 1
+	}
+	return s.Shared[t]
+}
+
+// EndDecay returns the factors every backend applies at the end of the
+// segment: its analytic inter-trial interval and the structural decay of w.
+func (s *Segment) EndDecay(p *model.Params) model.SegmentDecay {
+	d := p.SegmentDecayOf(s.Steps+s.PriorSteps, s.DecayS, s.Learn)
+	if s.DeferW {
+		d.W, d.LearnW = 1, false
+	}
+	return d
 }
 
 // Bins is the number of count bins of a recorded segment.
@@ -86,6 +117,9 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 	if seg.Steps < 0 {
 		return fmt.Errorf("backend: segment of %d steps", seg.Steps)
 	}
+	if seg.PriorSteps < 0 {
+		return fmt.Errorf("backend: segment with %d prior steps", seg.PriorSteps)
+	}
 	if len(seg.Gate) < seg.Steps {
 		return fmt.Errorf("backend: segment has %d gate values for %d steps", len(seg.Gate), seg.Steps)
 	}
@@ -99,6 +133,9 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 		if len(counts) < seg.Bins()*net.N {
 			return fmt.Errorf("backend: counts buffer holds %d, need %d bins x %d neurons", len(counts), seg.Bins(), net.N)
 		}
+	}
+	if seg.Shared != nil && len(seg.Shared) < seg.Steps {
+		return fmt.Errorf("backend: segment has %d shared gains for %d steps", len(seg.Shared), seg.Steps)
 	}
 	if seg.Gain != nil && len(seg.Gain) != net.N {
 		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)
@@ -114,7 +151,8 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 // checks for every listed array).
 type State struct {
 	S      []float32 // spine potentials (spines)
-	Events []uint8   // afferent events of the last step (spines)
+	X      []float32 // coincidence traces (spines)
+	Events []uint8   // afferent event counts of the last step (spines)
 	W, E   []float32 // structural weight and fast efficacy (edges)
 	B      []float32 // OU background (neurons)
 	H      []float32 // homeostatic gain (neurons)
@@ -171,6 +209,7 @@ func (a StateArray) Len() int {
 func (s *State) Arrays() []StateArray {
 	return []StateArray{
 		{"s", &s.S, PerSpine},
+		{"x", &s.X, PerSpine},
 		{"events", &s.Events, PerSpine},
 		{"w", &s.W, PerEdge},
 		{"e", &s.E, PerEdge},

@@ -18,14 +18,15 @@ type Bandwidther interface {
 
 // BytesPerStep is the memory traffic of one step under the performance model of
 // DESIGN.md: every spine and every edge read and written once, with their
-// indices. Spine pass: probability, s read and write, event, row pointer (17 B per
-// spine) plus per CSR entry partner, edge id, w, e and the partner's s (20 B, two
-// entries per edge). Edge pass: endpoints, two events, e and w read and written
-// (26 B per edge). Neuron pass: the neuron's spines again (4 B per spine) and b,
+// indices. Spine pass: event mean and exp(-mean), s read and write, event count,
+// coincidence trace read and write, row pointer (29 B per spine) plus per CSR
+// entry partner, edge id, w, e and the partner's s (20 B, two entries per edge).
+// Edge pass: endpoints, two event counts, two traces, e and w read and written
+// (34 B per edge). Neuron pass: the neuron's spines again (4 B per spine) and b,
 // h and a count (14 B per neuron).
 func BytesPerStep(net *model.Network) int64 {
 	S, E, N := int64(net.Spines()), int64(net.Edges()), int64(net.N)
-	return S*(17+4) + E*(2*20+26) + N*14
+	return S*(29+4) + E*(2*20+34) + N*14
 }
 
 // BenchResult is one row of `iplgpu bench`.

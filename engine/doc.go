@@ -17,7 +17,8 @@
 //     seed and indexed by (step, element, purpose): a run is reproducible bit for
 //     bit on one backend, and the GL backend draws the same numbers.
 //   - The host owns the protocol, the top-down gate m (a deterministic function of
-//     the mode history, handed to the backend per step) and homeostasis; the
+//     the mode history, handed to the backend per step), the shared gain G (one
+//     OU process for the population, handed over per step) and homeostasis; the
 //     backend owns the per-spine, per-edge and per-neuron state.
 //   - State is float32 on every backend; model.Params holds the float32
 //     constants that every backend uses, rounded once.

@@ -41,10 +41,11 @@ type SimulateOptions struct {
 //
 // Checkpoints (rundir.CheckpointFile) hold everything the run carries from one
 // trial to the next: the backend's State (every array of State.Arrays), the
-// host's state (simulator.vars: the step counter, the gate, homeostasis), the
-// protocol position and what the recorder has written. One is written before
-// the first trial, after every output.checkpoint_trials trials, and when ctx
-// is cancelled; a complete run removes it. A run resumed from one (opt.Resume)
+// host's state (simulator.vars: the step counter, the gate, the shared gain's
+// OU variable, homeostasis), the protocol position and what the recorder has
+// written. One is written before the first trial, after every
+// output.checkpoint_trials trials, and when ctx is cancelled; a complete run
+// removes it. A run resumed from one (opt.Resume)
 // ends with the same files, byte for byte, as a run never stopped (run.json's
 // timing fields aside).
 func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Writer, opt SimulateOptions) (st *rundir.Status, err error) {

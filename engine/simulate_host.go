@@ -5,10 +5,12 @@ import (
 	"math"
 
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
 // simulator turns planned trials into backend segments: it owns the global step
-// counter, the top-down gate m (a deterministic function of the mode history) and
+// counter, the top-down gate m (a deterministic function of the mode history),
+// the shared gain fluctuation G (one OU process for the whole population) and
 // the slow homeostatic gains.
 type simulator struct {
 	d    *model.Derived
@@ -21,6 +23,12 @@ type simulator struct {
 
 	counts []uint16
 	gates  []float32
+
+	// shared gain: G = exp(sigma z - sigma^2/2), z a unit OU process (exact
+	// update per step, Philox purpose SharedGain), sigma following the gate
+	// (model.Derived).
+	z       float64
+	shareds []float32
 
 	// homeostasis
 	refSum   []float64 // summed rates over the reference trials
@@ -37,14 +45,17 @@ func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
 	tm := d.Timing
 	s := &simulator{
 		d: d, cfg: d.Config, net: net, be: be, tm: tm,
-		counts: make([]uint16, tm.Bins*net.N),
-		gates:  make([]float32, max(tm.TrialSteps, tm.ITISteps)),
-		gain:   make([]float32, net.N),
-		gate:   -1,
+		counts:  make([]uint16, tm.Bins*net.N),
+		gates:   make([]float32, max(tm.TrialSteps, tm.ITISteps)),
+		shareds: make([]float32, max(tm.TrialSteps, tm.ITISteps)),
+		gain:    make([]float32, net.N),
+		gate:    -1,
 	}
 	for i := range s.gain {
 		s.gain[i] = 1
 	}
+	// z starts in its stationary distribution (element 2 of step 0).
+	s.z = rng.NormalF64(rng.New(d.Config.Seed).Block(rng.SharedGain, 0, 2))
 	return s
 }
 
@@ -64,6 +75,7 @@ func (s *simulator) vars() []hostVar {
 	return []hostVar{
 		{"step", &s.step},
 		{"gate", &s.gate},
+		{"shared_z", &s.z},
 		{"homeostasis_ref_sum", &s.refSum},
 		{"homeostasis_ref_n", &s.refN},
 		{"homeostasis_target", &s.target},
@@ -104,14 +116,42 @@ func (s *simulator) gateTarget(mode string) float64 {
 	return s.d.MPassive
 }
 
-// fillGate writes the gate of n steps relaxing towards target, and advances it.
-func (s *simulator) fillGate(n int, target float64) []float32 {
+// fillGate writes the gate of n steps relaxing towards target, and advances it;
+// it also writes the shared gain of those steps (global steps step0...).
+func (s *simulator) fillGate(step0 uint64, n int, target float64) (gate, shared []float32) {
 	g := s.gates[:n]
+	sh := s.shareds[:n]
+	st := rng.New(s.cfg.Seed)
+	zd := s.d.SharedDecayPerStep
+	sd := math.Sqrt(1 - zd*zd)
 	for t := range g {
 		g[t] = float32(s.gate)
+		sigma := s.sharedSigma(s.gate)
+		sh[t] = float32(math.Exp(sigma*s.z - sigma*sigma/2))
 		s.gate = target + (s.gate-target)*s.d.GateDecayPerStep
+		s.z = s.z*zd + sd*rng.NormalF64(st.Block(rng.SharedGain, step0+uint64(t), 0))
 	}
-	return g
+	return g, sh
+}
+
+// sharedSigma is the sd of the log shared gain at gate m: SharedSdTask at
+// m = 1, SharedSdPassive at m = m_passive, linear in between, so that task
+// engagement lowers the shared variability with the gate's time constant.
+func (s *simulator) sharedSigma(m float64) float64 {
+	d := s.d
+	if d.MPassive >= 1 {
+		return d.SharedSdTask
+	}
+	f := math.Min(math.Max((m-d.MPassive)/(1-d.MPassive), 0), 1)
+	return d.SharedSdPassive + (d.SharedSdTask-d.SharedSdPassive)*f
+}
+
+// skipShared advances the shared OU process exactly over n steps with one draw
+// (an analytic inter-trial interval whose first step is step: the draw is
+// element 1 of that step, so it never repeats a per-step draw).
+func (s *simulator) skipShared(step uint64, n int) {
+	f := math.Pow(s.d.SharedDecayPerStep, float64(n))
+	s.z = s.z*f + math.Sqrt(1-f*f)*rng.NormalF64(rng.New(s.cfg.Seed).Block(rng.SharedGain, step, 1))
 }
 
 // trial runs one trial and its inter-trial interval; it returns the counts
@@ -122,9 +162,10 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 		s.gate = target
 	}
 	s.lastGateStart = float32(s.gate)
+	gate, shared := s.fillGate(s.step, s.tm.TrialSteps, target)
 	seg := &Segment{
 		Step0: s.step, Steps: s.tm.TrialSteps, FrameSteps: s.tm.FrameSteps, Frames: t.Frames,
-		Gate: s.fillGate(s.tm.TrialSteps, target),
+		Gate: gate, Shared: shared,
 		Task: b.Mode == "task" || b.TaskGain, TaskA: s.d.TaskA,
 		Learn: b.Learning, BlockForm: b.Ablation == "formation", BlockLat: b.Ablation == "lateral",
 		Record: true, BinSteps: s.tm.BinSteps,
@@ -143,8 +184,9 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 	s.step += uint64(s.tm.TrialSteps)
 	if s.tm.ITISteps > 0 {
 		if simulateITI {
+			gate, shared := s.fillGate(s.step, s.tm.ITISteps, target)
 			iti := &Segment{
-				Step0: s.step, Steps: s.tm.ITISteps, Gate: s.fillGate(s.tm.ITISteps, target),
+				Step0: s.step, Steps: s.tm.ITISteps, Gate: gate, Shared: shared,
 				Task: seg.Task, TaskA: s.d.TaskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
 			}
 			if err := s.be.Run(iti, nil); err != nil {
@@ -152,6 +194,7 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 			}
 		} else {
 			s.gate = target + (s.gate-target)*math.Pow(s.d.GateDecayPerStep, float64(s.tm.ITISteps))
+			s.skipShared(s.step, s.tm.ITISteps)
 		}
 		// The ITI consumes its step indices in both modes (one draw index for the
 		// analytic decay), so the two ITI modes never share random numbers.

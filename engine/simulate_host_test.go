@@ -108,6 +108,7 @@ func TestHostStateIsCheckpointed(t *testing.T) {
 		"d": "fixed", "cfg": "fixed", "net": "fixed", "be": "fixed", "tm": "fixed",
 		"counts":        "scratch: the backend fills it every trial",
 		"gates":         "scratch: fillGate writes the steps it hands over",
+		"shareds":       "scratch: fillGate writes the steps it hands over",
 		"lastGateStart": "scratch: set at the start of every trial",
 	}
 	cfg, err := model.LoadConfig("", "", gateSets)

@@ -135,10 +135,11 @@ func TestSpatialTinyRun(t *testing.T) {
 
 // A small learning run (about 20 s): the learning-induced redundancy increase of pairs
 // sharing a link exceeds that of pairs without one, also at matched
-// distances (the direct signature of IPLs).
+// distances (the direct signature of IPLs). Learning is sped up tenfold
+// (eta_w and lambda_w, the same w_inf) so that two short sessions form links.
 func TestSpatialLinkedPairsGainMore(t *testing.T) {
 	cfg, err := model.LoadConfig("", "", []string{
-		"network.neurons=100", "protocol.sessions=2", "protocol.before=[]", "protocol.after=[]", "output.w_snapshots=false",
+		"network.neurons=100", "dynamics.eta_w=3.5e-4", "dynamics.lambda_w_per_s=1.7e-3", "protocol.sessions=2", "protocol.before=[]", "protocol.after=[]", "output.w_snapshots=false",
 		"protocol.session=[{name: train, mode: task, trials: 200, coherences: [0.3], learning: true, record: false}, {name: task, mode: task, trials: 80, coherences: [0.3], learning: false, record: true}]",
 	})
 	if err != nil {

@@ -73,9 +73,10 @@
 // the recorder had written: trial_lines of trials.csv and the rows of
 // responses.npy, frames.npy and w_sessions.npy; absent: the variables that
 // were empty) and one .npy per variable: state/NAME, every array of the
-// backend's dynamic state (engine.State.Arrays: s, events, w, e, b, h), and
-// host/NAME, the host's (the global step counter, the gate m, the
-// homeostasis sums, targets, running rates and gains). engine.Simulate
+// backend's dynamic state (engine.State.Arrays: s, x, events, w, e, b, h), and
+// host/NAME, the host's (the global step counter, the gate m, the shared
+// gain's OU variable z, the homeostasis sums, targets, running rates and
+// gains). engine.Simulate
 // writes it before the first trial, every output.checkpoint_trials trials
 // and when stopped by a signal, after syncing the streamed files, through
 // WriteCheckpoint (whole or not at all), and removes it once run.json says

@@ -224,17 +224,14 @@ float rngNormal(uint x, uint y) {
     return z;
 }
 
-// rngPoisson is rng.Poisson: a Poisson(lambda) count from one uniform u in [0, 1)
-// by inversion of the cumulative distribution, with the same loop, the same
-// float32 operations in the same order and the same cap RNG_POISSON_MAX.
-// lambda is clamped to RNG_POISSON_LAMBDA_MAX, where exp(-lambda) is still a
-// normal float32 on every device.
-int rngPoisson(float lambda, float u) {
+// rngPoissonExp is rng.PoissonExp: rngPoisson (below) with expNeg = exp(-lambda) given
+// (computed once where lambda serves many draws, e.g. a spine's event mean over
+// a frame), for 0 < lambda <= RNG_POISSON_LAMBDA_MAX.
+int rngPoissonExp(float lambda, float expNeg, float u) {
     if (!(lambda > 0.0)) {
         return 0;
     }
-    lambda = min(lambda, float(RNG_POISSON_LAMBDA_MAX));
-    precise float p = crExp(-lambda);
+    precise float p = expNeg;
     precise float f = p;
     int k = 0;
     while (u >= f && k < RNG_POISSON_MAX) {
@@ -246,6 +243,19 @@ int rngPoisson(float lambda, float u) {
         }
     }
     return k;
+}
+
+// rngPoisson is rng.Poisson: a Poisson(lambda) count from one uniform u in [0, 1)
+// by inversion of the cumulative distribution, with the same loop, the same
+// float32 operations in the same order and the same cap RNG_POISSON_MAX.
+// lambda is clamped to RNG_POISSON_LAMBDA_MAX, where exp(-lambda) is still a
+// normal float32 on every device.
+int rngPoisson(float lambda, float u) {
+    if (!(lambda > 0.0)) {
+        return 0;
+    }
+    lambda = min(lambda, float(RNG_POISSON_LAMBDA_MAX));
+    return rngPoissonExp(lambda, crExp(-lambda), u);
 }
 
 // ---- Tuning -------------------------------------------------------------------
@@ -272,10 +282,10 @@ float vmCR(float x, float kappa) {
 // names below in comments) and checks that the kernels agree.
 #define BIND_PHI 0          // SpinePhi: spine tuning (rad), float per spine
 #define BIND_GAIN 1         // SpineGain: task excitability, float per spine
-#define BIND_PROB 2         // SpineProb: event probability of the frame, float per spine
+#define BIND_MEAN 2         // SpineMean: (mu, exp(-mu)) of the frame, vec2 per spine: expected event count per step
 #define BIND_S 3            // SpineS: spine potential of the previous step
 #define BIND_S_NEXT 4       // SpineSNext: spine potential of this step
-#define BIND_EVENTS 5       // SpineEvents: afferent event of this step, uint per spine
+#define BIND_EVENTS 5       // SpineEvents: afferent event count of this step, uint per spine
 #define BIND_ROW_PTR 6      // CSRRowPtr: CSR row pointers, int per spine + 1
 #define BIND_CSR 7          // CSREntries: (partner spine, edge), ivec2 per CSR entry
 #define BIND_EDGE_SPINES 8  // EdgeSpines: (spine A, spine B), ivec2 per edge
@@ -284,3 +294,4 @@ float vmCR(float x, float kappa) {
 #define BIND_H 11           // NeuronGain: homeostatic gain h, float per neuron
 #define BIND_COUNTS 12      // BinCounts: spike counts, uint per bin x neuron
 #define BIND_GATE 13        // SegmentGate: top-down gate m per step of the segment
+#define BIND_TRACE 14       // SpineTrace: coincidence trace x, float per spine

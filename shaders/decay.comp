@@ -1,12 +1,15 @@
-// decay.comp: the analytic inter-trial interval of length T (engine.CPU.decay):
-// s relaxes towards p0 by fs = exp(-T / tau_s), e decays by fe, w by fw when
-// learning, and b follows the exact OU transition with the Normal of
-// (neuron, step, ITI). The factors are float32 values computed on the host as
-// the CPU backend computes them. One invocation per index in [0, max(S, E, N)).
+// decay.comp: the end of a segment (engine.CPU.endSegment), with factors that
+// engine.Params.SegmentDecayOf computes on the host as the CPU backend does.
+// With uITI, an analytic inter-trial interval of length T: s relaxes towards its
+// blank-screen value by fs = exp(-T / tau_s), e decays by fe, the coincidence
+// traces by fc, and b follows the exact OU transition with the Normal of
+// (neuron, step, ITI). With uLearnW, w decays by exp(-lambda_w T_segment). One
+// invocation per index in [0, max(S, E, N)).
 
 layout(local_size_x = 256) in;
 
 layout(std430, binding = BIND_S) buffer SpineS { float s[]; };
+layout(std430, binding = BIND_TRACE) buffer SpineTrace { float trace[]; };
 layout(std430, binding = BIND_EDGE_STATE) buffer EdgeState { vec2 we[]; }; // (w, e)
 layout(std430, binding = BIND_BG) buffer NeuronBackground { float bg[]; };
 
@@ -15,11 +18,13 @@ uniform uvec2 uStep;   // the step after the segment's last
 uniform uint uSpines;
 uniform uint uEdges;
 uniform uint uNeurons;
-uniform uint uLearn;   // 1: w decays too
-uniform float uP0;
+uniform uint uITI;     // 1: the inter-trial factors apply
+uniform uint uLearnW;  // 1: w decays
+uniform float uSBlank; // blank-screen s
 uniform float uFs;     // exp(-T / tau_s)
 uniform float uFe;     // exp(-T / tau_e)
-uniform float uFw;     // exp(-T lambda_w)
+uniform float uFc;     // exp(-T / tau_c)
+uniform float uFw;     // exp(-T_segment lambda_w)
 uniform float uFb;     // exp(-T / tau_b)
 uniform float uNb;     // sd_b sqrt(1 - fb^2)
 
@@ -28,19 +33,23 @@ void main() {
     if (i >= uInvocationCount) {
         return;
     }
-    if (i < uSpines) {
-        precise float v = uP0 + (s[i] - uP0) * uFs;
+    if (i < uSpines && uITI != 0u) {
+        precise float v = uSBlank + (s[i] - uSBlank) * uFs;
         s[i] = v;
+        precise float x = trace[i] * uFc;
+        trace[i] = x;
     }
     if (i < uEdges) {
         vec2 x = we[i];
-        x.y = x.y * uFe;
-        if (uLearn != 0u) {
+        if (uITI != 0u) {
+            x.y = x.y * uFe;
+        }
+        if (uLearnW != 0u) {
             x.x = x.x * uFw;
         }
         we[i] = x;
     }
-    if (i < uNeurons) {
+    if (i < uNeurons && uITI != 0u) {
         uvec4 wb = rngBlock(uKey, RNG_ITI, uStep, i);
         precise float b = bg[i] * uFb + uNb * rngNormal(wb.x, wb.y);
         bg[i] = b;

@@ -1,39 +1,53 @@
 // spines.comp: one step of every spine (MODEL.md section 4, engine.CPU.stepSpines).
-// One invocation per spine: draw the afferent event a_k = [u < p_k] from the
-// Philox word of (spine, step, Afferent), gather the lateral input over the spine's
-// CSR row in ascending partner order (no atomics: the sum has the CPU's order),
-// and advance s_k = s_k + dt/tau_s (-s_k + a_k + L_k). It reads s of the previous
-// step (SpineS) and writes the next (SpineSNext): the host swaps the two buffers.
-// Every float is float32 with no fused multiply-add (precise), as on the CPU.
+// One invocation per spine: draw the afferent event count n_k ~ Poisson(mu_k) by
+// inversion of word k mod 4 of the Philox block (spine / 4, step, Afferent),
+// advance the coincidence trace x_k = x_k exp(-dt/tau_c) + n_k, gather the lateral
+// input over the spine's CSR row in ascending partner order (no atomics: the sum
+// has the CPU's order), and advance s_k = s_k SDecay + SLat L_k + Q n_k (the exact
+// exponential step with L held over the step; engine.Params). It reads s of the
+// previous step (SpineS) and writes the next (SpineSNext): the host swaps the two
+// buffers. Every float is float32 with no fused multiply-add (precise), as on the
+// CPU.
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = BIND_PROB) readonly buffer SpineProb { float prob[]; };
+layout(std430, binding = BIND_MEAN) readonly buffer SpineMean { vec2 mean[]; }; // (mu, exp(-mu))
 layout(std430, binding = BIND_S) readonly buffer SpineS { float s[]; };
 layout(std430, binding = BIND_S_NEXT) writeonly buffer SpineSNext { float sNext[]; };
 layout(std430, binding = BIND_EVENTS) writeonly buffer SpineEvents { uint events[]; };
+layout(std430, binding = BIND_TRACE) buffer SpineTrace { float trace[]; };
 layout(std430, binding = BIND_ROW_PTR) readonly buffer CSRRowPtr { int rowPtr[]; };
 layout(std430, binding = BIND_CSR) readonly buffer CSREntries { ivec2 entry[]; }; // (partner, edge)
 layout(std430, binding = BIND_EDGE_STATE) readonly buffer EdgeState { vec2 we[]; };  // (w, e)
 layout(std430, binding = BIND_GATE) readonly buffer SegmentGate { float gate[]; };
 
-uniform uvec2 uKey;         // Philox key
-uniform uvec2 uStep;        // global step (low, high word)
-uniform uint uT;            // step index within the segment (gate[uT])
-uniform float uStepOverTau; // dt / tau_s
-uniform float uGLat;        // lateral gain
-uniform uint uLateral;      // 0: L = 0 (lateral spread blocked or g_lat = 0)
-uniform uint uDiffusive;    // 1: diffusive coupling, 0: additive
+uniform uvec2 uKey;      // Philox key
+uniform uvec2 uStep;     // global step (low, high word)
+uniform uint uT;         // step index within the segment (gate[uT])
+uniform float uSDecay;   // exp(-dt / tau_s)
+uniform float uSLat;     // 1 - exp(-dt / tau_s)
+uniform float uQ;        // jump of s per event
+uniform float uCDecay;   // exp(-dt / tau_c)
+uniform float uGLat;     // lateral gain
+uniform uint uLateral;   // 0: L = 0 (lateral spread blocked or g_lat = 0)
+uniform uint uDiffusive; // 1: diffusive coupling, 0: additive
 
 void main() {
     uint k = invocationIndex();
     if (k >= uInvocationCount) {
         return;
     }
-    float u = rngUniform01(rngBlock(uKey, RNG_AFFERENT, uStep, k).x);
-    bool event = u < prob[k];
-    events[k] = event ? 1u : 0u;
-    float a = event ? 1.0 : 0.0;
+    uvec4 wd = rngBlock(uKey, RNG_AFFERENT, uStep, k >> 2u);
+    float u = rngUniform01(wd[k & 3u]);
+    vec2 me = mean[k];
+    int n = 0;
+    if (u >= me.y) {
+        n = rngPoissonExp(me.x, me.y, u);
+    }
+    events[k] = uint(n);
+    float fn = float(n);
+    precise float xk = trace[k] * uCDecay + fn;
+    trace[k] = xk;
     float sk = s[k];
     precise float lat = 0.0;
     if (uLateral != 0u) {
@@ -53,6 +67,6 @@ void main() {
         // spines the division.
         lat = den > 1.0 ? x / den : x;
     }
-    precise float sn = sk + uStepOverTau * (-sk + a + lat);
+    precise float sn = sk * uSDecay + uSLat * lat + uQ * fn;
     sNext[k] = sn;
 }

@@ -173,6 +173,7 @@ func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
 	}
 	stim := *seg
 	stim.DecayS = 0
+	stim.DeferW = seg.DecayS > 0
 	if err := b.be.Run(&stim, counts); err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
 	iti := engine.Segment{
 		Step0: seg.Step0 + uint64(seg.Steps), Gate: seg.Gate[:0],
 		Task: seg.Task, TaskA: seg.TaskA, Learn: seg.Learn, BlockForm: seg.BlockForm, BlockLat: seg.BlockLat,
-		DecayS: seg.DecayS,
+		DecayS: seg.DecayS, PriorSteps: seg.Steps,
 	}
 	return b.be.Run(&iti, nil)
 }

@@ -54,7 +54,7 @@ func needViewer(t testing.TB) *Viewer {
 // take many w past the islet threshold.
 var smallSets = []string{
 	"network.neurons=60", "network.spines_per_neuron=8",
-	"dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.01",
+	"dynamics.eta_w=0.005", "dynamics.lambda_w_per_s=0.01",
 }
 
 // learnedBackend loads the small network into a GL backend on the viewer's

@@ -3,6 +3,7 @@ package cpu_test
 import (
 	"bytes"
 	"encoding/binary"
+	"reflect"
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine"
@@ -17,7 +18,11 @@ func TestCPUConformance(t *testing.T) {
 
 func stateBytes(t *testing.T, st *engine.State, counts []uint16) []byte {
 	var buf bytes.Buffer
-	for _, v := range []any{st.S, st.Events, st.W, st.E, st.B, st.H, counts} {
+	vs := []any{counts}
+	for _, a := range st.Arrays() {
+		vs = append(vs, reflect.ValueOf(a.Ptr).Elem().Interface())
+	}
+	for _, v := range vs {
 		if err := binary.Write(&buf, binary.LittleEndian, v); err != nil {
 			t.Fatal(err)
 		}

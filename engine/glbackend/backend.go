@@ -15,8 +15,9 @@ import (
 
 // Backend is the OpenGL compute implementation of engine.Backend. It keeps the
 // whole dynamic state on the device and runs each step as four compute passes
-// (shaders/): prob.comp once per frame, then per step spines.comp (events,
-// lateral gather, spine potential), edges.comp and neurons.comp, separated by
+// (shaders/): prob.comp once per frame, then per step spines.comp (event counts,
+// coincidence traces, lateral gather, spine potential), edges.comp and
+// neurons.comp, separated by
 // shader-storage barriers. The host only sets a few uniforms per step; a segment's
 // gate values go up once, its spike counts come back once. It draws the same
 // Philox numbers as cpu.Backend and computes in float32 in the CPU's order, without
@@ -39,7 +40,8 @@ type Backend struct {
 	// writes sBuf[1], then the two swap. Between Runs the state is in sBuf[0].
 	sBuf [2]*gl.Buffer
 	dev  struct {
-		phi, gain, prob *gl.Buffer // per spine: tuning, task gain, event probability
+		phi, gain, mean *gl.Buffer // per spine: tuning, task gain, (mu, exp(-mu)) of the frame
+		trace           *gl.Buffer // per spine: coincidence trace
 		rowPtr, csr     *gl.Buffer // CSR adjacency by target spine: row pointers, (partner, edge) pairs
 		bg, h           *gl.Buffer // per neuron: OU background, homeostatic gain
 	}
@@ -59,7 +61,7 @@ type Backend struct {
 type Buffers struct {
 	SpineX, SpineY, SpineZ *gl.Buffer // spine positions (um), float per spine
 	S                      *gl.Buffer // spine potentials, float per spine
-	Events                 *gl.Buffer // afferent events of the last step, uint (0 or 1) per spine
+	Events                 *gl.Buffer // afferent event counts of the last step, uint per spine
 	// EdgeSpines holds the two spines (A, B) of each edge as an ivec2 (int32
 	// pairs): usable as a GL_LINES element buffer over spine positions.
 	EdgeSpines *gl.Buffer
@@ -74,7 +76,8 @@ type Buffers struct {
 const (
 	blockPhi        = "SpinePhi"
 	blockGain       = "SpineGain"
-	blockProb       = "SpineProb"
+	blockMean       = "SpineMean"
+	blockTrace      = "SpineTrace"
 	blockS          = "SpineS"
 	blockSNext      = "SpineSNext"
 	blockEvents     = "SpineEvents"
@@ -88,11 +91,11 @@ const (
 	blockGate       = "SegmentGate"
 )
 
-var blockNames = []string{blockPhi, blockGain, blockProb, blockS, blockSNext, blockEvents, blockRowPtr,
-	blockCSR, blockEdgeSpines, blockEdgeState, blockBg, blockH, blockCounts, blockGate}
+var blockNames = []string{blockPhi, blockGain, blockMean, blockS, blockSNext, blockEvents, blockRowPtr,
+	blockCSR, blockEdgeSpines, blockEdgeState, blockBg, blockH, blockCounts, blockGate, blockTrace}
 
 // maxBlocksPerKernel is the most storage blocks one kernel uses (spines.comp).
-const maxBlocksPerKernel = 8
+const maxBlocksPerKernel = 9
 
 // NewBackend creates a GL backend on a new headless context of its own, which
 // Close closes.
@@ -228,10 +231,11 @@ func (b *Backend) specs(net *model.Network) []bufferSpec {
 		{&b.buf.SpineZ, "spine z", 4 * S},
 		{&b.sBuf[0], "spine potential s", 4 * S},
 		{&b.sBuf[1], "spine potential s (next step)", 4 * S},
-		{&b.buf.Events, "spine events", 4 * S},
+		{&b.buf.Events, "spine event counts", 4 * S},
+		{&b.dev.trace, "spine coincidence traces", 4 * S},
 		{&b.dev.phi, "spine tuning phi", 4 * S},
 		{&b.dev.gain, "spine task gain", 4 * S},
-		{&b.dev.prob, "spine event probability", 4 * S},
+		{&b.dev.mean, "spine event mean (mu, exp(-mu))", 8 * S},
 		{&b.dev.rowPtr, "CSR row pointers", 4 * (S + 1)},
 		{&b.dev.csr, "CSR (partner, edge) entries", 8 * len(net.Partner)},
 		{&b.buf.EdgeSpines, "edge spines (A, B)", 8 * E},
@@ -286,7 +290,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 		b.buf.S = b.sBuf[0]
 		s0 := make([]float32, S)
 		for k := range s0 {
-			s0[k] = p.P0
+			s0[k] = p.SBlank
 		}
 		we := make([]float32, 2*E) // (w, e) = (w_init, 0)
 		ends := make([]int32, 2*E)
@@ -307,6 +311,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 			gl.Upload(b.buf.SpineY, 0, net.SpineY),
 			gl.Upload(b.buf.SpineZ, 0, net.SpineZ),
 			gl.Upload(b.sBuf[0], 0, s0),
+			gl.Upload(b.dev.trace, 0, make([]float32, S)),
 			gl.Upload(b.dev.phi, 0, net.Phi),
 			gl.Upload(b.dev.rowPtr, 0, net.RowPtr),
 			gl.Upload(b.dev.csr, 0, csr),
@@ -335,7 +340,7 @@ func (b *Backend) freeBuffers() {
 	}
 	b.all, b.counts, b.gate = nil, nil, nil
 	b.buf, b.sBuf = Buffers{}, [2]*gl.Buffer{}
-	b.dev.phi, b.dev.gain, b.dev.prob = nil, nil, nil
+	b.dev.phi, b.dev.gain, b.dev.mean, b.dev.trace = nil, nil, nil, nil
 	b.dev.rowPtr, b.dev.csr = nil, nil
 	b.dev.bg, b.dev.h = nil, nil
 	b.net = nil
@@ -367,6 +372,7 @@ func (b *Backend) State(dst *engine.State) error {
 	}
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	dst.S = resize(dst.S, S)
+	dst.X = resize(dst.X, S)
 	dst.Events = resize(dst.Events, S)
 	dst.W = resize(dst.W, E)
 	dst.E = resize(dst.E, E)
@@ -377,6 +383,7 @@ func (b *Backend) State(dst *engine.State) error {
 	err := b.c.Do(func() error {
 		return errors.Join(
 			gl.Download(b.sBuf[0], 0, dst.S),
+			gl.Download(b.dev.trace, 0, dst.X),
 			gl.Download(b.buf.Events, 0, ev),
 			gl.Download(b.buf.EdgeState, 0, we),
 			gl.Download(b.dev.bg, 0, dst.B),
@@ -412,6 +419,7 @@ func (b *Backend) SetState(src *engine.State) error {
 	return b.c.Do(func() error {
 		return errors.Join(
 			gl.Upload(b.sBuf[0], 0, src.S),
+			gl.Upload(b.dev.trace, 0, src.X),
 			gl.Upload(b.buf.Events, 0, ev),
 			gl.Upload(b.buf.EdgeState, 0, we),
 			gl.Upload(b.dev.bg, 0, src.B),
@@ -459,7 +467,8 @@ func clearBuffer(buf *gl.Buffer, bytes int) {
 // SpineS. Call inside Do.
 func (b *Backend) bindAll() {
 	for name, buf := range map[string]*gl.Buffer{
-		blockPhi: b.dev.phi, blockGain: b.dev.gain, blockProb: b.dev.prob, blockS: b.sBuf[0], blockSNext: b.sBuf[1],
+		blockPhi: b.dev.phi, blockGain: b.dev.gain, blockMean: b.dev.mean, blockS: b.sBuf[0], blockSNext: b.sBuf[1],
+		blockTrace:  b.dev.trace,
 		blockEvents: b.buf.Events, blockRowPtr: b.dev.rowPtr, blockCSR: b.dev.csr,
 		blockEdgeSpines: b.buf.EdgeSpines, blockEdgeState: b.buf.EdgeState, blockBg: b.dev.bg, blockH: b.dev.h,
 		blockCounts: b.counts, blockGate: b.gate,
@@ -538,6 +547,7 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			b.progEdges.Dispatch1D(E)
 			ne := b.progNeurons
 			ne.SetU64("uStep", step)
+			ne.SetFloat("uShared", seg.SharedAt(t))
 			if seg.Record {
 				ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
 			}
@@ -545,9 +555,9 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			b.c.Barrier()
 			cur = 1 - cur
 		}
-		if seg.DecayS > 0 {
+		if f := seg.EndDecay(p); f.ITI || f.LearnW {
 			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.decay(seg)
+			b.decay(seg, f)
 			b.c.Barrier()
 		}
 		if cur != 0 {
@@ -577,13 +587,17 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 func (b *Backend) setStepConstants(seg *engine.Segment) {
 	p := &b.p
 	pr := b.progProb
-	pr.SetFloat("uP0", p.P0)
-	pr.SetFloat("uPmax", p.Pmax)
+	pr.SetFloat("uRate0", p.Rate0Hz)
+	pr.SetFloat("uPeak", p.PeakHz)
+	pr.SetFloat("uDt", p.DtS)
 	pr.SetFloat("uKappa", p.Kappa)
 
 	sp := b.progSpines
 	sp.SetUvec2("uKey", p.Key[0], p.Key[1])
-	sp.SetFloat("uStepOverTau", p.StepOverTauS)
+	sp.SetFloat("uSDecay", p.SDecay)
+	sp.SetFloat("uSLat", p.SLat)
+	sp.SetFloat("uQ", p.Q)
+	sp.SetFloat("uCDecay", p.CDecay)
 	sp.SetFloat("uGLat", p.GLat)
 	sp.SetUint("uLateral", boolU(!seg.BlockLat && p.GLat > 0))
 	sp.SetUint("uDiffusive", boolU(p.Diffusive))
@@ -591,15 +605,14 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	ed := b.progEdges
 	ed.SetFloat("uEDecay", p.EDecayPerStep)
 	ed.SetFloat("uJE", p.JE)
-	ed.SetFloat("uWDecay", p.WDecayPerStep)
 	ed.SetFloat("uEtaW", p.EtaW)
-	ed.SetUint("uLearn", boolU(seg.Learn))
+	ed.SetFloat("uCNorm", p.CNorm)
 	ed.SetUint("uGrow", boolU(seg.Learn && !seg.BlockForm))
 
 	ne := b.progNeurons
 	ne.SetUvec2("uKey", p.Key[0], p.Key[1])
 	ne.SetUint("uM", uint32(b.net.M))
-	ne.SetFloat("uInvM", 1/float32(b.net.M))
+	ne.SetFloat("uHalfInvM", 0.5/float32(b.net.M))
 	ne.SetFloat("uBgDecay", p.BgDecayPerStep)
 	ne.SetFloat("uBgNoise", p.BgNoisePerStep)
 	ne.SetFloat("uRateGain", p.RateGainHz)
@@ -609,12 +622,11 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	ne.SetUint("uBinOffset", 0)
 }
 
-// decay issues the analytic inter-trial interval, with the factors computed in
-// float32 exactly as cpu.Backend computes them. Call inside Do.
-func (b *Backend) decay(seg *engine.Segment) {
+// decay issues the end of a segment (an analytic inter-trial interval and the
+// structural decay), with the factors f computed in float32 exactly as
+// cpu.Backend computes them (engine.Segment.EndDecay). Call inside Do.
+func (b *Backend) decay(seg *engine.Segment, f model.SegmentDecay) {
 	p := &b.p
-	f := p.ITIDecayOf(seg.DecayS)
-	fs, fe, fw, fb, nb := f.S, f.E, f.W, f.B, f.Noise
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	d := b.progDecay
 	d.SetUvec2("uKey", p.Key[0], p.Key[1])
@@ -622,13 +634,15 @@ func (b *Backend) decay(seg *engine.Segment) {
 	d.SetUint("uSpines", uint32(S))
 	d.SetUint("uEdges", uint32(E))
 	d.SetUint("uNeurons", uint32(N))
-	d.SetUint("uLearn", boolU(seg.Learn))
-	d.SetFloat("uP0", p.P0)
-	d.SetFloat("uFs", fs)
-	d.SetFloat("uFe", fe)
-	d.SetFloat("uFw", fw)
-	d.SetFloat("uFb", fb)
-	d.SetFloat("uNb", nb)
+	d.SetUint("uITI", boolU(f.ITI))
+	d.SetUint("uLearnW", boolU(f.LearnW))
+	d.SetFloat("uSBlank", p.SBlank)
+	d.SetFloat("uFs", f.S)
+	d.SetFloat("uFe", f.E)
+	d.SetFloat("uFc", f.C)
+	d.SetFloat("uFw", f.W)
+	d.SetFloat("uFb", f.B)
+	d.SetFloat("uNb", f.Noise)
 	d.Dispatch1D(max(S, E, N))
 }
 

@@ -1,10 +1,12 @@
 // Package glbackend is the OpenGL compute backend: Backend implements engine.Backend with the kernels of shaders/: gain.comp (the
-// task excitability, when the task orientation changes), prob.comp (event
-// probabilities, once per frame), then per step spines.comp (afferent events,
-// lateral gather over the CSR rows, spine potentials; one invocation per
-// spine), edges.comp (w and e; one per edge) and neurons.comp (potential,
-// background, spikes; one per neuron, summing its spines in order), and
-// decay.comp for an analytic inter-trial interval. Arrays are std430 structures
+// task excitability, when the task orientation changes), prob.comp (expected
+// event counts and exp(-mean), once per frame), then per step spines.comp
+// (Poisson afferent event counts, coincidence traces, lateral gather over the
+// CSR rows, spine potentials; one invocation per spine), edges.comp (w and e
+// from the coincidences; one per edge) and neurons.comp (potential, background,
+// shared gain, spikes; one per neuron, summing its spines in order), and
+// decay.comp for the end of a segment (an analytic inter-trial interval, the
+// structural decay of w). Arrays are std430 structures
 // of arrays, with (partner, edge) CSR entries, (A, B) edge ends and (w, e) edge
 // state as 8-byte pairs so that a gather fetches each pair in one load. A Run
 // uploads the segment's gate values, issues every step in one Do with a

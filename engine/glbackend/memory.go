@@ -6,7 +6,7 @@ package glbackend
 // neuron), so that a size can be checked before its network is built. A
 // segment's counts and gate values come on top (kilobytes to megabytes).
 func DeviceBytes(spines, edges, neurons int64) int64 {
-	return spines*9*4 + 4*(spines+1) + 2*edges*8 + edges*8 + edges*8 + neurons*2*4
+	return spines*11*4 + 4*(spines+1) + 2*edges*8 + edges*8 + edges*8 + neurons*2*4
 }
 
 // DeviceMemory returns the device's memory and the part free now, where the

@@ -127,7 +127,9 @@ var parityFrames = []float32{0.3, float32(math.Pi / 4), 2.1, float32(math.NaN())
 // TestParityWithCPU runs the same network on the CPU and GL backends for 50
 // steps (learning on, task mode, frames changing, gate varying), first as
 // one-step segments to compare every step's events, then as one recorded
-// segment with an inter-trial decay, and compares s, w, e, b and the counts.
+// segment with an inter-trial decay and a varying shared gain, and compares s,
+// the coincidence traces x, w, e, b and the counts. A step of 2 ms and strong
+// drive give counts above 1 and many coincidences.
 func TestParityWithCPU(t *testing.T) {
 	gltest.Need(t)
 	for _, coupling := range []string{"additive", "diffusive"} {
@@ -135,7 +137,8 @@ func TestParityWithCPU(t *testing.T) {
 			// w_init 0.5 and eta_w 0.05 make the lateral sums large (den > 1 on
 			// some spines) and learning visible within 50 steps.
 			cfg, net := enginetest.SmallNetwork(t, "network.neurons=120", "network.spines_per_neuron=16",
-				"dynamics.w_init=0.5", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.2", "dynamics.pmax=0.5",
+				"dynamics.w_init=0.5", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=0.2", "dynamics.afferent_peak_hz=80",
+				"dynamics.dt_ms=2",
 				"dynamics.coupling="+coupling)
 			p := model.ParamsFromConfig(cfg)
 			cpu, gpu := loadBoth(t, net, p)
@@ -179,10 +182,15 @@ func TestParityWithCPU(t *testing.T) {
 			for i := range g {
 				g[i] = gate(steps + i)
 			}
-			seg := &engine.Segment{Step0: steps, Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: g,
+			shared := make([]float32, steps)
+			for i := range shared {
+				shared[i] = 1 + 0.3*float32(math.Cos(float64(i)/5))
+			}
+			seg := &engine.Segment{Step0: steps, Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: g, Shared: shared,
 				Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.7}
 			cc, gc, a, b := runBoth(t, cpu, gpu, seg, net.N)
 			checkDiff(t, "s after the segment", compareF32(a.S, b.S))
+			checkDiff(t, "x", compareF32(a.X, b.X))
 			checkDiff(t, "w", compareF32(a.W, b.W))
 			checkDiff(t, "e", compareF32(a.E, b.E))
 			checkDiff(t, "b", compareF32(a.B, b.B))

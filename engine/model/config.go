@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/iplgpu/iplgpu/assets"
+	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/internal/yamlkeys"
 )
 
@@ -42,16 +43,21 @@ type NetworkConfig struct {
 	ContactDistanceUm float64 `yaml:"contact_distance_um"`
 }
 
-// DynamicsConfig holds the per-step equations' constants (MODEL.md section 4).
+// DynamicsConfig holds the constants of the continuous-time dynamics (MODEL.md
+// section 4, revision 2): rates in Hz, time constants with their unit in the
+// key, dimensionless jumps per event or per coincidence. dt_ms is the numerical
+// step only; the results converge as it shrinks.
 type DynamicsConfig struct {
 	DtMs            float64 `yaml:"dt_ms"`
 	TauSMs          float64 `yaml:"tau_s_ms"`
-	P0              float64 `yaml:"p0"`
-	Pmax            float64 `yaml:"pmax"`
+	EventJump       float64 `yaml:"event_jump"`
+	AfferentRateHz  float64 `yaml:"afferent_rate_hz"`
+	AfferentPeakHz  float64 `yaml:"afferent_peak_hz"`
 	Kappa           float64 `yaml:"kappa"`
 	Beta            float64 `yaml:"beta"`
 	GLat            float64 `yaml:"g_lat"`
 	Coupling        string  `yaml:"coupling"`
+	CoincidenceMs   float64 `yaml:"coincidence_ms"`
 	WInit           float64 `yaml:"w_init"`
 	EtaW            float64 `yaml:"eta_w"`
 	LambdaWPerS     float64 `yaml:"lambda_w_per_s"`
@@ -61,6 +67,9 @@ type DynamicsConfig struct {
 	TauEMs          float64 `yaml:"tau_e_ms"`
 	BackgroundSd    float64 `yaml:"background_sd"`
 	BackgroundTauMs float64 `yaml:"background_tau_ms"`
+	SharedSdTask    float64 `yaml:"shared_sd_task"`
+	SharedSdPassive float64 `yaml:"shared_sd_passive"`
+	SharedTauMs     float64 `yaml:"shared_tau_ms"`
 	RateGainHz      float64 `yaml:"rate_gain_hz"`
 	RateThreshold   float64 `yaml:"rate_threshold"`
 }
@@ -376,11 +385,16 @@ func (c *Config) Validate() error {
 	d := &c.Dynamics
 	v.rng("dynamics.dt_ms", d.DtMs, 0, 100, true)
 	v.rng("dynamics.tau_s_ms", d.TauSMs, 0, 1e5, true)
+	v.rng("dynamics.coincidence_ms", d.CoincidenceMs, 0, 1e4, true)
 	if v.err == nil && d.DtMs > d.TauSMs {
-		v.fail("dynamics.dt_ms", d.DtMs, fmt.Sprintf("at most dynamics.tau_s_ms = %g (Euler stability)", d.TauSMs))
+		v.fail("dynamics.dt_ms", d.DtMs, fmt.Sprintf("at most dynamics.tau_s_ms = %g (the lateral input is held over a step)", d.TauSMs))
 	}
-	v.rng("dynamics.p0", d.P0, 0, 1, false)
-	v.rng("dynamics.pmax", d.Pmax, 0, 1, false)
+	v.rng("dynamics.event_jump", d.EventJump, 0, 100, false)
+	v.rng("dynamics.afferent_rate_hz", d.AfferentRateHz, 0, 1e4, false)
+	v.rng("dynamics.afferent_peak_hz", d.AfferentPeakHz, 0, 1e4, false)
+	if v.err == nil && (d.AfferentRateHz+d.AfferentPeakHz*(1+d.Beta))*d.DtMs/1000 > rng.PoissonLambdaMax/2 {
+		v.fail("dynamics.afferent_peak_hz", d.AfferentPeakHz, fmt.Sprintf("a peak event count per step (rate x (1 + beta) x dt) below %d", rng.PoissonLambdaMax/2))
+	}
 	v.rng("dynamics.kappa", d.Kappa, 0, 1000, false)
 	v.rng("dynamics.beta", d.Beta, 0, 100, false)
 	v.rng("dynamics.g_lat", d.GLat, 0, 1, false)
@@ -394,11 +408,11 @@ func (c *Config) Validate() error {
 	v.rng("dynamics.tau_e_ms", d.TauEMs, 0, 1e7, true)
 	v.rng("dynamics.background_sd", d.BackgroundSd, 0, 100, false)
 	v.rng("dynamics.background_tau_ms", d.BackgroundTauMs, 0, 1e7, true)
+	v.rng("dynamics.shared_sd_task", d.SharedSdTask, 0, 2, false)
+	v.rng("dynamics.shared_sd_passive", d.SharedSdPassive, 0, 2, false)
+	v.rng("dynamics.shared_tau_ms", d.SharedTauMs, 0, 1e7, true)
 	v.rng("dynamics.rate_gain_hz", d.RateGainHz, 0, 1e4, false)
 	v.rng("dynamics.rate_threshold", d.RateThreshold, -100, 100, false)
-	if v.err == nil && d.LambdaWPerS*d.DtMs/1000 >= 1 {
-		v.fail("dynamics.lambda_w_per_s", d.LambdaWPerS, fmt.Sprintf("below 1/dt = %g per s", 1000/d.DtMs))
-	}
 
 	v.irng("output.checkpoint_trials", c.Output.CheckpointTrials, 0, 1_000_000_000)
 

@@ -60,7 +60,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad set syntax", "", []string{"network.neurons"}, []string{"key.path=value"}},
 		{"too many spines", "", []string{"network.neurons=10000000", "network.spines_per_neuron=4096"}, []string{"at most"}},
 		{"bad enum", "", []string{"dynamics.coupling=magic"}, []string{"dynamics.coupling", "additive, diffusive"}},
-		{"frame not multiple of dt", "", []string{"stimulus.frame_ms=105"}, []string{"stimulus.frame_ms", "multiple"}},
+		{"frame not multiple of dt", "", []string{"dynamics.dt_ms=2", "stimulus.frame_ms=105"}, []string{"stimulus.frame_ms", "multiple"}},
 		{"coherence range", "", []string{"protocol.session=[{name: x, mode: task, trials: 10, coherences: [1.5], learning: false, record: true}]"}, []string{"coherences[0] = 1.5", "[0, 1]"}},
 		{"block mode", "", []string{"protocol.session=[{name: x, mode: sleepy, trials: 10, coherences: [0.3], learning: false, record: true}]"}, []string{"protocol.session[0].mode"}},
 		{"odd trials", "", []string{"protocol.session=[{name: x, mode: task, trials: 11, coherences: [0.3], learning: false, record: true}]"}, []string{"trials = 11", "multiple of 2"}},

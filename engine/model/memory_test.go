@@ -9,7 +9,9 @@ import (
 // network's arrays and the CPU backend's state, counted from the slices of a
 // built network), and not a wild one.
 func TestEstimateBytesBoundsTheArrays(t *testing.T) {
-	cfg := testConfig(t, "network.neurons=2000", "network.spines_per_neuron=16")
+	// Five sessions (the plan, which this test does not count, grows with the
+	// trials: about 2 MB at the default ten).
+	cfg := testConfig(t, "network.neurons=2000", "network.spines_per_neuron=16", "protocol.sessions=5")
 	net, err := BuildNetwork(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +31,7 @@ func TestEstimateBytesBoundsTheArrays(t *testing.T) {
 	}
 	network := f32(net.SomaX, net.SomaY, net.SomaZ, net.Theta, net.SpineX, net.SpineY, net.SpineZ, net.Phi) +
 		i32(net.EdgeA, net.EdgeB, net.RowPtr, net.Partner, net.EdgeOf)
-	cpuState := S*(4+4+1+4+4) + E*(4+4) + N*(4+4) // s, s next, events, gain, prob; w, e; b, h
+	cpuState := S*(4+4+1+4+4+4+4) + E*(4+4) + N*(4+4) // s, s next, event counts, trace, gain, event mean and exp(-mean); w, e; b, h
 	live := network + cpuState
 	est := EstimateBytes(cfg)
 	if est < live || est > 4*live {

@@ -7,79 +7,136 @@ import (
 )
 
 // Params are the float32 constants of the dynamics, derived once from the config
-// so that every backend uses the same rounded values.
+// so that every backend uses the same rounded values. The model is stated in
+// continuous time (MODEL.md section 4, revision 2); these are its exact
+// discretisation at the step DtS:
+//
+//   - afferent events of spine k in a step: n_k ~ Poisson(mu_k), mu_k = lambda_k dt,
+//     lambda_k = Rate0Hz + PeakHz vm(phi_k - frame) g_k (Hz), so that
+//     P(n_k >= 1) = 1 - exp(-lambda_k dt);
+//   - spine potential, tau_s ds/dt = -s + L + tau_s q sum_j delta(t - t_j), with the
+//     lateral input L held over the step: s' = s SDecay + SLat L + Q n, SDecay =
+//     exp(-dt/tau_s), SLat = 1 - SDecay, Q = q (1 - SDecay) tau_s/dt (an event at
+//     a uniform time inside the step has decayed by that factor on average, so
+//     the mean of s does not depend on dt);
+//   - coincidence traces x_k' = x_k CDecay + n_k (CDecay = exp(-dt/tau_c)); the
+//     coincidences of edge kl in a step are C = CNorm (n_k x_l + n_l x_k - n_k n_l)
+//     (new traces): every pair of events of the two spines counted with weight
+//     exp(-|t_k - t_l|/tau_c), the same-step pairs once; CNorm = (2/a) tanh(a/2),
+//     a = dt/tau_c, makes the expected count of two independent Poisson trains
+//     2 tau_c lambda_k lambda_l per second at any dt;
+//   - fast efficacy e' = e EDecay + min(j_e C, 1) (1 - e EDecay);
+//   - structural weight w' = w + min(eta_w C, 1) (1 - w) when learning; its decay
+//     (lambda_w, hours) is applied once per segment as the exact factor
+//     exp(-lambda_w T) over the segment's time T, since a per-step factor would be
+//     lost to float32 rounding at small dt;
+//   - neuron: V = mean_k s_k + b, b an exact OU update (BgDecay, BgNoise), rate =
+//     h G rgain max(V - r0, 0) with G the shared gain of the step (host), spikes
+//     ~ Poisson(rate dt), with V the trapezoid mean over the step (its values
+//     before and after the step), so that a step's count is centred on the step.
 type Params struct {
 	Key            [2]uint32 // Philox key (run seed)
 	DtS            float32   // step (s)
-	StepOverTauS   float32   // dt / tau_s
-	P0, Pmax       float32   // event probabilities per step
+	Rate0Hz        float32   // afferent event rate without drive (Hz)
+	PeakHz         float32   // extra afferent rate at the preferred orientation (Hz)
 	Kappa          float32   // tuning concentration
 	Beta           float32   // task excitability
+	SDecay         float32   // exp(-dt / tau_s)
+	SLat           float32   // 1 - exp(-dt / tau_s): weight of the lateral input held over a step
+	Q              float32   // jump of s per event at the end of its step (see above)
+	SBlank         float32   // stationary s under a blank screen without coupling: q rate0 tau_s
 	GLat           float32   // lateral gain
 	Diffusive      bool      // coupling form
+	CDecay         float32   // exp(-dt / tau_c): coincidence trace decay per step
+	CNorm          float32   // (2/a) tanh(a/2), a = dt / tau_c
 	WInit          float32   // initial w
-	EtaW           float32   // w growth per co-activation
-	WDecayPerStep  float32   // lambda_w * dt
-	JE             float32   // e jump per co-activation
+	EtaW           float32   // w growth per coincidence
+	JE             float32   // e jump per coincidence
 	EDecayPerStep  float32   // exp(-dt / tau_e)
 	BgDecayPerStep float32   // exp(-dt / tau_b)
 	BgNoisePerStep float32   // sd sqrt(1 - exp(-2 dt / tau_b)): exact OU update
 	BgSd           float32   // stationary sd of b
-	BgTauS         float32   // tau_b (s)
-	TauSS          float32   // tau_s (s)
-	TauES          float32   // tau_e (s)
-	LambdaW        float32   // lambda_w (1/s)
+	TauBS          float64   // tau_b (s)
+	TauSS          float64   // tau_s (s)
+	TauES          float64   // tau_e (s)
+	TauCS          float64   // tau_c (s)
+	LambdaW        float64   // lambda_w (1/s)
 	RateGainHz     float32
 	RateThreshold  float32
 }
 
-// ITIDecay holds the float32 factors of an analytic inter-trial interval of T s:
-// s relaxes towards p0 by S, e decays by E, w (when learning) by W, and the OU
-// background follows b' = b B + Noise z with z standard normal.
-type ITIDecay struct {
-	S, E, W, B, Noise float32
+// SegmentDecay holds the float32 factors applied at the end of a segment. An
+// analytic inter-trial interval of T s (ITI): s relaxes towards SBlank by S, e
+// decays by E, the traces by C, and the OU background follows b' = b B + Noise z
+// with z standard normal. W is the structural decay exp(-lambda_w T_all) over
+// the whole segment (its steps and the ITI), applied when the segment learns.
+type SegmentDecay struct {
+	ITI        bool // the ITI factors apply (DecayS > 0)
+	S, E, C, B float32
+	Noise      float32
+	W          float32
+	LearnW     bool // W applies
 }
 
-// ITIDecayOf computes the factors once, the same for every backend.
-func (p *Params) ITIDecayOf(T float32) ITIDecay {
-	fb := float32(math.Exp(float64(-T / p.BgTauS)))
-	return ITIDecay{
-		S:     float32(math.Exp(float64(-T / p.TauSS))),
-		E:     float32(math.Exp(float64(-T / p.TauES))),
-		W:     float32(math.Exp(float64(-T * p.LambdaW))),
-		B:     fb,
-		Noise: p.BgSd * float32(math.Sqrt(float64(1-fb*fb))),
+// SegmentDecayOf computes the end-of-segment factors once, the same for every
+// backend, for a segment of steps steps followed by an analytic inter-trial
+// interval of decayS s (none when 0), learning or not.
+func (p *Params) SegmentDecayOf(steps int, decayS float32, learn bool) SegmentDecay {
+	var d SegmentDecay
+	if T := float64(decayS); T > 0 {
+		fb := math.Exp(-T / p.TauBS)
+		d.ITI = true
+		d.S = float32(math.Exp(-T / p.TauSS))
+		d.E = float32(math.Exp(-T / p.TauES))
+		d.C = float32(math.Exp(-T / p.TauCS))
+		d.B = float32(fb)
+		d.Noise = p.BgSd * float32(math.Sqrt(1-fb*fb))
 	}
+	if learn && p.LambdaW > 0 {
+		T := float64(steps)*float64(p.DtS) + float64(decayS)
+		d.W = float32(math.Exp(-T * p.LambdaW))
+		d.LearnW = true
+	}
+	return d
 }
 
 // ParamsFromConfig rounds the config's constants to the backends' float32 values.
 func ParamsFromConfig(c *Config) Params {
 	d := &c.Dynamics
 	dt := d.DtMs / 1000
+	tauS := d.TauSMs / 1000
 	tauB := d.BackgroundTauMs / 1000
+	tauC := d.CoincidenceMs / 1000
 	bgDecay := math.Exp(-dt / tauB)
+	sDecay := math.Exp(-dt / tauS)
+	a := dt / tauC
 	return Params{
 		Key:            rng.New(c.Seed).Key(),
 		DtS:            float32(dt),
-		StepOverTauS:   float32(d.DtMs / d.TauSMs),
-		P0:             float32(d.P0),
-		Pmax:           float32(d.Pmax),
+		Rate0Hz:        float32(d.AfferentRateHz),
+		PeakHz:         float32(d.AfferentPeakHz),
 		Kappa:          float32(d.Kappa),
 		Beta:           float32(d.Beta),
+		SDecay:         float32(sDecay),
+		SLat:           float32(-math.Expm1(-dt / tauS)),
+		Q:              float32(d.EventJump * -math.Expm1(-dt/tauS) * tauS / dt),
+		SBlank:         float32(d.EventJump * d.AfferentRateHz * tauS),
 		GLat:           float32(d.GLat),
 		Diffusive:      d.Coupling == "diffusive",
+		CDecay:         float32(math.Exp(-a)),
+		CNorm:          float32(2 / a * math.Tanh(a/2)),
 		WInit:          float32(d.WInit),
 		EtaW:           float32(d.EtaW),
-		WDecayPerStep:  float32(d.LambdaWPerS * dt),
 		JE:             float32(d.JE),
 		EDecayPerStep:  float32(math.Exp(-d.DtMs / d.TauEMs)),
 		BgDecayPerStep: float32(bgDecay),
 		BgNoisePerStep: float32(d.BackgroundSd * math.Sqrt(1-bgDecay*bgDecay)),
 		BgSd:           float32(d.BackgroundSd),
-		BgTauS:         float32(tauB),
-		TauSS:          float32(d.TauSMs / 1000),
-		TauES:          float32(d.TauEMs / 1000),
-		LambdaW:        float32(d.LambdaWPerS),
+		TauBS:          tauB,
+		TauSS:          tauS,
+		TauES:          d.TauEMs / 1000,
+		TauCS:          tauC,
+		LambdaW:        d.LambdaWPerS,
 		RateGainHz:     float32(d.RateGainHz),
 		RateThreshold:  float32(d.RateThreshold),
 	}
@@ -98,13 +155,36 @@ func TaskGain(p *Params, phi, a float32) float32 {
 	return 1 + p.Beta*max(va, vb)
 }
 
-// EventProb is the afferent event probability of a spine with tuning phi, gain g,
-// under a frame of orientation frame (NaN = blank).
-func EventProb(p *Params, phi, g, frame float32) float32 {
+// EventMean is the expected afferent event count in one step, mu = lambda dt, of
+// a spine with tuning phi and task gain g under a frame of orientation frame (NaN =
+// blank screen): lambda = rate0 + peak vm(phi - frame) g (Hz).
+func EventMean(p *Params, phi, g, frame float32) float32 {
 	if frame != frame {
-		return min(max(p.P0, 0), 1)
+		return p.Rate0Hz * p.DtS
 	}
-	return min(max(p.P0+p.Pmax*Vm(p.Kappa, phi-frame)*g, 0), 1)
+	return (p.Rate0Hz + p.PeakHz*Vm(p.Kappa, phi-frame)*g) * p.DtS
+}
+
+// ExpNeg is float32(exp(-mu)), the probability of no event, as both backends
+// round it (GLSL: crExp).
+func ExpNeg(mu float32) float32 {
+	return float32(math.Exp(float64(-mu)))
+}
+
+// EventCount is the afferent event count of spine k at a step with mean mu and
+// expNeg = ExpNeg(mu): a Poisson(mu) inversion of word k mod 4 of the Philox
+// block (element k / 4, step, rng.Afferent), so one block serves four spines.
+func EventCount(key [2]uint32, k int, step uint64, mu, expNeg float32) int {
+	w := rng.Philox4x32([4]uint32{uint32(k >> 2), uint32(step), uint32(step >> 32), uint32(rng.Afferent)}, key)
+	return rng.PoissonExp(mu, expNeg, rng.Uniform01(w[k&3]))
+}
+
+// Coincidences is the weighted count of coincident event pairs of an edge in a
+// step, from the event counts nk, nl of its spines in the step and their traces
+// xk, xl after it (see Params).
+func Coincidences(p *Params, nk, nl uint8, xk, xl float32) float32 {
+	fk, fl := float32(nk), float32(nl)
+	return (fk*xl + fl*xk - fk*fl) * p.CNorm
 }
 
 // Derived is what everything downstream of the config needs, computed once
@@ -117,10 +197,16 @@ type Derived struct {
 
 	GateDecayPerStep float64 // exp(-dt / tau_m): the gate's relaxation per step
 	MPassive         float64 // gate level in passive mode (task mode: 1)
-	TaskA            float32 // orientation A (rad); B = A + pi/2
-	SimulateITI      bool    // the inter-trial interval is stepped (else decayed analytically)
-	ITISeconds       float32 // length of the analytic inter-trial interval (s)
-	TrialSeconds     float64 // stimulus duration of a trial (s)
+	// The shared gain G = exp(sigma z - sigma^2/2) of every neuron's rate: z a
+	// unit OU process (exact update per step), sigma from SharedSdPassive at
+	// m = m_passive to SharedSdTask at m = 1, following the gate.
+	SharedDecayPerStep float64 // exp(-dt / tau_z)
+	SharedSdTask       float64 // sigma in task mode
+	SharedSdPassive    float64 // sigma in passive mode
+	TaskA              float32 // orientation A (rad); B = A + pi/2
+	SimulateITI        bool    // the inter-trial interval is stepped (else decayed analytically)
+	ITISeconds         float32 // length of the analytic inter-trial interval (s)
+	TrialSeconds       float64 // stimulus duration of a trial (s)
 }
 
 // Derive computes the derived parameters of a validated config.
@@ -128,14 +214,17 @@ func Derive(c *Config) *Derived {
 	tm := TimingOf(c)
 	p := ParamsFromConfig(c)
 	return &Derived{
-		Config:           c,
-		Params:           p,
-		Timing:           tm,
-		GateDecayPerStep: math.Exp(-c.Dynamics.DtMs / 1000 / c.Dynamics.TauMS),
-		MPassive:         c.Dynamics.MPassive,
-		TaskA:            float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180),
-		SimulateITI:      c.Stimulus.ITI == "simulate",
-		ITISeconds:       float32(float64(tm.ITISteps) * float64(p.DtS)),
-		TrialSeconds:     float64(tm.TrialSteps) * float64(p.DtS),
+		Config:             c,
+		Params:             p,
+		Timing:             tm,
+		GateDecayPerStep:   math.Exp(-c.Dynamics.DtMs / 1000 / c.Dynamics.TauMS),
+		MPassive:           c.Dynamics.MPassive,
+		SharedDecayPerStep: math.Exp(-c.Dynamics.DtMs / c.Dynamics.SharedTauMs),
+		SharedSdTask:       c.Dynamics.SharedSdTask,
+		SharedSdPassive:    c.Dynamics.SharedSdPassive,
+		TaskA:              float32(c.Stimulus.TaskOrientationDeg * math.Pi / 180),
+		SimulateITI:        c.Stimulus.ITI == "simulate",
+		ITISeconds:         float32(float64(tm.ITISteps) * float64(p.DtS)),
+		TrialSeconds:       float64(tm.TrialSteps) * float64(p.DtS),
 	}
 }

@@ -28,7 +28,7 @@ type Purpose uint32
 
 // The streams of the model. Adding one is safe; renumbering changes every run.
 const (
-	Afferent    Purpose = 1  // spine afferent events, element = spine
+	Afferent    Purpose = 1  // spine afferent event counts, element = spine / 4, word = spine mod 4
 	Background  Purpose = 2  // neuron OU background noise, element = neuron
 	Spikes      Purpose = 3  // neuron Poisson spikes, element = neuron
 	Frames      Purpose = 4  // stimulus frames, step = trial, element = frame
@@ -44,6 +44,7 @@ const (
 	MapPhases   Purpose = 14 // orientation-map plane waves
 	ITI         Purpose = 6  // analytic inter-trial background draw, element = neuron
 	Homeostasis Purpose = 7  // reserved
+	SharedGain  Purpose = 8  // shared gain OU (host): element 0 per step, 1 for an analytic ITI, 2 (step 0) for the initial z
 )
 
 // Philox4x32 runs the 10-round Philox4x32 bijection on ctr with key.
@@ -113,7 +114,17 @@ func Poisson(lambda, u float32) int {
 		return 0
 	}
 	lambda = min(lambda, PoissonLambdaMax)
-	p := float32(math.Exp(float64(-lambda)))
+	return PoissonExp(lambda, float32(math.Exp(float64(-lambda))), u)
+}
+
+// PoissonExp is Poisson with exp(-lambda) given (expNeg, computed once where
+// lambda is reused over many draws), for 0 < lambda <= PoissonLambdaMax; it
+// returns 0 for lambda <= 0.
+func PoissonExp(lambda, expNeg, u float32) int {
+	if !(lambda > 0) {
+		return 0
+	}
+	p := expNeg
 	f := p
 	k := 0
 	for u >= f && k < PoissonMax {

@@ -1,0 +1,54 @@
+package cpu
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/iplgpu/iplgpu/engine"
+)
+
+// Every field of Backend is either an array of the dynamic state, listed in
+// engine.State.Arrays under the name given here (so that State, SetState and
+// checkpoints carry it), or named here as fixed for the run or recomputed
+// before it is read. A field added to Backend fails this test until it is put
+// in one of the two lists: a resumed run must not lose state.
+func TestBackendStateIsListed(t *testing.T) {
+	state := map[string]string{
+		"s": "s", "x": "x", "a": "events", "w": "w", "e": "e", "b": "b", "h": "h",
+	}
+	notState := map[string]string{
+		"workers": "fixed", "net": "fixed", "p": "fixed",
+		"sNext":  "scratch: every step writes it whole before the swap",
+		"gain":   "cache of the task gain for gainA, a function of the fixed phases",
+		"gainA":  "cache key of gain",
+		"gainOK": "cache flag of gain (Load clears it)",
+		"mu":     "scratch: Run fills it at the first frame of every segment",
+		"expNeg": "scratch: filled with mu",
+	}
+	bt := reflect.TypeFor[Backend]()
+	var names []string
+	for i := range bt.NumField() {
+		f := bt.Field(i).Name
+		name, isState := state[f]
+		_, isNot := notState[f]
+		switch {
+		case isState && isNot:
+			t.Errorf("cpu.Backend.%s is listed both as state and as not state", f)
+		case !isState && !isNot:
+			t.Errorf("cpu.Backend.%s is neither an array of engine.State (listed here with its name in State.Arrays) nor listed here as fixed or scratch: a resumed run would lose it", f)
+		case isState:
+			names = append(names, name)
+		}
+	}
+	var st engine.State
+	var listed []string
+	for _, a := range st.Arrays() {
+		listed = append(listed, a.Name)
+	}
+	slices.Sort(names)
+	slices.Sort(listed)
+	if !slices.Equal(names, listed) {
+		t.Errorf("cpu.Backend's state fields map to %q, engine.State.Arrays lists %q", names, listed)
+	}
+}
