@@ -19,7 +19,7 @@ alive() {
 	[ -s "$f" ] || return 1
 	pid=$(cat "$f")
 	[ -r "/proc/$pid/comm" ] || return 1
-	[ "$(cat "/proc/$pid/comm")" = "$1" ] || return 1
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
 	echo "$pid"
 }
 
