@@ -333,7 +333,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 				if e, why := earlyPct(cb.early, m.N); why == "" {
 					r.Note = fmt.Sprintf("before training %s%%", fmtCI(e))
 				} else {
-					r.Note = "before training: " + why
+					r.Note = why
 				}
 			}
 		}
