@@ -49,7 +49,7 @@ func synthSummary(S int, specs []blockSpec) *Summary {
 			return s
 		}
 		row := InfoRow{Session: sp.session, Block: k, BlockName: sp.mode, Mode: sp.mode, Coherence: 0.3, TPlus: 160, TMinus: 160, Main: 1,
-			Sizes: []SizeResult{size(14, sp.shuf14, sp.real14), size(20, sp.shuf14, sp.real14)},
+			Sizes:     []SizeResult{size(14, sp.shuf14, sp.real14), size(20, sp.shuf14, sp.real14)},
 			NoiseCorr: val(sp.noiseCorr, 0.001), Fano: sp.fano, FanoBoot: val(sp.fano, 0.01)}
 		if sp.shuf52 > 0 {
 			row.Sizes = append(row.Sizes, size(52, sp.shuf52, sp.real52))
