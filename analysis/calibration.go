@@ -343,7 +343,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 
 	// The rise over learning at the target's size.
 	rise := CalibrationRow{Key: "redundancy_rise", N: n, Quantity: fmt.Sprintf("rise of task redundancy %% over learning (late - early) at n = %d", n),
-		Liu: "rises over weeks of training", Target: ">= 10 points (gradual)", TargetLo: 10, TargetHi: inf, Role: RoleTarget, Model: nanValue()}
+		Liu: "rises over weeks of training (Figs. 3-4)", Target: ">= 10 points (gradual)", TargetLo: 10, TargetHi: inf, Role: RoleTarget, Model: nanValue()}
 	var na string
 	if cb.early == nil || cb.late == nil {
 		na = cb.missing
@@ -365,9 +365,9 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 
 	// I_shuffle against I_real, and I_real preserved.
 	faster := CalibrationRow{Key: "shuffle_minus_real_growth", N: n, Quantity: fmt.Sprintf("I_shuffle late/early minus I_real late/early at n = %d", n),
-		Liu: "I_shuffle rises faster", Target: "> 0 (I_shuffle late/early > I_real late/early)", TargetLo: 0, TargetHi: inf, Strict: true, Role: RoleTarget, Model: nanValue()}
+		Liu: "I_shuffle rises faster (Figs. 3-4)", Target: "> 0 (I_shuffle late/early > I_real late/early)", TargetLo: 0, TargetHi: inf, Strict: true, Role: RoleTarget, Model: nanValue()}
 	realR := CalibrationRow{Key: "real_late_over_early", N: n, Quantity: fmt.Sprintf("I_real late/early at n = %d", n),
-		Liu: "preserved or rising", Target: "0.9-1.6", TargetLo: 0.9, TargetHi: 1.6, Role: RoleTarget, Model: nanValue()}
+		Liu: "preserved or rising (Figs. 3-4)", Target: "0.9-1.6", TargetLo: 0.9, TargetHi: 1.6, Role: RoleTarget, Model: nanValue()}
 	na = ""
 	if cb.early == nil || cb.late == nil {
 		na = cb.missing
@@ -424,7 +424,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 // absolute redundancy I_shuffle - I_real instead, as the report does.
 func taskPassiveRow(sum *Summary, cb calBlocks, n int) CalibrationRow {
 	r := CalibrationRow{Key: "task_minus_passive_min", N: n, Quantity: fmt.Sprintf("task - passive redundancy %% at n = %d, smallest over sessions 1-%d", n, sum.Sessions),
-		Liu: "task > passive in all four conditions", Target: "> 0 in every session after training", TargetLo: 0, TargetHi: math.Inf(1), Strict: true,
+		Liu: "task > passive in all four conditions (Figs. 3-4)", Target: "> 0 in every session after training", TargetLo: 0, TargetHi: math.Inf(1), Strict: true,
 		Role: RoleTarget, Model: nanValue()}
 	var missing, notMet, viaGap []string
 	sessions, above := 0, 0
@@ -561,7 +561,7 @@ func fanoRows(sum *Summary) []CalibrationRow {
 // s) late against early: late is the mean of the late blocks' slopes.
 func withinTrialRow(sum *Summary, cb calBlocks) CalibrationRow {
 	r := CalibrationRow{Key: "within_trial_slope_change", Quantity: "within-trial slope of the gap, late - early (1/coherence^2 per s)",
-		Liu: "the gap rises within the trial, steeper late in learning", Target: "> 0 (late slope > early slope)", TargetLo: 0, TargetHi: math.Inf(1), Strict: true,
+		Liu: "the gap rises within the trial, steeper late in learning (Figs. 5, S19)", Target: "> 0 (late slope > early slope)", TargetLo: 0, TargetHi: math.Inf(1), Strict: true,
 		Role: RoleTarget, Model: nanValue()}
 	var na string
 	if cb.early == nil || cb.late == nil {
