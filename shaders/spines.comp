@@ -1,10 +1,5 @@
-// spines.comp: one step of every spine (MODEL.md section 4, cpu.Backend's spine
-// pass). One invocation per spine. At the first step of a frame (uFill) it first
-// computes the spine's expected event count per step under the frame, mu_k =
-// (rate0 + peak * vm(phi_k - frame) * g_k) * dt (model.EventMean), and exp(-mu_k)
-// (model.ExpNeg), with vmCR and crExp, so the means equal the CPU backend's bit
-// for bit; only this invocation reads them, so no pass of their own is needed.
-// Then it draws the afferent event count n_k ~ Poisson(mu_k) by
+// spines.comp: one step of every spine (MODEL.md section 4, engine.CPU.stepSpines).
+// One invocation per spine: draw the afferent event count n_k ~ Poisson(mu_k) by
 // inversion of word k mod 4 of the Philox block (spine / 4, step, Afferent),
 // advance the coincidence trace x_k = x_k exp(-dt/tau_c) + n_k, gather the lateral
 // input over the spine's CSR row in ascending partner order (no atomics: the sum
@@ -16,9 +11,7 @@
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = BIND_PHI) readonly buffer SpinePhi { float phi[]; };
-layout(std430, binding = BIND_GAIN) readonly buffer SpineGain { float gain[]; };
-layout(std430, binding = BIND_MEAN) buffer SpineMean { vec2 mean[]; }; // (mu, exp(-mu))
+layout(std430, binding = BIND_MEAN) readonly buffer SpineMean { vec2 mean[]; }; // (mu, exp(-mu))
 layout(std430, binding = BIND_S) readonly buffer SpineS { float s[]; };
 layout(std430, binding = BIND_S_NEXT) writeonly buffer SpineSNext { float sNext[]; };
 layout(std430, binding = BIND_EVENTS) writeonly buffer SpineEvents { uint events[]; };
@@ -38,14 +31,6 @@ uniform float uCDecay;   // exp(-dt / tau_c)
 uniform float uGLat;     // lateral gain
 uniform uint uLateral;   // 0: L = 0 (lateral spread blocked or g_lat = 0)
 uniform uint uDiffusive; // 1: diffusive coupling, 0: additive
-uniform uint uFill;      // 1: a new frame begins: compute mean[k] first
-uniform float uRate0;    // Hz
-uniform float uPeak;     // Hz
-uniform float uDt;       // s
-uniform float uKappa;
-uniform float uFrame;    // frame orientation (rad)
-uniform uint uBlank;     // 1: blank screen (the host's NaN frame), mu = rate0 dt
-uniform uint uTask;      // 1: multiply by the task gain
 
 void main() {
     uint k = invocationIndex();
@@ -54,22 +39,7 @@ void main() {
     }
     uvec4 wd = rngBlock(uKey, RNG_AFFERENT, uStep, k >> 2u);
     float u = rngUniform01(wd[k & 3u]);
-    vec2 me;
-    if (uFill != 0u) {
-        precise float mu;
-        if (uBlank != 0u) {
-            mu = uRate0 * uDt;
-        } else {
-            float g = uTask != 0u ? gain[k] : 1.0;
-            precise float x = phi[k] - uFrame;
-            float v = vmCR(x, uKappa);
-            mu = (uRate0 + uPeak * v * g) * uDt;
-        }
-        me = vec2(mu, crExp(-mu));
-        mean[k] = me;
-    } else {
-        me = mean[k];
-    }
+    vec2 me = mean[k];
     int n = 0;
     if (u >= me.y) {
         n = rngPoissonExp(me.x, me.y, u);

@@ -14,11 +14,11 @@ import (
 )
 
 // Backend is the OpenGL compute implementation of engine.Backend. It keeps the
-// whole dynamic state on the device and runs each step as two compute passes
-// (shaders/), separated by shader-storage barriers: spines.comp (at a frame's
-// first step the spine's event mean, then event counts, coincidence traces,
-// lateral gather, spine potential) and step2.comp (the edges and the neurons in
-// one dispatch). The host only sets a few uniforms per step; a segment's
+// whole dynamic state on the device and runs each step as four compute passes
+// (shaders/): prob.comp once per frame, then per step spines.comp (event counts,
+// coincidence traces, lateral gather, spine potential), edges.comp and
+// neurons.comp, separated by
+// shader-storage barriers. The host only sets a few uniforms per step; a segment's
 // gate values go up once, its spike counts come back once. It draws the same
 // Philox numbers as cpu.Backend and computes in float32 in the CPU's order, without
 // fused multiply-adds, so its state equals the CPU backend's within the tolerances
@@ -29,7 +29,7 @@ type Backend struct {
 	c    *gl.Context
 	owns bool // Close closes c
 
-	progGain, progSpines, progStep2, progDecay *gl.Program
+	progGain, progProb, progSpines, progEdges, progNeurons, progDecay *gl.Program
 
 	binding map[string]int // storage block name -> binding point
 
@@ -95,7 +95,7 @@ var blockNames = []string{blockPhi, blockGain, blockMean, blockS, blockSNext, bl
 	blockCSR, blockEdgeSpines, blockEdgeState, blockBg, blockH, blockCounts, blockGate, blockTrace}
 
 // maxBlocksPerKernel is the most storage blocks one kernel uses (spines.comp).
-const maxBlocksPerKernel = 11
+const maxBlocksPerKernel = 9
 
 // NewBackend creates a GL backend on a new headless context of its own, which
 // Close closes.
@@ -129,8 +129,8 @@ func NewBackendOn(c *gl.Context) (*Backend, error) {
 			dst  **gl.Program
 			file string
 		}{
-			{&b.progGain, "gain.comp"}, {&b.progSpines, "spines.comp"}, {&b.progStep2, "step2.comp"},
-			{&b.progDecay, "decay.comp"},
+			{&b.progGain, "gain.comp"}, {&b.progProb, "prob.comp"}, {&b.progSpines, "spines.comp"},
+			{&b.progEdges, "edges.comp"}, {&b.progNeurons, "neurons.comp"}, {&b.progDecay, "decay.comp"},
 		} {
 			prog, err := c.NewProgram(p.file, nil)
 			if err != nil {
@@ -185,7 +185,7 @@ func (b *Backend) readBindings() error {
 }
 
 func (b *Backend) programs() []*gl.Program {
-	return []*gl.Program{b.progGain, b.progSpines, b.progStep2, b.progDecay}
+	return []*gl.Program{b.progGain, b.progProb, b.progSpines, b.progEdges, b.progNeurons, b.progDecay}
 }
 
 func (b *Backend) deletePrograms() {
@@ -492,36 +492,37 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		cur := 0
 		lastFrame := -2
 		for t := 0; t < seg.Steps; t++ {
-			sp := b.progSpines
 			if fi, frame := seg.FrameAt(t); fi != lastFrame {
-				// spines.comp computes the frame's event means first.
+				pr := b.progProb
 				blank := frame != frame
 				if blank {
 					frame = 0
 				}
-				sp.SetFloat("uFrame", frame)
-				sp.SetUint("uBlank", boolU(blank))
-				sp.SetUint("uFill", 1)
+				pr.SetFloat("uFrame", frame)
+				pr.SetUint("uBlank", boolU(blank))
+				pr.SetUint("uTask", boolU(seg.Task))
+				pr.Dispatch1D(S)
+				b.c.Barrier()
 				lastFrame = fi
-			} else if t > 0 {
-				sp.SetUint("uFill", 0)
 			}
 			step := seg.Step0 + uint64(t)
 			b.sBuf[cur].BindBase(b.binding[blockS])
 			b.sBuf[1-cur].BindBase(b.binding[blockSNext])
+			sp := b.progSpines
 			sp.SetU64("uStep", step)
 			sp.SetUint("uT", uint32(t))
 			sp.Dispatch1D(S)
 			b.c.Barrier()
 			// Edges and neurons read this step's events and potentials and write
-			// disjoint arrays: one dispatch, no barrier between them.
-			s2 := b.progStep2
-			s2.SetU64("uStep", step)
-			s2.SetFloat("uShared", seg.SharedAt(t))
+			// disjoint arrays: no barrier between them.
+			b.progEdges.Dispatch1D(E)
+			ne := b.progNeurons
+			ne.SetU64("uStep", step)
+			ne.SetFloat("uShared", seg.SharedAt(t))
 			if seg.Record {
-				s2.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
+				ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
 			}
-			s2.Dispatch1D(max(E, N))
+			ne.Dispatch1D(N)
 			b.c.Barrier()
 			cur = 1 - cur
 		}
@@ -556,13 +557,13 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 // setStepConstants sets the uniforms that stay fixed over a segment. Call inside Do.
 func (b *Backend) setStepConstants(seg *engine.Segment) {
 	p := &b.p
+	pr := b.progProb
+	pr.SetFloat("uRate0", p.Rate0Hz)
+	pr.SetFloat("uPeak", p.PeakHz)
+	pr.SetFloat("uDt", p.DtS)
+	pr.SetFloat("uKappa", p.Kappa)
+
 	sp := b.progSpines
-	sp.SetFloat("uRate0", p.Rate0Hz)
-	sp.SetFloat("uPeak", p.PeakHz)
-	sp.SetFloat("uDt", p.DtS)
-	sp.SetFloat("uKappa", p.Kappa)
-	sp.SetUint("uTask", boolU(seg.Task))
-	sp.SetUint("uFill", 0)
 	sp.SetUvec2("uKey", p.Key[0], p.Key[1])
 	sp.SetFloat("uSDecay", p.SDecay)
 	sp.SetFloat("uSLat", p.SLat)
@@ -572,24 +573,24 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	sp.SetUint("uLateral", boolU(!seg.BlockLat && p.GLat > 0))
 	sp.SetUint("uDiffusive", boolU(p.Diffusive))
 
-	s2 := b.progStep2
-	s2.SetUint("uEdges", uint32(b.net.Edges()))
-	s2.SetUint("uNeurons", uint32(b.net.N))
-	s2.SetFloat("uEDecay", p.EDecayPerStep)
-	s2.SetFloat("uJE", p.JE)
-	s2.SetFloat("uEtaW", p.EtaW)
-	s2.SetFloat("uCNorm", p.CNorm)
-	s2.SetUint("uGrow", boolU(seg.Learn && !seg.BlockForm))
-	s2.SetUvec2("uKey", p.Key[0], p.Key[1])
-	s2.SetUint("uM", uint32(b.net.M))
-	s2.SetFloat("uHalfInvM", 0.5/float32(b.net.M))
-	s2.SetFloat("uBgDecay", p.BgDecayPerStep)
-	s2.SetFloat("uBgNoise", p.BgNoisePerStep)
-	s2.SetFloat("uRateGain", p.RateGainHz)
-	s2.SetFloat("uThreshold", p.RateThreshold)
-	s2.SetFloat("uDt", p.DtS)
-	s2.SetUint("uRecord", boolU(seg.Record))
-	s2.SetUint("uBinOffset", 0)
+	ed := b.progEdges
+	ed.SetFloat("uEDecay", p.EDecayPerStep)
+	ed.SetFloat("uJE", p.JE)
+	ed.SetFloat("uEtaW", p.EtaW)
+	ed.SetFloat("uCNorm", p.CNorm)
+	ed.SetUint("uGrow", boolU(seg.Learn && !seg.BlockForm))
+
+	ne := b.progNeurons
+	ne.SetUvec2("uKey", p.Key[0], p.Key[1])
+	ne.SetUint("uM", uint32(b.net.M))
+	ne.SetFloat("uHalfInvM", 0.5/float32(b.net.M))
+	ne.SetFloat("uBgDecay", p.BgDecayPerStep)
+	ne.SetFloat("uBgNoise", p.BgNoisePerStep)
+	ne.SetFloat("uRateGain", p.RateGainHz)
+	ne.SetFloat("uThreshold", p.RateThreshold)
+	ne.SetFloat("uDt", p.DtS)
+	ne.SetUint("uRecord", boolU(seg.Record))
+	ne.SetUint("uBinOffset", 0)
 }
 
 // decay issues the end of a segment (an analytic inter-trial interval and the

@@ -1,11 +1,10 @@
 // Package glbackend is the OpenGL compute backend: Backend implements engine.Backend with the kernels of shaders/: gain.comp (the
-// task excitability, when the task orientation changes), then per step two
-// passes: spines.comp (at a frame's first step the expected event count and
-// exp(-mean); Poisson afferent event counts, coincidence traces, lateral gather
-// over the CSR rows, spine potentials; one invocation per spine) and step2.comp
-// (w and e from the coincidences, one invocation per edge, and in the same
-// dispatch the neurons' potential, background, shared gain and spikes, one per
-// neuron, summing its spines in order), and
+// task excitability, when the task orientation changes), prob.comp (expected
+// event counts and exp(-mean), once per frame), then per step spines.comp
+// (Poisson afferent event counts, coincidence traces, lateral gather over the
+// CSR rows, spine potentials; one invocation per spine), edges.comp (w and e
+// from the coincidences; one per edge) and neurons.comp (potential, background,
+// shared gain, spikes; one per neuron, summing its spines in order), and
 // decay.comp for the end of a segment (an analytic inter-trial interval, the
 // structural decay of w). Arrays are std430 structures
 // of arrays, with (partner, edge) CSR entries, (A, B) edge ends and (w, e) edge

@@ -1,0 +1,44 @@
+// edges.comp: one step of every IPL edge (engine.CPU.stepEdges), one invocation
+// per edge, from this step's event counts and coincidence traces: the
+// coincidences C = (n_a x_b + n_b x_a - n_a n_b) CNorm (engine.Coincidences);
+// the fast efficacy e decays by exp(-dt/tau_e) and jumps by min(j_e C, 1) (1 - e);
+// when learning (and formation is not blocked) the structural weight w grows by
+// min(eta_w C, 1) (1 - w). w's slow decay is applied once per segment
+// (decay.comp). precise: no fused multiply-add, as on the CPU. The edge state is
+// one (w, e) pair per edge, so the spines' gather fetches both in one load.
+
+layout(local_size_x = 256) in;
+
+layout(std430, binding = BIND_EVENTS) readonly buffer SpineEvents { uint events[]; };
+layout(std430, binding = BIND_TRACE) readonly buffer SpineTrace { float trace[]; };
+layout(std430, binding = BIND_EDGE_SPINES) readonly buffer EdgeSpines { ivec2 ends[]; }; // (A, B)
+layout(std430, binding = BIND_EDGE_STATE) buffer EdgeState { vec2 we[]; };          // (w, e)
+
+uniform float uEDecay; // exp(-dt / tau_e)
+uniform float uJE;     // e jump per coincidence
+uniform float uEtaW;   // w growth per coincidence
+uniform float uCNorm;  // (2/a) tanh(a/2), a = dt / tau_c
+uniform uint uGrow;    // 1: w may grow (learning and formation not blocked)
+
+void main() {
+    uint ed = invocationIndex();
+    if (ed >= uInvocationCount) {
+        return;
+    }
+    ivec2 ab = ends[ed];
+    uint na = events[ab.x];
+    uint nb = events[ab.y];
+    vec2 x = we[ed];
+    precise float ee = x.y * uEDecay;
+    precise float ww = x.x;
+    if ((na | nb) != 0u) {
+        float fa = float(na);
+        float fb = float(nb);
+        precise float co = (fa * trace[ab.y] + fb * trace[ab.x] - fa * fb) * uCNorm;
+        ee += min(uJE * co, 1.0) * (1.0 - ee);
+        if (uGrow != 0u) {
+            ww += min(uEtaW * co, 1.0) * (1.0 - ww);
+        }
+    }
+    we[ed] = vec2(ww, ee);
+}
