@@ -96,3 +96,10 @@ var MergedColumns = []string{"quantity", "seeds", "mean", "sd", "ci_lo", "ci_hi"
 // per merged point; one column per swept parameter and one per headline
 // number follow.
 var MergedPointsColumns = []string{"index", "dir", "seed"}
+
+// CalibrationColumns are the columns of calibration.csv: the model against
+// Liu et al. (MODEL.md section 9), one row per quantity.
+var CalibrationColumns = []string{
+	"key", "quantity", "subset_n", "role", "calibrated_to", "liu", "target", "target_lo", "target_hi",
+	"model", "model_boot_lo", "model_boot_hi", "status", "ci_vs_target", "note",
+}

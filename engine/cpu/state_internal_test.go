@@ -15,10 +15,13 @@ import (
 // in one of the two lists: a resumed run must not lose state.
 func TestBackendStateIsListed(t *testing.T) {
 	state := map[string]string{
-		"s": "s", "x": "x", "a": "events", "w": "w", "e": "e", "b": "b", "h": "h",
+		"s": "s", "x": "x", "a": "events", "wc": "w", "ec": "e", "b": "b", "h": "h",
 	}
 	notState := map[string]string{
 		"workers": "fixed", "net": "fixed", "p": "fixed",
+		"mirror": "fixed: the other CSR entry of each contact, from the network",
+		"chunk":  "fixed: neurons per chunk, from the network",
+		"next":   "scratch: the chunk counter of the pass in progress",
 		"sNext":  "scratch: every step writes it whole before the swap",
 		"gain":   "cache of the task gain for gainA, a function of the fixed phases",
 		"gainA":  "cache key of gain",
