@@ -155,6 +155,14 @@ func TestResumeAfterKillIsIdentical(t *testing.T) {
 			t.Errorf("killed after %d trials: checkpoint after %d, want %d", kill, ck.Info.TrialsDone, want)
 		}
 		ck.Close()
+		// Killed while writing a checkpoint and run.json: their temporary
+		// files are left (fsutil.WriteAtomic), half written; resuming
+		// removes them.
+		for _, f := range []string{"." + rundir.CheckpointFile + "-1234567", "." + rundir.StatusFile + "-89"} {
+			if err := os.WriteFile(filepath.Join(killed, f), []byte("PK\x03\x04 cut"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 		resumeDir(t, killed, cpu.New(2))
 		sameDirs(t, want, killed, fmt.Sprint("killed after trial ", kill))
 	}

@@ -83,7 +83,9 @@
 // complete.
 //
 // iplgpu run -resume DIR continues a stopped run (Reopen, ResumeRecording):
-// it holds the directory's lock like Create, refuses a complete run, a
+// it holds the directory's lock like Create, removes the temporary files
+// that a kill during an atomic write leaves (.checkpoint.npz-DIGITS,
+// .run.json-DIGITS, .config.yaml-DIGITS), refuses a complete run, a
 // config.yaml that changed (its SHA-256 differs from the checkpoint's, or it
 // is not the file this engine version writes for the configuration it holds)
 // and a checkpoint of another engine version or seed, then cuts

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/fsutil"
 )
 
 // Resume is what Reopen found in the directory of a stopped run.
@@ -56,6 +57,12 @@ func Reopen(dir string) (*Writer, *Resume, error) {
 		return nil, nil, err
 	}
 	w := &Writer{dir: dir, lock: lock}
+	// A process killed while writing one of these atomically left its
+	// temporary file: the resumed run writes them again.
+	if _, err := fsutil.RemoveTemps(dir, CheckpointFile, StatusFile, ConfigFile); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
+	}
 	r, err := reopen(dir)
 	if err != nil {
 		w.Close()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -96,4 +97,31 @@ func Held(path string) (bool, error) {
 		return false, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return false, nil
+}
+
+// RemoveTemps removes the temporary files that WriteAtomic leaves in dir
+// when its process is killed between creating one and renaming it (kill -9,
+// a node lost): dir/.NAME-DIGITS for each of names. Call it only while
+// holding the directory's lock, so that no live writer's file is taken. It
+// returns the paths removed.
+func RemoveTemps(dir string, names ...string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range ents {
+		for _, name := range names {
+			digits, ok := strings.CutPrefix(e.Name(), "."+name+"-")
+			if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			if err := os.Remove(p); err != nil {
+				return removed, err
+			}
+			removed = append(removed, p)
+		}
+	}
+	return removed, nil
 }
