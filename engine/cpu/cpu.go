@@ -32,6 +32,9 @@ type Backend struct {
 	gain     []float32 // task excitability per spine for the current TaskA
 	gainA    float32
 	gainOK   bool
+	fbU      []float32 // u(theta_i) of every neuron for fbA (zero until a feedback segment)
+	fbA      float32
+	fbOK     bool
 	mu       []float32 // expected event count per step of each spine under the current frame
 	expNeg   []float32 // exp(-mu)
 }
@@ -66,6 +69,7 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	}
 	c.gain = make([]float32, S)
 	c.gainOK = false
+	c.fbU, c.fbOK = make([]float32, N), false
 	c.mu, c.expNeg = make([]float32, S), make([]float32, S)
 	return nil
 }
@@ -122,6 +126,12 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		})
 		c.gainA, c.gainOK = seg.TaskA, true
 	}
+	if seg.Feedback != nil && (!c.fbOK || c.fbA != seg.TaskA) {
+		for i, th := range c.net.Theta {
+			c.fbU[i] = model.FeedbackU(&c.p, th, seg.TaskA)
+		}
+		c.fbA, c.fbOK = seg.TaskA, true
+	}
 	if seg.Record {
 		clear(counts[:seg.Bins()*c.net.N])
 	}
@@ -141,7 +151,7 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			b := t / seg.BinSteps
 			bin = counts[b*c.net.N : (b+1)*c.net.N]
 		}
-		c.stepNeurons(step, seg.SharedAt(t), bin)
+		c.stepNeurons(step, seg.SharedAt(t), seg.FeedbackAt(t), bin)
 	}
 	c.endSegment(seg)
 	return nil
@@ -247,11 +257,14 @@ func (c *Backend) stepEdges(seg *engine.Segment) {
 // recording). V is the trapezoid mean of the step, (V_start + V_end)/2, from the
 // spine potentials and background before and after the step, so that a step's
 // spike count is centred on the step (the readout lags by O(dt^2), not dt/2).
-func (c *Backend) stepNeurons(step uint64, shared float32, bin []uint16) {
+// fb is the feedback term of the step (engine.Segment.Feedback): V gains
+// fb u(theta_i); at fb = 0 it adds +-0, which leaves V unchanged.
+func (c *Backend) stepNeurons(step uint64, shared, fb float32, bin []uint16) {
 	p := &c.p
 	M := c.net.M
 	halfInvM := 0.5 / float32(M)
 	sNew, sOld := c.s, c.sNext // stepSpines swapped them
+	fbU := c.fbU
 	c.parallel(c.net.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			var sum, sumOld float32
@@ -265,7 +278,9 @@ func (c *Backend) stepNeurons(step uint64, shared float32, bin []uint16) {
 			bOld := c.b[i]
 			b := bOld*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
 			c.b[i] = b
-			v := (sumOld+sum)*halfInvM + (bOld+b)*0.5
+			// Explicit conversions keep each product rounded (no fused multiply-add),
+			// as the shader's precise does.
+			v := float32((sumOld+sum)*halfInvM) + float32((bOld+b)*0.5) + float32(fb*fbU[i])
 			rate := c.h[i] * shared * p.RateGainHz * max(v-p.RateThreshold, 0)
 			if bin != nil {
 				ws := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Spikes)}, p.Key)
