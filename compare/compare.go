@@ -29,6 +29,7 @@ type Options struct {
 	// Sets are key=value overrides applied to every run (after the embedded
 	// defaults and Preset), e.g. a calibrated feedback.k_max.
 	Preset string
+	File   string // a config file over the defaults and Preset (e.g. calibrate's calibrated.yaml)
 	Sets   []string
 	// Sessions of training (0: the config's protocol.sessions).
 	Sessions int
@@ -111,7 +112,7 @@ func Protocol(sessions int, o Options) model.ProtocolConfig {
 func Config(mech string, seed uint64, o Options) (*model.Config, error) {
 	o.defaults()
 	sets := append([]string{fmt.Sprintf("seed=%d", seed), "mechanism=" + mech}, o.Sets...)
-	cfg, err := model.LoadConfig(o.Preset, "", sets)
+	cfg, err := model.LoadConfig(o.Preset, o.File, sets)
 	if err != nil {
 		return nil, err
 	}
