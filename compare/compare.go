@@ -38,10 +38,10 @@ type Options struct {
 	// per sign in the frozen-noise blocks (0: 4) of FrozenTrials trials (0:
 	// 240), MeasureTrials in each noise task block (0: 320).
 	TrainTrials, SwitchPairs, SwitchTrials, Frozen, FrozenTrials, MeasureTrials int
-	Out                                                                          string
-	Log                                                                          func(string)
-	Backend                                                                      func() (engine.Backend, error)
-	Analysis                                                                     analysis.Options
+	Out                                                                         string
+	Log                                                                         func(string)
+	Backend                                                                     func() (engine.Backend, error)
+	Analysis                                                                    analysis.Options
 	// Size is the subset size of the redundancy rows (0: 14, Liu et al.'s
 	// monkey R).
 	Size int

@@ -19,7 +19,7 @@ type Row struct {
 	// t test across seeds (P NaN with fewer than 2 seeds under either, or no
 	// variance at all).
 	Diff, DiffLo, DiffHi, P float64
-	Separates             bool // P < 0.05
+	Separates               bool // P < 0.05
 }
 
 // MechValue is one mechanism's per-seed values and their summary.
