@@ -38,7 +38,9 @@
 // index in the run), block_name, mode (task | passive), coherence (signed: +
 // orientation A, - orientation B), learning (0/1: structural plasticity on),
 // ablation (none | formation | lateral), frames (noise | consistent |
-// persistent; a persistent block's rho and a passive block's task_gain are
+// persistent | frozen: every trial of a signed condition shows one of a few
+// fixed sequences, as frames.npy records; a persistent block's rho, a frozen
+// block's sequences and a passive block's task_gain are
 // in config.yaml, block by block of the protocol), recorded (0/1), row (the trial's row of responses.npy, -1 when not
 // recorded), gate_start (the top-down gate m at the trial's first step).
 // ReadTrials also reads tables that hold only session, block, mode,
