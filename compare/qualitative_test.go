@@ -27,7 +27,7 @@ func smallOptions(dir string) Options {
 }
 
 // TestMechanismsQualitative runs both mechanisms at small size on two seeds
-// (about 6 minutes on 2 shared cores; skipped with -short) and checks the
+// (7.5 minutes measured on 2 shared cores at load 9; skipped with -short) and checks the
 // predictions of MODEL.md section 8 on every seed, with these margins
 // (measured values of the run in parentheses, seed 1 / seed 2):
 //   - both mechanisms raise task redundancy % at n = 14 with learning by more
@@ -48,7 +48,7 @@ func smallOptions(dir string) Options {
 //     seed: 0.022 / 0.015).
 func TestMechanismsQualitative(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compare at small size: about 6 minutes; skipped in -short mode")
+		t.Skip("compare at small size: about 7.5 minutes; skipped in -short mode")
 	}
 	dir := t.TempDir()
 	if d := os.Getenv("IPLGPU_TEST_RUNS"); d != "" {
