@@ -194,6 +194,11 @@ type Summary struct {
 	ConsistencyPairs []ConsistencyPair  // each persistent block against its session's noise block
 	Reversibility    *Reversibility     // trial by trial after switches; nil without 2 switches of a kind
 
+	// Calibration is the model against Liu et al. (MODEL.md section 9,
+	// Calibration), judged against CalibrationTarget (TargetOf the config).
+	CalibrationTarget CalibrationTarget
+	Calibration       []CalibrationRow
+
 	Notes   []string // what was skipped or clipped, and warnings
 	Seconds float64  // wall time of Compute
 }
@@ -516,6 +521,8 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}
+	sum.CalibrationTarget = TargetOf(d.Config)
+	sum.Calibration = Calibration(sum, sum.CalibrationTarget)
 	sum.Seconds = time.Since(t0).Seconds()
 	return sum, nil
 }

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -89,6 +90,10 @@ type InfoRow struct {
 
 	NoiseCorr Value   // mean pairwise noise correlation of the usable neurons
 	Fano      float64 // median over neurons of the pooled within-class variance / mean of the counts
+	// FanoBoot is Fano (Est) with its interval over trials: the replicates
+	// draw the same trials as the information's replicates of the block
+	// (fanoReps); no interval without a bootstrap.
+	FanoBoot Value
 	// Saturation is the fit 1/I(n) = 1/(a n) + epsilon over SaturationSizes
 	// (nil when fewer than 3 sizes have positive information), Epsilon its
 	// intercept, the information-limiting variance (coherence^2), with the
@@ -379,6 +384,10 @@ func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec fishe
 		row.NoiseCorr.withReps(b.NoiseCorr)
 	}
 	row.Fano = fano(plus, minus, pool)
+	row.FanoBoot = plainValue(row.Fano)
+	if b != nil {
+		row.FanoBoot.withReps(fanoReps(plus, minus, pool, boot))
+	}
 
 	// Epsilon over the saturation sizes with positive information.
 	row.Epsilon = nanValue()
@@ -454,6 +463,31 @@ func fano(plus, minus *mat.Dense, pool []int) float64 {
 		return math.NaN()
 	}
 	return median(f)
+}
+
+// fanoReps returns the median Fano factor (fano) of each bootstrap replicate
+// of spec: replicate r draws the trials that fisher.Bootstrap's replicate r
+// draws with the same seed (purpose rng.Bootstrap, step r, element = trial
+// slot, + trials first), so its replicates pair with the information's.
+func fanoReps(plus, minus *mat.Dense, pool []int, spec fisher.BootSpec) []float64 {
+	tp, n := plus.Dims()
+	tm, _ := minus.Dims()
+	st := rng.New(spec.Seed)
+	rp := mat.NewDense(tp, n, nil)
+	rm := mat.NewDense(tm, n, nil)
+	reps := make([]float64, spec.Replicates)
+	for r := range reps {
+		for k := range tp + tm {
+			w := st.Block(rng.Bootstrap, uint64(r), uint32(k))
+			if k < tp {
+				rp.SetRow(k, plus.RawRowView(min(int(rng.Float64(w[0], w[1])*float64(tp)), tp-1)))
+			} else {
+				rm.SetRow(k-tp, minus.RawRowView(min(int(rng.Float64(w[0], w[1])*float64(tm)), tm-1)))
+			}
+		}
+		reps[r] = fano(rp, rm, pool)
+	}
+	return reps
 }
 
 // median returns the median of v (the mean of the middle two for an even

@@ -164,7 +164,7 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 				}
 				set(0, "noise_corr", in.NoiseCorr)
 				set(0, "epsilon", in.Epsilon)
-				set(0, "fano", plainValue(in.Fano))
+				set(0, "fano", in.FanoBoot)
 				set(0, "mean_rate_hz", plainValue(b.MeanRateHz))
 			}
 		}

@@ -329,6 +329,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	p("**Analysis.** Linear Fisher information about the sign of the coherence (±c, ds = 2c) in spike counts summed over the %g ms trial, bias-corrected (Kanitscheider et al. 2015), in units of 1/coherence²; I_shuffle from trials shuffled per neuron; redundancy = I_shuffle − I_real (the gap); redundancy %% = 100 mean(gap)/mean(I_shuffle) over the subsets, left blank where the 95%% interval of I_shuffle reaches 0 or below. Values are means over %d random subsets of %d neurons (also %s); time courses over %d subsets per window. Islets: connected components of ≥ 2 spines linked by contacts with w ≥ %g.\n\n",
 		sum.TrialMs, sum.Options.Subsets, sum.Options.SubsetSize, sizesText(sum), sum.Options.TimeSubsets, sum.Threshold)
 	p("**Uncertainty.** %s\n\n", uncertaintyText(sum))
+	calibrationSection(w, sum)
 
 	p("## Key results\n\n")
 	for _, s := range keyResults(sum) {

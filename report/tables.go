@@ -153,6 +153,9 @@ func writeTables(sum *page) error {
 	if err := writeSpatialCSV(sum); err != nil {
 		return err
 	}
+	if err := writeCalibrationCSV(sum); err != nil {
+		return err
+	}
 	return writePredictionCSVs(sum)
 }
 

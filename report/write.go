@@ -37,8 +37,9 @@ type page struct {
 
 // Write renders the analysis of run into its directory: the tables (info.csv,
 // timecourse.csv, network.csv, w_hist.csv, islets.csv, tuning.csv,
-// spatial.csv), the figures (PNG and SVG) and report.md. Every file is written
-// whole or not at all (rundir.WriteFileAtomic), so it can be rerun at any time.
+// spatial.csv, calibration.csv and the predictions' tables), the figures
+// (PNG and SVG) and report.md. Every file is written whole or not at all
+// (rundir.WriteFileAtomic), so it can be rerun at any time.
 func Write(sum *analysis.Summary, run *rundir.Run, opt WriteOptions) (*Written, error) {
 	pg := &page{Summary: sum, run: run, dir: run.Dir, ctx: opt.Context}
 	if err := writeTables(pg); err != nil {

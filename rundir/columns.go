@@ -86,3 +86,10 @@ var SeedsColumns = []string{
 	"session", "block", "block_name", "mode", "condition", "coherence", "subset_n", "quantity",
 	"seeds", "mean", "sd", "ci_lo", "ci_hi", "within_halfwidth", "values",
 }
+
+// CalibrationColumns are the columns of calibration.csv: the model against
+// Liu et al. (MODEL.md section 9), one row per quantity.
+var CalibrationColumns = []string{
+	"key", "quantity", "subset_n", "role", "calibrated_to", "liu", "target", "target_lo", "target_hi",
+	"model", "model_boot_lo", "model_boot_hi", "status", "ci_vs_target", "note",
+}

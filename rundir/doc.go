@@ -147,6 +147,25 @@
 // the fits gap(t) = yinf + (y0 - yinf) exp(-t/tau) (measure fit_gap) and of
 // the gate (fit_gate), with tau_m_s of the config.
 //
+// calibration.csv: CalibrationColumns, the model against Liu et al. (MODEL.md
+// section 9; analysis.Calibration): one row per quantity (key): the
+// late-learning task redundancy % at n = 14 (monkey R) and at n = 52 (monkey
+// G), then, at the subset size of the run's target, the rise over learning,
+// I_shuffle late/early minus I_real late/early, I_real late/early, the
+// smallest task - passive redundancy % over the sessions after training; the
+// mean noise correlation before training and its change, the lowest and the
+// highest median Fano factor over the control blocks, and the within-trial
+// slope of the gap late - early. "Early" is the control task block before
+// training, "late" the mean of those after the last two sessions. role is
+// target (of this run's configuration) or reference (the other monkey's
+// row); calibrated_to the target's monkey (R: the defaults, G: preset liu-g,
+// recognised by its dynamics); liu and target in words, target_lo and
+// target_hi the target's bounds (inf for an open end); model with its 95%
+// bootstrap interval over trials (model_boot_lo, _hi: the blocks' replicates
+// combined replicate by replicate); status pass, fail or n.a. (the reason in
+// note); ci_vs_target inside, outside or straddles (the interval against the
+// target; empty without one); note the values and blocks behind the row.
+//
 // network.csv: NetworkColumns, one row per w snapshot (snapshot k is the state
 // after the k-th session that ran: 0 before training, S+1, labelled "end",
 // after the "after" blocks; with w_final.npy alone one row labelled "final").

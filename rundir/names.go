@@ -30,6 +30,7 @@ const (
 	TaskCorrFile      = "taskcorr.csv"
 	ConsistencyFile   = "consistency.csv"
 	ReversibilityFile = "reversibility.csv"
+	CalibrationFile   = "calibration.csv"
 	ReportFile        = "report.md"
 
 	// Written by iplgpu analyse on a directory of runs (several seeds):

@@ -26,7 +26,8 @@ const analyseSynopsis = `[-subset n] [-sizes LIST] [-subsets K] [-boot B] [-time
 
 Analyses a run directory written by 'iplgpu run' (also an interrupted one) and
 (re)writes into it: info.csv, timecourse.csv, network.csv, w_hist.csv,
-islets.csv, tuning.csv, taskcorr.csv, spatial.csv, consistency.csv and
+islets.csv, tuning.csv, taskcorr.csv, spatial.csv, calibration.csv (the
+model against Liu et al., MODEL.md section 9), consistency.csv and
 reversibility.csv where the run has what they need, the figures (PNG and SVG)
 and report.md. Information is in units of 1/coherence^2. Intervals are 95%
 bootstrap intervals over trials (B replicates: trials resampled within each

@@ -69,6 +69,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("Reproducible", func(t *testing.T) { Reproducible(t, f) })
 	t.Run("CountsMatchRate", func(t *testing.T) { CountsMatchRate(t, f) })
 	t.Run("FeedbackTermIsHandComputed", func(t *testing.T) { FeedbackTermIsHandComputed(t, f) })
+	t.Run("HandComputedSteps", func(t *testing.T) { HandComputedSteps(t, f) })
 }
 
 // EventsAreThePhiloxDraws: n_k is the Poisson(mu_k) inversion of the Philox word
@@ -409,5 +410,134 @@ func FeedbackTermIsHandComputed(t *testing.T, f Factory) {
 	}
 	if differFromNone < steps*net.N/10 {
 		t.Errorf("only %d of %d counts change with the feedback: the test cannot tell the term from its absence", differFromNone, steps*net.N)
+	}
+}
+
+// HandNetwork is a network written out by hand: two neurons of two spines
+// (spines 0, 1 on neuron 0; 2, 3 on neuron 1), every spine tuned to 0, and
+// three edges, (0, 2), (0, 3) and (1, 2), so that spine 0 has two partners,
+// spine 2 two and spines 1 and 3 one.
+func HandNetwork() *model.Network {
+	net := &model.Network{
+		N: 2, M: 2, SlabUm: [3]float64{10, 10, 10},
+		SomaX: []float32{0, 5}, SomaY: []float32{0, 0}, SomaZ: []float32{0, 0}, Theta: []float32{0, 0},
+		SpineX: []float32{1, 2, 3, 4}, SpineY: make([]float32, 4), SpineZ: make([]float32, 4),
+		Phi:       make([]float32, 4),
+		ContactUm: 2,
+		EdgeA:     []int32{0, 0, 1},
+		EdgeB:     []int32{2, 3, 2},
+		RowPtr:    []int32{0, 2, 3, 5, 6},
+		Partner:   []int32{2, 3, 2, 0, 1, 0},
+		EdgeOf:    []int32{0, 1, 2, 0, 2, 1},
+	}
+	return net
+}
+
+// HandComputedSteps: over several single steps of the hand-made network
+// (HandNetwork) under a strong preferred frame, with learning on and a gate
+// of 0.8, every spine potential, coincidence trace, fast efficacy and
+// structural weight is what MODEL.md section 4 (revision 2) gives when worked
+// out in float64 from the config's continuous-time constants (not from
+// model.Params): s' = s e^{-dt/tau_s} + (1 - e^{-dt/tau_s}) L + q (1 -
+// e^{-dt/tau_s}) (tau_s/dt) n with L = g_lat sum_l alpha s_l / max(1, sum_l
+// alpha) (additive) or g_lat sum_l alpha (s_l - s_k) / max(1, sum alpha)
+// (diffusive), alpha = w m e of the previous step; x' = x e^{-dt/tau_c} + n; C
+// = (2/a) tanh(a/2) (n_k x_l' + n_l x_k' - n_k n_l), a = dt/tau_c; e' = e
+// e^{-dt/tau_e} + min(j_e C, 1)(1 - e e^{-dt/tau_e}); w' = (w + min(eta_w C,
+// 1)(1 - w)) e^{-lambda_w dt}. The event counts n are the backend's (their
+// draws are checked by EventsAreThePhiloxDraws); each step starts from the
+// backend's state, so float32 rounding does not accumulate, and the margin is
+// 2e-6 absolute plus 2e-5 relative. The test also checks that the steps
+// exercised what it claims: coincidences, the clamp of j_e C at 1, and a
+// lateral term that moved s by more than the margin.
+func HandComputedSteps(t *testing.T, f Factory) {
+	for _, coupling := range []string{"additive", "diffusive"} {
+		t.Run(coupling, func(t *testing.T) {
+			cfg, err := model.LoadConfig("", "", []string{
+				"dynamics.dt_ms=5", "dynamics.tau_s_ms=30", "dynamics.event_jump=0.25",
+				"dynamics.afferent_rate_hz=20", "dynamics.afferent_peak_hz=100", "dynamics.kappa=3",
+				"dynamics.g_lat=0.9", "dynamics.coupling=" + coupling, "dynamics.coincidence_ms=10",
+				"dynamics.w_init=0.5", "dynamics.eta_w=0.05", "dynamics.lambda_w_per_s=2",
+				"dynamics.j_e=0.6", "dynamics.tau_e_ms=300",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := cfg.Dynamics
+			dt, tauS, tauC, tauE := d.DtMs/1000, d.TauSMs/1000, d.CoincidenceMs/1000, d.TauEMs/1000
+			sDec, cDec, eDec := math.Exp(-dt/tauS), math.Exp(-dt/tauC), math.Exp(-dt/tauE)
+			qStep := d.EventJump * (1 - sDec) * tauS / dt
+			a := dt / tauC
+			cNorm := 2 / a * math.Tanh(a/2)
+			wDec := math.Exp(-d.LambdaWPerS * dt)
+			const gate = 0.8
+
+			net := HandNetwork()
+			be := load(t, f, net, model.ParamsFromConfig(cfg))
+			st := state(t, be)
+			if blank := d.EventJump * d.AfferentRateHz * tauS; math.Abs(float64(st.S[0])-blank) > 1e-6 {
+				t.Fatalf("s after Load = %v, want the blank-screen value q rate0 tau_s = %v", st.S[0], blank)
+			}
+			near := func(got float32, want float64) bool {
+				return math.Abs(float64(got)-want) <= 2e-6+2e-5*math.Abs(want)
+			}
+			var coincident, clamped, lateral int
+			for step := 0; step < 12; step++ {
+				seg := Segment(uint64(step), 1, 0, gate)
+				seg.Learn = true
+				if err := be.Run(seg, nil); err != nil {
+					t.Fatal(err)
+				}
+				nx := state(t, be)
+				for k := 0; k < 4; k++ {
+					n := float64(nx.Events[k])
+					var num, den, diff float64
+					for r := net.RowPtr[k]; r < net.RowPtr[k+1]; r++ {
+						l, ed := net.Partner[r], net.EdgeOf[r]
+						alpha := float64(st.W[ed]) * gate * float64(st.E[ed])
+						num += alpha * float64(st.S[l])
+						diff += alpha * (float64(st.S[l]) - float64(st.S[k]))
+						den += alpha
+					}
+					L := d.GLat * num / math.Max(1, den)
+					if coupling == "diffusive" {
+						L = d.GLat * diff / math.Max(1, den)
+					}
+					if (1-sDec)*math.Abs(L) > 1e-4 {
+						lateral++
+					}
+					want := float64(st.S[k])*sDec + (1-sDec)*L + qStep*n
+					if !near(nx.S[k], want) {
+						t.Fatalf("step %d spine %d (n = %v, L = %.6f): s = %v, want %.7f", step, k, n, L, nx.S[k], want)
+					}
+					if x := float64(st.X[k])*cDec + n; !near(nx.X[k], x) {
+						t.Fatalf("step %d spine %d: trace %v, want %.7f", step, k, nx.X[k], x)
+					}
+				}
+				for ed := range net.EdgeA {
+					ka, kb := net.EdgeA[ed], net.EdgeB[ed]
+					na, nb := float64(nx.Events[ka]), float64(nx.Events[kb])
+					c := cNorm * (na*float64(nx.X[kb]) + nb*float64(nx.X[ka]) - na*nb)
+					e := float64(st.E[ed]) * eDec
+					w := float64(st.W[ed])
+					if c > 0 {
+						coincident++
+						if d.JE*c >= 1 {
+							clamped++
+						}
+					}
+					e += math.Min(d.JE*c, 1) * (1 - e)
+					w = (w + math.Min(d.EtaW*c, 1)*(1-w)) * wDec
+					if !near(nx.E[ed], e) || !near(nx.W[ed], w) {
+						t.Fatalf("step %d edge %d (counts %v, %v; C = %.6f): e = %v, w = %v; want %.7f, %.7f", step, ed, na, nb, c, nx.E[ed], nx.W[ed], e, w)
+					}
+				}
+				st = nx
+			}
+			if coincident == 0 || clamped == 0 || lateral == 0 {
+				t.Fatalf("the steps had %d coincident edge-steps, %d clamped at j_e C = 1, %d lateral moves: the test does not exercise what it claims; change the rates", coincident, clamped, lateral)
+			}
+			t.Logf("%d coincident edge-steps (%d with j_e C clamped at 1), %d spine-steps moved by the lateral term", coincident, clamped, lateral)
+		})
 	}
 }
