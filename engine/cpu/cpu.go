@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine"
@@ -12,22 +14,33 @@ import (
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
-// Backend is the pure-Go reference backend. Each step runs three passes, each parallel
-// over a fixed number of workers: spines (afferent event counts, coincidence
-// traces, lateral gather, spine potential), edges (fast efficacy and structural
-// weight from the coincidences), neurons (potential, background, rate, spikes).
-// Every element is computed from the previous state alone and sums run in a
-// fixed order, so the results are bit-identical whatever the worker count. The
-// equations are those of Params.
+// Backend is the pure-Go reference backend. A step is two passes, each parallel
+// over chunks of whole neurons. The spine pass, for each spine: gathers the
+// lateral term from its contacts' w, e and partner potentials and decays the
+// contacts' e by one step; draws the afferent event count; advances the
+// coincidence trace and the potential; after a neuron's last spine it sums
+// them and advances the neuron (background, rate, spikes). The event pass then
+// visits only the spines with events this step and adds the coincidence terms
+// to e (and, when learning, to w) of their contacts. Every element is computed
+// from the previous state alone, each edge by one worker, and sums run in a
+// fixed order, so the results are bit-identical whatever the worker count or
+// the chunks. The equations are those of Params.
+//
+// The edge state lives in the CSR arrays: every contact has two entries, one
+// under each of its spines, and each entry holds its own copy of w and e, so a
+// spine reads its contacts' state in a row instead of gathering it by edge id.
+// The copies are equal bit for bit: both are decayed by the same factor, and
+// the event pass writes the one result to both (mirror gives the other entry).
 type Backend struct {
 	workers int
 	net     *model.Network
 	p       model.Params
 
-	s, sNext []float32
+	s, sNext []float32 // spine potentials after the last step, and the buffer for the next
 	x        []float32 // coincidence traces
 	a        []uint8   // afferent event counts of the last step
-	w, e     []float32
+	wc, ec   []float32 // w and e per CSR entry (net.Partner's order)
+	mirror   []int32   // the entry of the same contact under its other spine
 	b, h     []float32
 	gain     []float32 // task excitability per spine for the current TaskA
 	gainA    float32
@@ -37,6 +50,9 @@ type Backend struct {
 	fbOK     bool
 	mu       []float32 // expected event count per step of each spine under the current frame
 	expNeg   []float32 // exp(-mu)
+
+	next  atomic.Int64 // the next chunk of the pass in progress
+	chunk int          // neurons per chunk
 }
 
 // New returns a CPU backend with the given worker count (0 = GOMAXPROCS).
@@ -50,18 +66,43 @@ func New(workers int) *Backend {
 // Name implements Backend.
 func (c *Backend) Name() string { return fmt.Sprintf("cpu (%d workers)", c.workers) }
 
+// chunkSpines is about how many spines one chunk of a pass holds: the workers
+// take chunks in turn as they finish the last, so a worker that the scheduler
+// holds back (the cores are shared) delays the pass by one chunk, not by its
+// whole share.
+const chunkSpines = 2048
+
 // Load implements Backend.
 func (c *Backend) Load(net *model.Network, p model.Params) error {
 	c.net, c.p = net, p
-	S, E, N := net.Spines(), net.Edges(), net.N
-	c.s, c.sNext, c.a = make([]float32, S), make([]float32, S), make([]uint8, S)
-	c.x = make([]float32, S)
+	S, N, C := net.Spines(), net.N, len(net.Partner)
+	c.s, c.sNext = make([]float32, S), make([]float32, S)
+	c.x, c.a = make([]float32, S), make([]uint8, S)
 	for k := range c.s {
 		c.s[k] = p.SBlank
 	}
-	c.w, c.e = make([]float32, E), make([]float32, E)
-	for i := range c.w {
-		c.w[i] = p.WInit
+	c.wc, c.ec = make([]float32, C), make([]float32, C)
+	for j := range c.wc {
+		c.wc[j] = p.WInit
+	}
+	// The entry of edge ed under its spine EdgeA (partner above the row's
+	// spine), then the mirror of each entry.
+	first := make([]int32, net.Edges())
+	for k := 0; k < S; k++ {
+		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
+			if net.Partner[j] > int32(k) {
+				first[net.EdgeOf[j]] = j
+			}
+		}
+	}
+	c.mirror = make([]int32, C)
+	for k := 0; k < S; k++ {
+		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
+			if net.Partner[j] < int32(k) {
+				m := first[net.EdgeOf[j]]
+				c.mirror[j], c.mirror[m] = m, j
+			}
+		}
 	}
 	c.b, c.h = make([]float32, N), make([]float32, N)
 	for i := range c.h {
@@ -69,21 +110,32 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	}
 	c.gain = make([]float32, S)
 	c.gainOK = false
-	c.fbU, c.fbOK = make([]float32, N), false
+	c.fbU, c.fbOK = make([]float32, net.N), false
 	c.mu, c.expNeg = make([]float32, S), make([]float32, S)
+	c.chunk = max(1, chunkSpines/max(1, net.M))
 	return nil
 }
 
 // Close implements Backend.
 func (c *Backend) Close() error { return nil }
 
-// State implements Backend.
+// State implements Backend. w and e of an edge come from its entry under
+// spine EdgeA (the copy under EdgeB is equal).
 func (c *Backend) State(dst *engine.State) error {
+	net := c.net
 	dst.S = append(dst.S[:0], c.s...)
 	dst.X = append(dst.X[:0], c.x...)
 	dst.Events = append(dst.Events[:0], c.a...)
-	dst.W = append(dst.W[:0], c.w...)
-	dst.E = append(dst.E[:0], c.e...)
+	E := net.Edges()
+	dst.W, dst.E = slices.Grow(dst.W[:0], E)[:E], slices.Grow(dst.E[:0], E)[:E]
+	for k := 0; k < net.Spines(); k++ {
+		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
+			if net.Partner[j] > int32(k) {
+				ed := net.EdgeOf[j]
+				dst.W[ed], dst.E[ed] = c.wc[j], c.ec[j]
+			}
+		}
+	}
 	dst.B = append(dst.B[:0], c.b...)
 	dst.H = append(dst.H[:0], c.h...)
 	return nil
@@ -98,7 +150,6 @@ func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 	}
 	var wg sync.WaitGroup
 	chunk := (n + w - 1) / w
-	chunk = (chunk + 3) &^ 3 // whole groups of four spines share a Philox block
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		wg.Add(1)
@@ -108,6 +159,51 @@ func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// overNeurons runs fn over the neurons in chunks of c.chunk, which the
+// workers take in turn; the calling goroutine is one of them.
+func (c *Backend) overNeurons(fn func(lo, hi int)) {
+	n := c.net.N
+	work := func() {
+		for {
+			lo := int(c.next.Add(int64(c.chunk))) - c.chunk
+			if lo >= n {
+				return
+			}
+			fn(lo, min(lo+c.chunk, n))
+		}
+	}
+	c.next.Store(0)
+	w := min(c.workers, (n+c.chunk-1)/c.chunk)
+	if w <= 1 {
+		work()
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(w - 1)
+	for range w - 1 {
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+}
+
+// stepArgs are the switches and inputs of one step.
+type stepArgs struct {
+	step    uint64
+	gate    float32
+	shared  float32
+	fb      float32 // the feedback term F of the step (engine.Segment.Feedback): V_i gains F u(theta_i)
+	frame   float32
+	fill    bool     // a new frame begins: recompute mu and exp(-mu)
+	task    bool     // fill with the task gain
+	grow    bool     // the event pass grows w
+	lateral bool     // gather the lateral term
+	bin     []uint16 // the spike counts of this step's bin; nil when not recording
 }
 
 // Run implements Backend.
@@ -135,61 +231,87 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	if seg.Record {
 		clear(counts[:seg.Bins()*c.net.N])
 	}
+	args := &stepArgs{task: seg.Task, grow: seg.Learn && !seg.BlockForm, lateral: !seg.BlockLat && c.p.GLat > 0}
+	spines := func(lo, hi int) { c.stepNeurons(lo, hi, args) }
+	events := func(lo, hi int) { c.stepEvents(lo*c.net.M, hi*c.net.M, args.grow) }
 	lastFrame := -2
 	for t := 0; t < seg.Steps; t++ {
 		// The drive changes only between frames: the event means are computed
-		// once per frame.
-		if fi, frame := seg.FrameAt(t); fi != lastFrame {
-			c.fillMean(frame, seg.Task)
-			lastFrame = fi
-		}
-		step := seg.Step0 + uint64(t)
-		c.stepSpines(step, seg.Gate[t], seg)
-		c.stepEdges(seg)
-		var bin []uint16
+		// at the first step of a frame.
+		fi, frame := seg.FrameAt(t)
+		args.step, args.gate, args.shared, args.fb = seg.Step0+uint64(t), seg.Gate[t], seg.SharedAt(t), seg.FeedbackAt(t)
+		args.frame, args.fill = frame, fi != lastFrame
+		lastFrame = fi
 		if seg.Record {
 			b := t / seg.BinSteps
-			bin = counts[b*c.net.N : (b+1)*c.net.N]
+			args.bin = counts[b*c.net.N : (b+1)*c.net.N]
 		}
-		c.stepNeurons(step, seg.SharedAt(t), seg.FeedbackAt(t), bin)
+		c.overNeurons(spines)
+		c.s, c.sNext = c.sNext, c.s
+		c.overNeurons(events)
 	}
 	c.endSegment(seg)
 	return nil
 }
 
-// fillMean computes every spine's expected event count per step under one frame.
-func (c *Backend) fillMean(frame float32, task bool) {
-	c.parallel(len(c.mu), func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			g := float32(1)
-			if task {
-				g = c.gain[k]
-			}
-			mu := model.EventMean(&c.p, c.net.Phi[k], g, frame)
-			c.mu[k], c.expNeg[k] = mu, model.ExpNeg(mu)
-		}
-	})
-}
-
-// stepSpines draws afferent event counts, advances the coincidence traces and
-// the spine potentials one step, reading s and the edge state of the previous
-// step.
-func (c *Backend) stepSpines(step uint64, gate float32, seg *engine.Segment) {
+// stepNeurons runs the spine pass (see Backend) over neurons [lo, hi) and
+// their spines, from c.s into c.sNext.
+func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 	p := &c.p
 	net := c.net
-	lateral := !seg.BlockLat && p.GLat > 0
+	M := net.M
 	// Locals let the compiler keep the slices in registers and drop most bounds
-	// checks in the hot loop; the arithmetic is unchanged.
-	sOld, sNew, events, traces, mus, ens := c.s, c.sNext, c.a, c.x, c.mu, c.expNeg
-	w, e := c.w, c.e
-	rowPtr, partner, edgeOf := net.RowPtr, net.Partner, net.EdgeOf
-	key, stepLo, stepHi := p.Key, uint32(step), uint32(step>>32)
-	gLat, diffusive := p.GLat, p.Diffusive
-	sDecay, sLat, q, cDecay := p.SDecay, p.SLat, p.Q, p.CDecay
-	c.parallel(net.Spines(), func(lo, hi int) {
-		var words [4]uint32
-		group := -1
-		for k := lo; k < hi; k++ {
+	// checks in the hot loop; the arithmetic is that of the equations in Params.
+	sOld, sNew, traces, events := c.s, c.sNext, c.x, c.a
+	mus, ens, phi, gain := c.mu, c.expNeg, net.Phi, c.gain
+	fbU := c.fbU
+	wc, ec := c.wc, c.ec
+	rowPtr, partner := net.RowPtr, net.Partner
+	key, stepLo, stepHi := p.Key, uint32(st.step), uint32(st.step>>32)
+	gate, gLat, diffusive := st.gate, p.GLat, p.Diffusive
+	sDecay, sLat, jump, cDecay, eDecay := p.SDecay, p.SLat, p.Q, p.CDecay, p.EDecayPerStep
+	lateral := st.lateral
+	halfInvM := 0.5 / float32(M)
+	var words [4]uint32
+	group := -1
+	for i := lo; i < hi; i++ {
+		var sum, sumOld float32
+		for k := i * M; k < (i+1)*M; k++ {
+			if st.fill {
+				g := float32(1)
+				if st.task {
+					g = gain[k]
+				}
+				mu := model.EventMean(p, phi[k], g, st.frame)
+				mus[k], ens[k] = mu, model.ExpNeg(mu)
+			}
+			sk := sOld[k]
+			r0, r1 := rowPtr[k], rowPtr[k+1]
+			parts, ws, es := partner[r0:r1], wc[r0:r1], ec[r0:r1]
+			es = es[:len(parts)]
+			ws = ws[:len(parts)]
+			var lat float32
+			if lateral {
+				// The lateral term reads e of the last step; this step's decay
+				// of e follows the read (the event pass adds the coincidences).
+				var num, den float32
+				for j, q := range parts {
+					e := es[j]
+					alpha := ws[j] * gate * e
+					num += alpha * sOld[q]
+					den += alpha
+					es[j] = e * eDecay
+				}
+				if diffusive {
+					lat = gLat * (num - den*sk) / max(1, den)
+				} else {
+					lat = gLat * num / max(1, den)
+				}
+			} else {
+				for j := range es {
+					es[j] *= eDecay
+				}
+			}
 			if g := k >> 2; g != group {
 				words = rng.Philox4x32([4]uint32{uint32(g), stepLo, stepHi, uint32(rng.Afferent)}, key)
 				group = g
@@ -202,93 +324,73 @@ func (c *Backend) stepSpines(step uint64, gate float32, seg *engine.Segment) {
 			events[k] = uint8(n)
 			fn := float32(n)
 			traces[k] = traces[k]*cDecay + fn
-			sk := sOld[k]
-			var lat float32
-			if lateral {
-				var num, den float32
-				r0, r1 := rowPtr[k], rowPtr[k+1]
-				parts, eds := partner[r0:r1], edgeOf[r0:r1]
-				for j, ed := range eds {
-					alpha := w[ed] * gate * e[ed]
-					num += alpha * sOld[parts[j]]
-					den += alpha
-				}
-				if diffusive {
-					lat = gLat * (num - den*sk) / max(1, den)
-				} else {
-					lat = gLat * num / max(1, den)
-				}
-			}
-			sNew[k] = sk*sDecay + sLat*lat + q*fn
+			sv := sk*sDecay + sLat*lat + jump*fn
+			sNew[k] = sv
+			sum += sv
+			sumOld += sk
 		}
-	})
-	c.s, c.sNext = c.sNext, c.s
+		// The neuron: V is the trapezoid mean of the step, (V_start + V_end)/2,
+		// from the spine potentials and background before and after the step,
+		// so that a step's spike count is centred on the step (the readout lags
+		// by O(dt^2), not dt/2); spikes at rate h G rgain max(V - r0, 0).
+		wb := rng.Philox4x32([4]uint32{uint32(i), stepLo, stepHi, uint32(rng.Background)}, key)
+		bOld := c.b[i]
+		b := bOld*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
+		c.b[i] = b
+		// Explicit conversions keep each product rounded (no fused
+		// multiply-add), as the shader's precise does; at F = 0 the feedback
+		// adds +-0, which leaves V unchanged.
+		v := float32((sumOld+sum)*halfInvM) + float32((bOld+b)*0.5) + float32(st.fb*fbU[i])
+		rate := c.h[i] * st.shared * p.RateGainHz * max(v-p.RateThreshold, 0)
+		if st.bin != nil {
+			ws := rng.Philox4x32([4]uint32{uint32(i), stepLo, stepHi, uint32(rng.Spikes)}, key)
+			n := rng.Poisson(rate*p.DtS, rng.Uniform01(ws[0]))
+			st.bin[i] = uint16(min(int(st.bin[i])+n, math.MaxUint16))
+		}
+	}
 }
 
-// stepEdges updates the fast efficacy and (when learning) the structural weight
-// of every edge from this step's coincidences.
-func (c *Backend) stepEdges(seg *engine.Segment) {
+// stepEvents runs the event pass over spines [lo, hi): for every contact with
+// an event at either end this step, e (already decayed by the spine pass)
+// gains the coincidence term, and w too when grow. The contact is updated
+// from its spine with an event, from the lower of the two when both have
+// one, and the result goes to both of its entries.
+func (c *Backend) stepEvents(lo, hi int, grow bool) {
 	p := &c.p
 	net := c.net
-	grow := seg.Learn && !seg.BlockForm
-	events, traces, ws, es := c.a, c.x, c.w, c.e
-	ea, eb := net.EdgeA, net.EdgeB
-	eDecay, jE, etaW := p.EDecayPerStep, p.JE, p.EtaW
-	c.parallel(net.Edges(), func(lo, hi int) {
-		for ed := lo; ed < hi; ed++ {
-			ka, kb := ea[ed], eb[ed]
-			na, nb := events[ka], events[kb]
-			e := es[ed] * eDecay
-			if na|nb != 0 {
-				co := model.Coincidences(p, na, nb, traces[ka], traces[kb])
-				e += min(jE*co, 1) * (1 - e)
-				if grow {
-					w := ws[ed]
-					ws[ed] = w + min(etaW*co, 1)*(1-w)
-				}
-			}
-			es[ed] = e
+	events, traces, wc, ec, mirror := c.a, c.x, c.wc, c.ec, c.mirror
+	rowPtr, partner := net.RowPtr, net.Partner
+	jE, etaW := p.JE, p.EtaW
+	for k, nk := range events[lo:hi] {
+		if nk == 0 {
+			continue
 		}
-	})
-}
-
-// stepNeurons sums each neuron's spines, advances its background, and draws its
-// spikes at rate h G rgain max(V - r0, 0) into the current bin (nil when not
-// recording). V is the trapezoid mean of the step, (V_start + V_end)/2, from the
-// spine potentials and background before and after the step, so that a step's
-// spike count is centred on the step (the readout lags by O(dt^2), not dt/2).
-// fb is the feedback term of the step (engine.Segment.Feedback): V gains
-// fb u(theta_i); at fb = 0 it adds +-0, which leaves V unchanged.
-func (c *Backend) stepNeurons(step uint64, shared, fb float32, bin []uint16) {
-	p := &c.p
-	M := c.net.M
-	halfInvM := 0.5 / float32(M)
-	sNew, sOld := c.s, c.sNext // stepSpines swapped them
-	fbU := c.fbU
-	c.parallel(c.net.N, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			var sum, sumOld float32
-			for _, v := range sNew[i*M : (i+1)*M] {
-				sum += v
+		k += lo
+		xk := traces[k]
+		for j := rowPtr[k]; j < rowPtr[k+1]; j++ {
+			q := partner[j]
+			nq := events[q]
+			if nq != 0 && q < int32(k) {
+				continue // spine q updates this contact
 			}
-			for _, v := range sOld[i*M : (i+1)*M] {
-				sumOld += v
+			// In the edge's A, B order (EdgeA < EdgeB), as the equations are written.
+			var co float32
+			if int32(k) < q {
+				co = model.Coincidences(p, nk, nq, xk, traces[q])
+			} else {
+				co = model.Coincidences(p, nq, nk, traces[q], xk)
 			}
-			wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Background)}, p.Key)
-			bOld := c.b[i]
-			b := bOld*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
-			c.b[i] = b
-			// Explicit conversions keep each product rounded (no fused multiply-add),
-			// as the shader's precise does.
-			v := float32((sumOld+sum)*halfInvM) + float32((bOld+b)*0.5) + float32(fb*fbU[i])
-			rate := c.h[i] * shared * p.RateGainHz * max(v-p.RateThreshold, 0)
-			if bin != nil {
-				ws := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Spikes)}, p.Key)
-				n := rng.Poisson(rate*p.DtS, rng.Uniform01(ws[0]))
-				bin[i] = uint16(min(int(bin[i])+n, math.MaxUint16))
+			m := mirror[j]
+			e := ec[j]
+			e += min(jE*co, 1) * (1 - e)
+			ec[j], ec[m] = e, e
+			if grow {
+				w := wc[j]
+				w += min(etaW*co, 1) * (1 - w)
+				wc[j], wc[m] = w, w
 			}
 		}
-	})
+	}
 }
 
 // endSegment applies the end-of-segment factors (engine.Segment.EndDecay): an
@@ -301,8 +403,8 @@ func (c *Backend) endSegment(seg *engine.Segment) {
 			c.s[k] = p.SBlank + (c.s[k]-p.SBlank)*f.S
 			c.x[k] *= f.C
 		}
-		for ed := range c.e {
-			c.e[ed] *= f.E
+		for j := range c.ec {
+			c.ec[j] *= f.E
 		}
 		step := seg.Step0 + uint64(seg.Steps)
 		for i := range c.b {
@@ -311,8 +413,8 @@ func (c *Backend) endSegment(seg *engine.Segment) {
 		}
 	}
 	if f.LearnW {
-		for ed := range c.w {
-			c.w[ed] *= f.W
+		for j := range c.wc {
+			c.wc[j] *= f.W
 		}
 	}
 }

@@ -150,7 +150,7 @@ func ParamsFromConfig(c *Config) Params {
 // Vm is the spine tuning function vm(x) = exp(kappa (cos 2x - 1)) in float32,
 // the same expression as in shaders/common.glsl.
 func Vm(kappa, x float32) float32 {
-	return float32(math.Exp(float64(kappa * (float32(math.Cos(float64(2*x))) - 1))))
+	return Exp32(kappa * (Cos32(2*x) - 1))
 }
 
 // TaskGain is the multiplicative excitability of a spine tuned to phi in task mode.
@@ -191,7 +191,7 @@ func EventMean(p *Params, phi, g, frame float32) float32 {
 // ExpNeg is float32(exp(-mu)), the probability of no event, as both backends
 // round it (GLSL: crExp).
 func ExpNeg(mu float32) float32 {
-	return float32(math.Exp(float64(-mu)))
+	return Exp32(-mu)
 }
 
 // EventCount is the afferent event count of spine k at a step with mean mu and

@@ -70,3 +70,16 @@ func TestDistributions(t *testing.T) {
 		t.Error("Poisson of a non-positive rate must be 0")
 	}
 }
+
+// BenchmarkPhilox4x32: one block, as the CPU backend draws one per four spines.
+func BenchmarkPhilox4x32(b *testing.B) {
+	key := [2]uint32{0x12345678, 0x9abcdef0}
+	var acc uint32
+	for i := range b.N {
+		w := Philox4x32([4]uint32{uint32(i), 7, 0, uint32(Afferent)}, key)
+		acc ^= w[0] ^ w[3]
+	}
+	if acc == 1 {
+		b.Log(acc)
+	}
+}
