@@ -27,7 +27,7 @@ func smallOptions(dir string) Options {
 }
 
 // TestMechanismsQualitative runs both mechanisms at small size on two seeds
-// (7.5 minutes measured on 2 shared cores at load 9; skipped with -short) and checks the
+// (147 s measured on 2 shared cores after the CPU backend optimisation, 449 s before it at load 9; skipped with -short) and checks the
 // predictions of MODEL.md section 8 on every seed, with these margins
 // (measured values of the run in parentheses, seed 1 / seed 2):
 //   - both mechanisms raise task redundancy % at n = 14 with learning by more
