@@ -136,6 +136,24 @@
 // with ablation: formation) shows its first and last task blocks instead; every
 // block records the ablations of the training before it (Block.TrainedWith).
 //
+// # The rival hypothesis: signatures on any recording
+//
+// FrozenTaskCorrelations and DistanceAtMatchedTuning (rival.go) compute
+// signatures (c) and (b) of MODEL.md section 8 on any recording in the
+// run-directory layout, so that array data can be held against both
+// mechanisms (package compare runs them side by side). Frozen-noise blocks
+// are found by their repeated frame sequences (identical signed coherence
+// and frames.npy row); residuals are taken from each sequence's mean (at
+// least FrozenMinRepeats trials), so that the stimulus is held fixed
+// exactly, not by a regression on frame histograms, and the task-aligned
+// group means (within A, within B, A vs B) come with a bootstrap over trials
+// within sequences. DistanceAtMatchedTuning takes the pair redundancy
+// I_shuffle - I_real (fisher.PairStats, counts summed over the trial) in an
+// early and a late block, and regresses the increase on unit distance with
+// one intercept per stratum of tuning similarity cos 2(theta_i - theta_j),
+// so that distance is not confounded with similar tuning; pass electrode
+// positions (z = 0) and multi-unit preferences to use it on an array.
+//
 // # Spatial scale
 //
 // The spatial analysis (MODEL.md 7.5, prediction 1; Summary.Spatial) takes

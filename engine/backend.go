@@ -48,7 +48,12 @@ type Segment struct {
 	// Shared is the shared multiplicative rate gain G of every neuron at each
 	// step (len Steps), computed by the host (MODEL.md section 4, shared
 	// variability); nil means G = 1.
-	Shared    []float32
+	Shared []float32
+	// Feedback is the fed-back belief's term of each step (len Steps),
+	// computed by the host: F = k_fb m delta, the trapezoid mean of the belief
+	// over the step, so that neuron i's V gets F u(theta_i) (model.FeedbackU
+	// at TaskA; MODEL.md section 8). nil means none.
+	Feedback  []float32
 	Task      bool      // task mode: multiplicative bias on spines tuned to A or B
 	TaskA     float32   // orientation A (rad); B = A + pi/2
 	Learn     bool      // structural plasticity (w growth and decay) on
@@ -88,6 +93,14 @@ func (s *Segment) SharedAt(t int) float32 {
 		return 1
 	}
 	return s.Shared[t]
+}
+
+// FeedbackAt returns the feedback term F of step t (0 without feedback).
+func (s *Segment) FeedbackAt(t int) float32 {
+	if s.Feedback == nil {
+		return 0
+	}
+	return s.Feedback[t]
 }
 
 // EndDecay returns the factors every backend applies at the end of the
@@ -136,6 +149,9 @@ func (seg *Segment) Check(net *model.Network, counts []uint16) error {
 	}
 	if seg.Shared != nil && len(seg.Shared) < seg.Steps {
 		return fmt.Errorf("backend: segment has %d shared gains for %d steps", len(seg.Shared), seg.Steps)
+	}
+	if seg.Feedback != nil && len(seg.Feedback) < seg.Steps {
+		return fmt.Errorf("backend: segment has %d feedback values for %d steps", len(seg.Feedback), seg.Steps)
 	}
 	if seg.Gain != nil && len(seg.Gain) != net.N {
 		return fmt.Errorf("backend: %d gains for %d neurons", len(seg.Gain), net.N)

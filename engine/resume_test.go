@@ -291,3 +291,42 @@ func copyDir(t *testing.T, src, dst string) {
 		out.Close()
 	}
 }
+
+// With the feedback mechanism on (mechanism both: the host's feedback gain
+// k_fb grows over the training trials), a run stopped in training and again
+// in a later session and resumed each time ends with the files of a run
+// never stopped.
+func TestResumeWithFeedbackIsIdentical(t *testing.T) {
+	cfg := tinyConfig(t, "mechanism=both")
+	want := filepath.Join(t.TempDir(), "whole")
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	for i, stop := range []int{9, 23} {
+		ctx, cancel := context.WithCancel(context.Background())
+		opt := engine.SimulateOptions{Progress: func(p engine.Progress) {
+			if p.Trial == stop {
+				cancel()
+			}
+		}}
+		var st *rundir.Status
+		var err error
+		if i == 0 {
+			st, err = engine.SimulateDir(ctx, cfg, cpu.New(1), dir, opt)
+		} else {
+			out, r, rerr := rundir.Reopen(dir)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			opt.Resume = r
+			st, err = engine.Simulate(ctx, r.Config, cpu.New(1), out, opt)
+		}
+		cancel()
+		if !errors.Is(err, context.Canceled) || st.TrialsDone != stop {
+			t.Fatalf("stopping at %d: %v, status %q after %d trials", stop, err, st.State, st.TrialsDone)
+		}
+	}
+	resumeDir(t, dir, cpu.New(2))
+	sameDirs(t, want, dir, "feedback, stopped after trials 9 and 23")
+}

@@ -39,6 +39,11 @@ type simulator struct {
 	gainSent bool
 
 	lastGateStart float32
+
+	// feedback (MODEL.md section 8): the gain k_fb, grown per training trial,
+	// and the segment's per-step term k_fb m delta.
+	kfb float64
+	fbs []float32
 }
 
 func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
@@ -49,6 +54,7 @@ func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
 		gates:   make([]float32, max(tm.TrialSteps, tm.ITISteps)),
 		shareds: make([]float32, max(tm.TrialSteps, tm.ITISteps)),
 		gain:    make([]float32, net.N),
+		fbs:     make([]float32, tm.TrialSteps),
 		gate:    -1,
 	}
 	for i := range s.gain {
@@ -76,6 +82,7 @@ func (s *simulator) vars() []hostVar {
 		{"step", &s.step},
 		{"gate", &s.gate},
 		{"shared_z", &s.z},
+		{"feedback_k", &s.kfb},
 		{"homeostasis_ref_sum", &s.refSum},
 		{"homeostasis_ref_n", &s.refN},
 		{"homeostasis_target", &s.target},
@@ -170,6 +177,9 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 		Learn: b.Learning, BlockForm: b.Ablation == "formation", BlockLat: b.Ablation == "lateral",
 		Record: true, BinSteps: s.tm.BinSteps,
 	}
+	if s.d.Feedback && b.Mode == "task" {
+		seg.Feedback = s.feedback(s.step, t.Frames)
+	}
 	if !s.gainSent {
 		seg.Gain = s.gain
 		s.gainSent = true
@@ -199,6 +209,9 @@ func (s *simulator) trial(b *model.Block, t *model.Trial) ([]uint16, float64, er
 		// The ITI consumes its step indices in both modes (one draw index for the
 		// analytic decay), so the two ITI modes never share random numbers.
 		s.step += uint64(s.tm.ITISteps)
+	}
+	if s.d.Feedback && b.Learning {
+		s.kfb += s.d.EtaFb * (s.d.KMax - s.kfb)
 	}
 	rates := s.rates()
 	mean := 0.0
@@ -260,4 +273,32 @@ func (s *simulator) homeostasis(rates []float64) {
 		s.gain[i] = float32(math.Min(math.Max(g, h.MinGain), h.MaxGain))
 	}
 	s.gainSent = false
+}
+
+// feedback computes the feedback term of every step of a task trial whose
+// first step is step0 (MODEL.md section 8). The belief delta starts at 0 and
+// follows the exact Ornstein-Uhlenbeck transition over each step with the
+// frame's evidence mu = k_e u(frame) held over the step (frames change on step
+// boundaries): delta' = mu + (delta - mu) exp(-dt/tau_d) + sigma_d
+// sqrt(1 - exp(-2 dt/tau_d)) xi, xi the Normal of (Belief, global step,
+// element 0). The term of a step is k_fb m (delta + delta')/2: the trapezoid
+// mean over the step, as the neurons take V. The feedback's gate m is the
+// mode itself (1 here, in task mode; passive trials get no feedback): there
+// is no decision, hence no belief, outside the task, and it switches at once
+// (signature (e)), unlike the IPL gate's tau_m.
+func (s *simulator) feedback(step0 uint64, frames []float32) []float32 {
+	d := s.d
+	st := rng.New(s.cfg.Seed)
+	a := float64(d.TaskA)
+	kappa := s.cfg.Dynamics.Kappa
+	out := s.fbs[:s.tm.TrialSteps]
+	delta := 0.0
+	for t := range out {
+		fi := min(t/s.tm.FrameSteps, len(frames)-1)
+		mu := d.KE * model.EvidenceU(kappa, float64(frames[fi]), a)
+		next := mu + (delta-mu)*d.BeliefDecay + d.BeliefNoise*rng.NormalF64(st.Block(rng.Belief, step0+uint64(t), 0))
+		out[t] = float32(s.kfb * (delta + next) / 2)
+		delta = next
+	}
+	return out
 }

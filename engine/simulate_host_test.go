@@ -109,6 +109,7 @@ func TestHostStateIsCheckpointed(t *testing.T) {
 		"counts":        "scratch: the backend fills it every trial",
 		"gates":         "scratch: fillGate writes the steps it hands over",
 		"shareds":       "scratch: fillGate writes the steps it hands over",
+		"fbs":           "scratch: feedback writes the steps it hands over",
 		"lastGateStart": "scratch: set at the start of every trial",
 	}
 	cfg, err := model.LoadConfig("", "", gateSets)

@@ -40,7 +40,9 @@
 // index in the run), block_name, mode (task | passive), coherence (signed: +
 // orientation A, - orientation B), learning (0/1: structural plasticity on),
 // ablation (none | formation | lateral), frames (noise | consistent |
-// persistent; a persistent block's rho and a passive block's task_gain are
+// persistent | frozen: every trial of a signed condition shows one of a few
+// fixed sequences, as frames.npy records; a persistent block's rho, a frozen
+// block's sequences and a passive block's task_gain are
 // in config.yaml, block by block of the protocol), recorded (0/1), row (the trial's row of responses.npy, -1 when not
 // recorded), gate_start (the top-down gate m at the trial's first step).
 // ReadTrials also reads tables that hold only session, block, mode,
@@ -75,7 +77,7 @@
 // were empty) and one .npy per variable: state/NAME, every array of the
 // backend's dynamic state (engine.State.Arrays: s, x, events, w, e, b, h), and
 // host/NAME, the host's (the global step counter, the gate m, the shared
-// gain's OU variable z, the homeostasis sums, targets, running rates and
+// gain's OU variable z, the feedback gain k_fb, the homeostasis sums, targets, running rates and
 // gains). engine.Simulate
 // writes it before the first trial, every output.checkpoint_trials trials
 // and when stopped by a signal, after syncing the streamed files, through

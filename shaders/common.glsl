@@ -295,3 +295,4 @@ float vmCR(float x, float kappa) {
 #define BIND_COUNTS 12      // BinCounts: spike counts, uint per bin x neuron
 #define BIND_GATE 13        // SegmentGate: top-down gate m per step of the segment
 #define BIND_TRACE 14       // SpineTrace: coincidence trace x, float per spine
+#define BIND_FB_U 15        // NeuronFeedbackU: u(theta_i) = vm(theta_i - A) - vm(theta_i - B), float per neuron (host-computed)

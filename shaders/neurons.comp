@@ -7,6 +7,9 @@
 // recording, Poisson(rate dt) spikes from the Uniform01 of (neuron, step, Spikes)
 // are added to this step's bin. The Normal and the Poisson inversion use the cr*
 // double-precision helpers so they equal Go's: that is N work per step, not S.
+// The fed-back belief (MODEL.md section 8) adds uFeedback u_i to V, with u_i
+// computed on the host (model.FeedbackU) and uFeedback = 0 without feedback
+// (adding +-0 leaves V unchanged).
 
 layout(local_size_x = 64) in;
 
@@ -15,6 +18,7 @@ layout(std430, binding = BIND_S) readonly buffer SpineS { float sOld[]; };      
 layout(std430, binding = BIND_BG) buffer NeuronBackground { float bg[]; };
 layout(std430, binding = BIND_H) readonly buffer NeuronGain { float h[]; };
 layout(std430, binding = BIND_COUNTS) buffer BinCounts { uint counts[]; };
+layout(std430, binding = BIND_FB_U) readonly buffer NeuronFeedbackU { float fbU[]; };
 
 uniform uvec2 uKey;
 uniform uvec2 uStep;
@@ -23,6 +27,7 @@ uniform float uHalfInvM;   // float32(0.5) / float32(M), as Go rounds it
 uniform float uBgDecay;    // exp(-dt / tau_b)
 uniform float uBgNoise;    // sd sqrt(1 - exp(-2 dt / tau_b))
 uniform float uShared;     // shared gain G of this step
+uniform float uFeedback;   // feedback term F = k_fb m delta of this step
 uniform float uRateGain;   // Hz
 uniform float uThreshold;  // r0
 uniform float uDt;         // s
@@ -47,7 +52,7 @@ void main() {
     float bOld = bg[i];
     precise float b = bOld * uBgDecay + uBgNoise * rngNormal(wb.x, wb.y);
     bg[i] = b;
-    precise float v = (sumOld + sum) * uHalfInvM + (bOld + b) * 0.5;
+    precise float v = (sumOld + sum) * uHalfInvM + (bOld + b) * 0.5 + uFeedback * fbU[i];
     precise float rate = h[i] * uShared * uRateGain * max(v - uThreshold, 0.0);
     if (uRecord != 0u) {
         uvec4 ws = rngBlock(uKey, RNG_SPIKES, uStep, i);

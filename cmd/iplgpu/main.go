@@ -9,6 +9,8 @@
 //	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
 //	iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
+//	iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
+//	iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
 //	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
 //	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
@@ -50,6 +52,8 @@ Usage:
   iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
   iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
+  iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
+  iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
   iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
   iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
@@ -75,6 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdFisher(args[1:], stdout, stderr)
 	case "analyse", "analyze":
 		return cmdAnalyse(args[1:], stdout, stderr)
+	case "calibrate":
+		return cmdCalibrate(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
 	case "view":

@@ -45,6 +45,9 @@ type Backend struct {
 	gain     []float32 // task excitability per spine for the current TaskA
 	gainA    float32
 	gainOK   bool
+	fbU      []float32 // u(theta_i) of every neuron for fbA (zero until a feedback segment)
+	fbA      float32
+	fbOK     bool
 	mu       []float32 // expected event count per step of each spine under the current frame
 	expNeg   []float32 // exp(-mu)
 
@@ -107,6 +110,7 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	}
 	c.gain = make([]float32, S)
 	c.gainOK = false
+	c.fbU, c.fbOK = make([]float32, net.N), false
 	c.mu, c.expNeg = make([]float32, S), make([]float32, S)
 	c.chunk = max(1, chunkSpines/max(1, net.M))
 	return nil
@@ -213,6 +217,7 @@ type stepArgs struct {
 	step    uint64
 	gate    float32
 	shared  float32
+	fb      float32 // the feedback term F of the step (engine.Segment.Feedback): V_i gains F u(theta_i)
 	frame   float32
 	fill    bool     // a new frame begins: recompute mu and exp(-mu)
 	task    bool     // fill with the task gain
@@ -237,6 +242,12 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		})
 		c.gainA, c.gainOK = seg.TaskA, true
 	}
+	if seg.Feedback != nil && (!c.fbOK || c.fbA != seg.TaskA) {
+		for i, th := range c.net.Theta {
+			c.fbU[i] = model.FeedbackU(&c.p, th, seg.TaskA)
+		}
+		c.fbA, c.fbOK = seg.TaskA, true
+	}
 	if seg.Record {
 		clear(counts[:seg.Bins()*c.net.N])
 	}
@@ -248,7 +259,7 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		// The drive changes only between frames: the event means are computed
 		// at the first step of a frame.
 		fi, frame := seg.FrameAt(t)
-		args.step, args.gate, args.shared = seg.Step0+uint64(t), seg.Gate[t], seg.SharedAt(t)
+		args.step, args.gate, args.shared, args.fb = seg.Step0+uint64(t), seg.Gate[t], seg.SharedAt(t), seg.FeedbackAt(t)
 		args.frame, args.fill = frame, fi != lastFrame
 		lastFrame = fi
 		if seg.Record {
@@ -273,6 +284,7 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 	// checks in the hot loop; the arithmetic is that of the equations in Params.
 	sOld, sNew, traces, events := c.s, c.sNext, c.x, c.a
 	mus, ens, phi, gain := c.mu, c.expNeg, net.Phi, c.gain
+	fbU := c.fbU
 	wc, ec := c.wc, c.ec
 	rowPtr, partner := net.RowPtr, net.Partner
 	key, stepLo, stepHi := p.Key, uint32(st.step), uint32(st.step>>32)
@@ -345,7 +357,10 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 		bOld := c.b[i]
 		b := bOld*p.BgDecayPerStep + p.BgNoisePerStep*rng.Normal(wb[0], wb[1])
 		c.b[i] = b
-		v := (sumOld+sum)*halfInvM + (bOld+b)*0.5
+		// Explicit conversions keep each product rounded (no fused
+		// multiply-add), as the shader's precise does; at F = 0 the feedback
+		// adds +-0, which leaves V unchanged.
+		v := float32((sumOld+sum)*halfInvM) + float32((bOld+b)*0.5) + float32(st.fb*fbU[i])
 		rate := c.h[i] * st.shared * p.RateGainHz * max(v-p.RateThreshold, 0)
 		if st.bin != nil {
 			ws := rng.Philox4x32([4]uint32{uint32(i), stepLo, stepHi, uint32(rng.Spikes)}, key)

@@ -26,6 +26,9 @@ func TestBackendStateIsListed(t *testing.T) {
 		"gain":   "cache of the task gain for gainA, a function of the fixed phases",
 		"gainA":  "cache key of gain",
 		"gainOK": "cache flag of gain (Load clears it)",
+		"fbU":    "cache of the feedback's u(theta_i) for fbA, a function of the fixed preferences",
+		"fbA":    "cache key of fbU",
+		"fbOK":   "cache flag of fbU (Load clears it)",
 		"mu":     "scratch: Run fills it at the first frame of every segment",
 		"expNeg": "scratch: filled with mu",
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/engine/rng"
 )
 
 // Factory returns a fresh backend.
@@ -69,6 +70,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("CountsMatchRate", func(t *testing.T) { CountsMatchRate(t, f) })
 	t.Run("StateRoundTrip", func(t *testing.T) { StateRoundTrip(t, f) })
 	t.Run("ResumeContinues", func(t *testing.T) { ResumeContinues(t, f) })
+	t.Run("FeedbackTermIsHandComputed", func(t *testing.T) { FeedbackTermIsHandComputed(t, f) })
 	t.Run("HandComputedSteps", func(t *testing.T) { HandComputedSteps(t, f) })
 }
 
@@ -349,6 +351,67 @@ func CountsMatchRate(t *testing.T, f Factory) {
 		if math.Abs(total-want) > 4*math.Sqrt(want) {
 			t.Fatalf("shared gain %v: %v spikes, want %.0f ± %.0f (Poisson at %.0f Hz)", g, total, want, 4*math.Sqrt(want), float64(g)*float64(p.RateGainHz))
 		}
+	}
+}
+
+// FeedbackTermIsHandComputed: the fed-back belief adds F u(theta_i) to V_i,
+// u(theta) = vm(theta - A) - vm(theta - B) (MODEL.md section 8). Without
+// afferent events, background or contacts, V = 0 + F u_i, so with r0 = -1 the
+// rate is rgain max(1 + F u_i, 0) and each step's count is the Poisson
+// inversion of the Philox uniform of (neuron, step, Spikes): computed here by
+// hand for every neuron and step, for F from -0.9 to 0.9 per step, and
+// compared count for count. The same draws without feedback must give other
+// counts, or the comparison would prove nothing.
+func FeedbackTermIsHandComputed(t *testing.T, f Factory) {
+	cfg, net := SmallNetwork(t, "network.neurons=120", "network.spines_per_neuron=2", "dynamics.background_sd=0",
+		"dynamics.afferent_rate_hz=0", "dynamics.afferent_peak_hz=0", "network.contact_distance_um=0.001",
+		"dynamics.rate_threshold=-1", "dynamics.rate_gain_hz=400", "dynamics.dt_ms=5")
+	p := model.ParamsFromConfig(cfg)
+	be := load(t, f, net, p)
+	const steps = 40
+	taskA := float32(math.Pi / 4)
+	seg := Segment(5000, steps, taskA, 1)
+	seg.Task, seg.TaskA, seg.Record, seg.BinSteps = true, taskA, true, 1
+	seg.Feedback = make([]float32, steps)
+	for s := range seg.Feedback {
+		seg.Feedback[s] = float32(-0.9 + 1.8*float64(s)/(steps-1))
+	}
+	counts := make([]uint16, steps*net.N)
+	if err := be.Run(seg, counts); err != nil {
+		t.Fatal(err)
+	}
+	key := rng.New(cfg.Seed).Key()
+	mismatch, differFromNone, spikes := 0, 0, 0
+	for s := 0; s < steps; s++ {
+		step := seg.Step0 + uint64(s)
+		for i := 0; i < net.N; i++ {
+			th := float64(net.Theta[i])
+			vm := func(x float64) float64 { return math.Exp(float64(p.Kappa) * (math.Cos(2*x) - 1)) }
+			u := vm(th-math.Pi/4) - vm(th-3*math.Pi/4)
+			v := float64(seg.Feedback[s]) * u
+			rate := float64(p.RateGainHz) * math.Max(v+1, 0)
+			w := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.Spikes)}, key)
+			uni := rng.Uniform01(w[0])
+			want := rng.Poisson(float32(rate*float64(p.DtS)), uni)
+			none := rng.Poisson(p.RateGainHz*p.DtS, uni)
+			got := int(counts[s*net.N+i])
+			if got != want {
+				// u in float64 here, float32 in the backends: a count may differ
+				// only where the uniform lies on a Poisson step within that rounding.
+				mismatch++
+			}
+			if want != none {
+				differFromNone++
+			}
+			spikes += got
+		}
+	}
+	t.Logf("%d of %d counts differ from the hand computation; %d differ from the counts without feedback; %d spikes", mismatch, steps*net.N, differFromNone, spikes)
+	if mismatch > steps*net.N/1000 {
+		t.Errorf("%d of %d counts differ from rgain max(1 + F u_i, 0) by hand, want at most 1 per mil", mismatch, steps*net.N)
+	}
+	if differFromNone < steps*net.N/10 {
+		t.Errorf("only %d of %d counts change with the feedback: the test cannot tell the term from its absence", differFromNone, steps*net.N)
 	}
 }
 

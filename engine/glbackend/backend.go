@@ -44,12 +44,15 @@ type Backend struct {
 		trace           *gl.Buffer // per spine: coincidence trace
 		rowPtr, csr     *gl.Buffer // CSR adjacency by target spine: row pointers, (partner, edge) pairs
 		bg, h           *gl.Buffer // per neuron: OU background, homeostatic gain
+		fbU             *gl.Buffer // per neuron: u(theta_i) of the feedback (host-computed)
 	}
 	all     []*gl.Buffer // every buffer above, for freeing
 	counts  *gl.Buffer   // uint32 per bin x neuron of the current segment
 	gate    *gl.Buffer   // the segment's gate value per step
 	gainA   float32
 	gainOK  bool
+	fbA     float32
+	fbOK    bool
 	countsU []uint32
 }
 
@@ -89,10 +92,11 @@ const (
 	blockH          = "NeuronGain"
 	blockCounts     = "BinCounts"
 	blockGate       = "SegmentGate"
+	blockFbU        = "NeuronFeedbackU"
 )
 
 var blockNames = []string{blockPhi, blockGain, blockMean, blockS, blockSNext, blockEvents, blockRowPtr,
-	blockCSR, blockEdgeSpines, blockEdgeState, blockBg, blockH, blockCounts, blockGate, blockTrace}
+	blockCSR, blockEdgeSpines, blockEdgeState, blockBg, blockH, blockCounts, blockGate, blockTrace, blockFbU}
 
 // maxBlocksPerKernel is the most storage blocks one kernel uses (spines.comp).
 const maxBlocksPerKernel = 9
@@ -242,6 +246,7 @@ func (b *Backend) specs(net *model.Network) []bufferSpec {
 		{&b.buf.EdgeState, "edge state (w, e)", 8 * E},
 		{&b.dev.bg, "neuron background b", 4 * N},
 		{&b.dev.h, "neuron gain h", 4 * N},
+		{&b.dev.fbU, "neuron feedback tuning u", 4 * N},
 	}
 }
 
@@ -276,7 +281,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 	return b.c.Do(func() error {
 		b.freeBuffers()
 		b.net, b.p = nil, p
-		b.gainOK = false
+		b.gainOK, b.fbOK = false, false
 		specs := b.specs(net)
 		for _, s := range specs {
 			buf, err := b.c.NewBuffer(s.name, s.bytes)
@@ -318,6 +323,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 			gl.Upload(b.buf.EdgeSpines, 0, ends),
 			gl.Upload(b.buf.EdgeState, 0, we),
 			gl.Upload(b.dev.h, 0, h0),
+			gl.Upload(b.dev.fbU, 0, make([]float32, N)),
 		}
 		if err := errors.Join(ups...); err != nil {
 			b.freeBuffers()
@@ -342,7 +348,7 @@ func (b *Backend) freeBuffers() {
 	b.buf, b.sBuf = Buffers{}, [2]*gl.Buffer{}
 	b.dev.phi, b.dev.gain, b.dev.mean, b.dev.trace = nil, nil, nil, nil
 	b.dev.rowPtr, b.dev.csr = nil, nil
-	b.dev.bg, b.dev.h = nil, nil
+	b.dev.bg, b.dev.h, b.dev.fbU = nil, nil, nil
 	b.net = nil
 }
 
@@ -471,6 +477,7 @@ func (b *Backend) bindAll() {
 		blockTrace:  b.dev.trace,
 		blockEvents: b.buf.Events, blockRowPtr: b.dev.rowPtr, blockCSR: b.dev.csr,
 		blockEdgeSpines: b.buf.EdgeSpines, blockEdgeState: b.buf.EdgeState, blockBg: b.dev.bg, blockH: b.dev.h,
+		blockFbU:    b.dev.fbU,
 		blockCounts: b.counts, blockGate: b.gate,
 	} {
 		buf.BindBase(b.binding[name])
@@ -494,6 +501,17 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
 				return err
 			}
+		}
+		if seg.Feedback != nil && (!b.fbOK || b.fbA != seg.TaskA) {
+			// u(theta_i) in Go, uploaded: the same float32 values as the CPU's.
+			u := make([]float32, N)
+			for i, th := range net.Theta {
+				u[i] = model.FeedbackU(p, th, seg.TaskA)
+			}
+			if err := gl.Upload(b.dev.fbU, 0, u); err != nil {
+				return err
+			}
+			b.fbA, b.fbOK = seg.TaskA, true
 		}
 		if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
 			return err
@@ -548,6 +566,7 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			ne := b.progNeurons
 			ne.SetU64("uStep", step)
 			ne.SetFloat("uShared", seg.SharedAt(t))
+			ne.SetFloat("uFeedback", seg.FeedbackAt(t))
 			if seg.Record {
 				ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
 			}

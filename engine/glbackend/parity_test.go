@@ -127,7 +127,8 @@ var parityFrames = []float32{0.3, float32(math.Pi / 4), 2.1, float32(math.NaN())
 // TestParityWithCPU runs the same network on the CPU and GL backends for 50
 // steps (learning on, task mode, frames changing, gate varying), first as
 // one-step segments to compare every step's events, then as one recorded
-// segment with an inter-trial decay and a varying shared gain, and compares s,
+// segment with an inter-trial decay, a varying shared gain and a varying
+// feedback term, and compares s,
 // the coincidence traces x, w, e, b and the counts. A step of 2 ms and strong
 // drive give counts above 1 and many coincidences.
 func TestParityWithCPU(t *testing.T) {
@@ -186,8 +187,13 @@ func TestParityWithCPU(t *testing.T) {
 			for i := range shared {
 				shared[i] = 1 + 0.3*float32(math.Cos(float64(i)/5))
 			}
+			// A varying feedback term (MODEL.md section 8): V_i += F u(theta_i).
+			fb := make([]float32, steps)
+			for i := range fb {
+				fb[i] = 0.4 * float32(math.Sin(float64(i)/3))
+			}
 			seg := &engine.Segment{Step0: steps, Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: g, Shared: shared,
-				Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.7}
+				Feedback: fb, Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.7}
 			cc, gc, a, b := runBoth(t, cpu, gpu, seg, net.N)
 			checkDiff(t, "s after the segment", compareF32(a.S, b.S))
 			checkDiff(t, "x", compareF32(a.X, b.X))
@@ -394,4 +400,65 @@ func recordedCoherence(t *testing.T, path string, rows int) []float64 {
 		t.Fatalf("%s lists %d recorded trials, responses.npy holds %d", path, seen, rows)
 	}
 	return coh
+}
+
+// TestParityFeedbackRun runs a short experiment with both mechanisms (IPLs
+// and the fed-back belief, MODEL.md section 8) through engine.Simulate on
+// both backends and requires identical spike counts: the belief is computed
+// once on the host and both backends add the same float32 term. A strong
+// k_max makes the term move the counts (checked against a run without it).
+func TestParityFeedbackRun(t *testing.T) {
+	gltest.Need(t)
+	sets := []string{"network.neurons=40", "network.spines_per_neuron=8", "seed=3", "mechanism=both",
+		"feedback.k_max=0.3", "feedback.eta_fb=0.5", "output.w_snapshots=false"}
+	mk := func(extra ...string) *model.Config {
+		cfg, err := model.LoadConfig("", "", append(append([]string{}, sets...), extra...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Protocol = model.ProtocolConfig{
+			Sessions: 1,
+			Session: []model.BlockConfig{
+				{Name: "train", Mode: "task", Trials: 4, Coherences: []float64{0.3}, Learning: true},
+				{Name: "task", Mode: "task", Trials: 6, Coherences: []float64{0.3}, Record: true, Frames: "frozen", Sequences: 1},
+				{Name: "passive", Mode: "passive", Trials: 2, Coherences: []float64{0.3}, Record: true},
+			},
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	dir := t.TempDir()
+	run := func(name string, cfg *model.Config, be engine.Backend) []uint16 {
+		out := filepath.Join(dir, name)
+		if _, err := engine.SimulateDir(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		_, data, err := npy.Read(filepath.Join(out, "responses.npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data.([]uint16)
+	}
+	cfg := mk()
+	a := run("cpu", cfg, cpu.New(0))
+	b := run("gl", cfg, newTestBackend(t))
+	ipl := run("ipl", mk("mechanism=ipl"), cpu.New(0))
+	differ, fromIPL := 0, 0
+	for i := range a {
+		if a[i] != b[i] {
+			differ++
+		}
+		if a[i] != ipl[i] {
+			fromIPL++
+		}
+	}
+	t.Logf("%d of %d count bins differ between the backends; %d differ from the run without feedback", differ, len(a), fromIPL)
+	if differ != 0 {
+		t.Errorf("%d of %d count bins differ between the CPU and GL backends under mechanism both", differ, len(a))
+	}
+	if fromIPL == 0 {
+		t.Errorf("the feedback changed no count: the comparison proves nothing")
+	}
 }

@@ -27,6 +27,25 @@ type Config struct {
 	Stimulus    StimulusConfig    `yaml:"stimulus"`
 	Protocol    ProtocolConfig    `yaml:"protocol"`
 	Output      OutputConfig      `yaml:"output"`
+	// Mechanism says what raises redundancy with learning (MODEL.md section
+	// 8): ipl (the spine links), feedback (a fed-back belief, no links) or
+	// both.
+	Mechanism string         `yaml:"mechanism"`
+	Feedback  FeedbackConfig `yaml:"feedback"`
+}
+
+// FeedbackConfig is the feedback-only generative-inference model (MODEL.md
+// section 8): a per-trial belief delta about A vs B,
+// d delta = dt/tau_d (-delta + k_e u(frame)) + sigma_d sqrt(2 dt/tau_d) xi,
+// fed back as V_i += k_fb m delta u(theta_i), with k_fb growing over training
+// trials towards k_max.
+type FeedbackConfig struct {
+	Evidence string  `yaml:"evidence"` // frame: the belief integrates u of the shown frame
+	TauDMs   float64 `yaml:"tau_d_ms"` // belief time constant (ms)
+	KE       float64 `yaml:"k_e"`      // evidence gain (belief units per unit u)
+	SigmaD   float64 `yaml:"sigma_d"`  // stationary sd of the belief's own noise (belief units)
+	KMax     float64 `yaml:"k_max"`    // final feedback gain (potential units per belief unit)
+	EtaFb    float64 `yaml:"eta_fb"`   // k_fb += eta_fb (k_max - k_fb) per training trial
 }
 
 // NetworkConfig is the anatomy (MODEL.md section 2).
@@ -123,6 +142,11 @@ type BlockConfig struct {
 	// TaskGain keeps the task gain g in a passive block, so that it differs
 	// from a task block in the gate m alone (reversibility, MODEL.md 7.3).
 	TaskGain bool `yaml:"task_gain,omitempty"`
+	// Sequences is, for frames: frozen, the number of distinct frame
+	// sequences per signed condition: every trial of a condition shows one of
+	// them (in turn), so that the covariance within a sequence is internal
+	// (MODEL.md section 8, holding the stimulus fixed).
+	Sequences int `yaml:"sequences,omitempty"`
 }
 
 // OutputConfig says what the run directory gets beyond the essentials.
@@ -443,6 +467,18 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	v.oneOf("mechanism", c.Mechanism, "ipl", "feedback", "both")
+	f := &c.Feedback
+	v.oneOf("feedback.evidence", f.Evidence, "frame")
+	v.rng("feedback.tau_d_ms", f.TauDMs, 0, 1e6, true)
+	v.rng("feedback.k_e", f.KE, 0, 1e3, false)
+	v.rng("feedback.sigma_d", f.SigmaD, 0, 1e3, false)
+	v.rng("feedback.k_max", f.KMax, 0, 100, false)
+	v.rng("feedback.eta_fb", f.EtaFb, 0, 1, false)
+	if v.err == nil && c.Mechanism != "ipl" && f.KMax == 0 {
+		v.why("feedback.k_max", f.KMax, fmt.Sprintf("gives no feedback under mechanism %s", c.Mechanism), "(0, 100] with mechanism feedback or both (iplgpu calibrate sets it)")
+	}
+
 	p := &c.Protocol
 	v.irng("protocol.sessions", p.Sessions, 0, 100000)
 	v.irng("protocol.after_repeat", p.AfterRepeat, 0, 100000)
@@ -484,7 +520,12 @@ func validateBlock(v *validator, key string, b *BlockConfig) {
 	if b.Frames == "" {
 		b.Frames = "noise"
 	}
-	v.oneOf(key+".frames", b.Frames, "noise", "consistent", "persistent")
+	v.oneOf(key+".frames", b.Frames, "noise", "consistent", "persistent", "frozen")
+	if b.Frames == "frozen" {
+		v.irng(key+".sequences", b.Sequences, 1, 10000)
+	} else if b.Sequences != 0 {
+		v.fail(key+".sequences", b.Sequences, "0 (sequences goes with frames: frozen)")
+	}
 	if b.Frames == "persistent" {
 		// rho = 1 would fix the kind of every frame by the first one: a
 		// trial-level draw, the confound of the old consistent frames.

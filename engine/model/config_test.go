@@ -101,3 +101,40 @@ func TestSetOverrides(t *testing.T) {
 		t.Fatal("an override changed another key")
 	}
 }
+
+// TestFeedbackConfigErrors: the mechanism and feedback keys are refused
+// outside their ranges with the key named, and mechanism feedback removes the
+// links from the backends' constants.
+func TestFeedbackConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		sets []string
+		key  string
+	}{
+		{[]string{"mechanism=dendrites"}, "mechanism"},
+		{[]string{"mechanism=feedback", "feedback.k_max=0"}, "feedback.k_max"},
+		{[]string{"feedback.tau_d_ms=0"}, "feedback.tau_d_ms"},
+		{[]string{"feedback.sigma_d=-1"}, "feedback.sigma_d"},
+		{[]string{"feedback.eta_fb=2"}, "feedback.eta_fb"},
+		{[]string{"feedback.evidence=population"}, "feedback.evidence"},
+		{[]string{"feedback.k_e=.nan"}, "feedback.k_e"},
+	} {
+		_, err := LoadConfig("", "", c.sets)
+		if err == nil || !strings.Contains(err.Error(), "config: "+c.key+" =") {
+			t.Errorf("%v: %v, want an error naming %s", c.sets, err, c.key)
+		}
+	}
+	cfg, err := LoadConfig("", "", []string{"mechanism=feedback", "dynamics.w_init=0.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ParamsFromConfig(cfg)
+	if p.GLat != 0 || p.EtaW != 0 || p.WInit != 0 {
+		t.Errorf("mechanism feedback: g_lat %v, eta_w %v, w_init %v; want all 0 (no IPLs)", p.GLat, p.EtaW, p.WInit)
+	}
+	if d := Derive(cfg); !d.Feedback {
+		t.Errorf("mechanism feedback: Derived.Feedback false")
+	}
+	if d := Derive(DefaultConfig()); d.Feedback || ParamsFromConfig(DefaultConfig()).GLat == 0 {
+		t.Errorf("default (ipl): feedback %v, g_lat %v", d.Feedback, ParamsFromConfig(DefaultConfig()).GLat)
+	}
+}

@@ -110,6 +110,11 @@ func ParamsFromConfig(c *Config) Params {
 	bgDecay := math.Exp(-dt / tauB)
 	sDecay := math.Exp(-dt / tauS)
 	a := dt / tauC
+	gLat, etaW, wInit := d.GLat, d.EtaW, d.WInit
+	if c.Mechanism == "feedback" {
+		// No IPLs (MODEL.md section 8): w stays 0 and nothing spreads.
+		gLat, etaW, wInit = 0, 0, 0
+	}
 	return Params{
 		Key:            rng.New(c.Seed).Key(),
 		DtS:            float32(dt),
@@ -121,12 +126,12 @@ func ParamsFromConfig(c *Config) Params {
 		SLat:           float32(-math.Expm1(-dt / tauS)),
 		Q:              float32(d.EventJump * -math.Expm1(-dt/tauS) * tauS / dt),
 		SBlank:         float32(d.EventJump * d.AfferentRateHz * tauS),
-		GLat:           float32(d.GLat),
+		GLat:           float32(gLat),
 		Diffusive:      d.Coupling == "diffusive",
 		CDecay:         float32(math.Exp(-a)),
 		CNorm:          float32(2 / a * math.Tanh(a/2)),
-		WInit:          float32(d.WInit),
-		EtaW:           float32(d.EtaW),
+		WInit:          float32(wInit),
+		EtaW:           float32(etaW),
 		JE:             float32(d.JE),
 		EDecayPerStep:  float32(math.Exp(-d.DtMs / d.TauEMs)),
 		BgDecayPerStep: float32(bgDecay),
@@ -153,6 +158,24 @@ func TaskGain(p *Params, phi, a float32) float32 {
 	va := Vm(p.Kappa, phi-a)
 	vb := Vm(p.Kappa, phi-a-math.Pi/2)
 	return 1 + p.Beta*max(va, vb)
+}
+
+// FeedbackU is u(theta) = vm(theta - A) - vm(theta - B) in float32: the
+// task-relevant tuning of a neuron preferring theta, the direction in which
+// the fed-back belief moves it (MODEL.md section 8). Both backends use these
+// values (the GL backend uploads them), so the term is bit-identical.
+func FeedbackU(p *Params, theta, a float32) float32 {
+	return Vm(p.Kappa, theta-a) - Vm(p.Kappa, theta-a-math.Pi/2)
+}
+
+// EvidenceU is u(frame) in float64 for the host's belief (0 for a blank
+// frame, NaN).
+func EvidenceU(kappa, frame, a float64) float64 {
+	if frame != frame {
+		return 0
+	}
+	vm := func(x float64) float64 { return math.Exp(kappa * (math.Cos(2*x) - 1)) }
+	return vm(frame-a) - vm(frame-a-math.Pi/2)
 }
 
 // EventMean is the expected afferent event count in one step, mu = lambda dt, of
@@ -207,13 +230,31 @@ type Derived struct {
 	SimulateITI        bool    // the inter-trial interval is stepped (else decayed analytically)
 	ITISeconds         float32 // length of the analytic inter-trial interval (s)
 	TrialSeconds       float64 // stimulus duration of a trial (s)
+
+	// Feedback (MODEL.md section 8), on under mechanism feedback or both:
+	// the belief's exact per-step update delta' = mu + (delta - mu) BeliefDecay
+	// + BeliefNoise xi, mu = k_e u(frame), and the gain's growth per training
+	// trial.
+	Feedback    bool
+	BeliefDecay float64 // exp(-dt / tau_d)
+	BeliefNoise float64 // sigma_d sqrt(1 - exp(-2 dt / tau_d))
+	KE          float64
+	KMax        float64
+	EtaFb       float64
 }
 
 // Derive computes the derived parameters of a validated config.
 func Derive(c *Config) *Derived {
 	tm := TimingOf(c)
 	p := ParamsFromConfig(c)
+	bd := math.Exp(-c.Dynamics.DtMs / c.Feedback.TauDMs)
 	return &Derived{
+		Feedback:           c.Mechanism == "feedback" || c.Mechanism == "both",
+		BeliefDecay:        bd,
+		BeliefNoise:        c.Feedback.SigmaD * math.Sqrt(1-bd*bd),
+		KE:                 c.Feedback.KE,
+		KMax:               c.Feedback.KMax,
+		EtaFb:              c.Feedback.EtaFb,
 		Config:             c,
 		Params:             p,
 		Timing:             tm,

@@ -106,8 +106,20 @@ func MakePlan(c *Config) *Plan {
 			cohs[i], cohs[j] = cohs[j], cohs[i]
 		}
 		b.Trials = make([]Trial, len(cohs))
+		var frozen map[float64][][]float32
+		seen := map[float64]int{}
+		if b.Frames == "frozen" {
+			frozen = frozenSequences(st, bi, conds, b.Sequences, a, c.Stimulus.Frames)
+		}
 		for i, coh := range cohs {
-			b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames, b.Persistence)}
+			if frozen != nil {
+				// The condition's sequences in turn: each shown equally often.
+				seq := frozen[coh][seen[coh]%b.Sequences]
+				seen[coh]++
+				b.Trials[i] = Trial{Coherence: coh, Frames: append([]float32(nil), seq...)}
+			} else {
+				b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames, b.Persistence)}
+			}
 			trial++
 		}
 	}
@@ -168,4 +180,37 @@ func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode st
 		}
 	}
 	return fr
+}
+
+// frozenSequences draws the fixed frame sequences of a frozen-noise block
+// (MODEL.md section 8, holding the stimulus fixed): for each signed condition
+// (in the order of conds) k sequences of n frames, each drawn like a "noise"
+// trial (signal with probability |c|, otherwise a uniform orientation) from
+// the Frozen stream of the block (step = block index, element = (condition x
+// k + sequence) x n + frame), so that the draws of the other frame modes are
+// unchanged.
+func frozenSequences(st rng.Stream, block int, conds []float64, k int, a float32, n int) map[float64][][]float32 {
+	out := map[float64][][]float32{}
+	for ci, coh := range conds {
+		sig := a
+		if coh < 0 {
+			sig = a + math.Pi/2
+		}
+		sig = float32(wrapPi(float64(sig)))
+		seqs := make([][]float32, k)
+		for j := range seqs {
+			fr := make([]float32, n)
+			for f := range fr {
+				w := st.Block(rng.Frozen, uint64(block), uint32((ci*k+j)*n+f))
+				if rng.Float64(w[0], w[1]) < math.Abs(coh) {
+					fr[f] = sig
+				} else {
+					fr[f] = float32(rng.Float64(w[2], w[3]) * math.Pi)
+				}
+			}
+			seqs[j] = fr
+		}
+		out[coh] = seqs
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
@@ -109,5 +111,83 @@ func TestAfterRepeat(t *testing.T) {
 	}
 	if !p.Blocks[2].TaskGain || p.Blocks[2].Session != 2 {
 		t.Errorf("block 2: task gain %v, session %d; want true, 2", p.Blocks[2].TaskGain, p.Blocks[2].Session)
+	}
+}
+
+// TestFrozenFrames: a frozen-noise block shows exactly `sequences` distinct
+// frame sequences per signed condition, each equally often, with signal
+// frames at about |c|; the other blocks' frames are those of a plan without
+// the frozen block (its draws come from their own stream); a bad sequence
+// count is refused naming the key.
+func TestFrozenFrames(t *testing.T) {
+	base := []string{"protocol.sessions=1", "protocol.before=[]", "protocol.after=[]"}
+	plain, err := LoadConfig("", "", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frz, err := LoadConfig("", "", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frz.Protocol.Session[1].Frames, frz.Protocol.Session[1].Sequences = "frozen", 3
+	if err := frz.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	pp, fp := MakePlan(plain), MakePlan(frz)
+	for bi := range pp.Blocks {
+		frozen := fp.Blocks[bi].Frames == "frozen"
+		distinct := map[float64]map[string]int{}
+		signal, total := 0, 0
+		for ti, tr := range fp.Blocks[bi].Trials {
+			if !frozen {
+				if !equal(tr.Frames, pp.Blocks[bi].Trials[ti].Frames) {
+					t.Fatalf("block %d trial %d: frames changed by another block's frozen noise", bi, ti)
+				}
+				continue
+			}
+			if distinct[tr.Coherence] == nil {
+				distinct[tr.Coherence] = map[string]int{}
+			}
+			distinct[tr.Coherence][fmt.Sprint(tr.Frames)]++
+			for _, f := range tr.Frames {
+				total++
+				sig := float32(math.Pi / 4)
+				if tr.Coherence < 0 {
+					sig = float32(3 * math.Pi / 4)
+				}
+				if f == sig {
+					signal++
+				}
+			}
+		}
+		if !frozen {
+			continue
+		}
+		if len(distinct) != 2 {
+			t.Fatalf("frozen block: %d conditions, want 2", len(distinct))
+		}
+		for c, seqs := range distinct {
+			if len(seqs) != 3 {
+				t.Fatalf("condition %v: %d distinct sequences, want 3", c, len(seqs))
+			}
+			for _, n := range seqs {
+				// 160 trials per condition over 3 sequences: 54, 53, 53.
+				if want := fp.Blocks[bi].BlockConfig.Trials / 6; n != want && n != want+1 {
+					t.Fatalf("condition %v: a sequence shown %d times, want %d or %d", c, n, want, want+1)
+				}
+			}
+		}
+		// 6 sequences of 16 frames: 96 frames, signal fraction 0.3 +- 0.05 (sd).
+		if f := float64(signal) / float64(total); math.Abs(f-0.3) > 0.15 {
+			t.Fatalf("signal fraction %v, want about 0.3", f)
+		}
+	}
+	frz.Protocol.Session[1].Sequences = 0
+	if err := frz.Validate(); err == nil || !strings.Contains(err.Error(), "sequences") {
+		t.Fatalf("frozen with 0 sequences: %v, want an error naming sequences", err)
+	}
+	frz.Protocol.Session[1].Frames, frz.Protocol.Session[1].Sequences = "noise", 2
+	if err := frz.Validate(); err == nil || !strings.Contains(err.Error(), "sequences") {
+		t.Fatalf("noise with sequences: %v, want an error naming sequences", err)
 	}
 }

@@ -44,6 +44,8 @@ const (
 	MapPhases   Purpose = 14 // orientation-map plane waves
 	ITI         Purpose = 6  // analytic inter-trial background draw, element = neuron
 	Homeostasis Purpose = 7  // reserved
+	Belief      Purpose = 9  // feedback belief OU (host): step = global step, element 0
+	Frozen      Purpose = 15 // frozen-noise frame sequences: step = block, element = sequence x frames + frame
 	SharedGain  Purpose = 8  // shared gain OU (host): element 0 per step, 1 for an analytic ITI, 2 (step 0) for the initial z
 )
 

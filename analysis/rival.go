@@ -1,0 +1,453 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// The two signatures of MODEL.md section 8 that a user can compute on any
+// recording in the run-directory layout (responses, trials, frames,
+// preferred orientations and soma or electrode positions), to hold real array
+// data against both models: (c) the task-aligned correlations with the
+// stimulus held fixed (FrozenTaskCorrelations) and (b) the learning-induced
+// redundancy increase against distance at matched tuning similarity
+// (DistanceAtMatchedTuning).
+
+// FrozenCorr is the task-aligned correlation of one block of frozen noise:
+// residuals from the mean of each repeated frame sequence, so that every
+// remaining covariance is internal (MODEL.md section 8).
+type FrozenCorr struct {
+	Session, Block int
+	BlockName      string
+	Mode           string
+	Trials         int // trials in sequences shown at least MinRepeats times
+	Sequences      int // such sequences
+	Neurons        int // neurons that vary within sequences
+	GroupNeurons   [2]int
+	// Matrix is Bins x Bins (bin k centred on A + k 180/Bins deg), Groups
+	// the means within A-preferring, within B-preferring and between the two
+	// groups (TaskCorrOptions.GroupDeg), each with the 95% interval of the
+	// bootstrap over trials within sequences (opt.Boot; NaN without).
+	Matrix [][]float64
+	Groups GroupCorr
+}
+
+// FrozenMinRepeats is the fewest trials of one sequence that enter: a
+// sequence mean from fewer leaves too little residual.
+const FrozenMinRepeats = 3
+
+// FrozenTaskCorrelations computes, for every recorded block whose trials
+// repeat frame sequences (a frozen-noise block: frames identical across
+// trials of a sequence, the sequence's sign included), the task-aligned
+// noise-correlation matrix of residuals from each sequence's mean. Arguments
+// are those of TaskCorrelations (frames in deg, rows as trials.csv lines).
+// Blocks without repeated sequences are skipped silently; a block with
+// repeats but too few is skipped with a note.
+func FrozenTaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]FrozenCorr, []string, error) {
+	if opt.Bins == 0 {
+		opt.Bins = DefaultTaskCorrBins
+	}
+	if opt.GroupDeg == 0 {
+		opt.GroupDeg = DefaultTaskCorrGroupDeg
+	}
+	switch {
+	case opt.Bins < 2 || opt.Bins > 180:
+		return nil, nil, fmt.Errorf("%w: %d orientation bins; give 2 to 180", fisher.ErrBadData, opt.Bins)
+	case !(opt.GroupDeg > 0 && opt.GroupDeg < 45):
+		return nil, nil, fmt.Errorf("%w: groups of +-%v deg; give a half-width in (0, 45) deg", fisher.ErrBadData, opt.GroupDeg)
+	case len(theta) != r.Neurons:
+		return nil, nil, fmt.Errorf("%w: %d preferred orientations for %d neurons", fisher.ErrBadData, len(theta), r.Neurons)
+	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
+		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
+	}
+	w := opt.Window
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: r.Bins}
+	}
+	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
+		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	}
+	bin, group := taskBins(theta, taskDeg, opt.Bins, opt.GroupDeg)
+	frameRows := len(frames) / framesPerTrial
+
+	type blockKey struct {
+		key   groupKey
+		lines []int
+	}
+	var blocks []*blockKey
+	at := map[groupKey]*blockKey{}
+	for line, t := range trials {
+		if !t.Recorded || t.Row < 0 || line >= frameRows {
+			continue
+		}
+		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
+		if at[k] == nil {
+			at[k] = &blockKey{key: k}
+			blocks = append(blocks, at[k])
+		}
+		at[k].lines = append(at[k].lines, line)
+	}
+	var out []FrozenCorr
+	var notes []string
+	for _, b := range blocks {
+		// Sequences: trials whose signed coherence and frames are identical.
+		seqOf := map[string][]int{} // key -> positions in b.lines
+		var order []string
+		for k, line := range b.lines {
+			key := fmt.Sprint(math.Signbit(trials[line].Coherence), trials[line].Coherence, frames[line*framesPerTrial:(line+1)*framesPerTrial])
+			if seqOf[key] == nil {
+				order = append(order, key)
+			}
+			seqOf[key] = append(seqOf[key], k)
+		}
+		if len(order) == len(b.lines) {
+			continue // no repeated sequence: not a frozen-noise block
+		}
+		var seqs [][]int
+		for _, key := range order {
+			if len(seqOf[key]) >= FrozenMinRepeats {
+				seqs = append(seqs, seqOf[key])
+			}
+		}
+		where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
+		if len(seqs) < 2 {
+			notes = append(notes, fmt.Sprintf("%s: repeats frame sequences but %d of them are shown at least %d times: no frozen-noise correlations", where, len(seqs), FrozenMinRepeats))
+			continue
+		}
+		rows := make([]int, len(b.lines))
+		for k, line := range b.lines {
+			rows[k] = trials[line].Row
+		}
+		counts := r.Sum(nil, rows, w)
+		fc := FrozenCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode, Sequences: len(seqs)}
+		for _, s := range seqs {
+			fc.Trials += len(s)
+		}
+		m, g, active := frozenEstimate(counts, seqs, bin, group, opt.Bins)
+		for i, ok := range active {
+			if ok {
+				fc.Neurons++
+				if group[i] >= 0 {
+					fc.GroupNeurons[group[i]]++
+				}
+			}
+		}
+		fc.Matrix = make([][]float64, opt.Bins)
+		for a := range opt.Bins {
+			fc.Matrix[a] = m[a*opt.Bins : (a+1)*opt.Bins]
+		}
+		var reps [3][]float64
+		if B := opt.Boot.Replicates; B > 0 {
+			st := rng.New(opt.Boot.Seed + uint64(b.key.block))
+			for rep := range B {
+				rs := make([][]int, len(seqs))
+				slot := 0
+				for si, s := range seqs {
+					rs[si] = make([]int, len(s))
+					for j := range s {
+						u := st.Block(rng.Bootstrap, uint64(rep), uint32(slot))
+						rs[si][j] = s[int(rng.Float64(u[0], u[1])*float64(len(s)))]
+						slot++
+					}
+				}
+				_, gr, _ := frozenEstimate(counts, rs, bin, group, opt.Bins)
+				for q := range 3 {
+					reps[q] = append(reps[q], gr[q])
+				}
+			}
+		}
+		val := func(q int) Value {
+			v := plainValue(g[q])
+			if reps[q] != nil {
+				v.withReps(reps[q])
+			}
+			return v
+		}
+		fc.Groups = GroupCorr{WithinA: val(0), WithinB: val(1), AvsB: val(2)}
+		out = append(out, fc)
+	}
+	return out, notes, nil
+}
+
+// frozenEstimate centres each sequence's trials on their mean and returns the
+// binned correlations (binnedCorr) and which neurons vary.
+func frozenEstimate(counts *mat.Dense, seqs [][]int, bin, group []int, bins int) ([]float64, [3]float64, []bool) {
+	_, n := counts.Dims()
+	t := 0
+	for _, s := range seqs {
+		t += len(s)
+	}
+	resid := mat.NewDense(t, n, nil)
+	row := 0
+	for _, s := range seqs {
+		for i := range n {
+			var mean float64
+			for _, k := range s {
+				mean += counts.At(k, i)
+			}
+			mean /= float64(len(s))
+			for j, k := range s {
+				resid.Set(row+j, i, counts.At(k, i)-mean)
+			}
+		}
+		row += len(s)
+	}
+	active := make([]bool, n)
+	for i := range n {
+		for k := range t {
+			if resid.At(k, i) != 0 {
+				active[i] = true
+				break
+			}
+		}
+	}
+	m, g := binnedCorr(resid, active, bin, group, bins)
+	return m, g, active
+}
+
+// taskBins bins neurons by preferred orientation relative to A (bin k centred
+// on A + k 180/bins deg) and marks the A- (0) and B-preferring (1) groups.
+func taskBins(theta []float32, taskDeg float64, bins int, groupDeg float64) (bin, group []int) {
+	binDeg := 180 / float64(bins)
+	bin, group = make([]int, len(theta)), make([]int, len(theta))
+	for i, th := range theta {
+		d := math.Mod(float64(th)*180/math.Pi-taskDeg, 180)
+		if d < 0 {
+			d += 180
+		}
+		bin[i] = int(math.Floor((d+binDeg/2)/binDeg)) % bins
+		group[i] = -1
+		switch {
+		case math.Min(d, 180-d) <= groupDeg:
+			group[i] = 0
+		case math.Abs(d-90) <= groupDeg:
+			group[i] = 1
+		}
+	}
+	return bin, group
+}
+
+// DistanceOptions are the choices of DistanceAtMatchedTuning; zero values
+// take the defaults.
+type DistanceOptions struct {
+	// TuningStrata is the number of equal strata of tuning similarity
+	// cos 2(theta_i - theta_j) in [-1, 1] within which distance is compared
+	// (0: 4).
+	TuningStrata int
+	// NearUm and FarUm split the pairs into near (< NearUm) and far (>=
+	// FarUm) (0: 100 and 200 um).
+	NearUm, FarUm float64
+	MaxPairs      int    // pairs analysed at most (0: DefaultSpatialMaxPairs), a seeded sample beyond
+	Seed          uint64 // of that sample
+}
+
+// DistanceResult is the learning-induced redundancy increase of unit pairs
+// (MODEL.md section 8, signature b) against their distance, with tuning
+// similarity held fixed by strata.
+type DistanceResult struct {
+	Early, Late int // block indices
+	Pairs       int // pairs with an estimate in both blocks
+	// Slope is the least-squares slope of the pair's increase (late - early
+	// redundancy I_shuffle - I_real of the pair, 1/c^2) on distance, per 100
+	// um, with one intercept per tuning stratum (the comparison is within
+	// strata); SlopeSE its standard error over pairs (pairs share neurons:
+	// an optimistic error; use the spread across seeds or animals).
+	Slope, SlopeSE float64
+	// NearFar is the near minus far mean increase, each stratum's
+	// difference weighted by its pairs (strata with both near and far
+	// pairs); NearFarSE its standard error over pairs.
+	NearFar, NearFarSE float64
+	// Increase is the mean increase over all pairs.
+	Increase float64
+	Strata   []DistanceStratum
+}
+
+// DistanceStratum is one tuning-similarity stratum.
+type DistanceStratum struct {
+	CosLo, CosHi      float64
+	Near, Far         int     // pairs
+	NearInc, FarInc   float64 // mean increase
+	NearDist, FarDist float64 // mean distance (um)
+}
+
+// DistanceAtMatchedTuning computes signature (b) on a recording in the
+// run-directory layout: r and trials as rundir.OpenRecording reads them, theta
+// the preferred orientations (rad), pos the unit positions (x, y, z per unit,
+// um: somata, or electrodes with z = 0), early and late the block indices
+// (trials.csv) before and after learning, each with trials at +c and -c of
+// one coherence level (the block's most frequent |c|). Each pair's redundancy
+// I_shuffle - I_real (fisher.PairStats on the counts summed over the trial) is
+// computed in both blocks.
+func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, theta, pos []float32, early, late int, opt DistanceOptions) (*DistanceResult, error) {
+	if opt.TuningStrata == 0 {
+		opt.TuningStrata = 4
+	}
+	if opt.NearUm == 0 {
+		opt.NearUm = 100
+	}
+	if opt.FarUm == 0 {
+		opt.FarUm = 200
+	}
+	if opt.MaxPairs == 0 {
+		opt.MaxPairs = DefaultSpatialMaxPairs
+	}
+	n := r.Neurons
+	switch {
+	case len(theta) != n:
+		return nil, fmt.Errorf("%w: %d preferred orientations for %d units", fisher.ErrBadData, len(theta), n)
+	case len(pos) != 3*n:
+		return nil, fmt.Errorf("%w: %d position values for %d units; want x, y, z per unit", fisher.ErrBadData, len(pos), n)
+	case opt.TuningStrata < 1 || !(opt.NearUm > 0) || !(opt.FarUm >= opt.NearUm):
+		return nil, fmt.Errorf("%w: %d tuning strata, near %v um, far %v um: give at least 1 stratum and 0 < near <= far", fisher.ErrBadData, opt.TuningStrata, opt.NearUm, opt.FarUm)
+	}
+	stats := func(block int) (*fisher.PairStats, error) {
+		byC := map[float64][]int{}
+		for _, t := range trials {
+			if t.Block == block && t.Recorded && t.Row >= 0 && t.Coherence != 0 {
+				byC[t.Coherence] = append(byC[t.Coherence], t.Row)
+			}
+		}
+		best := 0.0
+		for c := range byC {
+			if c > 0 && (len(byC[c])+len(byC[-c]) > len(byC[best])+len(byC[-best]) || best == 0) {
+				best = c
+			}
+		}
+		if best == 0 || len(byC[best]) < 7 || len(byC[-best]) < 7 {
+			return nil, fmt.Errorf("block %d: needs at least 7 recorded trials at +c and at -c of one coherence", block)
+		}
+		w := fisher.BinRange{Start: 0, End: r.Bins}
+		return fisher.NewPairStats(r.Sum(nil, byC[best], w), r.Sum(nil, byC[-best], w), 2*best), nil
+	}
+	pe, err := stats(early)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := stats(late)
+	if err != nil {
+		return nil, err
+	}
+	a, b, _ := samplePairs(n, opt.MaxPairs, opt.Seed)
+	res := &DistanceResult{Early: early, Late: late}
+	K := opt.TuningStrata
+	res.Strata = make([]DistanceStratum, K)
+	type pr struct {
+		inc, dist float64
+		s         int
+	}
+	var ps []pr
+	for p := range a {
+		re, se, ok1 := pe.Pair(int(a[p]), int(b[p]))
+		rl, sl, ok2 := pl.Pair(int(a[p]), int(b[p]))
+		if !ok1 || !ok2 {
+			continue
+		}
+		inc := (sl - rl) - (se - re)
+		if !finite(inc) {
+			continue
+		}
+		c := math.Cos(2 * float64(theta[a[p]]-theta[b[p]]))
+		s := min(int((c+1)/2*float64(K)), K-1)
+		ps = append(ps, pr{inc, somaDistance(pos, a[p], b[p]), s})
+	}
+	res.Pairs = len(ps)
+	if len(ps) < 3 {
+		return nil, fmt.Errorf("%d pairs with an estimate in both blocks: too few", len(ps))
+	}
+	// Within-strata regression: centre increase and distance in each stratum.
+	var mi, md = make([]float64, K), make([]float64, K)
+	cnt := make([]int, K)
+	for _, q := range ps {
+		mi[q.s] += q.inc
+		md[q.s] += q.dist
+		cnt[q.s]++
+		res.Increase += q.inc
+	}
+	res.Increase /= float64(len(ps))
+	for s := range K {
+		if cnt[s] > 0 {
+			mi[s] /= float64(cnt[s])
+			md[s] /= float64(cnt[s])
+		}
+	}
+	var sxy, sxx float64
+	for _, q := range ps {
+		dx := (q.dist - md[q.s]) / 100
+		sxy += dx * (q.inc - mi[q.s])
+		sxx += dx * dx
+	}
+	res.Slope, res.SlopeSE = math.NaN(), math.NaN()
+	if sxx > 0 {
+		res.Slope = sxy / sxx
+		var rss float64
+		for _, q := range ps {
+			e := q.inc - mi[q.s] - res.Slope*(q.dist-md[q.s])/100
+			rss += e * e
+		}
+		if df := len(ps) - K - 1; df > 0 {
+			res.SlopeSE = math.Sqrt(rss / float64(df) / sxx)
+		}
+	}
+	// Near minus far within strata.
+	var wsum, diff, varsum float64
+	for s := range K {
+		st := &res.Strata[s]
+		st.CosLo, st.CosHi = -1+2*float64(s)/float64(K), -1+2*float64(s+1)/float64(K)
+		var near, far []float64
+		for _, q := range ps {
+			if q.s != s {
+				continue
+			}
+			switch {
+			case q.dist < opt.NearUm:
+				near = append(near, q.inc)
+				st.NearDist += q.dist
+			case q.dist >= opt.FarUm:
+				far = append(far, q.inc)
+				st.FarDist += q.dist
+			}
+		}
+		st.Near, st.Far = len(near), len(far)
+		st.NearInc, st.FarInc = meanF(near), meanF(far)
+		st.NearDist /= float64(max(1, len(near)))
+		st.FarDist /= float64(max(1, len(far)))
+		if len(near) >= 2 && len(far) >= 2 {
+			wt := float64(len(near) + len(far))
+			diff += wt * (st.NearInc - st.FarInc)
+			varsum += wt * wt * (varF(near)/float64(len(near)) + varF(far)/float64(len(far)))
+			wsum += wt
+		}
+	}
+	res.NearFar, res.NearFarSE = math.NaN(), math.NaN()
+	if wsum > 0 {
+		res.NearFar = diff / wsum
+		res.NearFarSE = math.Sqrt(varsum) / wsum
+	}
+	return res, nil
+}
+
+func meanF(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func varF(v []float64) float64 {
+	m := meanF(v)
+	var s float64
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(max(1, len(v)-1))
+}

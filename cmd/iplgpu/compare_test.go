@@ -1,0 +1,16 @@
+package main
+
+import "testing"
+
+// Bad flags of compare and calibrate are usage errors (exit 2) naming the
+// flag; a bad -set fails (exit 1) before any run, naming the key.
+func TestCompareCalibrateUsage(t *testing.T) {
+	dir := t.TempDir()
+	expectCLI(t, []string{"compare", "-seeds", "1,x"}, 2, nil, []string{"-seeds"})
+	expectCLI(t, []string{"compare", "-mechanisms", "ipl,dendrites"}, 2, nil, []string{"-mechanisms"})
+	expectCLI(t, []string{"compare", "-boot", "1"}, 2, nil, []string{"-boot"})
+	expectCLI(t, []string{"compare", "-out", dir, "-set", "feedback.k_max=-1"}, 1, nil, []string{"feedback.k_max"})
+	expectCLI(t, []string{"calibrate", "-target", "150"}, 2, nil, []string{"-target"})
+	expectCLI(t, []string{"calibrate", "-mechanism", "both"}, 2, nil, []string{"-mechanism"})
+	expectCLI(t, []string{"calibrate", "-out", dir, "-set", "feedback.tau_d_ms=0"}, 1, nil, []string{"feedback.tau_d_ms"})
+}

@@ -1,0 +1,217 @@
+// Package compare runs the IPL and the feedback-only mechanism (MODEL.md
+// section 8) on one protocol and the same seeds, and sets their signatures
+// side by side: (a) ablation of the lateral spread, (b) redundancy increase
+// against distance at matched tuning, (c) the change with learning of the
+// A-vs-B correlation with the stimulus held fixed (frozen noise), (d)
+// islets, (e) the time course after a task -> passive switch, (f) the
+// within-trial rise and its dependence on signal persistence. Seeds play
+// the role of animals: every row's interval is the 95% t interval across
+// seeds and its test a Welch t test of the two mechanisms' per-seed values.
+package compare
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/model"
+)
+
+// Options configure a comparison.
+type Options struct {
+	Seeds      []uint64 // seeds (animals); default 1, 2, 3
+	Mechanisms []string // default ipl, feedback
+	// Sets are key=value overrides applied to every run (after the embedded
+	// defaults and Preset), e.g. a calibrated feedback.k_max.
+	Preset string
+	File   string // a config file over the defaults and Preset (e.g. calibrate's calibrated.yaml)
+	Sets   []string
+	// Sessions of training (0: the config's protocol.sessions).
+	Sessions int
+	// TrainTrials per session (0: 200), SwitchPairs passive/task block pairs
+	// of SwitchTrials trials after training (0: 30 and 10), Frozen sequences
+	// per sign in the frozen-noise blocks (0: 4) of FrozenTrials trials (0:
+	// 240), MeasureTrials in each noise task block (0: 320).
+	TrainTrials, SwitchPairs, SwitchTrials, Frozen, FrozenTrials, MeasureTrials int
+	Out                                                                         string
+	Log                                                                         func(string)
+	Backend                                                                     func() (engine.Backend, error)
+	Analysis                                                                    analysis.Options
+	// Size is the subset size of the redundancy rows (0: 14, Liu et al.'s
+	// monkey R).
+	Size int
+}
+
+func (o *Options) defaults() {
+	if len(o.Seeds) == 0 {
+		o.Seeds = []uint64{1, 2, 3}
+	}
+	if len(o.Mechanisms) == 0 {
+		o.Mechanisms = []string{"ipl", "feedback"}
+	}
+	def := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&o.TrainTrials, 200)
+	def(&o.SwitchPairs, 30)
+	def(&o.SwitchTrials, 10)
+	def(&o.Frozen, 4)
+	def(&o.FrozenTrials, 240)
+	def(&o.MeasureTrials, 320)
+	def(&o.Size, 14)
+}
+
+// Block names of the comparison protocol.
+const (
+	BlockEarly      = "task-early"
+	BlockLate       = "task-late"
+	BlockFrozenE    = "frozen-early"
+	BlockFrozenL    = "frozen-late"
+	BlockAblation   = "ablation"
+	BlockPersistent = "persistent"
+)
+
+// Protocol is the comparison's protocol: before training a task block and a
+// frozen-noise block; S training sessions; then SwitchPairs pairs of short
+// passive and task blocks (the switch analysis), a task block, a
+// frozen-noise block, a task block with the lateral spread blocked, and a
+// task block with a persistent signal (rho 0.8).
+func Protocol(sessions int, o Options) model.ProtocolConfig {
+	o.defaults()
+	c := []float64{0.3}
+	p := model.ProtocolConfig{
+		Sessions: sessions,
+		Before: []model.BlockConfig{
+			{Name: BlockEarly, Mode: "task", Trials: o.MeasureTrials, Coherences: c, Record: true},
+			{Name: BlockFrozenE, Mode: "task", Trials: o.FrozenTrials, Coherences: c, Record: true, Frames: "frozen", Sequences: o.Frozen},
+		},
+		Session: []model.BlockConfig{{Name: "train", Mode: "task", Trials: o.TrainTrials, Coherences: c, Learning: true}},
+	}
+	for range o.SwitchPairs {
+		p.After = append(p.After,
+			model.BlockConfig{Name: "switch-passive", Mode: "passive", Trials: o.SwitchTrials, Coherences: c, Record: true},
+			model.BlockConfig{Name: "switch-task", Mode: "task", Trials: o.SwitchTrials, Coherences: c, Record: true})
+	}
+	p.After = append(p.After,
+		model.BlockConfig{Name: BlockLate, Mode: "task", Trials: o.MeasureTrials, Coherences: c, Record: true},
+		model.BlockConfig{Name: BlockFrozenL, Mode: "task", Trials: o.FrozenTrials, Coherences: c, Record: true, Frames: "frozen", Sequences: o.Frozen},
+		model.BlockConfig{Name: BlockAblation, Mode: "task", Trials: o.FrozenTrials, Coherences: c, Record: true, Ablation: "lateral"},
+		model.BlockConfig{Name: BlockPersistent, Mode: "task", Trials: o.MeasureTrials, Coherences: c, Record: true, Frames: "persistent", Persistence: 0.8},
+	)
+	return p
+}
+
+// Config is the resolved config of one run of the comparison.
+func Config(mech string, seed uint64, o Options) (*model.Config, error) {
+	o.defaults()
+	sets := append([]string{fmt.Sprintf("seed=%d", seed), "mechanism=" + mech}, o.Sets...)
+	cfg, err := model.LoadConfig(o.Preset, o.File, sets)
+	if err != nil {
+		return nil, err
+	}
+	s := o.Sessions
+	if s == 0 {
+		s = cfg.Protocol.Sessions
+	}
+	cfg.Protocol = Protocol(s, o)
+	cfg.Output.WSnapshots = true
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Result is a whole comparison.
+type Result struct {
+	Options Options
+	Runs    []*Signatures // per mechanism and seed
+	Rows    []Row
+	Seconds float64
+}
+
+// Run simulates every mechanism on every seed into Out/<mechanism>-seed<k>,
+// analyses each run, and writes signatures.csv, compare.csv, compare.md and
+// the figure compare.png (and .svg) into Out.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	o.defaults()
+	if o.Out == "" {
+		return nil, fmt.Errorf("compare: no output directory")
+	}
+	if o.Backend == nil {
+		return nil, fmt.Errorf("compare: no backend")
+	}
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			o.Log(fmt.Sprintf(format, a...))
+		}
+	}
+	// Every config first, so that a bad setting fails before any long work.
+	cfgs := map[string]*model.Config{}
+	for _, m := range o.Mechanisms {
+		for _, s := range o.Seeds {
+			cfg, err := Config(m, s, o)
+			if err != nil {
+				return nil, fmt.Errorf("compare: mechanism %s, seed %d: %w", m, s, err)
+			}
+			cfgs[runName(m, s)] = cfg
+		}
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	res := &Result{Options: o}
+	for _, m := range o.Mechanisms {
+		for _, s := range o.Seeds {
+			name := runName(m, s)
+			dir := filepath.Join(o.Out, name)
+			be, err := o.Backend()
+			if err != nil {
+				return nil, err
+			}
+			t1 := time.Now()
+			logf("%s: simulating...", name)
+			_, err = engine.SimulateDir(ctx, cfgs[name], be, dir, engine.SimulateOptions{})
+			be.Close()
+			if err != nil {
+				return nil, fmt.Errorf("compare: %s: %w", name, err)
+			}
+			logf("%s: simulated in %.0f s; analysing...", name, time.Since(t1).Seconds())
+			sig, err := Analyse(dir, o)
+			if err != nil {
+				return nil, fmt.Errorf("compare: %s: %w", name, err)
+			}
+			sig.Mechanism, sig.Seed = m, s
+			res.Runs = append(res.Runs, sig)
+		}
+	}
+	res.Rows = Table(res.Runs, o.Mechanisms)
+	res.Seconds = time.Since(t0).Seconds()
+	if err := Write(res, o.Out); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func runName(m string, s uint64) string { return fmt.Sprintf("%s-seed%d", m, s) }
+
+// Analyse computes the signatures of one run directory of the comparison
+// protocol.
+func Analyse(dir string, o Options) (*Signatures, error) {
+	o.defaults()
+	sum, run, err := analysis.Load(dir, o.Analysis)
+	if err != nil {
+		return nil, err
+	}
+	return Extract(sum, run, o.Size)
+}
+
+// finite reports a usable number.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
