@@ -66,12 +66,9 @@ func FrozenTaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, the
 	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
 		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
 	}
-	w := opt.Window
-	if w == (fisher.BinRange{}) {
-		w = fisher.BinRange{Start: 0, End: r.Bins}
-	}
-	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
-		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	w, err := countWindow(opt.Window, r.Bins)
+	if err != nil {
+		return nil, nil, err
 	}
 	bin, group := taskBins(theta, taskDeg, opt.Bins, opt.GroupDeg)
 	frameRows := len(frames) / framesPerTrial

@@ -98,12 +98,9 @@ func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []f
 	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
 		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
 	}
-	w := opt.Window
-	if w == (fisher.BinRange{}) {
-		w = fisher.BinRange{Start: 0, End: r.Bins}
-	}
-	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
-		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	w, err := countWindow(opt.Window, r.Bins)
+	if err != nil {
+		return nil, nil, err
 	}
 	frameRows := len(frames) / framesPerTrial
 
@@ -452,4 +449,16 @@ func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float6
 	}
 	wg.Wait()
 	return out
+}
+
+// countWindow is the window of bins whose counts a correlation analysis sums:
+// w, or every bin when w is zero; refused when it leaves the bins.
+func countWindow(w fisher.BinRange, bins int) (fisher.BinRange, error) {
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: bins}
+	}
+	if w.Start < 0 || w.End > bins || w.Start >= w.End {
+		return w, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, bins)
+	}
+	return w, nil
 }
