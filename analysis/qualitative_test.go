@@ -266,7 +266,7 @@ func TestReversibility(t *testing.T) {
 // (slope persistent - independent per session, per s): seed 1 -0.026 (-0.096
 // to 0.037), +0.039 (-0.043 to 0.116), -0.091 (-0.181 to -0.004); seed 2 with
 // two sessions -0.064 (-0.170 to 0.042), +0.009 (-0.143 to 0.090); the first
-// model gave +0.12 to +0.37 in all 10 sessions measured. So the slope check
+// model gave +0.12 to +0.91, positive in all 10 sessions measured. So the slope check
 // fails, and it is an error only with IPLGPU_KNOWN_FAILURES=1 (otherwise it is
 // logged as a known failure), until the model is revised for prediction 3.
 // The regression check runs always: the per-bin gap of the independent block
