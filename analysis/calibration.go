@@ -207,17 +207,7 @@ func combine(f func(x []float64) float64, vs ...Value) Value {
 	}
 	out := nanValue()
 	out.Est = f(x)
-	nrep := -1
-	for _, v := range vs {
-		switch {
-		case v.Reps == nil:
-			nrep = 0
-		case nrep < 0:
-			nrep = len(v.Reps)
-		case nrep != len(v.Reps):
-			nrep = 0
-		}
-	}
+	nrep := commonReps(vs)
 	if nrep > 1 && finite(out.Est) {
 		reps := make([]float64, nrep)
 		for r := range reps {

@@ -355,18 +355,10 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 // replicate when all have the same number.
 func fitExpValues(x []float64, vals []Value) *ExpFit {
 	y := make([]float64, len(vals))
-	nrep := -1
 	for k, v := range vals {
 		y[k] = v.Est
-		switch {
-		case v.Reps == nil:
-			nrep = 0
-		case nrep < 0:
-			nrep = len(v.Reps)
-		case nrep != len(v.Reps):
-			nrep = 0
-		}
 	}
+	nrep := commonReps(vals)
 	at := func(tau, y0, yinf float64) float64 { return yinf + (y0-yinf)*math.Exp(-x[0]/tau) }
 	tau, y0, yinf, atBound := fitExp(x, y)
 	f := &ExpFit{Tau: plainValue(tau), Y0: plainValue(y0), YInf: plainValue(yinf), YFirst: plainValue(at(tau, y0, yinf)), AtBound: atBound}
@@ -404,18 +396,10 @@ func fitPair(ab, ba *SwitchCourse) *PairFit {
 		}
 	}
 	y := make([]float64, len(vals))
-	nrep := -1
 	for k, v := range vals {
 		y[k] = v.Est
-		switch {
-		case v.Reps == nil:
-			nrep = 0
-		case nrep < 0:
-			nrep = len(v.Reps)
-		case nrep != len(v.Reps):
-			nrep = 0
-		}
 	}
+	nrep := commonReps(vals)
 	tau, la, lb, atBound := fitPairExp(x, dir, y)
 	if !finite(tau) {
 		return nil

@@ -254,26 +254,18 @@ func slopeOver(ws []TimeWindow, get func(*TimeWindow) Value) Value {
 	}
 	x := make([]float64, len(ws))
 	y := make([]float64, len(ws))
-	nrep := -1
+	gs := make([]Value, len(ws))
 	for k := range ws {
 		x[k] = (ws[k].StartMs + ws[k].EndMs) / 2000
-		g := get(&ws[k])
-		y[k] = g.Est
-		switch {
-		case g.Reps == nil:
-			nrep = 0
-		case nrep < 0:
-			nrep = len(g.Reps)
-		case nrep != len(g.Reps):
-			nrep = 0
-		}
+		gs[k] = get(&ws[k])
+		y[k] = gs[k].Est
 	}
 	_, v.Est = stat.LinearRegression(x, y, nil, false)
-	if nrep > 1 {
+	if nrep := commonReps(gs); nrep > 1 {
 		reps := make([]float64, nrep)
 		for r := range reps {
-			for k := range ws {
-				y[k] = get(&ws[k]).Reps[r]
+			for k, g := range gs {
+				y[k] = g.Reps[r]
 			}
 			reps[r] = math.NaN()
 			if !slices.ContainsFunc(y, math.IsNaN) {

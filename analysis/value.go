@@ -54,6 +54,24 @@ func (v *Value) withReps(reps []float64) {
 	}
 }
 
+// commonReps is the number of bootstrap replicates every value has: 0
+// where one has none or two differ, so that quantities derived replicate by
+// replicate are computed only from aligned replicates.
+func commonReps(vs []Value) int {
+	n := -1
+	for _, v := range vs {
+		switch {
+		case v.Reps == nil:
+			return 0
+		case n < 0:
+			n = len(v.Reps)
+		case n != len(v.Reps):
+			return 0
+		}
+	}
+	return max(n, 0)
+}
+
 // HasCI says whether v has an interval over trials.
 func (v Value) HasCI() bool { return finite(v.Lo) && finite(v.Hi) }
 
