@@ -50,23 +50,7 @@ const FrozenMinRepeats = 3
 // Blocks without repeated sequences are skipped silently; a block with
 // repeats but too few is skipped with a note.
 func FrozenTaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]FrozenCorr, []string, error) {
-	if opt.Bins == 0 {
-		opt.Bins = DefaultTaskCorrBins
-	}
-	if opt.GroupDeg == 0 {
-		opt.GroupDeg = DefaultTaskCorrGroupDeg
-	}
-	switch {
-	case opt.Bins < 2 || opt.Bins > 180:
-		return nil, nil, fmt.Errorf("%w: %d orientation bins; give 2 to 180", fisher.ErrBadData, opt.Bins)
-	case !(opt.GroupDeg > 0 && opt.GroupDeg < 45):
-		return nil, nil, fmt.Errorf("%w: groups of +-%v deg; give a half-width in (0, 45) deg", fisher.ErrBadData, opt.GroupDeg)
-	case len(theta) != r.Neurons:
-		return nil, nil, fmt.Errorf("%w: %d preferred orientations for %d neurons", fisher.ErrBadData, len(theta), r.Neurons)
-	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
-		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
-	}
-	w, err := countWindow(opt.Window, r.Bins)
+	w, err := taskAlignedInputs(r, theta, frames, framesPerTrial, &opt)
 	if err != nil {
 		return nil, nil, err
 	}

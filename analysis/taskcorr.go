@@ -77,28 +77,13 @@ type GroupCorr struct {
 // trials have no frames, is skipped with a note. Neurons with zero variance
 // in a block are left out of it.
 func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]TaskCorr, []string, error) {
-	if opt.Bins == 0 {
-		opt.Bins = DefaultTaskCorrBins
-	}
-	if opt.GroupDeg == 0 {
-		opt.GroupDeg = DefaultTaskCorrGroupDeg
-	}
 	if opt.FrameBins == 0 {
 		opt.FrameBins = DefaultTaskCorrFrameBins
 	}
-	switch {
-	case opt.Bins < 2 || opt.Bins > 180:
-		return nil, nil, fmt.Errorf("%w: %d orientation bins; give 2 to 180", fisher.ErrBadData, opt.Bins)
-	case !(opt.GroupDeg > 0 && opt.GroupDeg < 45):
-		return nil, nil, fmt.Errorf("%w: groups of +-%v deg; give a half-width in (0, 45) deg so that the A and B groups do not overlap", fisher.ErrBadData, opt.GroupDeg)
-	case opt.FrameBins < 2:
+	if opt.FrameBins < 2 {
 		return nil, nil, fmt.Errorf("%w: %d frame bins; give at least 2", fisher.ErrBadData, opt.FrameBins)
-	case len(theta) != r.Neurons:
-		return nil, nil, fmt.Errorf("%w: %d preferred orientations for %d neurons", fisher.ErrBadData, len(theta), r.Neurons)
-	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
-		return nil, nil, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
 	}
-	w, err := countWindow(opt.Window, r.Bins)
+	w, err := taskAlignedInputs(r, theta, frames, framesPerTrial, &opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -451,14 +436,33 @@ func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float6
 	return out
 }
 
-// countWindow is the window of bins whose counts a correlation analysis sums:
-// w, or every bin when w is zero; refused when it leaves the bins.
-func countWindow(w fisher.BinRange, bins int) (fisher.BinRange, error) {
-	if w == (fisher.BinRange{}) {
-		w = fisher.BinRange{Start: 0, End: bins}
+// taskAlignedInputs fills the defaults of opt's orientation bins and groups
+// and checks the inputs the task-aligned analyses share (TaskCorrelations,
+// FrozenTaskCorrelations): the bins, the groups, one preferred orientation
+// per neuron, whole rows of frames, and the window of bins whose counts are
+// summed (every bin when opt.Window is zero), which it returns.
+func taskAlignedInputs(r fisher.Responses, theta, frames []float32, framesPerTrial int, opt *TaskCorrOptions) (fisher.BinRange, error) {
+	if opt.Bins == 0 {
+		opt.Bins = DefaultTaskCorrBins
 	}
-	if w.Start < 0 || w.End > bins || w.Start >= w.End {
-		return w, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, bins)
+	if opt.GroupDeg == 0 {
+		opt.GroupDeg = DefaultTaskCorrGroupDeg
+	}
+	w := opt.Window
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: r.Bins}
+	}
+	switch {
+	case opt.Bins < 2 || opt.Bins > 180:
+		return w, fmt.Errorf("%w: %d orientation bins; give 2 to 180", fisher.ErrBadData, opt.Bins)
+	case !(opt.GroupDeg > 0 && opt.GroupDeg < 45):
+		return w, fmt.Errorf("%w: groups of +-%v deg; give a half-width in (0, 45) deg so that the A and B groups do not overlap", fisher.ErrBadData, opt.GroupDeg)
+	case len(theta) != r.Neurons:
+		return w, fmt.Errorf("%w: %d preferred orientations for %d neurons", fisher.ErrBadData, len(theta), r.Neurons)
+	case framesPerTrial < 1 || len(frames)%framesPerTrial != 0:
+		return w, fmt.Errorf("%w: %d frame values in rows of %d", fisher.ErrBadData, len(frames), framesPerTrial)
+	case w.Start < 0 || w.End > r.Bins || w.Start >= w.End:
+		return w, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
 	}
 	return w, nil
 }
