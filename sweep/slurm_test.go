@@ -10,93 +10,21 @@ package sweep
 // reason, unless IPLGPU_REQUIRE_SLURM=1, when they fail instead.
 
 import (
-	"cmp"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iplgpu/iplgpu/sweep/slurmtest"
 )
-
-func requireSlurm(t *testing.T) {
-	t.Helper()
-	miss := func(why string) {
-		if os.Getenv("IPLGPU_REQUIRE_SLURM") == "1" {
-			t.Fatalf("IPLGPU_REQUIRE_SLURM=1 but %s", why)
-		}
-		t.Skipf("%s (scripts/slurm/up.sh starts a single-node Slurm; IPLGPU_REQUIRE_SLURM=1 makes this a failure)", why)
-	}
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		miss("sbatch is not on PATH")
-	}
-	// go test caches a passing result while the files and environment variables
-	// a test looked at are unchanged; the cluster is neither. Looking at its
-	// config file makes a new cluster (up.sh rewrites it) or none (down.sh
-	// removes /etc/slurm/slurm.conf) a cache miss. CI runs go test -count=1.
-	// Without a config file the Slurm commands would look for a controller in
-	// DNS (configless mode): there is none to find.
-	conf := cmp.Or(os.Getenv("SLURM_CONF"), "/etc/slurm/slurm.conf")
-	if _, err := os.Stat(conf); err != nil {
-		miss(fmt.Sprintf("no Slurm config (%v)", err))
-	}
-	if out, err := exec.Command("squeue", "-h").CombinedOutput(); err != nil {
-		miss(fmt.Sprintf("no Slurm controller answers: squeue: %v: %s", err, strings.TrimSpace(string(out))))
-	}
-}
-
-func slurm(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // submit sbatches the sweep's script with the stand-in switched on, and
 // cancels the job when the test ends.
 func submit(t *testing.T, dir string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command("sbatch", "--parsable", filepath.Join(dir, SbatchFile))
-	// sbatch passes the submitting environment to the job (--export=ALL).
-	cmd.Env = append(append(os.Environ(), standInVar+"=1"), env...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("sbatch: %v\n%s", err, out)
-	}
-	job, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
-	t.Logf("submitted job array %s", job)
-	t.Cleanup(func() { exec.Command("scancel", job).Run() })
-	return job
-}
-
-// queued lists the job's array tasks still in the queue, e.g. ["12_0 R", "12_[2-3%2] PD"].
-func queued(t *testing.T, job string) []string {
-	out, err := exec.Command("squeue", "-h", "-j", job, "-o", "%i %t").CombinedOutput()
-	s := strings.TrimSpace(string(out))
-	if err != nil {
-		if strings.Contains(s, "Invalid job id") {
-			return nil // purged already
-		}
-		t.Fatalf("squeue: %v\n%s", err, s)
-	}
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-// jobState is scontrol's JobState of one job or array task (e.g. 12_1).
-func jobState(t *testing.T, id string) string {
-	for _, f := range strings.Fields(slurm(t, "scontrol", "show", "job", id)) {
-		if v, ok := strings.CutPrefix(f, "JobState="); ok {
-			return v
-		}
-	}
-	t.Fatalf("scontrol show job %s: no JobState", id)
-	return ""
+	return slurmtest.Submit(t, filepath.Join(dir, SbatchFile), append([]string{standInVar + "=1"}, env...)...)
 }
 
 // waitSweep waits until every point is done and the job has left the queue.
@@ -108,7 +36,7 @@ func waitSweep(t *testing.T, dir string, m *Manifest, job string, limit time.Dur
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := queued(t, job)
+		q := slurmtest.Queued(t, job)
 		if Count(sts)[Done] == len(m.Points) && len(q) == 0 {
 			return
 		}
@@ -134,7 +62,7 @@ func TestSlurmTimeLimitRequeue(t *testing.T) {
 	if os.Getenv("IPLGPU_SLURM_SLOW") != "1" {
 		t.Skip("takes minutes: set IPLGPU_SLURM_SLOW=1")
 	}
-	requireSlurm(t)
+	slurmtest.Require(t)
 	const steps = 300 // 75 s of work against a 2-minute limit with USR1 60 s before it
 	dir, m := writeStandInSweep(t, "name: slurm-limit\nseeds: [1]\nresources: {cpus: 1, memory: 64M, time: 2m}\nslurm: {signal_seconds: 60}\n")
 	job := submit(t, dir, fmt.Sprint("IPLGPU_STANDIN_STEPS=", steps), "IPLGPU_STANDIN_STEP_MS=250")

@@ -9,7 +9,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,28 +20,8 @@ import (
 
 	"github.com/iplgpu/iplgpu/rundir"
 	"github.com/iplgpu/iplgpu/sweep"
+	"github.com/iplgpu/iplgpu/sweep/slurmtest"
 )
-
-func requireSlurm(t *testing.T) {
-	t.Helper()
-	miss := func(why string) {
-		if os.Getenv("IPLGPU_REQUIRE_SLURM") == "1" {
-			t.Fatalf("IPLGPU_REQUIRE_SLURM=1 but %s", why)
-		}
-		t.Skipf("%s (scripts/slurm/up.sh starts a single-node Slurm; IPLGPU_REQUIRE_SLURM=1 makes this a failure)", why)
-	}
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		miss("sbatch is not on PATH")
-	}
-	// Looking at the config file makes a new cluster (or none) a cache miss
-	// of go test (see sweep/slurm_test.go).
-	if _, err := os.Stat(cmp.Or(os.Getenv("SLURM_CONF"), "/etc/slurm/slurm.conf")); err != nil {
-		miss(fmt.Sprintf("no Slurm config (%v)", err))
-	}
-	if out, err := exec.Command("squeue", "-h").CombinedOutput(); err != nil {
-		miss(fmt.Sprintf("no Slurm controller answers: squeue: %v: %s", err, strings.TrimSpace(string(out))))
-	}
-}
 
 var (
 	binOnce sync.Once
@@ -159,50 +138,11 @@ func referenceSweep(t *testing.T, bin string) string {
 	return refDir
 }
 
-func slurmCmd(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // submitSweep sbatches the sweep's script as iplgpu sweep plan wrote it and
 // cancels the job when the test ends.
 func submitSweep(t *testing.T, dir string) string {
 	t.Helper()
-	out := slurmCmd(t, "sbatch", "--parsable", filepath.Join(dir, sweep.SbatchFile))
-	job, _, _ := strings.Cut(out, ";")
-	t.Logf("submitted job array %s", job)
-	t.Cleanup(func() { exec.Command("scancel", job).Run() })
-	return job
-}
-
-// queuedTasks lists the job's array tasks still in the queue.
-func queuedTasks(t *testing.T, job string) []string {
-	out, err := exec.Command("squeue", "-h", "-j", job, "-o", "%i %t").CombinedOutput()
-	s := strings.TrimSpace(string(out))
-	if err != nil {
-		if strings.Contains(s, "Invalid job id") {
-			return nil
-		}
-		t.Fatalf("squeue: %v\n%s", err, s)
-	}
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-func taskState(t *testing.T, id string) string {
-	for _, f := range strings.Fields(slurmCmd(t, "scontrol", "show", "job", id)) {
-		if v, ok := strings.CutPrefix(f, "JobState="); ok {
-			return v
-		}
-	}
-	t.Fatalf("scontrol show job %s: no JobState", id)
-	return ""
+	return slurmtest.Submit(t, filepath.Join(dir, sweep.SbatchFile))
 }
 
 func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
@@ -226,7 +166,7 @@ func waitArray(t *testing.T, dir string, m *sweep.Manifest, job string, limit ti
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := queuedTasks(t, job)
+		q := slurmtest.Queued(t, job)
 		if sweep.Count(sts)[sweep.Done] == len(m.Points) && len(q) == 0 {
 			return
 		}
@@ -320,7 +260,7 @@ func checkMerged(t *testing.T, merged string) {
 // seeds), waits for the job array, merges it, checks the merged table, and
 // checks that it equals the same sweep run locally without Slurm.
 func TestSlurmSweep(t *testing.T) {
-	requireSlurm(t)
+	slurmtest.Require(t)
 	bin := iplgpuBinary(t)
 	ref := referenceSweep(t, bin)
 	dir, m := planSweep(t, bin)
@@ -353,7 +293,7 @@ func TestSlurmSweep(t *testing.T) {
 // it (scontrol requeue JOB_1), and checks that the point resumed from its
 // checkpoint and that the merged result equals the uninterrupted sweep's.
 func TestSlurmCancelRequeue(t *testing.T) {
-	requireSlurm(t)
+	slurmtest.Require(t)
 	bin := iplgpuBinary(t)
 	ref := referenceSweep(t, bin)
 	dir, m := planSweep(t, bin)
@@ -362,14 +302,14 @@ func TestSlurmCancelRequeue(t *testing.T) {
 	p := m.Points[1]
 	run := m.RunDir(dir, p)
 	waitUntil(t, "point 1 to run 100 trials", 2*time.Minute, func() bool { return trialLines(run) >= 100 })
-	slurmCmd(t, "scancel", task)
+	slurmtest.Cmd(t, "scancel", task)
 	at := trialLines(run)
 	waitUntil(t, "point 1 to stop with a checkpoint", time.Minute, func() bool {
 		st, _, err := pointProbe(run)
 		held, _ := sweep.Status(dir, m, pointProbe)
 		return err == nil && st == sweep.Resumable && held[1].State == sweep.Resumable
 	})
-	waitUntil(t, "task 1 to be cancelled", time.Minute, func() bool { return taskState(t, task) == "CANCELLED" })
+	waitUntil(t, "task 1 to be cancelled", time.Minute, func() bool { return slurmtest.JobState(t, task) == "CANCELLED" })
 	st, _, _ := rundir.ReadStatus(run)
 	ck, err := rundir.OpenCheckpoint(run)
 	if err != nil {
@@ -382,7 +322,7 @@ func TestSlurmCancelRequeue(t *testing.T) {
 	}
 	t.Logf("%s CANCELLED: point 1 stopped after %d of %d trials with a checkpoint", task, stopped, st.TrialsTotal)
 
-	slurmCmd(t, "scontrol", "requeue", task)
+	slurmtest.Cmd(t, "scontrol", "requeue", task)
 	// A requeued job waits cred_expire+1 s before it may start (11 s with
 	// up.sh's slurm.conf).
 	waitArray(t, dir, m, job, 4*time.Minute)
