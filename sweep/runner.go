@@ -181,13 +181,13 @@ func RunLocal(ctx context.Context, dir string, m *Manifest, workers int, opt Opt
 			rep.Errors[i] = err
 		}
 	}
-	todo := make(chan Point)
+	pending := make(chan Point)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range todo {
+			for p := range pending {
 				if ctx.Err() != nil {
 					add(&rep.Skipped, p.Index, nil)
 					continue
@@ -207,9 +207,9 @@ func RunLocal(ctx context.Context, dir string, m *Manifest, workers int, opt Opt
 		}()
 	}
 	for _, p := range m.Points {
-		todo <- p
+		pending <- p
 	}
-	close(todo)
+	close(pending)
 	wg.Wait()
 	for _, l := range [][]int{rep.Ran, rep.Done, rep.Busy, rep.Skipped} {
 		sort.Ints(l)

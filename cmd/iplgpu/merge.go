@@ -53,10 +53,10 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	ss := &analysis.SweepSummary{Name: m.Name, Params: m.Params}
-	var todo []sweep.Point
+	var pending []sweep.Point
 	for _, s := range sts {
 		if s.State == sweep.Done {
-			todo = append(todo, s.Point)
+			pending = append(pending, s.Point)
 			continue
 		}
 		ss.Notes = append(ss.Notes, strings.TrimSuffix(fmt.Sprintf("point %d (%s) is %s, left out: %s", s.Index, s.Dir, s.State, s.Detail), ": "))
@@ -64,20 +64,20 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	for _, n := range ss.Notes {
 		fmt.Fprintf(stderr, "iplgpu merge: note: %s\n", n)
 	}
-	if len(todo) == 0 {
+	if len(pending) == 0 {
 		fmt.Fprintf(stderr, "iplgpu merge: no point of %s is done (%s); run the sweep first\n", dir, sweep.Summary(sts))
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	t0 := time.Now()
-	sums := make([]*analysis.Summary, len(todo))
-	cfgs := make([]*model.Config, len(todo))
-	errs := make([]error, len(todo))
+	sums := make([]*analysis.Summary, len(pending))
+	cfgs := make([]*model.Config, len(pending))
+	errs := make([]error, len(pending))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, *workers)
 	var mu sync.Mutex
-	for i, p := range todo {
+	for i, p := range pending {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -112,7 +112,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	// Conditions in the order of their first point; seeds in point order.
 	var keys []string
 	groups := map[string][]int{}
-	for i, p := range todo {
+	for i, p := range pending {
 		k := strings.Join(p.Sets(), "\x00")
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
@@ -125,9 +125,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		c := analysis.SweepCondition{}
 		for _, i := range groups[k] {
 			cs, cc = append(cs, sums[i]), append(cc, cfgs[i])
-			c.Points = append(c.Points, todo[i].Index)
+			c.Points = append(c.Points, pending[i].Index)
 		}
-		for _, o := range todo[groups[k][0]].Grid {
+		for _, o := range pending[groups[k][0]].Grid {
 			c.Values = append(c.Values, o.Value)
 		}
 		if c.Seeds, err = analysis.AcrossSeeds(cs, cc); err != nil {
@@ -144,6 +144,6 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	for _, mi := range w.Missing {
 		fmt.Fprintf(stderr, "iplgpu merge: not drawn: %s\n", mi)
 	}
-	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(todo), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
+	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(pending), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
 	return 0
 }
