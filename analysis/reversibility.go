@@ -439,12 +439,7 @@ func fitPairExp(x []float64, ab []bool, y []float64) (tau, la, lb float64, atBou
 	if n < 3 {
 		return nan, nan, nan, false
 	}
-	const steps = 400
-	lo, hi := math.Log(tauMin), math.Log(tauMax)
-	best := math.Inf(1)
-	bestK := -1
-	for k := range steps + 1 {
-		tt := math.Exp(lo + (hi-lo)*float64(k)/steps)
+	tau, lev, found, atBound := searchTau(func(tt float64) (sse float64, lev [2]float64, ok bool) {
 		var saa, sab, sbb, sya, syb float64
 		for j, xv := range x {
 			if !finite(y[j]) {
@@ -463,11 +458,10 @@ func fitPairExp(x []float64, ab []bool, y []float64) (tau, la, lb float64, atBou
 		}
 		det := saa*sbb - sab*sab
 		if det <= 1e-12*saa*sbb {
-			continue
+			return 0, lev, false
 		}
 		a := (sya*sbb - syb*sab) / det
 		b := (syb*saa - sya*sab) / det
-		var sse float64
 		for j, xv := range x {
 			if !finite(y[j]) {
 				continue
@@ -479,15 +473,12 @@ func fitPairExp(x []float64, ab []bool, y []float64) (tau, la, lb float64, atBou
 			}
 			sse += (y[j] - f) * (y[j] - f)
 		}
-		if sse < best {
-			best, bestK = sse, k
-			tau, la, lb = tt, a, b
-		}
-	}
-	if bestK < 0 {
+		return sse, [2]float64{a, b}, true
+	})
+	if !found {
 		return nan, nan, nan, false
 	}
-	return tau, la, lb, bestK == 0 || bestK == steps
+	return tau, lev[0], lev[1], atBound
 }
 
 // fitExp fits y = yinf + (y0 - yinf) exp(-x/tau) by least squares: for each
@@ -505,12 +496,7 @@ func fitExp(x, y []float64) (tau, y0, yinf float64, atBound bool) {
 	if len(xs) < 3 {
 		return nan, nan, nan, false
 	}
-	const steps = 400
-	lo, hi := math.Log(tauMin), math.Log(tauMax)
-	best := math.Inf(1)
-	bestK := -1
-	for k := range steps + 1 {
-		tt := math.Exp(lo + (hi-lo)*float64(k)/steps)
+	tau, lev, found, atBound := searchTau(func(tt float64) (sse float64, lev [2]float64, ok bool) {
 		// y = yinf + A e, e = exp(-x/tau): linear regression of y on e.
 		var se, sy, see, sey float64
 		n := float64(len(xs))
@@ -523,22 +509,40 @@ func fitExp(x, y []float64) (tau, y0, yinf float64, atBound bool) {
 		}
 		den := n*see - se*se
 		if den <= 1e-15*n*see {
-			continue
+			return 0, lev, false
 		}
 		a := (n*sey - se*sy) / den
 		b := (sy - a*se) / n
-		var sse float64
 		for j, xv := range xs {
 			d := ys[j] - b - a*math.Exp(-xv/tt)
 			sse += d * d
 		}
-		if sse < best {
-			best, bestK = sse, k
-			tau, yinf, y0 = tt, b, a+b
+		return sse, [2]float64{a + b, b}, true
+	})
+	if !found {
+		return nan, nan, nan, false
+	}
+	return tau, lev[0], lev[1], atBound
+}
+
+// searchTau evaluates fit (the squared error of the two linear parameters
+// that fit best at a time constant, and those parameters; ok false where
+// they are undetermined) at each tau of a log grid of 401 points from tauMin
+// to tauMax, and returns the tau with the smallest error and its parameters,
+// whether there was one, and whether it is an end of the grid.
+func searchTau(fit func(tau float64) (sse float64, lev [2]float64, ok bool)) (tau float64, lev [2]float64, found, atBound bool) {
+	const steps = 400
+	lo, hi := math.Log(tauMin), math.Log(tauMax)
+	best := math.Inf(1)
+	bestK := -1
+	for k := range steps + 1 {
+		tt := math.Exp(lo + (hi-lo)*float64(k)/steps)
+		if sse, l, ok := fit(tt); ok && sse < best {
+			best, bestK, tau, lev = sse, k, tt, l
 		}
 	}
 	if bestK < 0 {
-		return nan, nan, nan, false
+		return math.NaN(), lev, false, false
 	}
-	return tau, y0, yinf, bestK == 0 || bestK == steps
+	return tau, lev, true, bestK == 0 || bestK == steps
 }
