@@ -15,7 +15,7 @@
 //	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
 //	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
 //	iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
-//	iplgpu merge   [-j N] [-param KEY] SWEEPDIR
+//	iplgpu merge   [-j N] [-no-figures] SWEEPDIR
 //	iplgpu version
 //
 // An example session:
@@ -58,7 +58,7 @@ Usage:
   iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
   iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
   iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
-  iplgpu merge   [-j N] [-param KEY] SWEEPDIR
+  iplgpu merge   [-j N] [-no-figures] SWEEPDIR
   iplgpu version
 
 Run 'iplgpu <command> -h' for a command's flags.
