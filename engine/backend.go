@@ -169,6 +169,7 @@ type State struct {
 	S      []float32 // spine potentials (spines)
 	X      []float32 // coincidence traces (spines)
 	Events []uint8   // afferent event counts of the last step (spines)
+	Z      []float32 // afferent residuals exp(-R), R the hazard left to the next event (spines; model.AfferentEvents)
 	W, E   []float32 // structural weight and fast efficacy (edges)
 	B      []float32 // OU background (neurons)
 	H      []float32 // homeostatic gain (neurons)
@@ -227,6 +228,7 @@ func (s *State) Arrays() []StateArray {
 		{"s", &s.S, PerSpine},
 		{"x", &s.X, PerSpine},
 		{"events", &s.Events, PerSpine},
+		{"z", &s.Z, PerSpine},
 		{"w", &s.W, PerEdge},
 		{"e", &s.E, PerEdge},
 		{"b", &s.B, PerNeuron},

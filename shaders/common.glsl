@@ -59,6 +59,11 @@ float rngUniform01(uint x) {
     return float(x >> 8u) * (1.0 / 16777216.0);
 }
 
+// rngUniformExcl is rng.UniformExcl: the odd multiples of 2^-24 in (0, 1).
+float rngUniformExcl(uint x) {
+    return float((x >> 8u) | 1u) * (1.0 / 16777216.0);
+}
+
 // rngUniformOpen is rng.UniformOpen: 24 bits to (0, 1), never 0.
 float rngUniformOpen(uint x) {
     return (float(x >> 8u) + 0.5) * (1.0 / 16777216.0);

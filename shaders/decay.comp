@@ -1,10 +1,12 @@
 // decay.comp: the end of a segment (engine.CPU.endSegment), with factors that
 // engine.Params.SegmentDecayOf computes on the host as the CPU backend does.
-// With uITI, an analytic inter-trial interval of length T: s relaxes towards its
-// blank-screen value by fs = exp(-T / tau_s), e decays by fe, the coincidence
-// traces by fc, and b follows the exact OU transition with the Normal of
-// (neuron, step, ITI). With uLearnW, w decays by exp(-lambda_w T_segment). One
-// invocation per index in [0, max(S, E, N)).
+// Every stored e is multiplied by uEScale: the segment's lazy decay D folded
+// into e, times the inter-trial decay of e (model.EScale.End; D alone when the
+// host folds D inside a long segment). With uITI, an analytic inter-trial
+// interval of length T: s relaxes towards its blank-screen value by fs =
+// exp(-T / tau_s), the coincidence traces decay by fc, and b follows the exact
+// OU transition with the Normal of (neuron, step, ITI). With uLearnW, w decays
+// by exp(-lambda_w T_segment). One invocation per index in [0, max(S, E, N)).
 
 layout(local_size_x = 256) in;
 
@@ -22,7 +24,7 @@ uniform uint uITI;     // 1: the inter-trial factors apply
 uniform uint uLearnW;  // 1: w decays
 uniform float uSBlank; // blank-screen s
 uniform float uFs;     // exp(-T / tau_s)
-uniform float uFe;     // exp(-T / tau_e)
+uniform float uEScale; // factor of every stored e (model.EScale.End)
 uniform float uFc;     // exp(-T / tau_c)
 uniform float uFw;     // exp(-T_segment lambda_w)
 uniform float uFb;     // exp(-T / tau_b)
@@ -41,9 +43,7 @@ void main() {
     }
     if (i < uEdges) {
         vec2 x = we[i];
-        if (uITI != 0u) {
-            x.y = x.y * uFe;
-        }
+        x.y = x.y * uEScale;
         if (uLearnW != 0u) {
             x.x = x.x * uFw;
         }

@@ -1,9 +1,12 @@
-// edges.comp: one step of every IPL edge (engine.CPU.stepEdges), one invocation
-// per edge, from this step's event counts and coincidence traces: the
-// coincidences C = (n_a x_b + n_b x_a - n_a n_b) CNorm (engine.Coincidences);
-// the fast efficacy e decays by exp(-dt/tau_e) and jumps by min(j_e C, 1) (1 - e);
-// when learning (and formation is not blocked) the structural weight w grows by
-// min(eta_w C, 1) (1 - w). w's slow decay is applied once per segment
+// edges.comp: one step of every IPL edge with an event at either end
+// (cpu.Backend's event pass), one invocation per edge, from this step's event
+// counts and coincidence traces: the coincidences C = (n_a x_b + n_b x_a -
+// n_a n_b) CNorm (model.Coincidences); the fast efficacy e, stored as e / D
+// (model.EScale: its decay by exp(-dt/tau_e) per step is the host's factor D),
+// is read as stored x D, jumps by min(j_e C, 1) (1 - e) and is stored as e x
+// 1/D; when learning (and formation is not blocked) the structural weight w
+// grows by min(eta_w C, 1) (1 - w). An edge without events is not written. w's
+// slow decay, and the folding of D into e, are applied once per segment
 // (decay.comp). precise: no fused multiply-add, as on the CPU. The edge state is
 // one (w, e) pair per edge, so the spines' gather fetches both in one load.
 
@@ -14,7 +17,8 @@ layout(std430, binding = BIND_TRACE) readonly buffer SpineTrace { float trace[];
 layout(std430, binding = BIND_EDGE_SPINES) readonly buffer EdgeSpines { ivec2 ends[]; }; // (A, B)
 layout(std430, binding = BIND_EDGE_STATE) buffer EdgeState { vec2 we[]; };          // (w, e)
 
-uniform float uEDecay; // exp(-dt / tau_e)
+uniform float uD;      // the lazy decay of e after this step (model.EScale)
+uniform float uInvD;   // float32(1 / uD)
 uniform float uJE;     // e jump per coincidence
 uniform float uEtaW;   // w growth per coincidence
 uniform float uCNorm;  // (2/a) tanh(a/2), a = dt / tau_c
@@ -28,17 +32,19 @@ void main() {
     ivec2 ab = ends[ed];
     uint na = events[ab.x];
     uint nb = events[ab.y];
+    if ((na | nb) == 0u) {
+        return;
+    }
     vec2 x = we[ed];
-    precise float ee = x.y * uEDecay;
+    float fa = float(na);
+    float fb = float(nb);
+    precise float co = (fa * trace[ab.y] + fb * trace[ab.x] - fa * fb) * uCNorm;
+    precise float ee = x.y * uD;
+    ee += min(uJE * co, 1.0) * (1.0 - ee);
+    ee = ee * uInvD;
     precise float ww = x.x;
-    if ((na | nb) != 0u) {
-        float fa = float(na);
-        float fb = float(nb);
-        precise float co = (fa * trace[ab.y] + fb * trace[ab.x] - fa * fb) * uCNorm;
-        ee += min(uJE * co, 1.0) * (1.0 - ee);
-        if (uGrow != 0u) {
-            ww += min(uEtaW * co, 1.0) * (1.0 - ww);
-        }
+    if (uGrow != 0u) {
+        ww += min(uEtaW * co, 1.0) * (1.0 - ww);
     }
     we[ed] = vec2(ww, ee);
 }

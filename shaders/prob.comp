@@ -1,15 +1,16 @@
-// prob.comp: the expected afferent event count per step of every spine under one
-// frame, mu_k = (rate0 + peak * vm(phi_k - frame) * g_k) * dt (engine.EventMean),
-// and exp(-mu_k) (engine.ExpNeg), the probability of no event. The drive changes
-// only between frames, so this runs once per frame, not per step, and uses vmCR
-// and crExp: the means, and so the event counts, equal the CPU backend's bit for
-// bit. One invocation per spine.
+// prob.comp: the afferent growth of every spine under one frame, exp(mu_k), with
+// mu_k = (rate0 + peak * vm(phi_k - frame) * g_k) * dt (engine/model: EventMean,
+// AfferentGrowth) the expected event count per step. The drive changes only
+// between frames, so this runs once per frame, not per step, and uses vmCR and
+// crExp: the growth, and so the event counts, equal the CPU backend's bit for
+// bit. It writes only the growth (x) of each spine's pair and leaves the
+// residual (y), which spines.comp advances. One invocation per spine.
 
 layout(local_size_x = 256) in;
 
 layout(std430, binding = BIND_PHI) readonly buffer SpinePhi { float phi[]; };
 layout(std430, binding = BIND_GAIN) readonly buffer SpineGain { float gain[]; };
-layout(std430, binding = BIND_MEAN) writeonly buffer SpineMean { vec2 mean[]; }; // (mu, exp(-mu))
+layout(std430, binding = BIND_MEAN) buffer SpineMean { vec2 mean[]; }; // (exp(mu), residual z)
 
 uniform float uRate0; // Hz
 uniform float uPeak;  // Hz
@@ -33,5 +34,5 @@ void main() {
         float v = vmCR(x, uKappa);
         mu = (uRate0 + uPeak * v * g) * uDt;
     }
-    mean[k] = vec2(mu, crExp(-mu));
+    mean[k].x = crExp(mu);
 }

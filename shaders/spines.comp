@@ -1,17 +1,20 @@
-// spines.comp: one step of every spine (MODEL.md section 4, engine.CPU.stepSpines).
-// One invocation per spine: draw the afferent event count n_k ~ Poisson(mu_k) by
-// inversion of word k mod 4 of the Philox block (spine / 4, step, Afferent),
-// advance the coincidence trace x_k = x_k exp(-dt/tau_c) + n_k, gather the lateral
-// input over the spine's CSR row in ascending partner order (no atomics: the sum
-// has the CPU's order), and advance s_k = s_k SDecay + SLat L_k + Q n_k (the exact
-// exponential step with L held over the step; engine.Params). It reads s of the
+// spines.comp: one step of every spine (MODEL.md section 4, cpu.Backend's spine
+// pass). One invocation per spine: advance the afferent residual z_k by the
+// frame's growth exp(mu_k) and count the events while z_k >= 1, each with a
+// fresh uniform of the Philox block (spine, step, Afferent | j << shift)
+// (model.AfferentEvents: n_k ~ Poisson(mu_k)); advance the coincidence trace
+// x_k = x_k exp(-dt/tau_c) + n_k; gather the lateral input over the spine's CSR
+// row in ascending partner order (no atomics: the sum has the CPU's order) from
+// w times the stored e, scaled once by gate x D (model.EScale); and advance
+// s_k = s_k SDecay + SLat L_k + Q n_k (the exact exponential step with L held
+// over the step; engine.Params). It reads s of the
 // previous step (SpineS) and writes the next (SpineSNext): the host swaps the two
 // buffers. Every float is float32 with no fused multiply-add (precise), as on the
 // CPU.
 
 layout(local_size_x = 256) in;
 
-layout(std430, binding = BIND_MEAN) readonly buffer SpineMean { vec2 mean[]; }; // (mu, exp(-mu))
+layout(std430, binding = BIND_MEAN) buffer SpineMean { vec2 mean[]; }; // (exp(mu) of the frame, residual z)
 layout(std430, binding = BIND_S) readonly buffer SpineS { float s[]; };
 layout(std430, binding = BIND_S_NEXT) writeonly buffer SpineSNext { float sNext[]; };
 layout(std430, binding = BIND_EVENTS) writeonly buffer SpineEvents { uint events[]; };
@@ -24,6 +27,7 @@ layout(std430, binding = BIND_GATE) readonly buffer SegmentGate { float gate[]; 
 uniform uvec2 uKey;      // Philox key
 uniform uvec2 uStep;     // global step (low, high word)
 uniform uint uT;         // step index within the segment (gate[uT])
+uniform float uD;        // the lazy decay of every e at the step's start (model.EScale)
 uniform float uSDecay;   // exp(-dt / tau_s)
 uniform float uSLat;     // 1 - exp(-dt / tau_s)
 uniform float uQ;        // jump of s per event
@@ -37,13 +41,20 @@ void main() {
     if (k >= uInvocationCount) {
         return;
     }
-    uvec4 wd = rngBlock(uKey, RNG_AFFERENT, uStep, k >> 2u);
-    float u = rngUniform01(wd[k & 3u]);
-    vec2 me = mean[k];
+    vec2 gz = mean[k];
+    precise float z = gz.y * gz.x;
     int n = 0;
-    if (u >= me.y) {
-        n = rngPoissonExp(me.x, me.y, u);
+    if (z >= 1.0) {
+        uvec4 wd;
+        while (z >= 1.0 && n < RNG_POISSON_MAX) {
+            if ((n & 3) == 0) {
+                wd = rngBlock(uKey, RNG_AFFERENT | (uint(n >> 2) << RNG_AFFERENT_BLOCK_SHIFT), uStep, k);
+            }
+            z = z * rngUniformExcl(wd[n & 3]);
+            n++;
+        }
     }
+    mean[k].y = z;
     events[k] = uint(n);
     float fn = float(n);
     precise float xk = trace[k] * uCDecay + fn;
@@ -51,21 +62,24 @@ void main() {
     float sk = s[k];
     precise float lat = 0.0;
     if (uLateral != 0u) {
-        float m = gate[uT];
+        precise float gd = gate[uT] * uD;
         precise float num = 0.0;
         precise float den = 0.0;
         int j1 = rowPtr[k + 1u];
         for (int j = rowPtr[k]; j < j1; j++) {
             ivec2 pe = entry[j];
             vec2 x = we[pe.y];
-            precise float alpha = x.x * m * x.y;
+            precise float alpha = x.x * x.y;
             num += alpha * s[pe.x];
             den += alpha;
         }
+        num = gd * num;
+        den = gd * den;
         precise float x = uDiffusive != 0u ? uGLat * (num - den * sk) : uGLat * num;
-        // max(1, den) = 1 leaves x exact; dividing only above 1 also spares most
-        // spines the division.
-        lat = den > 1.0 ? x / den : x;
+        // max(1, den) = 1 leaves x exact; dividing only above 1 also
+        // spares most spines the division, which is correctly rounded (crDiv)
+        // as Go's: a GPU's a / b may be off by ulps.
+        lat = den > 1.0 ? crDiv(x, den) : x;
     }
     precise float sn = sk * uSDecay + uSLat * lat + uQ * fn;
     sNext[k] = sn;

@@ -16,12 +16,14 @@ import (
 
 // Backend is the pure-Go reference backend. A step is two passes, each parallel
 // over chunks of whole neurons. The spine pass, for each spine: gathers the
-// lateral term from its contacts' w, e and partner potentials and decays the
-// contacts' e by one step; draws the afferent event count; advances the
+// lateral term from its contacts' w, e and partner potentials; advances its
+// afferent residual and counts its events (model.AfferentEvents); advances the
 // coincidence trace and the potential; after a neuron's last spine it sums
-// them and advances the neuron (background, rate, spikes). The event pass then
-// visits only the spines with events this step and adds the coincidence terms
-// to e (and, when learning, to w) of their contacts. Every element is computed
+// them and advances the neuron (background, rate, spikes). The decay of e is
+// lazy (model.EScale): one factor for all edges, folded into e at the end of
+// the segment. The event pass then visits only the spines with events this
+// step and adds the coincidence terms to e (and, when learning, to w) of their
+// contacts. Every element is computed
 // from the previous state alone, each edge by one worker, and sums run in a
 // fixed order, so the results are bit-identical whatever the worker count or
 // the chunks. The equations are those of Params.
@@ -39,7 +41,8 @@ type Backend struct {
 	s, sNext []float32 // spine potentials after the last step, and the buffer for the next
 	x        []float32 // coincidence traces
 	a        []uint8   // afferent event counts of the last step
-	wc, ec   []float32 // w and e per CSR entry (net.Partner's order)
+	wc, ec   []float32 // w and e/D per CSR entry (net.Partner's order; D: model.EScale)
+	ac       []float32 // w x (e/D) per CSR entry: the lateral weight, rewritten with w or e
 	mirror   []int32   // the entry of the same contact under its other spine
 	b, h     []float32
 	gain     []float32 // task excitability per spine for the current TaskA
@@ -48,8 +51,9 @@ type Backend struct {
 	fbU      []float32 // u(theta_i) of every neuron for fbA (zero until a feedback segment)
 	fbA      float32
 	fbOK     bool
-	mu       []float32 // expected event count per step of each spine under the current frame
-	expNeg   []float32 // exp(-mu)
+	z        []float32 // afferent residual of each spine (model.AfferentEvents)
+	growth   []float32 // exp(mu) of each spine under the current frame
+	escale   model.EScale
 
 	next  atomic.Int64 // the next chunk of the pass in progress
 	chunk int          // neurons per chunk
@@ -81,10 +85,11 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	for k := range c.s {
 		c.s[k] = p.SBlank
 	}
-	c.wc, c.ec = make([]float32, C), make([]float32, C)
+	c.wc, c.ec, c.ac = make([]float32, C), make([]float32, C), make([]float32, C)
 	for j := range c.wc {
 		c.wc[j] = p.WInit
 	}
+	// ac = w x e is 0 while e is 0.
 	// The entry of edge ed under its spine EdgeA (partner above the row's
 	// spine), then the mirror of each entry.
 	first := make([]int32, net.Edges())
@@ -111,7 +116,11 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	c.gain = make([]float32, S)
 	c.gainOK = false
 	c.fbU, c.fbOK = make([]float32, net.N), false
-	c.mu, c.expNeg = make([]float32, S), make([]float32, S)
+	c.z, c.growth = make([]float32, S), make([]float32, S)
+	for k := range c.z {
+		c.z[k] = model.AfferentStart(p.Key, k)
+	}
+	c.escale = model.NewEScale()
 	c.chunk = max(1, chunkSpines/max(1, net.M))
 	return nil
 }
@@ -126,6 +135,7 @@ func (c *Backend) State(dst *engine.State) error {
 	dst.S = append(dst.S[:0], c.s...)
 	dst.X = append(dst.X[:0], c.x...)
 	dst.Events = append(dst.Events[:0], c.a...)
+	dst.Z = append(dst.Z[:0], c.z...)
 	E := net.Edges()
 	dst.W, dst.E = slices.Grow(dst.W[:0], E)[:E], slices.Grow(dst.E[:0], E)[:E]
 	for k := 0; k < net.Spines(); k++ {
@@ -153,8 +163,10 @@ func (c *Backend) SetState(src *engine.State) error {
 	copy(c.s, src.S)
 	copy(c.x, src.X)
 	copy(c.a, src.Events)
+	copy(c.z, src.Z)
 	for j, ed := range c.net.EdgeOf {
 		c.wc[j], c.ec[j] = src.W[ed], src.E[ed]
+		c.ac[j] = c.wc[j] * c.ec[j]
 	}
 	copy(c.b, src.B)
 	copy(c.h, src.H)
@@ -182,8 +194,9 @@ func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 }
 
 // overNeurons runs fn over the neurons in chunks of c.chunk, which the
-// workers take in turn; the calling goroutine is one of them.
-func (c *Backend) overNeurons(fn func(lo, hi int)) {
+// workers of tm take in turn (the caller is one of them; tm nil: the caller
+// alone).
+func (c *Backend) overNeurons(tm *team, fn func(lo, hi int)) {
 	n := c.net.N
 	work := func() {
 		for {
@@ -195,21 +208,11 @@ func (c *Backend) overNeurons(fn func(lo, hi int)) {
 		}
 	}
 	c.next.Store(0)
-	w := min(c.workers, (n+c.chunk-1)/c.chunk)
-	if w <= 1 {
+	if tm == nil {
 		work()
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(w - 1)
-	for range w - 1 {
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
+	tm.run(work)
 }
 
 // stepArgs are the switches and inputs of one step.
@@ -219,11 +222,12 @@ type stepArgs struct {
 	shared  float32
 	fb      float32 // the feedback term F of the step (engine.Segment.Feedback): V_i gains F u(theta_i)
 	frame   float32
-	fill    bool     // a new frame begins: recompute mu and exp(-mu)
-	task    bool     // fill with the task gain
-	grow    bool     // the event pass grows w
-	lateral bool     // gather the lateral term
-	bin     []uint16 // the spike counts of this step's bin; nil when not recording
+	fill    bool         // a new frame begins: recompute the growth exp(mu)
+	escale  model.EScale // the lazy decay of e at the start of the step
+	task    bool         // fill with the task gain
+	grow    bool         // the event pass grows w
+	lateral bool         // gather the lateral term
+	bin     []uint16     // the spike counts of this step's bin; nil when not recording
 }
 
 // Run implements Backend.
@@ -254,6 +258,11 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	args := &stepArgs{task: seg.Task, grow: seg.Learn && !seg.BlockForm, lateral: !seg.BlockLat && c.p.GLat > 0}
 	spines := func(lo, hi int) { c.stepNeurons(lo, hi, args) }
 	events := func(lo, hi int) { c.stepEvents(lo*c.net.M, hi*c.net.M, args.grow) }
+	var tm *team
+	if w := min(c.workers, (c.net.N+c.chunk-1)/c.chunk); w > 1 && seg.Steps > 0 {
+		tm = newTeam(w - 1)
+		defer tm.stop()
+	}
 	lastFrame := -2
 	for t := 0; t < seg.Steps; t++ {
 		// The drive changes only between frames: the event means are computed
@@ -266,9 +275,16 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			b := t / seg.BinSteps
 			args.bin = counts[b*c.net.N : (b+1)*c.net.N]
 		}
-		c.overNeurons(spines)
+		args.escale = c.escale
+		c.overNeurons(tm, spines)
 		c.s, c.sNext = c.sNext, c.s
-		c.overNeurons(events)
+		fold := c.escale.Step(&c.p)
+		args.escale = c.escale
+		c.overNeurons(tm, events)
+		if fold {
+			c.scaleEdges(c.escale.D, 1)
+			c.escale.Reset()
+		}
 	}
 	c.endSegment(seg)
 	return nil
@@ -283,17 +299,17 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 	// Locals let the compiler keep the slices in registers and drop most bounds
 	// checks in the hot loop; the arithmetic is that of the equations in Params.
 	sOld, sNew, traces, events := c.s, c.sNext, c.x, c.a
-	mus, ens, phi, gain := c.mu, c.expNeg, net.Phi, c.gain
+	zs, growth, phi, gain := c.z, c.growth, net.Phi, c.gain
 	fbU := c.fbU
-	wc, ec := c.wc, c.ec
+	ac := c.ac
 	rowPtr, partner := net.RowPtr, net.Partner
 	key, stepLo, stepHi := p.Key, uint32(st.step), uint32(st.step>>32)
-	gate, gLat, diffusive := st.gate, p.GLat, p.Diffusive
-	sDecay, sLat, jump, cDecay, eDecay := p.SDecay, p.SLat, p.Q, p.CDecay, p.EDecayPerStep
+	// The stored e are e/D (model.EScale): the sums run over w x stored e and
+	// are scaled once by gate x D.
+	gateD, gLat, diffusive := st.gate*st.escale.D, p.GLat, p.Diffusive
+	sDecay, sLat, jump, cDecay := p.SDecay, p.SLat, p.Q, p.CDecay
 	lateral := st.lateral
 	halfInvM := 0.5 / float32(M)
-	var words [4]uint32
-	group := -1
 	for i := lo; i < hi; i++ {
 		var sum, sumOld float32
 		for k := i * M; k < (i+1)*M; k++ {
@@ -302,45 +318,35 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 				if st.task {
 					g = gain[k]
 				}
-				mu := model.EventMean(p, phi[k], g, st.frame)
-				mus[k], ens[k] = mu, model.ExpNeg(mu)
+				growth[k] = model.AfferentGrowth(model.EventMean(p, phi[k], g, st.frame))
 			}
 			sk := sOld[k]
 			r0, r1 := rowPtr[k], rowPtr[k+1]
-			parts, ws, es := partner[r0:r1], wc[r0:r1], ec[r0:r1]
-			es = es[:len(parts)]
-			ws = ws[:len(parts)]
 			var lat float32
 			if lateral {
-				// The lateral term reads e of the last step; this step's decay
-				// of e follows the read (the event pass adds the coincidences).
+				// The lateral term reads e of the last step (the event pass
+				// adds this step's coincidences).
+				parts, as := partner[r0:r1], ac[r0:r1]
+				as = as[:len(parts)]
 				var num, den float32
 				for j, q := range parts {
-					e := es[j]
-					alpha := ws[j] * gate * e
-					num += alpha * sOld[q]
-					den += alpha
-					es[j] = e * eDecay
+					a := as[j]
+					num += a * sOld[q]
+					den += a
 				}
+				num, den = gateD*num, gateD*den
 				if diffusive {
 					lat = gLat * (num - den*sk) / max(1, den)
 				} else {
 					lat = gLat * num / max(1, den)
 				}
-			} else {
-				for j := range es {
-					es[j] *= eDecay
-				}
 			}
-			if g := k >> 2; g != group {
-				words = rng.Philox4x32([4]uint32{uint32(g), stepLo, stepHi, uint32(rng.Afferent)}, key)
-				group = g
-			}
-			u := rng.Uniform01(words[k&3])
+			zk := zs[k] * growth[k]
 			n := 0
-			if u >= ens[k] {
-				n = rng.PoissonExp(mus[k], ens[k], u)
+			if zk >= 1 {
+				n, zk = model.AfferentCross(key, k, stepLo, stepHi, zk)
 			}
+			zs[k] = zk
 			events[k] = uint8(n)
 			fn := float32(n)
 			traces[k] = traces[k]*cDecay + fn
@@ -378,9 +384,10 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 func (c *Backend) stepEvents(lo, hi int, grow bool) {
 	p := &c.p
 	net := c.net
-	events, traces, wc, ec, mirror := c.a, c.x, c.wc, c.ec, c.mirror
+	events, traces, wc, ec, ac, mirror := c.a, c.x, c.wc, c.ec, c.ac, c.mirror
 	rowPtr, partner := net.RowPtr, net.Partner
 	jE, etaW := p.JE, p.EtaW
+	d, inv := c.escale.D, c.escale.Inv
 	for k, nk := range events[lo:hi] {
 		if nk == 0 {
 			continue
@@ -401,14 +408,17 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 				co = model.Coincidences(p, nq, nk, traces[q], xk)
 			}
 			m := mirror[j]
-			e := ec[j]
+			e := ec[j] * d
 			e += min(jE*co, 1) * (1 - e)
+			e *= inv
 			ec[j], ec[m] = e, e
+			w := wc[j]
 			if grow {
-				w := wc[j]
 				w += min(etaW*co, 1) * (1 - w)
 				wc[j], wc[m] = w, w
 			}
+			a := w * e
+			ac[j], ac[m] = a, a
 		}
 	}
 }
@@ -423,20 +433,33 @@ func (c *Backend) endSegment(seg *engine.Segment) {
 			c.s[k] = p.SBlank + (c.s[k]-p.SBlank)*f.S
 			c.x[k] *= f.C
 		}
-		for j := range c.ec {
-			c.ec[j] *= f.E
-		}
 		step := seg.Step0 + uint64(seg.Steps)
 		for i := range c.b {
 			wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.ITI)}, p.Key)
 			c.b[i] = c.b[i]*f.B + f.Noise*rng.Normal(wb[0], wb[1])
 		}
 	}
+	fe, fw := c.escale.End(f), float32(1)
+	c.escale.Reset()
 	if f.LearnW {
-		for j := range c.wc {
-			c.wc[j] *= f.W
-		}
+		fw = f.W
 	}
+	c.scaleEdges(fe, fw)
+}
+
+// scaleEdges multiplies every stored e by fe and every w by fw (model.EScale,
+// the end of a segment) and recomputes their products.
+func (c *Backend) scaleEdges(fe, fw float32) {
+	if fe == 1 && fw == 1 {
+		return
+	}
+	c.parallel(len(c.ec), func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			c.ec[j] *= fe
+			c.wc[j] *= fw
+			c.ac[j] = c.wc[j] * c.ec[j]
+		}
+	})
 }
 
 // CopyBandwidth implements Bandwidther for the Backend: a parallel copy between two

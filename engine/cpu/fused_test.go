@@ -19,7 +19,7 @@ func dump(t *testing.T, be engine.Backend, counts []uint16) []byte {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	for _, v := range []any{st.S, st.X, st.Events, st.W, st.E, st.B, st.H, counts} {
+	for _, v := range []any{st.S, st.X, st.Events, st.Z, st.W, st.E, st.B, st.H, counts} {
 		if err := binary.Write(&buf, binary.LittleEndian, v); err != nil {
 			t.Fatal(err)
 		}
@@ -61,18 +61,24 @@ func fusedSegments(n int) []*engine.Segment {
 	add(10, fr, func(s *engine.Segment) { s.Learn, s.DeferW = true, true })
 	add(10, fr[1:], func(s *engine.Segment) { s.Learn, s.PriorSteps, s.DecayS, s.Shared = true, 10, 1, nil })
 	add(18, fr, func(s *engine.Segment) { s.Task, s.TaskA, s.Learn, s.Record = true, math.Pi/4, true, true })
+	// Long enough that the lazy decay of e folds inside the segment where
+	// tau_e is short (model.EScaleFloor).
+	add(120, fr, func(s *engine.Segment) {
+		s.Task, s.TaskA, s.Learn, s.Record, s.DecayS = true, math.Pi/4, true, true, 0.5
+	})
 	return segs
 }
 
 // The fused single-pass backend gives the same bytes as the three-pass
 // backend it replaced (refBackend), segment after segment, for every worker
-// count, additive and diffusive coupling, and a spine count per neuron that
-// is not a multiple of the four spines of a Philox block (chunk boundaries
-// then fall inside a block).
+// count, additive and diffusive coupling, a spine count per neuron that is not
+// a power of two (chunk boundaries then fall anywhere), and a tau_e short
+// enough (one step) that the lazy decay of e folds inside a segment.
 func TestFusedMatchesReference(t *testing.T) {
 	cases := [][]string{
 		{"network.neurons=300", "network.spines_per_neuron=16"},
 		{"network.neurons=900", "network.spines_per_neuron=5", "dynamics.coupling=diffusive"},
+		{"network.neurons=300", "network.spines_per_neuron=8", "dynamics.tau_e_ms=10"},
 	}
 	for ci, sets := range cases {
 		// Learning fast enough that w moves visibly within the segments, and an
@@ -104,6 +110,9 @@ func TestFusedMatchesReference(t *testing.T) {
 		}
 		if moved < len(st.W)/10 {
 			t.Fatalf("case %d: only %d of %d weights moved: the test does not exercise learning", ci, moved, len(st.W))
+		}
+		if steps := math.Log(model.EScaleFloor) / math.Log(float64(p.EDecayPerStep)); ci == 2 && steps > 100 {
+			t.Fatalf("case %d: e's scale folds after %.0f steps, beyond the long segment", ci, steps)
 		}
 		for _, workers := range []int{1, 2, 3} {
 			be := New(workers)

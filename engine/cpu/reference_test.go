@@ -13,7 +13,9 @@ import (
 
 // refBackend is the CPU backend as it was before the fused single-pass step
 // (commit 2328e39), kept as the oracle that the fused Backend must match byte for
-// byte. The original comment follows.
+// byte; since then it draws events by time rescaling and decays e lazily
+// (model.AfferentEvents, model.EScale) as the Backend does. The original comment
+// follows.
 //
 // Backend is the pure-Go reference backend. Each step runs three passes, each parallel
 // over a fixed number of workers: spines (afferent event counts, coincidence
@@ -35,8 +37,9 @@ type refBackend struct {
 	gain     []float32 // task excitability per spine for the current TaskA
 	gainA    float32
 	gainOK   bool
-	mu       []float32 // expected event count per step of each spine under the current frame
-	expNeg   []float32 // exp(-mu)
+	z        []float32 // afferent residuals (model.AfferentEvents)
+	growth   []float32 // exp(mu) of each spine under the current frame
+	escale   model.EScale
 }
 
 // New returns a CPU backend with the given worker count (0 = GOMAXPROCS).
@@ -69,7 +72,11 @@ func (c *refBackend) Load(net *model.Network, p model.Params) error {
 	}
 	c.gain = make([]float32, S)
 	c.gainOK = false
-	c.mu, c.expNeg = make([]float32, S), make([]float32, S)
+	c.z, c.growth = make([]float32, S), make([]float32, S)
+	for k := range c.z {
+		c.z[k] = model.AfferentStart(p.Key, k)
+	}
+	c.escale = model.NewEScale()
 	return nil
 }
 
@@ -81,6 +88,7 @@ func (c *refBackend) State(dst *engine.State) error {
 	dst.S = append(dst.S[:0], c.s...)
 	dst.X = append(dst.X[:0], c.x...)
 	dst.Events = append(dst.Events[:0], c.a...)
+	dst.Z = append(dst.Z[:0], c.z...)
 	dst.W = append(dst.W[:0], c.w...)
 	dst.E = append(dst.E[:0], c.e...)
 	dst.B = append(dst.B[:0], c.b...)
@@ -97,6 +105,7 @@ func (c *refBackend) SetState(src *engine.State) error {
 	copy(c.s, src.S)
 	copy(c.x, src.X)
 	copy(c.a, src.Events)
+	copy(c.z, src.Z)
 	copy(c.w, src.W)
 	copy(c.e, src.E)
 	copy(c.b, src.B)
@@ -154,7 +163,14 @@ func (c *refBackend) Run(seg *engine.Segment, counts []uint16) error {
 		}
 		step := seg.Step0 + uint64(t)
 		c.stepSpines(step, seg.Gate[t], seg)
+		fold := c.escale.Step(&c.p)
 		c.stepEdges(seg)
+		if fold {
+			for ed := range c.e {
+				c.e[ed] *= c.escale.D
+			}
+			c.escale.Reset()
+		}
 		var bin []uint16
 		if seg.Record {
 			b := t / seg.BinSteps
@@ -168,14 +184,13 @@ func (c *refBackend) Run(seg *engine.Segment, counts []uint16) error {
 
 // fillMean computes every spine's expected event count per step under one frame.
 func (c *refBackend) fillMean(frame float32, task bool) {
-	c.parallel(len(c.mu), func(lo, hi int) {
+	c.parallel(len(c.growth), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			g := float32(1)
 			if task {
 				g = c.gain[k]
 			}
-			mu := model.EventMean(&c.p, c.net.Phi[k], g, frame)
-			c.mu[k], c.expNeg[k] = mu, model.ExpNeg(mu)
+			c.growth[k] = model.AfferentGrowth(model.EventMean(&c.p, c.net.Phi[k], g, frame))
 		}
 	})
 }
@@ -189,25 +204,17 @@ func (c *refBackend) stepSpines(step uint64, gate float32, seg *engine.Segment) 
 	lateral := !seg.BlockLat && p.GLat > 0
 	// Locals let the compiler keep the slices in registers and drop most bounds
 	// checks in the hot loop; the arithmetic is unchanged.
-	sOld, sNew, events, traces, mus, ens := c.s, c.sNext, c.a, c.x, c.mu, c.expNeg
+	sOld, sNew, events, traces, zs, growth := c.s, c.sNext, c.a, c.x, c.z, c.growth
+	gateD := gate * c.escale.D
 	w, e := c.w, c.e
 	rowPtr, partner, edgeOf := net.RowPtr, net.Partner, net.EdgeOf
-	key, stepLo, stepHi := p.Key, uint32(step), uint32(step>>32)
+	key := p.Key
 	gLat, diffusive := p.GLat, p.Diffusive
 	sDecay, sLat, q, cDecay := p.SDecay, p.SLat, p.Q, p.CDecay
 	c.parallel(net.Spines(), func(lo, hi int) {
-		var words [4]uint32
-		group := -1
 		for k := lo; k < hi; k++ {
-			if g := k >> 2; g != group {
-				words = rng.Philox4x32([4]uint32{uint32(g), stepLo, stepHi, uint32(rng.Afferent)}, key)
-				group = g
-			}
-			u := rng.Uniform01(words[k&3])
-			n := 0
-			if u >= ens[k] {
-				n = rng.PoissonExp(mus[k], ens[k], u)
-			}
+			n, z := model.AfferentEvents(key, k, step, growth[k], zs[k])
+			zs[k] = z
 			events[k] = uint8(n)
 			fn := float32(n)
 			traces[k] = traces[k]*cDecay + fn
@@ -218,10 +225,11 @@ func (c *refBackend) stepSpines(step uint64, gate float32, seg *engine.Segment) 
 				r0, r1 := rowPtr[k], rowPtr[k+1]
 				parts, eds := partner[r0:r1], edgeOf[r0:r1]
 				for j, ed := range eds {
-					alpha := w[ed] * gate * e[ed]
+					alpha := w[ed] * e[ed]
 					num += alpha * sOld[parts[j]]
 					den += alpha
 				}
+				num, den = gateD*num, gateD*den
 				if diffusive {
 					lat = gLat * (num - den*sk) / max(1, den)
 				} else {
@@ -242,21 +250,22 @@ func (c *refBackend) stepEdges(seg *engine.Segment) {
 	grow := seg.Learn && !seg.BlockForm
 	events, traces, ws, es := c.a, c.x, c.w, c.e
 	ea, eb := net.EdgeA, net.EdgeB
-	eDecay, jE, etaW := p.EDecayPerStep, p.JE, p.EtaW
+	jE, etaW := p.JE, p.EtaW
+	d, inv := c.escale.D, c.escale.Inv
 	c.parallel(net.Edges(), func(lo, hi int) {
 		for ed := lo; ed < hi; ed++ {
 			ka, kb := ea[ed], eb[ed]
 			na, nb := events[ka], events[kb]
-			e := es[ed] * eDecay
 			if na|nb != 0 {
 				co := model.Coincidences(p, na, nb, traces[ka], traces[kb])
+				e := es[ed] * d
 				e += min(jE*co, 1) * (1 - e)
+				es[ed] = e * inv
 				if grow {
 					w := ws[ed]
 					ws[ed] = w + min(etaW*co, 1)*(1-w)
 				}
 			}
-			es[ed] = e
 		}
 	})
 }
@@ -305,15 +314,18 @@ func (c *refBackend) endSegment(seg *engine.Segment) {
 			c.s[k] = p.SBlank + (c.s[k]-p.SBlank)*f.S
 			c.x[k] *= f.C
 		}
-		for ed := range c.e {
-			c.e[ed] *= f.E
-		}
 		step := seg.Step0 + uint64(seg.Steps)
 		for i := range c.b {
 			wb := rng.Philox4x32([4]uint32{uint32(i), uint32(step), uint32(step >> 32), uint32(rng.ITI)}, p.Key)
 			c.b[i] = c.b[i]*f.B + f.Noise*rng.Normal(wb[0], wb[1])
 		}
 	}
+	if fe := c.escale.End(f); fe != 1 {
+		for ed := range c.e {
+			c.e[ed] *= fe
+		}
+	}
+	c.escale.Reset()
 	if f.LearnW {
 		for ed := range c.w {
 			c.w[ed] *= f.W

@@ -15,11 +15,12 @@ import (
 // in one of the two lists: a resumed run must not lose state.
 func TestBackendStateIsListed(t *testing.T) {
 	state := map[string]string{
-		"s": "s", "x": "x", "a": "events", "wc": "w", "ec": "e", "b": "b", "h": "h",
+		"s": "s", "x": "x", "a": "events", "wc": "w", "ec": "e", "b": "b", "h": "h", "z": "z",
 	}
 	notState := map[string]string{
 		"workers": "fixed", "net": "fixed", "p": "fixed",
 		"mirror": "fixed: the other CSR entry of each contact, from the network",
+		"ac":     "derived: w x e of each CSR entry, recomputed from w and e whenever they change (SetState too)",
 		"chunk":  "fixed: neurons per chunk, from the network",
 		"next":   "scratch: the chunk counter of the pass in progress",
 		"sNext":  "scratch: every step writes it whole before the swap",
@@ -29,8 +30,8 @@ func TestBackendStateIsListed(t *testing.T) {
 		"fbU":    "cache of the feedback's u(theta_i) for fbA, a function of the fixed preferences",
 		"fbA":    "cache key of fbU",
 		"fbOK":   "cache flag of fbU (Load clears it)",
-		"mu":     "scratch: Run fills it at the first frame of every segment",
-		"expNeg": "scratch: filled with mu",
+		"growth": "scratch: Run fills it at the first frame of every segment",
+		"escale": "1 between segments: every segment folds it into e at its end (model.EScale)",
 	}
 	bt := reflect.TypeFor[Backend]()
 	var names []string

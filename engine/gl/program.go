@@ -163,6 +163,7 @@ var rngDefines = []struct {
 	value uint32
 }{
 	{"RNG_AFFERENT", uint32(rng.Afferent)},
+	{"RNG_AFFERENT_BLOCK_SHIFT", rng.AfferentBlockShift},
 	{"RNG_BACKGROUND", uint32(rng.Background)},
 	{"RNG_SPIKES", uint32(rng.Spikes)},
 	{"RNG_FRAMES", uint32(rng.Frames)},

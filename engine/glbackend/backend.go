@@ -16,9 +16,10 @@ import (
 // Backend is the OpenGL compute implementation of engine.Backend. It keeps the
 // whole dynamic state on the device and runs each step as four compute passes
 // (shaders/): prob.comp once per frame, then per step spines.comp (event counts,
-// coincidence traces, lateral gather, spine potential), edges.comp and
-// neurons.comp, separated by
-// shader-storage barriers. The host only sets a few uniforms per step; a segment's
+// coincidence traces, lateral gather, spine potential), edges.comp (the edges
+// with events) and neurons.comp, separated by shader-storage barriers; the decay
+// of e is one factor per step, set by the host (model.EScale) and folded into e
+// by decay.comp at the end of the segment. The host only sets a few uniforms per step; a segment's
 // gate values go up once, its spike counts come back once. It draws the same
 // Philox numbers as cpu.Backend and computes in float32 in the CPU's order, without
 // fused multiply-adds, so its state equals the CPU backend's within the tolerances
@@ -40,7 +41,7 @@ type Backend struct {
 	// writes sBuf[1], then the two swap. Between Runs the state is in sBuf[0].
 	sBuf [2]*gl.Buffer
 	dev  struct {
-		phi, gain, mean *gl.Buffer // per spine: tuning, task gain, (mu, exp(-mu)) of the frame
+		phi, gain, mean *gl.Buffer // per spine: tuning, task gain, (afferent growth exp(mu) of the frame, residual z)
 		trace           *gl.Buffer // per spine: coincidence trace
 		rowPtr, csr     *gl.Buffer // CSR adjacency by target spine: row pointers, (partner, edge) pairs
 		bg, h           *gl.Buffer // per neuron: OU background, homeostatic gain
@@ -239,7 +240,7 @@ func (b *Backend) specs(net *model.Network) []bufferSpec {
 		{&b.dev.trace, "spine coincidence traces", 4 * S},
 		{&b.dev.phi, "spine tuning phi", 4 * S},
 		{&b.dev.gain, "spine task gain", 4 * S},
-		{&b.dev.mean, "spine event mean (mu, exp(-mu))", 8 * S},
+		{&b.dev.mean, "spine afferent growth and residual", 8 * S},
 		{&b.dev.rowPtr, "CSR row pointers", 4 * (S + 1)},
 		{&b.dev.csr, "CSR (partner, edge) entries", 8 * len(net.Partner)},
 		{&b.buf.EdgeSpines, "edge spines (A, B)", 8 * E},
@@ -311,6 +312,10 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 		for i := range h0 {
 			h0[i] = 1
 		}
+		gz := make([]float32, 2*S) // (growth, residual): prob.comp fills the growth
+		for k := 0; k < S; k++ {
+			gz[2*k+1] = model.AfferentStart(p.Key, k)
+		}
 		ups := []error{
 			gl.Upload(b.buf.SpineX, 0, net.SpineX),
 			gl.Upload(b.buf.SpineY, 0, net.SpineY),
@@ -318,6 +323,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 			gl.Upload(b.sBuf[0], 0, s0),
 			gl.Upload(b.dev.trace, 0, make([]float32, S)),
 			gl.Upload(b.dev.phi, 0, net.Phi),
+			gl.Upload(b.dev.mean, 0, gz),
 			gl.Upload(b.dev.rowPtr, 0, net.RowPtr),
 			gl.Upload(b.dev.csr, 0, csr),
 			gl.Upload(b.buf.EdgeSpines, 0, ends),
@@ -380,17 +386,20 @@ func (b *Backend) State(dst *engine.State) error {
 	dst.S = resize(dst.S, S)
 	dst.X = resize(dst.X, S)
 	dst.Events = resize(dst.Events, S)
+	dst.Z = resize(dst.Z, S)
 	dst.W = resize(dst.W, E)
 	dst.E = resize(dst.E, E)
 	dst.B = resize(dst.B, N)
 	dst.H = resize(dst.H, N)
 	ev := make([]uint32, S)
 	we := make([]float32, 2*E)
+	gz := make([]float32, 2*S)
 	err := b.c.Do(func() error {
 		return errors.Join(
 			gl.Download(b.sBuf[0], 0, dst.S),
 			gl.Download(b.dev.trace, 0, dst.X),
 			gl.Download(b.buf.Events, 0, ev),
+			gl.Download(b.dev.mean, 0, gz),
 			gl.Download(b.buf.EdgeState, 0, we),
 			gl.Download(b.dev.bg, 0, dst.B),
 			gl.Download(b.dev.h, 0, dst.H),
@@ -398,6 +407,7 @@ func (b *Backend) State(dst *engine.State) error {
 	})
 	for k, a := range ev {
 		dst.Events[k] = uint8(a)
+		dst.Z[k] = gz[2*k+1]
 	}
 	for i := 0; i < E; i++ {
 		dst.W[i], dst.E[i] = we[2*i], we[2*i+1]
@@ -422,11 +432,16 @@ func (b *Backend) SetState(src *engine.State) error {
 	for i := 0; i < E; i++ {
 		we[2*i], we[2*i+1] = src.W[i], src.E[i]
 	}
+	gz := make([]float32, 2*len(src.Z)) // the growth is refilled at a Run's first frame
+	for k, z := range src.Z {
+		gz[2*k+1] = z
+	}
 	return b.c.Do(func() error {
 		return errors.Join(
 			gl.Upload(b.sBuf[0], 0, src.S),
 			gl.Upload(b.dev.trace, 0, src.X),
 			gl.Upload(b.buf.Events, 0, ev),
+			gl.Upload(b.dev.mean, 0, gz),
 			gl.Upload(b.buf.EdgeState, 0, we),
 			gl.Upload(b.dev.bg, 0, src.B),
 			gl.Upload(b.dev.h, 0, src.H),
@@ -538,6 +553,7 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		b.setStepConstants(seg)
 		cur := 0
 		lastFrame := -2
+		es := model.NewEScale()
 		for t := 0; t < seg.Steps; t++ {
 			if fi, frame := seg.FrameAt(t); fi != lastFrame {
 				pr := b.progProb
@@ -558,11 +574,16 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			sp := b.progSpines
 			sp.SetU64("uStep", step)
 			sp.SetUint("uT", uint32(t))
+			sp.SetFloat("uD", es.D)
 			sp.Dispatch1D(S)
 			b.c.Barrier()
 			// Edges and neurons read this step's events and potentials and write
 			// disjoint arrays: no barrier between them.
-			b.progEdges.Dispatch1D(E)
+			fold := es.Step(p)
+			ed := b.progEdges
+			ed.SetFloat("uD", es.D)
+			ed.SetFloat("uInvD", es.Inv)
+			ed.Dispatch1D(E)
 			ne := b.progNeurons
 			ne.SetU64("uStep", step)
 			ne.SetFloat("uShared", seg.SharedAt(t))
@@ -573,10 +594,16 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			ne.Dispatch1D(N)
 			b.c.Barrier()
 			cur = 1 - cur
+			if fold {
+				b.sBuf[cur].BindBase(b.binding[blockS])
+				b.decay(seg, model.SegmentDecay{}, es.D)
+				b.c.Barrier()
+				es.Reset()
+			}
 		}
-		if f := seg.EndDecay(p); f.ITI || f.LearnW {
+		if f := seg.EndDecay(p); f.ITI || f.LearnW || es.End(f) != 1 {
 			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.decay(seg, f)
+			b.decay(seg, f, es.End(f))
 			b.c.Barrier()
 		}
 		if cur != 0 {
@@ -622,7 +649,6 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	sp.SetUint("uDiffusive", boolU(p.Diffusive))
 
 	ed := b.progEdges
-	ed.SetFloat("uEDecay", p.EDecayPerStep)
 	ed.SetFloat("uJE", p.JE)
 	ed.SetFloat("uEtaW", p.EtaW)
 	ed.SetFloat("uCNorm", p.CNorm)
@@ -641,10 +667,12 @@ func (b *Backend) setStepConstants(seg *engine.Segment) {
 	ne.SetUint("uBinOffset", 0)
 }
 
-// decay issues the end of a segment (an analytic inter-trial interval and the
-// structural decay), with the factors f computed in float32 exactly as
-// cpu.Backend computes them (engine.Segment.EndDecay). Call inside Do.
-func (b *Backend) decay(seg *engine.Segment, f model.SegmentDecay) {
+// decay issues the end of a segment (an analytic inter-trial interval, the
+// structural decay and the factor fe of every stored e, model.EScale.End), with
+// the factors f computed in float32 exactly as cpu.Backend computes them
+// (engine.Segment.EndDecay); with a zero f, it only multiplies e by fe (the
+// fold of a long segment's D). Call inside Do.
+func (b *Backend) decay(seg *engine.Segment, f model.SegmentDecay, fe float32) {
 	p := &b.p
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	d := b.progDecay
@@ -657,7 +685,7 @@ func (b *Backend) decay(seg *engine.Segment, f model.SegmentDecay) {
 	d.SetUint("uLearnW", boolU(f.LearnW))
 	d.SetFloat("uSBlank", p.SBlank)
 	d.SetFloat("uFs", f.S)
-	d.SetFloat("uFe", f.E)
+	d.SetFloat("uEScale", fe)
 	d.SetFloat("uFc", f.C)
 	d.SetFloat("uFw", f.W)
 	d.SetFloat("uFb", f.B)

@@ -32,12 +32,13 @@ import (
 // (absolute 1e-6 near 0). Both backends compute in float32, sum each lateral row
 // in the same ascending-partner order and each neuron's spines in spine order,
 // and the kernels mark every sum precise so the compiler cannot fuse
-// multiply-adds. The one operation GLSL does not promise to round correctly is
-// the division by sum(alpha) > 1 in the lateral term (2.5 ulp allowed; NVIDIA
-// uses a reciprocal): its error enters s scaled by dt/tau_s g_lat < 1 and decays
-// with the spine's time constant, so after any number of steps s stays within a
-// few ulp (< 1e-6 relative); 1e-5 leaves a margin of ten. On Mesa llvmpipe the
-// state is bit-identical.
+// multiply-adds. The division by sum(alpha) > 1 in the lateral term, which
+// GLSL does not promise to round correctly (2.5 ulp allowed; NVIDIA uses a
+// reciprocal), goes through crDiv (double, rounded once), so it is Go's; a
+// device that rounds a float32 product or sum differently (none should) would
+// put its error into s scaled by dt/tau_s g_lat < 1, decaying with the spine's
+// time constant, so s would stay within a few ulp (< 1e-6 relative); 1e-5
+// leaves a margin of ten. On Mesa llvmpipe the state is bit-identical.
 //
 // Spike counts: the same Philox uniforms and the Poisson inversion with the cr*
 // helpers; a count can differ only when its uniform lies within the rate's
@@ -200,6 +201,7 @@ func TestParityWithCPU(t *testing.T) {
 			checkDiff(t, "w", compareF32(a.W, b.W))
 			checkDiff(t, "e", compareF32(a.E, b.E))
 			checkDiff(t, "b", compareF32(a.B, b.B))
+			checkExact(t, "afferent residual z", a.Z, b.Z)
 			var grown int
 			for _, w := range a.W {
 				if w > p.WInit {
@@ -258,6 +260,50 @@ func TestParitySplitDispatch(t *testing.T) {
 	}
 }
 
+// TestParityEScaleFold runs a segment long enough that the lazy decay of e
+// (model.EScale) reaches its floor and is folded into e inside the segment
+// (tau_e of one step), with learning and an inter-trial decay at its end, and
+// checks the GL state against the CPU's.
+func TestParityEScaleFold(t *testing.T) {
+	gltest.Need(t)
+	cfg, net := enginetest.SmallNetwork(t, "network.neurons=200", "network.spines_per_neuron=8", "dynamics.tau_e_ms=10",
+		"dynamics.w_init=0.5", "dynamics.eta_w=0.05", "dynamics.j_e=0.5", "dynamics.afferent_peak_hz=80")
+	p := model.ParamsFromConfig(cfg)
+	const steps = 150
+	if folds := math.Log(model.EScaleFloor) / math.Log(float64(p.EDecayPerStep)); folds > steps/2 {
+		t.Fatalf("e's scale folds after %.0f steps: the segment of %d does not fold it twice", folds, steps)
+	}
+	ref, gpu := loadBoth(t, net, p)
+	seg := &engine.Segment{Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: make([]float32, steps),
+		Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.4}
+	for i := range seg.Gate {
+		seg.Gate[i] = 1
+	}
+	_, _, a, b := runBoth(t, ref, gpu, seg, net.N)
+	checkDiff(t, "s", compareF32(a.S, b.S))
+	checkDiff(t, "w", compareF32(a.W, b.W))
+	checkDiff(t, "e", compareF32(a.E, b.E))
+	checkExact(t, "afferent residual z", a.Z, b.Z)
+	nonzero := 0
+	for _, e := range a.E {
+		if e > 0 {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Error("every e is 0 after the segment: the comparison proves little")
+	}
+}
+
+// checkExact requires two arrays of products of equally rounded factors (the
+// afferent residuals) to be equal bit for bit.
+func checkExact(t *testing.T, what string, a, b []float32) {
+	t.Helper()
+	if d := compareF32(a, b); d.differ > 0 {
+		t.Errorf("%s: %d of %d values differ from the CPU's (max rel %.3g), want none", what, d.differ, d.n, d.maxRel)
+	}
+}
+
 // spinesDividing counts the spines whose lateral sum of alpha exceeds 1 under
 // gate m: the ones whose lateral term takes the division.
 func spinesDividing(net *model.Network, st *engine.State, m float32) int {
@@ -266,7 +312,7 @@ func spinesDividing(net *model.Network, st *engine.State, m float32) int {
 		var den float32
 		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
 			ed := net.EdgeOf[j]
-			den += st.W[ed] * m * st.E[ed]
+			den += m * (st.W[ed] * st.E[ed])
 		}
 		if den > 1 {
 			n++

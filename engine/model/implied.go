@@ -98,7 +98,7 @@ const (
 	// The largest transient per spine and per contact on top of the
 	// network (they come one after the other, not together): per spine the
 	// network files' interleaved copies (20; the build's grid takes 8, a
-	// state read-back 5), per contact the d_c search's distances
+	// state read-back 9), per contact the d_c search's distances
 	// (buildPerContact; the files' copy takes 8, a state read-back and a
 	// snapshot 12).
 	runPerSpine    = BytesPerSpine + 20

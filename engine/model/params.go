@@ -13,7 +13,7 @@ import (
 //
 //   - afferent events of spine k in a step: n_k ~ Poisson(mu_k), mu_k = lambda_k dt,
 //     lambda_k = Rate0Hz + PeakHz vm(phi_k - frame) g_k (Hz), so that
-//     P(n_k >= 1) = 1 - exp(-lambda_k dt);
+//     P(n_k >= 1) = 1 - exp(-lambda_k dt), drawn by time rescaling (afferent.go);
 //   - spine potential, tau_s ds/dt = -s + L + tau_s q sum_j delta(t - t_j), with the
 //     lateral input L held over the step: s' = s SDecay + SLat L + Q n, SDecay =
 //     exp(-dt/tau_s), SLat = 1 - SDecay, Q = q (1 - SDecay) tau_s/dt (an event at
@@ -25,7 +25,8 @@ import (
 //     exp(-|t_k - t_l|/tau_c), the same-step pairs once; CNorm = (2/a) tanh(a/2),
 //     a = dt/tau_c, makes the expected count of two independent Poisson trains
 //     2 tau_c lambda_k lambda_l per second at any dt;
-//   - fast efficacy e' = e EDecay + min(j_e C, 1) (1 - e EDecay);
+//   - fast efficacy e' = e EDecay + min(j_e C, 1) (1 - e EDecay), with the decay
+//     applied lazily inside a segment (EScale);
 //   - structural weight w' = w + min(eta_w C, 1) (1 - w) when learning; its decay
 //     (lambda_w, hours) is applied once per segment as the exact factor
 //     exp(-lambda_w T) over the segment's time T, since a per-step factor would be
@@ -186,20 +187,6 @@ func EventMean(p *Params, phi, g, frame float32) float32 {
 		return p.Rate0Hz * p.DtS
 	}
 	return (p.Rate0Hz + p.PeakHz*Vm(p.Kappa, phi-frame)*g) * p.DtS
-}
-
-// ExpNeg is float32(exp(-mu)), the probability of no event, as both backends
-// round it (GLSL: crExp).
-func ExpNeg(mu float32) float32 {
-	return Exp32(-mu)
-}
-
-// EventCount is the afferent event count of spine k at a step with mean mu and
-// expNeg = ExpNeg(mu): a Poisson(mu) inversion of word k mod 4 of the Philox
-// block (element k / 4, step, rng.Afferent), so one block serves four spines.
-func EventCount(key [2]uint32, k int, step uint64, mu, expNeg float32) int {
-	w := rng.Philox4x32([4]uint32{uint32(k >> 2), uint32(step), uint32(step >> 32), uint32(rng.Afferent)}, key)
-	return rng.PoissonExp(mu, expNeg, rng.Uniform01(w[k&3]))
 }
 
 // Coincidences is the weighted count of coincident event pairs of an edge in a

@@ -28,7 +28,8 @@ type Purpose uint32
 
 // The streams of the model. Adding one is safe; renumbering changes every run.
 const (
-	Afferent    Purpose = 1  // spine afferent event counts, element = spine / 4, word = spine mod 4
+	Afferent    Purpose = 1  // spine afferent events: element = spine, the 4j..4j+3-th event of a step in block j (purpose word Afferent | j<<16)
+	AfferentZ0  Purpose = 16 // a spine's first afferent residual, element = spine, step 0
 	Background  Purpose = 2  // neuron OU background noise, element = neuron
 	Spikes      Purpose = 3  // neuron Poisson spikes, element = neuron
 	Frames      Purpose = 4  // stimulus frames, step = trial, element = frame
@@ -48,6 +49,10 @@ const (
 	Frozen      Purpose = 15 // frozen-noise frame sequences: step = block, element = sequence x frames + frame
 	SharedGain  Purpose = 8  // shared gain OU (host): element 0 per step, 1 for an analytic ITI, 2 (step 0) for the initial z
 )
+
+// AfferentBlockShift places the block index j of a spine's afferent draws in
+// one step (events 4j..4j+3) in the purpose word: Afferent | j<<AfferentBlockShift.
+const AfferentBlockShift = 16
 
 // Philox4x32 runs the 10-round Philox4x32 bijection on ctr with key.
 func Philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
@@ -89,6 +94,13 @@ func Uniform01(x uint32) float32 {
 // UniformOpen maps a word to (0, 1): never 0, so its logarithm is finite.
 func UniformOpen(x uint32) float32 {
 	return (float32(x>>8) + 0.5) * (1.0 / 16777216.0)
+}
+
+// UniformExcl maps a word to (0, 1) with both ends excluded: the odd multiples
+// of 2^-24, exact in float32 (so identical in GLSL); a product of residuals
+// with it always falls.
+func UniformExcl(x uint32) float32 {
+	return float32((x>>8)|1) * (1.0 / 16777216.0)
 }
 
 // Normal returns a standard normal deviate from two words by Box-Muller, in float32

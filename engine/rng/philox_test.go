@@ -83,3 +83,31 @@ func BenchmarkPhilox4x32(b *testing.B) {
 		b.Log(acc)
 	}
 }
+
+// UniformExcl never reaches 0 or 1, and its values are the odd multiples of
+// 2^-24, exactly (so GLSL's rngUniformExcl computes the same float).
+func TestUniformExcl(t *testing.T) {
+	for _, c := range []struct {
+		x    uint32
+		want float32
+	}{
+		{0, 1.0 / (1 << 24)},
+		{0xFF, 1.0 / (1 << 24)},
+		{0x100, 1.0 / (1 << 24)},
+		{0x200, 3.0 / (1 << 24)},
+		{0xFFFFFFFF, float32((1<<24)-1) / (1 << 24)},
+	} {
+		if got := UniformExcl(c.x); got != c.want {
+			t.Errorf("UniformExcl(%#x) = %v, want %v", c.x, got, c.want)
+		}
+	}
+	for x := uint32(0); x < 1<<20; x += 97 {
+		u := UniformExcl(x * 4099)
+		if !(u > 0 && u < 1) {
+			t.Fatalf("UniformExcl(%#x) = %v, outside (0, 1)", x*4099, u)
+		}
+		if m := float64(u) * (1 << 24); m != math.Floor(m) || int64(m)%2 != 1 {
+			t.Fatalf("UniformExcl(%#x) = %v is not an odd multiple of 2^-24", x*4099, u)
+		}
+	}
+}
