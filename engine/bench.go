@@ -18,15 +18,17 @@ type Bandwidther interface {
 
 // BytesPerStep is the memory traffic of one step under the performance model of
 // DESIGN.md: every spine and every edge read and written once, with their
-// indices. Spine pass: event mean and exp(-mean), s read and write, event count,
-// coincidence trace read and write, row pointer (29 B per spine) plus per CSR
-// entry partner, edge id, w, e and the partner's s (20 B, two entries per edge).
-// Edge pass: endpoints, two event counts, two traces, e and w read and written
-// (34 B per edge). Neuron pass: the neuron's spines again (4 B per spine) and b,
-// h and a count (14 B per neuron).
+// indices, as the GL kernels touch them. Spine pass: the afferent growth and
+// residual read and the residual written, s read and write, event count,
+// coincidence trace read and write, row pointer (36 B per spine) plus per CSR
+// entry partner, edge id, w, e and the partner's s (20 B, two entries per
+// edge). Edge pass: endpoints and their two event counts (16 B per edge); the
+// traces, e and w of the few edges with an event this step are not counted
+// (model.EScale: the others are not written). Neuron pass: the neuron's spines
+// again (4 B per spine) and b, h and a count (14 B per neuron).
 func BytesPerStep(net *model.Network) int64 {
 	S, E, N := int64(net.Spines()), int64(net.Edges()), int64(net.N)
-	return S*(29+4) + E*(2*20+34) + N*14
+	return S*(36+4) + E*(2*20+16) + N*14
 }
 
 // BenchResult is one row of `iplgpu bench`.

@@ -15,6 +15,7 @@ layout(std430, binding = 5) readonly buffer VizEdgeSpines { ivec2 edgeSpines[]; 
 layout(std430, binding = 6) readonly buffer VizEdgeState { vec2 edgeState[]; };    // (w, e) per edge
 layout(std430, binding = 7) readonly buffer VizSomata { vec4 somata[]; };       // (x, y, z um, theta rad) per neuron
 layout(std430, binding = 8) readonly buffer VizLinked { uint spineLinked[]; };  // 1: the spine is in a link (viz_links.comp)
+layout(std430, binding = 9) readonly buffer VizLinkList { uvec4 linkList[]; };  // (A, B, bits of w, 0) per link (viz_links.comp)
 
 // Camera, set once per frame.
 uniform mat4 uViewProj; // world (um) to clip space

@@ -1,10 +1,12 @@
-// viz_links.vert: one screen-aligned quad (two triangles, six vertices) per IPL
-// edge (glDrawArrays(GL_TRIANGLES, 0, 6 * edges)), drawn only where the edge's
-// structural weight w is above the islet threshold. Width and brightness grow
-// with w; the colour is the mean tuning of the two spines (doubled-angle mean).
-// Culled edges go outside the clip volume and make no fragments.
+// viz_links.vert: one screen-aligned quad (two triangles, six vertices) per link,
+// an IPL edge whose structural weight w is above the islet threshold, from the
+// list viz_links.comp made this frame (glDrawArraysIndirect with its command:
+// the cost follows the links, not the candidate contacts). Width and
+// brightness grow with w; the colour is the mean tuning of the two spines
+// (doubled-angle mean). Culled links go outside the clip volume and make no
+// fragments.
 
-uniform float uThreshold; // islet threshold on w
+uniform uint uLinkCap;    // capacity of the link list (links beyond it are not listed)
 uniform float uLinkGain;  // brightness at w = 1
 uniform float uLinkPx;    // width (pixels) at w = 1
 
@@ -16,18 +18,23 @@ const vec2 CORNERS[6] = vec2[6](vec2(0.0, -1.0), vec2(1.0, -1.0), vec2(1.0, 1.0)
                                 vec2(0.0, -1.0), vec2(1.0, 1.0), vec2(0.0, 1.0));
 
 void main() {
-    int e = gl_VertexID / 6;
+    uint l = uint(gl_VertexID / 6);
     vec2 corner = CORNERS[gl_VertexID % 6];
-    float w = edgeState[e].x;
-    ivec2 ab = edgeSpines[e];
+    vColour = vec3(0.0);
+    vAcross = 0.0;
+    vHalf = 0.0;
+    if (l >= uLinkCap) {
+        gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+        return;
+    }
+    uvec4 link = linkList[l];
+    ivec2 ab = ivec2(link.xy);
+    float w = uintBitsToFloat(link.z);
     vec3 pa = spinePos(ab.x);
     vec3 pb = spinePos(ab.y);
     vec4 ca = uViewProj * vec4(pa, 1.0);
     vec4 cb = uViewProj * vec4(pb, 1.0);
-    vColour = vec3(0.0);
-    vAcross = 0.0;
-    vHalf = 0.0;
-    if (!(w > uThreshold) || ca.w <= 0.0 || cb.w <= 0.0) {
+    if (ca.w <= 0.0 || cb.w <= 0.0) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }

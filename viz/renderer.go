@@ -73,7 +73,9 @@ type Renderer struct {
 	soma     *gl.Buffer // (x, y, z, theta) per neuron
 	sShown   *gl.Buffer // the spine potentials to show (a snapshot), nil: the backend's S
 	linked   *gl.Buffer // uint per spine: 1 if in a link (viz_links.comp)
-	linkBuf  *gl.Buffer // uint: the count of links (viz_links.comp)
+	linkBuf  *gl.Buffer // the draw command of the links: 6 x their count, 1, 0, 0 (viz_links.comp)
+	linkList *gl.Buffer // (A, B, w) per link, up to linkCap (viz_links.comp)
+	linkCap  int
 	hasShown bool
 
 	fbo                 uint32 // offscreen target of Image
@@ -92,6 +94,7 @@ const (
 	blockEdgeState  = "VizEdgeState"
 	blockSomata     = "VizSomata"
 	blockLinked     = "VizLinked"
+	blockLinkList   = "VizLinkList"
 )
 
 // NewRenderer compiles the render shaders in c. It fails, saying what is
@@ -120,7 +123,7 @@ func NewRenderer(c *gl.Context) (*Renderer, error) {
 		if r.count, err = c.NewProgram("viz_links.comp", nil); err != nil {
 			return err
 		}
-		if r.linkBuf, err = c.NewBuffer("viz link count", 4); err != nil {
+		if r.linkBuf, err = c.NewBuffer("viz link draw command", 16); err != nil {
 			return err
 		}
 		// Core profiles draw only with a vertex array bound, even one without
@@ -160,14 +163,18 @@ func (r *Renderer) Delete() {
 }
 
 func (r *Renderer) freeNetwork() {
-	for _, b := range []**gl.Buffer{&r.phi, &r.soma, &r.sShown, &r.linked} {
+	for _, b := range []**gl.Buffer{&r.phi, &r.soma, &r.sShown, &r.linked, &r.linkList} {
 		if *b != nil {
 			(*b).Delete()
 			*b = nil
 		}
 	}
-	r.net, r.hasShown = nil, false
+	r.net, r.hasShown, r.linkCap = nil, false, 0
 }
+
+// maxListedLinks caps the link list (16 bytes a link): links beyond it are
+// counted but not drawn. Islets are a small share of the candidate contacts.
+const maxListedLinks = 1 << 22
 
 // SetNetwork uploads the static anatomy the backend's buffers lack (spine
 // tuning, somata) for net, the network loaded into the backend. Call inside Do.
@@ -185,6 +192,10 @@ func (r *Renderer) SetNetwork(net *model.Network) error {
 		return err
 	}
 	if r.linked, err = r.c.NewBuffer("viz linked spines", 4*S); err != nil {
+		return err
+	}
+	r.linkCap = max(1, min(net.Edges(), maxListedLinks))
+	if r.linkList, err = r.c.NewBuffer("viz link list", 16*r.linkCap); err != nil {
 		return err
 	}
 	soma := make([]float32, 4*N)
@@ -213,10 +224,13 @@ func (r *Renderer) SnapshotPotentials(bufs glbackend.Buffers) {
 	r.hasShown = true
 }
 
-// findLinks runs viz_links.comp: it counts the edges with w above threshold
-// into linkBuf and marks their spines in linked. Call inside Do.
+// findLinks runs viz_links.comp: it lists the edges with w above threshold
+// in linkList, counts them in the draw command linkBuf and marks their spines
+// in linked. Call inside Do.
 func (r *Renderer) findLinks(bufs glbackend.Buffers, threshold float32) error {
-	r.linkBuf.Clear()
+	if err := gl.Upload(r.linkBuf, 0, []uint32{0, 1, 0, 0}); err != nil {
+		return err
+	}
 	r.linked.Clear()
 	if r.net.Edges() == 0 {
 		return nil
@@ -227,10 +241,12 @@ func (r *Renderer) findLinks(bufs glbackend.Buffers, threshold float32) error {
 		r.count.Bind("VizCountEdgeSpines", bufs.EdgeSpines),
 		r.count.Bind("VizLinkCount", r.linkBuf),
 		r.count.Bind("VizLinkedSpines", r.linked),
+		r.count.Bind("VizLinkListOut", r.linkList),
 	); err != nil {
 		return err
 	}
 	r.count.SetFloat("uThreshold", threshold)
+	r.count.SetUint("uLinkCap", uint32(r.linkCap))
 	r.count.Dispatch1D(r.net.Edges())
 	r.c.Barrier()
 	return nil
@@ -243,7 +259,7 @@ func (r *Renderer) LinkCount() (int, error) {
 	if err := gl.Download(r.linkBuf, 0, n); err != nil {
 		return 0, err
 	}
-	return int(n[0]), nil
+	return int(n[0] / 6), nil
 }
 
 // bind binds buf at the program's binding point of block, if the program uses
@@ -312,16 +328,20 @@ func (r *Renderer) Draw(bufs glbackend.Buffers, st Style, cam Camera, width, hei
 	if st.Links && E > 0 && st.Threshold < 1 {
 		p := r.links
 		useCamera(p, cam, width, height)
-		p.SetFloat("uThreshold", st.Threshold)
+		p.SetUint("uLinkCap", uint32(r.linkCap))
 		p.SetFloat("uLinkGain", st.LinkGain)
 		p.SetFloat("uLinkPx", st.LinkPx)
 		bind(p, blockSpineX, bufs.SpineX)
 		bind(p, blockSpineY, bufs.SpineY)
 		bind(p, blockSpineZ, bufs.SpineZ)
 		bind(p, blockSpinePhi, r.phi)
-		bind(p, blockEdgeSpines, bufs.EdgeSpines)
-		bind(p, blockEdgeState, bufs.EdgeState)
-		ogl.DrawArrays(ogl.TRIANGLES, 0, int32(6*E))
+		bind(p, blockLinkList, r.linkList)
+		// Six vertices per link found this frame: the command viz_links.comp
+		// wrote, read by the device without a trip to the host.
+		ogl.MemoryBarrier(ogl.COMMAND_BARRIER_BIT | ogl.SHADER_STORAGE_BARRIER_BIT)
+		ogl.BindBuffer(ogl.DRAW_INDIRECT_BUFFER, r.linkBuf.ID())
+		ogl.DrawArraysIndirect(ogl.TRIANGLES, nil)
+		ogl.BindBuffer(ogl.DRAW_INDIRECT_BUFFER, 0)
 	}
 	if st.Spines && S > 0 {
 		p := r.spines

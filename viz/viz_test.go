@@ -457,3 +457,67 @@ func TestMeasureOrbit(t *testing.T) {
 		t.Error("no frames, yet a frame rate")
 	}
 }
+
+// The link pass lists exactly the edges with w above the threshold, each once
+// with its two spines and its w, and counts them in the draw command; with a
+// list shorter than the links, it still counts them all and lists up to the
+// capacity.
+func TestLinkListIsTheLinks(t *testing.T) {
+	v := needViewer(t)
+	be, net := learnedBackend(t, v)
+	var st engine.State
+	if err := be.State(&st); err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]int32]float32{}
+	for ed, w := range st.W {
+		if w > DefaultThreshold {
+			want[[2]int32{net.EdgeA[ed], net.EdgeB[ed]}] = w
+		}
+	}
+	r, err := NewRenderer(be.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Delete()
+	cam := FitCamera(net)
+	for _, capacity := range []int{0, len(want) / 3} {
+		var n int
+		var list []uint32
+		err = be.Context().Do(func() error {
+			if err := r.SetNetwork(net); err != nil {
+				return err
+			}
+			if capacity > 0 {
+				r.linkCap = capacity
+			}
+			if _, err := r.Image(be.Buffers(), DefaultStyle(), cam, 160, 120); err != nil {
+				return err
+			}
+			var err error
+			if n, err = r.LinkCount(); err != nil {
+				return err
+			}
+			list = make([]uint32, 4*min(n, r.linkCap))
+			return gl.Download(r.linkList, 0, list)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(want) {
+			t.Fatalf("capacity %d: LinkCount %d, the host counts %d edges with w > %g", capacity, n, len(want), DefaultThreshold)
+		}
+		seen := map[[2]int32]bool{}
+		for i := 0; i < len(list); i += 4 {
+			key := [2]int32{int32(list[i]), int32(list[i+1])}
+			w, ok := want[key]
+			if !ok || seen[key] || math.Float32frombits(list[i+2]) != w {
+				t.Fatalf("capacity %d: listed link %v with w %v: not a link, listed twice, or w differs (host %v)", capacity, key, math.Float32frombits(list[i+2]), w)
+			}
+			seen[key] = true
+		}
+		if capacity == 0 && len(seen) != len(want) {
+			t.Fatalf("%d links listed, want %d", len(seen), len(want))
+		}
+	}
+}
