@@ -28,11 +28,12 @@ import (
 // fixed order, so the results are bit-identical whatever the worker count or
 // the chunks. The equations are those of Params.
 //
-// The edge state lives in the CSR arrays: every contact has two entries, one
-// under each of its spines, and each entry holds its own copy of w and e, so a
-// spine reads its contacts' state in a row instead of gathering it by edge id.
-// The copies are equal bit for bit: both are decayed by the same factor, and
-// the event pass writes the one result to both (mirror gives the other entry).
+// w and e live once per edge (we); the lateral weight w x e lives in the CSR
+// arrays: every contact has two entries, one under each of its spines, each
+// with its own copy of w x e, so a spine reads its contacts' weights in a row
+// instead of gathering them by edge id. The copies are equal bit for bit: the
+// event pass writes the one product to both (mirror gives the other entry),
+// and the end of a segment recomputes both from w and e.
 type Backend struct {
 	workers int
 	net     *model.Network
@@ -41,8 +42,8 @@ type Backend struct {
 	s, sNext []float32 // spine potentials after the last step, and the buffer for the next
 	x        []float32 // coincidence traces
 	a        []uint8   // afferent event counts of the last step
-	wc, ec   []float32 // w and e/D per CSR entry (net.Partner's order; D: model.EScale)
-	ac       []float32 // w x (e/D) per CSR entry: the lateral weight, rewritten with w or e
+	we       []float32 // (w, e/D) of each edge, interleaved (D: model.EScale)
+	ac       []float32 // w x (e/D) per CSR entry (net.Partner's order): the lateral weight, rewritten with w or e
 	mirror   []int32   // the entry of the same contact under its other spine
 	b, h     []float32
 	gain     []float32 // task excitability per spine for the current TaskA
@@ -85,9 +86,9 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	for k := range c.s {
 		c.s[k] = p.SBlank
 	}
-	c.wc, c.ec, c.ac = make([]float32, C), make([]float32, C), make([]float32, C)
-	for j := range c.wc {
-		c.wc[j] = p.WInit
+	c.we, c.ac = make([]float32, 2*net.Edges()), make([]float32, C)
+	for ed := 0; ed < net.Edges(); ed++ {
+		c.we[2*ed] = p.WInit
 	}
 	// ac = w x e is 0 while e is 0.
 	// The entry of edge ed under its spine EdgeA (partner above the row's
@@ -142,7 +143,7 @@ func (c *Backend) State(dst *engine.State) error {
 		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
 			if net.Partner[j] > int32(k) {
 				ed := net.EdgeOf[j]
-				dst.W[ed], dst.E[ed] = c.wc[j], c.ec[j]
+				dst.W[ed], dst.E[ed] = c.we[2*ed], c.we[2*ed+1]
 			}
 		}
 	}
@@ -164,9 +165,11 @@ func (c *Backend) SetState(src *engine.State) error {
 	copy(c.x, src.X)
 	copy(c.a, src.Events)
 	copy(c.z, src.Z)
+	for ed := range src.W {
+		c.we[2*ed], c.we[2*ed+1] = src.W[ed], src.E[ed]
+	}
 	for j, ed := range c.net.EdgeOf {
-		c.wc[j], c.ec[j] = src.W[ed], src.E[ed]
-		c.ac[j] = c.wc[j] * c.ec[j]
+		c.ac[j] = c.we[2*ed] * c.we[2*ed+1]
 	}
 	copy(c.b, src.B)
 	copy(c.h, src.H)
@@ -311,17 +314,25 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 	lateral := st.lateral
 	halfInvM := 0.5 / float32(M)
 	for i := lo; i < hi; i++ {
-		var sum, sumOld float32
-		for k := i * M; k < (i+1)*M; k++ {
-			if st.fill {
+		k0 := i * M
+		if st.fill {
+			for k := k0; k < k0+M; k++ {
 				g := float32(1)
 				if st.task {
 					g = gain[k]
 				}
 				growth[k] = model.AfferentGrowth(model.EventMean(p, phi[k], g, st.frame))
 			}
-			sk := sOld[k]
-			r0, r1 := rowPtr[k], rowPtr[k+1]
+		}
+		// The neuron's spines as slices of one length, so that the compiler
+		// drops the bounds checks of the loop below.
+		so := sOld[k0 : k0+M]
+		sn, tr, ev := sNew[k0:k0+M], traces[k0:k0+M], events[k0:k0+M]
+		zn, gn, rp := zs[k0:k0+M], growth[k0:k0+M], rowPtr[k0:k0+M+1]
+		sn, tr, ev, zn, gn, rp = sn[:len(so)], tr[:len(so)], ev[:len(so)], zn[:len(so)], gn[:len(so)], rp[:len(so)+1]
+		var sum, sumOld float32
+		for l, sk := range so {
+			r0, r1 := rp[l], rp[l+1]
 			var lat float32
 			if lateral {
 				// The lateral term reads e of the last step (the event pass
@@ -341,17 +352,17 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 					lat = gLat * num / max(1, den)
 				}
 			}
-			zk := zs[k] * growth[k]
+			zk := zn[l] * gn[l]
 			n := 0
 			if zk >= 1 {
-				n, zk = model.AfferentCross(key, k, stepLo, stepHi, zk)
+				n, zk = model.AfferentCross(key, k0+l, stepLo, stepHi, zk)
 			}
-			zs[k] = zk
-			events[k] = uint8(n)
+			zn[l] = zk
+			ev[l] = uint8(n)
 			fn := float32(n)
-			traces[k] = traces[k]*cDecay + fn
+			tr[l] = tr[l]*cDecay + fn
 			sv := sk*sDecay + sLat*lat + jump*fn
-			sNew[k] = sv
+			sn[l] = sv
 			sum += sv
 			sumOld += sk
 		}
@@ -384,7 +395,8 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 func (c *Backend) stepEvents(lo, hi int, grow bool) {
 	p := &c.p
 	net := c.net
-	events, traces, wc, ec, ac, mirror := c.a, c.x, c.wc, c.ec, c.ac, c.mirror
+	events, traces, we, ac, mirror := c.a, c.x, c.we, c.ac, c.mirror
+	edgeOf := net.EdgeOf
 	rowPtr, partner := net.RowPtr, net.Partner
 	jE, etaW := p.JE, p.EtaW
 	d, inv := c.escale.D, c.escale.Inv
@@ -394,8 +406,10 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 		}
 		k += lo
 		xk := traces[k]
-		for j := rowPtr[k]; j < rowPtr[k+1]; j++ {
-			q := partner[j]
+		r0, r1 := rowPtr[k], rowPtr[k+1]
+		parts, ms, eds, acs := partner[r0:r1], mirror[r0:r1], edgeOf[r0:r1], ac[r0:r1]
+		ms, eds, acs = ms[:len(parts)], eds[:len(parts)], acs[:len(parts)]
+		for j, q := range parts {
 			nq := events[q]
 			if nq != 0 && q < int32(k) {
 				continue // spine q updates this contact
@@ -407,18 +421,18 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 			} else {
 				co = model.Coincidences(p, nq, nk, traces[q], xk)
 			}
-			m := mirror[j]
-			e := ec[j] * d
+			pair := we[2*eds[j] : 2*eds[j]+2]
+			e := pair[1] * d
 			e += min(jE*co, 1) * (1 - e)
 			e *= inv
-			ec[j], ec[m] = e, e
-			w := wc[j]
+			pair[1] = e
+			w := pair[0]
 			if grow {
 				w += min(etaW*co, 1) * (1 - w)
-				wc[j], wc[m] = w, w
+				pair[0] = w
 			}
 			a := w * e
-			ac[j], ac[m] = a, a
+			acs[j], ac[ms[j]] = a, a
 		}
 	}
 }
@@ -453,11 +467,18 @@ func (c *Backend) scaleEdges(fe, fw float32) {
 	if fe == 1 && fw == 1 {
 		return
 	}
-	c.parallel(len(c.ec), func(lo, hi int) {
+	we := c.we
+	c.parallel(len(we)/2, func(lo, hi int) {
+		for ed := lo; ed < hi; ed++ {
+			we[2*ed] *= fw
+			we[2*ed+1] *= fe
+		}
+	})
+	edgeOf := c.net.EdgeOf
+	c.parallel(len(c.ac), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			c.ec[j] *= fe
-			c.wc[j] *= fw
-			c.ac[j] = c.wc[j] * c.ec[j]
+			ed := edgeOf[j]
+			c.ac[j] = we[2*ed] * we[2*ed+1]
 		}
 	})
 }
