@@ -60,7 +60,7 @@
 //
 // # Random numbers and float rounding
 //
-// common.glsl's Philox4x32-10, rngUniform01 and rngUniformOpen equal engine/rng's
+// common.glsl's Philox4x32-10, rngUniform01, rngUniformOpen and rngUniformExcl equal engine/rng's
 // bit for bit. rngNormal and rngPoisson use common.glsl's cr* functions (crLog,
 // crCos, crExp, crSqrt, crDiv: double precision rounded once to float32), which
 // give Go's float32(math.F(float64(x))) except in ties too rare to have been seen

@@ -1,11 +1,13 @@
 // Package glbackend is the OpenGL compute backend: Backend implements engine.Backend with the kernels of shaders/: gain.comp (the
-// task excitability, when the task orientation changes), prob.comp (expected
-// event counts and exp(-mean), once per frame), then per step spines.comp
-// (Poisson afferent event counts, coincidence traces, lateral gather over the
-// CSR rows, spine potentials; one invocation per spine), edges.comp (w and e
-// from the coincidences; one per edge) and neurons.comp (potential, background,
-// shared gain, spikes; one per neuron, summing its spines in order), and
-// decay.comp for the end of a segment (an analytic inter-trial interval, the
+// task excitability, when the task orientation changes), prob.comp (each
+// spine's afferent growth exp(mean), once per frame), then per step spines.comp
+// (afferent events by time rescaling, model.AfferentEvents; coincidence
+// traces, lateral gather over the CSR rows, spine potentials; one invocation
+// per spine), edges.comp (w and e from the coincidences, for the edges with an
+// event; one invocation per edge; e's decay is the host's lazy factor,
+// model.EScale) and neurons.comp (potential, background, shared gain, spikes;
+// one per neuron, summing its spines in order), and decay.comp for the end of
+// a segment (e's factor folded in, an analytic inter-trial interval, the
 // structural decay of w). Arrays are std430 structures
 // of arrays, with (partner, edge) CSR entries, (A, B) edge ends and (w, e) edge
 // state as 8-byte pairs so that a gather fetches each pair in one load. A Run
