@@ -31,7 +31,7 @@ func TestEstimateBytesBoundsTheArrays(t *testing.T) {
 	}
 	network := f32(net.SomaX, net.SomaY, net.SomaZ, net.Theta, net.SpineX, net.SpineY, net.SpineZ, net.Phi) +
 		i32(net.EdgeA, net.EdgeB, net.RowPtr, net.Partner, net.EdgeOf)
-	cpuState := S*(4+4+1+4+4+4+4) + E*2*(4+4+4) + N*(4+4) // s, s next, event counts, trace, gain, event mean and exp(-mean); w, e and mirror in both CSR entries; b, h
+	cpuState := S*(4+4+1+4+4+4+4) + E*(4+4) + E*2*(4+4) + N*(4+4) // s, s next, event counts, trace, gain, afferent growth and residual; w and e per edge; w x e and mirror in both CSR entries; b, h
 	live := network + cpuState
 	est := EstimateBytes(cfg)
 	if est < live || est > 4*live {

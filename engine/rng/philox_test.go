@@ -71,7 +71,8 @@ func TestDistributions(t *testing.T) {
 	}
 }
 
-// BenchmarkPhilox4x32: one block, as the CPU backend draws one per four spines.
+// BenchmarkPhilox4x32: one block, as the backends draw one per neuron and step
+// (background, spikes) and one per afferent event (up to four events).
 func BenchmarkPhilox4x32(b *testing.B) {
 	key := [2]uint32{0x12345678, 0x9abcdef0}
 	var acc uint32
