@@ -85,16 +85,14 @@ type Renderer struct {
 
 // Storage block names of viz_common.glsl and viz_links.comp.
 const (
-	blockSpineX     = "VizSpineX"
-	blockSpineY     = "VizSpineY"
-	blockSpineZ     = "VizSpineZ"
-	blockSpineS     = "VizSpineS"
-	blockSpinePhi   = "VizSpinePhi"
-	blockEdgeSpines = "VizEdgeSpines"
-	blockEdgeState  = "VizEdgeState"
-	blockSomata     = "VizSomata"
-	blockLinked     = "VizLinked"
-	blockLinkList   = "VizLinkList"
+	blockSpineX   = "VizSpineX"
+	blockSpineY   = "VizSpineY"
+	blockSpineZ   = "VizSpineZ"
+	blockSpineS   = "VizSpineS"
+	blockSpinePhi = "VizSpinePhi"
+	blockSomata   = "VizSomata"
+	blockLinked   = "VizLinked"
+	blockLinkList = "VizLinkList"
 )
 
 // NewRenderer compiles the render shaders in c. It fails, saying what is

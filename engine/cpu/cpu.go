@@ -129,8 +129,7 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 // Close implements Backend.
 func (c *Backend) Close() error { return nil }
 
-// State implements Backend. w and e of an edge come from its entry under
-// spine EdgeA (the copy under EdgeB is equal).
+// State implements Backend.
 func (c *Backend) State(dst *engine.State) error {
 	net := c.net
 	dst.S = append(dst.S[:0], c.s...)
@@ -139,13 +138,8 @@ func (c *Backend) State(dst *engine.State) error {
 	dst.Z = append(dst.Z[:0], c.z...)
 	E := net.Edges()
 	dst.W, dst.E = slices.Grow(dst.W[:0], E)[:E], slices.Grow(dst.E[:0], E)[:E]
-	for k := 0; k < net.Spines(); k++ {
-		for j := net.RowPtr[k]; j < net.RowPtr[k+1]; j++ {
-			if net.Partner[j] > int32(k) {
-				ed := net.EdgeOf[j]
-				dst.W[ed], dst.E[ed] = c.we[2*ed], c.we[2*ed+1]
-			}
-		}
+	for ed := range E {
+		dst.W[ed], dst.E[ed] = c.we[2*ed], c.we[2*ed+1]
 	}
 	dst.B = append(dst.B[:0], c.b...)
 	dst.H = append(dst.H[:0], c.h...)
@@ -168,9 +162,7 @@ func (c *Backend) SetState(src *engine.State) error {
 	for ed := range src.W {
 		c.we[2*ed], c.we[2*ed+1] = src.W[ed], src.E[ed]
 	}
-	for j, ed := range c.net.EdgeOf {
-		c.ac[j] = c.we[2*ed] * c.we[2*ed+1]
-	}
+	c.refreshProducts()
 	copy(c.b, src.B)
 	copy(c.h, src.H)
 	return nil
@@ -225,12 +217,11 @@ type stepArgs struct {
 	shared  float32
 	fb      float32 // the feedback term F of the step (engine.Segment.Feedback): V_i gains F u(theta_i)
 	frame   float32
-	fill    bool         // a new frame begins: recompute the growth exp(mu)
-	escale  model.EScale // the lazy decay of e at the start of the step
-	task    bool         // fill with the task gain
-	grow    bool         // the event pass grows w
-	lateral bool         // gather the lateral term
-	bin     []uint16     // the spike counts of this step's bin; nil when not recording
+	fill    bool     // a new frame begins: recompute the growth exp(mu)
+	task    bool     // fill with the task gain
+	grow    bool     // the event pass grows w
+	lateral bool     // gather the lateral term
+	bin     []uint16 // the spike counts of this step's bin; nil when not recording
 }
 
 // Run implements Backend.
@@ -278,11 +269,9 @@ func (c *Backend) Run(seg *engine.Segment, counts []uint16) error {
 			b := t / seg.BinSteps
 			args.bin = counts[b*c.net.N : (b+1)*c.net.N]
 		}
-		args.escale = c.escale
 		c.overNeurons(tm, spines)
 		c.s, c.sNext = c.sNext, c.s
 		fold := c.escale.Step(&c.p)
-		args.escale = c.escale
 		c.overNeurons(tm, events)
 		if fold {
 			c.scaleEdges(c.escale.D, 1)
@@ -307,9 +296,10 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 	ac := c.ac
 	rowPtr, partner := net.RowPtr, net.Partner
 	key, stepLo, stepHi := p.Key, uint32(st.step), uint32(st.step>>32)
-	// The stored e are e/D (model.EScale): the sums run over w x stored e and
-	// are scaled once by gate x D.
-	gateD, gLat, diffusive := st.gate*st.escale.D, p.GLat, p.Diffusive
+	// The stored e are e/D (model.EScale; D of the step's start, which only
+	// Run changes, between passes): the sums run over w x stored e and are
+	// scaled once by gate x D.
+	gateD, gLat, diffusive := st.gate*c.escale.D, p.GLat, p.Diffusive
 	sDecay, sLat, jump, cDecay := p.SDecay, p.SLat, p.Q, p.CDecay
 	lateral := st.lateral
 	halfInvM := 0.5 / float32(M)
@@ -474,11 +464,16 @@ func (c *Backend) scaleEdges(fe, fw float32) {
 			we[2*ed+1] *= fe
 		}
 	})
-	edgeOf := c.net.EdgeOf
-	c.parallel(len(c.ac), func(lo, hi int) {
+	c.refreshProducts()
+}
+
+// refreshProducts recomputes w x e of every CSR entry from its edge's w and e.
+func (c *Backend) refreshProducts() {
+	we, ac, edgeOf := c.we, c.ac, c.net.EdgeOf
+	c.parallel(len(ac), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			ed := edgeOf[j]
-			c.ac[j] = we[2*ed] * we[2*ed+1]
+			ac[j] = we[2*ed] * we[2*ed+1]
 		}
 	})
 }

@@ -601,9 +601,10 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 				es.Reset()
 			}
 		}
-		if f := seg.EndDecay(p); f.ITI || f.LearnW || es.End(f) != 1 {
+		f := seg.EndDecay(p)
+		if fe := es.End(f); f.ITI || f.LearnW || fe != 1 {
 			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.decay(seg, f, es.End(f))
+			b.decay(seg, f, fe)
 			b.c.Barrier()
 		}
 		if cur != 0 {

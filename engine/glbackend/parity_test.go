@@ -240,11 +240,8 @@ func TestParitySplitDispatch(t *testing.T) {
 	defer c.SetLimits(c.SetLimits(lowered))
 	// 2400 spines in groups of 256 need 10 groups (4 dispatches), 300 neurons
 	// in groups of 64 need 5 (2 dispatches).
-	seg := &engine.Segment{Steps: 20, FrameSteps: 4, Frames: parityFrames, Gate: make([]float32, 20),
+	seg := &engine.Segment{Steps: 20, FrameSteps: 4, Frames: parityFrames, Gate: fullGate(20),
 		Task: true, TaskA: 0.3, Learn: true, Record: true, BinSteps: 5, DecayS: 0.3}
-	for i := range seg.Gate {
-		seg.Gate[i] = 1
-	}
 	cc, gc, a, b := runBoth(t, ref, gpu, seg, net.N)
 	checkDiff(t, "s", compareF32(a.S, b.S))
 	checkDiff(t, "w", compareF32(a.W, b.W))
@@ -274,11 +271,8 @@ func TestParityEScaleFold(t *testing.T) {
 		t.Fatalf("e's scale folds after %.0f steps: the segment of %d does not fold it twice", folds, steps)
 	}
 	ref, gpu := loadBoth(t, net, p)
-	seg := &engine.Segment{Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: make([]float32, steps),
+	seg := &engine.Segment{Steps: steps, FrameSteps: 5, Frames: parityFrames, Gate: fullGate(steps),
 		Task: true, TaskA: math.Pi / 4, Learn: true, Record: true, BinSteps: 5, DecayS: 0.4}
-	for i := range seg.Gate {
-		seg.Gate[i] = 1
-	}
 	_, _, a, b := runBoth(t, ref, gpu, seg, net.N)
 	checkDiff(t, "s", compareF32(a.S, b.S))
 	checkDiff(t, "w", compareF32(a.W, b.W))
@@ -293,6 +287,15 @@ func TestParityEScaleFold(t *testing.T) {
 	if nonzero == 0 {
 		t.Error("every e is 0 after the segment: the comparison proves little")
 	}
+}
+
+// fullGate is the gate of a task segment of n steps: m = 1 throughout.
+func fullGate(n int) []float32 {
+	g := make([]float32, n)
+	for i := range g {
+		g[i] = 1
+	}
+	return g
 }
 
 // checkExact requires two arrays of products of equally rounded factors (the
