@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/iplgpu/iplgpu/sweep/slurmtest"
 )
 
 // writeStandInSweep writes a sweep whose program is this test binary (the stand-in).
@@ -24,17 +26,6 @@ func writeStandInSweep(t *testing.T, y string) (string, *Manifest) {
 		t.Fatal(err)
 	}
 	return dir, m
-}
-
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestSbatchScriptSignals runs the generated sbatch script with bash, as Slurm
@@ -87,7 +78,7 @@ func TestSbatchScriptSignals(t *testing.T) {
 
 	// USR1 to the script: the run checkpoints, the script requeues its job.
 	cmd, out := start("0")
-	waitFor(t, "point 0 to run", 10*time.Second, running(0))
+	slurmtest.WaitUntil(t, "point 0 to run", 10*time.Second, running(0))
 	cmd.Process.Signal(syscall.SIGUSR1)
 	if code := exitCode(cmd); code != 130 {
 		t.Errorf("USR1: exit %d, want 130 (the run's interrupted status)\n%s", code, out)
@@ -106,7 +97,7 @@ func TestSbatchScriptSignals(t *testing.T) {
 	// script waits for it and passes its status on; no requeue.
 	os.Remove(calls)
 	cmd, out = start("1")
-	waitFor(t, "point 1 to run", 10*time.Second, running(1))
+	slurmtest.WaitUntil(t, "point 1 to run", 10*time.Second, running(1))
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	if code := exitCode(cmd); code != 130 {
 		t.Errorf("TERM to all: exit %d, want 130\n%s", code, out)
@@ -120,7 +111,7 @@ func TestSbatchScriptSignals(t *testing.T) {
 
 	// SIGTERM to the script alone: the run goes on to the end.
 	cmd, out = start("2")
-	waitFor(t, "point 2 to run", 10*time.Second, running(2))
+	slurmtest.WaitUntil(t, "point 2 to run", 10*time.Second, running(2))
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitCode(cmd); code != 0 {
 		t.Errorf("TERM to the script: exit %d, want 0 (the run finished)\n%s", code, out)

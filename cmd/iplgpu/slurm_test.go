@@ -145,17 +145,6 @@ func submitSweep(t *testing.T, dir string) string {
 	return slurmtest.Submit(t, filepath.Join(dir, sweep.SbatchFile))
 }
 
-func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // waitArray waits until every point is done and the job has left the
 // queue; on a timeout it shows the tasks' logs.
 func waitArray(t *testing.T, dir string, m *sweep.Manifest, job string, limit time.Duration) {
@@ -301,15 +290,15 @@ func TestSlurmCancelRequeue(t *testing.T) {
 	task := job + "_1"
 	p := m.Points[1]
 	run := m.RunDir(dir, p)
-	waitUntil(t, "point 1 to run 100 trials", 2*time.Minute, func() bool { return trialLines(run) >= 100 })
+	slurmtest.WaitUntil(t, "point 1 to run 100 trials", 2*time.Minute, func() bool { return trialLines(run) >= 100 })
 	slurmtest.Cmd(t, "scancel", task)
 	at := trialLines(run)
-	waitUntil(t, "point 1 to stop with a checkpoint", time.Minute, func() bool {
+	slurmtest.WaitUntil(t, "point 1 to stop with a checkpoint", time.Minute, func() bool {
 		st, _, err := pointProbe(run)
 		held, _ := sweep.Status(dir, m, pointProbe)
 		return err == nil && st == sweep.Resumable && held[1].State == sweep.Resumable
 	})
-	waitUntil(t, "task 1 to be cancelled", time.Minute, func() bool { return slurmtest.JobState(t, task) == "CANCELLED" })
+	slurmtest.WaitUntil(t, "task 1 to be cancelled", time.Minute, func() bool { return slurmtest.JobState(t, task) == "CANCELLED" })
 	st, _, _ := rundir.ReadStatus(run)
 	ck, err := rundir.OpenCheckpoint(run)
 	if err != nil {

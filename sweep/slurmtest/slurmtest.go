@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Require skips the test unless a Slurm cluster answers (scripts/slurm/up.sh
@@ -96,4 +97,17 @@ func JobState(t *testing.T, id string) string {
 	}
 	t.Fatalf("scontrol show job %s: no JobState", id)
 	return ""
+}
+
+// WaitUntil polls cond every 50 ms and fails the test when it has not held
+// within limit (what names the awaited state in the message).
+func WaitUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
