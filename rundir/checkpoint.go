@@ -113,42 +113,32 @@ func decodeVar(v Var, member string, shape []int, data any) error {
 	bad := func() error {
 		return fmt.Errorf("%s holds %T of shape %v; %s is a %T", member, data, shape, v.Name, v.Ptr)
 	}
+	// A scalar's shape is checked before its one element is read: a
+	// malformed archive may hold an empty array where a 0-d one belongs.
 	switch p := v.Ptr.(type) {
 	case *int:
-		d, ok := data.([]int64)
-		if !ok {
-			return bad()
+		var x int64
+		if err := setScalar(&x, data, scalar, bad); err != nil {
+			return err
 		}
-		*p = int(d[0])
-		return scalar()
+		*p = int(x)
+		return nil
 	case *bool:
-		d, ok := data.([]uint8)
-		if !ok || d[0] > 1 {
+		var x uint8
+		if err := setScalar(&x, data, scalar, bad); err != nil {
+			return err
+		}
+		if x > 1 {
 			return bad()
 		}
-		*p = d[0] == 1
-		return scalar()
+		*p = x == 1
+		return nil
 	case *float64:
-		d, ok := data.([]float64)
-		if !ok {
-			return bad()
-		}
-		*p = d[0]
-		return scalar()
+		return setScalar(p, data, scalar, bad)
 	case *float32:
-		d, ok := data.([]float32)
-		if !ok {
-			return bad()
-		}
-		*p = d[0]
-		return scalar()
+		return setScalar(p, data, scalar, bad)
 	case *uint64:
-		d, ok := data.([]uint64)
-		if !ok {
-			return bad()
-		}
-		*p = d[0]
-		return scalar()
+		return setScalar(p, data, scalar, bad)
 	}
 	rv := reflect.ValueOf(v.Ptr)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Slice {
@@ -158,6 +148,20 @@ func decodeVar(v Var, member string, shape []int, data any) error {
 		return bad()
 	}
 	rv.Elem().Set(reflect.ValueOf(data))
+	return nil
+}
+
+// setScalar stores the one element of data, a []T of shape [] (scalar
+// checks the shape), into p; bad is the error of data of another type.
+func setScalar[T any](p *T, data any, scalar, bad func() error) error {
+	d, ok := data.([]T)
+	if !ok {
+		return bad()
+	}
+	if err := scalar(); err != nil {
+		return err
+	}
+	*p = d[0]
 	return nil
 }
 

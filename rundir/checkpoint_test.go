@@ -124,6 +124,39 @@ func TestCheckpointRestoreIsStrict(t *testing.T) {
 		}
 	}
 
+	// An array where a scalar belongs, the empty one included (its element
+	// must not be read), is refused with its shape.
+	arrays := t.TempDir()
+	one, empty := []float32{1, 2}, []uint64{}
+	if err := WriteCheckpoint(arrays, CheckpointInfo{Version: "9.9"}, []Var{{"host/two", &one}, {"host/none", &empty}}); err != nil {
+		t.Fatal(err)
+	}
+	var f32 float32
+	var u64 uint64
+	for _, c := range []struct {
+		v    Var
+		want string
+	}{
+		{Var{"host/two", &f32}, "host/two.npy: shape [2]; want a scalar"},
+		{Var{"host/none", &u64}, "host/none.npy: shape [0]; want a scalar"},
+	} {
+		ck, err := OpenCheckpoint(arrays)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars := []Var{{"host/two", &one}, {"host/none", &empty}}
+		for i := range vars {
+			if vars[i].Name == c.v.Name {
+				vars[i] = c.v
+			}
+		}
+		err = ck.Restore(vars)
+		ck.Close()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s restored into a scalar: %v, want an error containing %q", c.v.Name, err, c.want)
+		}
+	}
+
 	// Flip a byte inside the data of state/f32: the zip CRC catches it.
 	path := filepath.Join(dir, CheckpointFile)
 	b, _ := os.ReadFile(path)
