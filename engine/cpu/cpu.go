@@ -56,8 +56,8 @@ type Backend struct {
 	growth   []float32 // exp(mu) of each spine under the current frame
 	escale   model.EScale
 
-	next  atomic.Int64 // the next chunk of the pass in progress
-	chunk int          // neurons per chunk
+	shares []share // each worker's range of the pass in progress (overNeurons)
+	chunk  int     // neurons per chunk
 }
 
 // New returns a CPU backend with the given worker count (0 = GOMAXPROCS).
@@ -188,26 +188,53 @@ func (c *Backend) parallel(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// overNeurons runs fn over the neurons in chunks of c.chunk, which the
-// workers of tm take in turn (the caller is one of them; tm nil: the caller
-// alone).
+// overNeurons runs fn over the neurons in chunks of c.chunk. Each worker of tm
+// (the caller is worker 0; tm nil: the caller alone) owns a contiguous share of
+// the neurons, the same at every pass, and takes its own chunks first, so that
+// a neuron's spines, traces and rows stay in the cache of the core that
+// stepped them last (interleaved chunks made the two cores pass the lines of
+// s, e and w x e back and forth every step). A worker that has finished its
+// share takes the remaining chunks of the others, so a worker the scheduler
+// holds back delays the pass by about one chunk, not by its whole share.
 func (c *Backend) overNeurons(tm *team, fn func(lo, hi int)) {
 	n := c.net.N
-	work := func() {
-		for {
-			lo := int(c.next.Add(int64(c.chunk))) - c.chunk
-			if lo >= n {
-				return
+	W := 1
+	if tm != nil {
+		W = tm.helpers + 1
+	}
+	if len(c.shares) < W {
+		c.shares = make([]share, W)
+	}
+	for w := range W {
+		c.shares[w].next.Store(int64(w * n / W))
+		c.shares[w].end = (w + 1) * n / W
+	}
+	work := func(id int) {
+		for v := range W {
+			sh := &c.shares[(id+v)%W]
+			for {
+				lo := int(sh.next.Add(int64(c.chunk))) - c.chunk
+				if lo >= sh.end {
+					break
+				}
+				fn(lo, min(lo+c.chunk, sh.end))
 			}
-			fn(lo, min(lo+c.chunk, n))
 		}
 	}
-	c.next.Store(0)
 	if tm == nil {
-		work()
+		work(0)
 		return
 	}
 	tm.run(work)
+}
+
+// share is one worker's contiguous range of neurons in a pass: the next chunk
+// to take and the end, padded to its own cache line so that the workers'
+// counters do not share one.
+type share struct {
+	next atomic.Int64
+	end  int
+	_    [48]byte
 }
 
 // stepArgs are the switches and inputs of one step.
@@ -404,13 +431,8 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 			if nq != 0 && q < int32(k) {
 				continue // spine q updates this contact
 			}
-			// In the edge's A, B order (EdgeA < EdgeB), as the equations are written.
-			var co float32
-			if int32(k) < q {
-				co = model.Coincidences(p, nk, nq, xk, traces[q])
-			} else {
-				co = model.Coincidences(p, nq, nk, traces[q], xk)
-			}
+			// Symmetric bit for bit: no branch on which end is EdgeA.
+			co := model.Coincidences(p, nk, nq, xk, traces[q])
 			pair := we[2*eds[j] : 2*eds[j]+2]
 			e := pair[1] * d
 			e += min(jE*co, 1) * (1 - e)

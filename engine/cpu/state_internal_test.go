@@ -22,7 +22,7 @@ func TestBackendStateIsListed(t *testing.T) {
 		"mirror": "fixed: the other CSR entry of each contact, from the network",
 		"ac":     "derived: w x e of each CSR entry, recomputed from w and e whenever they change (SetState too)",
 		"chunk":  "fixed: neurons per chunk, from the network",
-		"next":   "scratch: the chunk counter of the pass in progress",
+		"shares": "scratch: the workers' chunk counters of the pass in progress",
 		"sNext":  "scratch: every step writes it whole before the swap",
 		"gain":   "cache of the task gain for gainA, a function of the fixed phases",
 		"gainA":  "cache key of gain",

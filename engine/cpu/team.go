@@ -22,7 +22,7 @@ type team struct {
 	pass atomic.Uint64 // the pass in progress (0 = none yet)
 	quit atomic.Bool
 	left atomic.Int32 // helpers still working on the current pass
-	work func()       // the current pass's work loop (set before pass advances)
+	work func(id int) // the current pass's work loop (set before pass advances); id 0 is the caller, 1.. the helpers
 	wg   sync.WaitGroup
 }
 
@@ -35,13 +35,13 @@ func newTeam(helpers int) *team {
 	t := &team{helpers: helpers}
 	t.cond = sync.NewCond(&t.mu)
 	t.wg.Add(helpers)
-	for range helpers {
-		go t.helper()
+	for id := 1; id <= helpers; id++ {
+		go t.helper(id)
 	}
 	return t
 }
 
-func (t *team) helper() {
+func (t *team) helper(id int) {
 	defer t.wg.Done()
 	var seen uint64
 	for {
@@ -50,7 +50,7 @@ func (t *team) helper() {
 			return
 		}
 		seen = p
-		t.work()
+		t.work(id)
 		t.left.Add(-1)
 	}
 }
@@ -70,15 +70,16 @@ func (t *team) wait(seen uint64) uint64 {
 	return t.pass.Load()
 }
 
-// run runs work on the caller and every helper and returns when all are done.
-func (t *team) run(work func()) {
+// run runs work on the caller (id 0) and every helper (ids 1..helpers) and
+// returns when all are done.
+func (t *team) run(work func(id int)) {
 	t.work = work
 	t.left.Store(int32(t.helpers))
 	t.mu.Lock()
 	t.pass.Add(1)
 	t.cond.Broadcast()
 	t.mu.Unlock()
-	work()
+	work(0)
 	for i := 0; t.left.Load() != 0; i++ {
 		if i >= spinLimit {
 			runtime.Gosched()

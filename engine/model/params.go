@@ -191,10 +191,14 @@ func EventMean(p *Params, phi, g, frame float32) float32 {
 
 // Coincidences is the weighted count of coincident event pairs of an edge in a
 // step, from the event counts nk, nl of its spines in the step and their traces
-// xk, xl after it (see Params).
+// xk, xl after it (see Params). It is symmetric bit for bit, Coincidences(p,
+// nk, nl, xk, xl) == Coincidences(p, nl, nk, xl, xk): each product is rounded
+// on its own (the conversions forbid a fused multiply-add, as the shader's
+// precise does) and IEEE addition and multiplication are commutative, so an
+// edge may be updated from either of its spines.
 func Coincidences(p *Params, nk, nl uint8, xk, xl float32) float32 {
 	fk, fl := float32(nk), float32(nl)
-	return (fk*xl + fl*xk - fk*fl) * p.CNorm
+	return (float32(fk*xl) + float32(fl*xk) - float32(fk*fl)) * p.CNorm
 }
 
 // Derived is what everything downstream of the config needs, computed once
