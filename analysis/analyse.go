@@ -192,7 +192,11 @@ type Summary struct {
 	TaskCorr         []TaskCorr         // the task-aligned correlation matrix of every recorded block
 	Consistency      []ConsistencyBlock // task blocks of a run with persistent-signal blocks
 	ConsistencyPairs []ConsistencyPair  // each persistent block against its session's noise block
-	Reversibility    *Reversibility     // trial by trial after switches; nil without 2 switches of a kind
+	// ConsistencyLearning compares the persistence effect after training
+	// with that before it (no links yet); nil without a pair before
+	// training (session 0) and one after it.
+	ConsistencyLearning *ConsistencyLearning
+	Reversibility       *Reversibility // trial by trial after switches; nil without 2 switches of a kind
 
 	// Calibration is the model against Liu et al. (MODEL.md section 9,
 	// Calibration), judged against CalibrationTarget (TargetOf the config).
@@ -504,6 +508,7 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	// consistencyAnalysis and reversibility stop early when the context is
 	// cancelled; what they leave is dropped here.
 	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(fd, sum, opt, notef)
+	sum.ConsistencyLearning = consistencyLearning(sum)
 	if err := opt.ctx().Err(); err != nil {
 		return nil, err
 	}

@@ -79,6 +79,49 @@ type ConsistencyPair struct {
 	BetaTest                fisher.Comparison
 }
 
+// ConsistencyLearning is the persistence effect (the within-trial slope of
+// the gap, persistent minus independent signal) after training against the
+// same before training, when there are no links yet: the part of prediction 3
+// that the links make. Before and After index Summary.ConsistencyPairs (the
+// pair of session 0 and the last pair of a later session); SlopeTest tests
+// (after's difference) - (before's difference) with the blocks' bootstrap
+// replicates (four independent blocks, so replicate r of the difference of
+// differences combines replicate r of each).
+type ConsistencyLearning struct {
+	Before, After int
+	SlopeTest     fisher.Comparison
+}
+
+// consistencyLearning compares the last consistency pair after training with
+// the pair before training (session 0); nil without both.
+func consistencyLearning(sum *Summary) *ConsistencyLearning {
+	before, after := -1, -1
+	for k, pr := range sum.ConsistencyPairs {
+		switch s := sum.BlockByIndex(pr.Persistent).Session; {
+		case s == 0 && before < 0:
+			before = k
+		case s > 0:
+			after = k
+		}
+	}
+	if before < 0 || after < 0 {
+		return nil
+	}
+	slope := func(block int) Value {
+		for _, cb := range sum.Consistency {
+			if cb.Block == block {
+				return cb.Slope
+			}
+		}
+		return nanValue()
+	}
+	effect := func(pr ConsistencyPair) Value {
+		return diffValue(slope(pr.Persistent), slope(pr.Independent))
+	}
+	b, a := sum.ConsistencyPairs[before], sum.ConsistencyPairs[after]
+	return &ConsistencyLearning{Before: before, After: after, SlopeTest: Compare(effect(a), effect(b))}
+}
+
 // signalCounts returns, per trial (rows of lines) and single bin, the
 // number of signal frames among the nFr frames up to the bin's end; -1
 // where fewer than nFr frames have begun. And the fraction of signal frames

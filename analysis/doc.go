@@ -121,7 +121,10 @@
 // persistent signal frames: each is compared with the independent-frames
 // task block of its session (ConsistencyPair): the within-trial slope of the
 // gap, and the regression of the per-bin gap on the number of signal frames
-// just before (RegressOnSignal).
+// just before (RegressOnSignal). When there is a pair before training
+// (session 0, no links yet) and one after, ConsistencyLearning tests the
+// difference of their slope differences: the part of the effect the links
+// make.
 //
 // Reversibility (prediction 2, MODEL.md 7.3): a switch is a recorded block
 // that follows a recorded block of another condition (task, passive, or

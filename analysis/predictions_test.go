@@ -228,3 +228,47 @@ func TestReversibilitySynthetic(t *testing.T) {
 		t.Errorf("the gap should be higher in task than in passive: drop %.2f (%.2f to %.2f)", pf.Drop.Est, pf.Drop.Lo, pf.Drop.Hi)
 	}
 }
+
+// TestConsistencyLearning: the persistence effect after training minus that
+// before, from four blocks with hand-made replicates: the estimate is the
+// difference of differences and replicate r combines replicate r of each
+// block; without a pair before training there is no comparison.
+func TestConsistencyLearning(t *testing.T) {
+	reps := func(est float64, d ...float64) Value {
+		v := plainValue(est)
+		r := make([]float64, len(d))
+		for i := range d {
+			r[i] = est + d[i]
+		}
+		v.withReps(r)
+		return v
+	}
+	sum := &Summary{
+		Blocks: []BlockResult{{Index: 0, Session: 0}, {Index: 1, Session: 0}, {Index: 5, Session: 4}, {Index: 6, Session: 4}},
+		Consistency: []ConsistencyBlock{
+			{Block: 0, Session: 0, Frames: "noise", Slope: reps(0.011, -0.01, 0, 0.01, 0.02)},
+			{Block: 1, Session: 0, Frames: "persistent", Slope: reps(0.017, 0.01, 0, -0.01, 0)},
+			{Block: 5, Session: 4, Frames: "noise", Slope: reps(0.072, 0, 0.01, 0, -0.01)},
+			{Block: 6, Session: 4, Frames: "persistent", Slope: reps(0.118, 0.02, -0.02, 0.01, 0)},
+		},
+		ConsistencyPairs: []ConsistencyPair{{Persistent: 1, Independent: 0}, {Persistent: 6, Independent: 5}},
+	}
+	cl := consistencyLearning(sum)
+	if cl == nil || cl.Before != 0 || cl.After != 1 {
+		t.Fatalf("consistencyLearning = %+v, want the pairs 0 (before) and 1 (after)", cl)
+	}
+	// (0.118 - 0.072) - (0.017 - 0.011) = 0.040.
+	if math.Abs(cl.SlopeTest.Diff-0.040) > 1e-12 {
+		t.Errorf("difference of differences %g, want 0.040", cl.SlopeTest.Diff)
+	}
+	// Replicate deviations: after (0.02, -0.03, 0.01, 0.01), before (0.02, 0,
+	// -0.02, -0.02): the difference's deviations 0, -0.03, 0.03, 0.03, so 4
+	// replicates and an interval around 0.040.
+	if cl.SlopeTest.Replicates != 4 || !(cl.SlopeTest.Lo < 0.040 && cl.SlopeTest.Hi > 0.040) {
+		t.Errorf("SlopeTest %+v: want 4 replicates and an interval around 0.040", cl.SlopeTest)
+	}
+	sum.ConsistencyPairs = sum.ConsistencyPairs[1:]
+	if cl := consistencyLearning(sum); cl != nil {
+		t.Errorf("consistencyLearning without a pair before training = %+v, want nil", cl)
+	}
+}

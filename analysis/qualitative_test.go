@@ -255,32 +255,43 @@ func TestReversibility(t *testing.T) {
 }
 
 // Consistency (MODEL.md 7.4, prediction 3): at the same |c|, a persistent
-// signal (rho 0.8) should make the within-trial rise of the redundancy gap
-// steeper than independent frames, and with independent frames the per-bin
-// gap should grow with the signal frames of the last 200 ms. The consistency
-// preset (3 training sessions, compressed as the preset says) without its
-// baseline, seeds 1 and 2.
+// signal (rho 0.8) makes the within-trial rise of the redundancy gap steeper
+// than independent frames after training, more than before training (when
+// there are no links yet), and with independent frames the per-bin gap grows
+// with the signal frames of the last 200 ms. The consistency preset (blocks
+// of 2,400 trials before and after 3 compressed training sessions), seeds 1
+// and 2.
 //
-// KNOWN FAILURE of the revised model (issue 9 note): with the model revision 2
-// the slope difference is not positive. Seen when the model was revised
-// (slope persistent - independent per session, per s): seed 1 -0.026 (-0.096
-// to 0.037), +0.039 (-0.043 to 0.116), -0.091 (-0.181 to -0.004); seed 2 with
-// two sessions -0.064 (-0.170 to 0.042), +0.009 (-0.143 to 0.090); the first
-// model gave +0.12 to +0.91, positive in all 10 sessions measured. So the slope check
-// fails, and it is an error only with IPLGPU_KNOWN_FAILURES=1 (otherwise it is
-// logged as a known failure), until the model is revised for prediction 3.
-// The regression check runs always: the per-bin gap of the independent block
-// of the last session grows with the recent signal frames (beta > 0 on the
-// estimate; seen 0.041 to 0.057 per signal frame, intervals reaching just
-// below 0; the first model gave 0.30 to 0.36). Each seed is about 2 minutes
-// on 2 cores.
+// The effect is small against trial sampling. With the 240-trial blocks the
+// preset had before, the slope difference per session had 95% intervals of
+// about +-0.08 per s and its estimates scattered around 0 (-0.091 to +0.053
+// per s over five sessions of seeds 1 and 2), which an earlier note read as
+// prediction 3 not reproduced by the revised model. With blocks of 2,400
+// trials it is positive after training in every run measured: this preset
+// (these numbers, the same as iplgpu run -preset consistency gives), seed 1
+// +0.028 (-0.009 to 0.061) per s, seed 2 +0.017 (-0.012 to 0.045); before
+// training +0.009 (0.001 to 0.019) and +0.008 (-0.004 to 0.018); after minus
+// before +0.020 (-0.023 to 0.051) and +0.009 (-0.021 to 0.038). Blocks of
+// 2,400 trials only after training (no before blocks, so other draws): +0.045
+// (0.010 to 0.081) and +0.067 (0.027 to 0.093), and with the lateral coupling
+// off (g_lat = 0) +0.006 (-0.007 to 0.018) and +0.009 (-0.003 to 0.016). So
+// the links add about 0.03 per s to a slope of 0.07-0.13 per s, and one seed's
+// blocks of 2,400 trials do not resolve it at 95% (about four times the
+// trials would); the direction is what this test can check.
+//
+// Asserted on each seed (margins: the estimates above): the slope difference
+// after training > 0 (+0.028, +0.017), after minus before training > 0
+// (+0.020, +0.009: the thinnest margin, a third of its interval's half-width),
+// and the regression of the per-bin gap of the independent block after
+// training on the signal frames of the last 200 ms > 0 (0.019, 0.010). Each
+// seed is about 3.5 minutes on 2 cores.
 func TestConsistencyTwoSeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two training runs take minutes; run without -short")
 	}
 	for _, seed := range []uint64{1, 2} {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
-			cfg, err := model.LoadConfig("consistency", "", []string{fmt.Sprintf("seed=%d", seed), "protocol.baseline=false", "output.w_snapshots=false"})
+			cfg, err := model.LoadConfig("consistency", "", []string{fmt.Sprintf("seed=%d", seed), "output.w_snapshots=false"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,37 +299,35 @@ func TestConsistencyTwoSeeds(t *testing.T) {
 			if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			sum, _, err := analysis.Load(dir, analysis.Options{Subsets: 50, TimeSubsets: 20, BootReplicates: 40, TimeBootReplicates: 40, Sizes: []int{}})
+			sum, _, err := analysis.Load(dir, analysis.Options{Subsets: 50, BootReplicates: 40, Sizes: []int{}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(sum.ConsistencyPairs) != cfg.Protocol.Sessions {
-				t.Fatalf("%d persistent/independent pairs, want %d (one per session)", len(sum.ConsistencyPairs), cfg.Protocol.Sessions)
+			if len(sum.ConsistencyPairs) != 2 || sum.ConsistencyLearning == nil {
+				t.Fatalf("%d persistent/independent pairs (learning comparison %v), want 2: before and after training", len(sum.ConsistencyPairs), sum.ConsistencyLearning != nil)
 			}
-			var diff float64
 			for _, p := range sum.ConsistencyPairs {
 				t.Logf("session %d: slope persistent - independent %+.3f per s (95%% CI %.3f to %.3f)", sum.BlockByIndex(p.Persistent).Session, p.SlopeTest.Diff, p.SlopeTest.Lo, p.SlopeTest.Hi)
-				diff += p.SlopeTest.Diff / float64(len(sum.ConsistencyPairs))
 			}
-			if diff <= 0 {
-				msg := fmt.Sprintf("the within-trial slope of the gap was not steeper with a persistent signal: mean difference %+.3f per s", diff)
-				if os.Getenv("IPLGPU_KNOWN_FAILURES") != "" {
-					t.Error(msg)
-				} else {
-					t.Log("KNOWN FAILURE (see the comment): " + msg)
-				}
+			after := sum.ConsistencyPairs[sum.ConsistencyLearning.After]
+			if d := after.SlopeTest.Diff; !(d > 0) {
+				t.Errorf("after training the within-trial slope of the gap was not steeper with a persistent signal: difference %+.3f per s", d)
 			}
-			last := sum.ConsistencyPairs[len(sum.ConsistencyPairs)-1]
+			dd := sum.ConsistencyLearning.SlopeTest
+			t.Logf("after minus before training: %+.3f per s (95%% CI %.3f to %.3f, p %.3f)", dd.Diff, dd.Lo, dd.Hi, dd.P)
+			if !(dd.Diff > 0) {
+				t.Errorf("the persistence effect did not grow with training: after minus before %+.3f per s", dd.Diff)
+			}
 			var reg *analysis.SignalRegression
 			for _, cb := range sum.Consistency {
-				if cb.Block == last.Independent {
+				if cb.Block == after.Independent {
 					reg = cb.Regression
 				}
 			}
 			if reg == nil {
-				t.Fatal("no regression on the recent signal for the last independent block")
+				t.Fatal("no regression on the recent signal for the independent block after training")
 			}
-			t.Logf("independent frames, last session: beta %.3f (95%% CI %.3f to %.3f) per signal frame", reg.Beta.Est, reg.Beta.Lo, reg.Beta.Hi)
+			t.Logf("independent frames after training: beta %.3f (95%% CI %.3f to %.3f) per signal frame", reg.Beta.Est, reg.Beta.Lo, reg.Beta.Hi)
 			if !(reg.Beta.Est > 0) {
 				t.Errorf("the per-bin gap did not grow with the recent signal: beta %.3f", reg.Beta.Est)
 			}

@@ -86,6 +86,22 @@ func Compare(a, b Value) fisher.Comparison {
 	return fisher.Compare(a.Est, a.Reps, b.Est, b.Reps, CILevel)
 }
 
+// diffValue is a - b, with replicate r of the difference a.Reps[r] -
+// b.Reps[r] where both have aligned replicates (independent blocks, or the
+// same resamples of the same trials: see fisher.Compare), else no interval.
+func diffValue(a, b Value) Value {
+	v := plainValue(a.Est - b.Est)
+	if commonReps([]Value{a, b}) == 0 {
+		return v
+	}
+	reps := make([]float64, len(a.Reps))
+	for r := range reps {
+		reps[r] = a.Reps[r] - b.Reps[r]
+	}
+	v.withReps(reps)
+	return v
+}
+
 // pctValue is the redundancy % of a population, 100 (mean gap)/(mean
 // I_shuffle), left blank (NaN) unless I_shuffle is clearly above 0: the lower
 // end of its interval over trials above 0 (fisher.RatioPct). Its replicates

@@ -211,6 +211,20 @@ func consistencySentences(sum *page) []string {
 		}
 		out = append(out, s+".")
 	}
+	if cl := sum.ConsistencyLearning; cl != nil {
+		after := sum.BlockByIndex(sum.ConsistencyPairs[cl.After].Persistent).Session
+		word := "not significantly different from"
+		switch c := cl.SlopeTest; {
+		case !finite(c.P):
+			word = "untested against (no bootstrap)"
+		case significant(c) && c.Diff > 0:
+			word = "significantly larger than"
+		case significant(c) && c.Diff < 0:
+			word = "significantly smaller than"
+		}
+		out = append(out, fmt.Sprintf("Consistency and the links: the persistence effect (slope persistent - independent) %s was %s that before training, when there are no links yet (difference of differences %s).",
+			analysis.SessionLabel(after, S), word, testText(cl.SlopeTest, num)))
+	}
 	return out
 }
 
