@@ -584,6 +584,17 @@ func (s *Summary) BlockByIndex(i int) *BlockResult {
 	return nil
 }
 
+// ConsistencyOf returns the consistency analysis of trials.csv's block index
+// i, nil when there is none.
+func (s *Summary) ConsistencyOf(i int) *ConsistencyBlock {
+	for k := range s.Consistency {
+		if s.Consistency[k].Block == i {
+			return &s.Consistency[k]
+		}
+	}
+	return nil
+}
+
 // collectBlocks gathers the recorded blocks in run order with their flags and
 // the ablations of the training so far.
 func collectBlocks(d *rundir.Run) []BlockResult {

@@ -107,16 +107,8 @@ func consistencyLearning(sum *Summary) *ConsistencyLearning {
 	if before < 0 || after < 0 {
 		return nil
 	}
-	slope := func(block int) Value {
-		for _, cb := range sum.Consistency {
-			if cb.Block == block {
-				return cb.Slope
-			}
-		}
-		return nanValue()
-	}
 	effect := func(pr ConsistencyPair) Value {
-		return diffValue(slope(pr.Persistent), slope(pr.Independent))
+		return diffValue(sum.ConsistencyOf(pr.Persistent).Slope, sum.ConsistencyOf(pr.Independent).Slope)
 	}
 	b, a := sum.ConsistencyPairs[before], sum.ConsistencyPairs[after]
 	return &ConsistencyLearning{Before: before, After: after, SlopeTest: Compare(effect(a), effect(b))}

@@ -319,10 +319,8 @@ func TestConsistencyTwoSeeds(t *testing.T) {
 				t.Errorf("the persistence effect did not grow with training: after minus before %+.3f per s", dd.Diff)
 			}
 			var reg *analysis.SignalRegression
-			for _, cb := range sum.Consistency {
-				if cb.Block == after.Independent {
-					reg = cb.Regression
-				}
+			if cb := sum.ConsistencyOf(after.Independent); cb != nil {
+				reg = cb.Regression
 			}
 			if reg == nil {
 				t.Fatal("no regression on the recent signal for the independent block after training")

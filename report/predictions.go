@@ -194,15 +194,7 @@ func consistencySentences(sum *page) []string {
 	var out []string
 	S := sum.Sessions
 	for _, pr := range sum.ConsistencyPairs {
-		var pb, ib *analysis.ConsistencyBlock
-		for k := range sum.Consistency {
-			switch sum.Consistency[k].Block {
-			case pr.Persistent:
-				pb = &sum.Consistency[k]
-			case pr.Independent:
-				ib = &sum.Consistency[k]
-			}
-		}
+		pb, ib := sum.ConsistencyOf(pr.Persistent), sum.ConsistencyOf(pr.Independent)
 		s := fmt.Sprintf("Consistency (%s): with a persistent signal (rho %g) the within-trial slope of the gap was %s per s against %s with independent frames: %s (difference %s)",
 			analysis.SessionLabel(pb.Session, S), pb.Persistence, valText(pb.Slope, num), valText(ib.Slope, num), diffWord(pr.SlopeTest), testText(pr.SlopeTest, num))
 		if pb.Regression != nil && ib.Regression != nil {
@@ -213,17 +205,8 @@ func consistencySentences(sum *page) []string {
 	}
 	if cl := sum.ConsistencyLearning; cl != nil {
 		after := sum.BlockByIndex(sum.ConsistencyPairs[cl.After].Persistent).Session
-		word := "not significantly different from"
-		switch c := cl.SlopeTest; {
-		case !finite(c.P):
-			word = "untested against (no bootstrap)"
-		case significant(c) && c.Diff > 0:
-			word = "significantly larger than"
-		case significant(c) && c.Diff < 0:
-			word = "significantly smaller than"
-		}
-		out = append(out, fmt.Sprintf("Consistency and the links: the persistence effect (slope persistent - independent) %s was %s that before training, when there are no links yet (difference of differences %s).",
-			analysis.SessionLabel(after, S), word, testText(cl.SlopeTest, num)))
+		out = append(out, fmt.Sprintf("Consistency and the links: the persistence effect (slope persistent - independent) %s against that before training, when there are no links yet: %s (difference of differences %s).",
+			analysis.SessionLabel(after, S), diffWord(cl.SlopeTest), testText(cl.SlopeTest, num)))
 	}
 	return out
 }

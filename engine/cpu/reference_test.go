@@ -122,7 +122,6 @@ func (c *refBackend) parallel(n int, fn func(lo, hi int)) {
 	}
 	var wg sync.WaitGroup
 	chunk := (n + w - 1) / w
-	chunk = (chunk + 3) &^ 3 // (a leftover of the per-step draws, which shared a Philox block among four spines; harmless)
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
 		wg.Add(1)
