@@ -14,26 +14,25 @@ import (
 )
 
 // The learning pattern over the full default experiment and its calibration
-// against Liu et al. (MODEL.md sections 4 and 9, revision 2; issue 9), on two
+// against Liu et al. (MODEL.md sections 4 and 9, revision 2; issue 9), on four
 // seeds (the seeds play the role of animals): the default model (monkey R,
-// n = 14) and the preset liu-g (monkey G, n = 52). Long: about 4 minutes per run
-// on 2 cores, 6 runs (TestLearningPattern: 4, TestCalibrationLiuG: 2).
+// n = 14) and the preset liu-g (monkey G, n = 52). Long: about 2 minutes per run
+// on 2 cores, 10 runs (TestLearningPattern: 6, TestCalibrationLiuG: 4).
 //
 // Quantities are those of MODEL.md section 9: information of the 1.6 s counts
 // averaged over 200 random subsets of n neurons (the same subsets in every
 // block), redundancy % = 100 (mean I_shuffle - mean I_real) / mean I_shuffle;
 // "early" is the task block before training (session 0), "late" the mean of the
 // task blocks after the last two sessions; the targets apply to the mean over
-// the seeds. Seen when set (seeds 1, 2): redundancy 23.9 -> 33.9% and 19.7 ->
-// 32.3% (seed mean 21.8 -> 33.1, rise 11.2), I_shuffle x1.83 and x2.18, I_real
-// x1.59 and x1.84, noise correlation 0.055 -> 0.070, task above passive in every
-// session, median Fano 1.10-1.18 (scripts/calib/measure.py), ablation rise
-// -3.3 and -0.9 points against 9.9 and 12.5; fit of the seed-mean curve: tau 9.6
-// sessions, 15% of the rise after session 1, within 10% of the final value from
-// session 7.
-
+// the seeds, because the seed-to-seed spread of the rise (seeds 1-4 of the
+// defaults: 6.8 to 15.5 points, scripts/calib/README.md) is wider than the
+// targets' windows. SEEN
 // longSeeds are the seeds (animals) of the long learning tests.
-var longSeeds = []uint64{1, 2}
+var longSeeds = []uint64{1, 2, 3, 4}
+
+// ablationSeeds are the seeds of the ablation check (a per-seed assertion, so
+// two seeds suffice and save two runs).
+var ablationSeeds = []uint64{1, 2}
 
 // calSubsets is the subset draw of the calibration tests.
 func calSubsets(n int) fisher.SubsetSpec { return fisher.SubsetSpec{Size: n, Count: 200, Seed: 1} }
@@ -172,7 +171,6 @@ func TestLearningPattern(t *testing.T) {
 	for _, seed := range longSeeds {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			ctl := simulateQual(t, seed, "learning", S)
-			abl := simulateQual(t, seed, "ablation", S)
 			lc := ctl.curve(t, n)
 			curves = append(curves, lc)
 			var red, pas []string
@@ -208,16 +206,19 @@ func TestLearningPattern(t *testing.T) {
 			}
 			// Ablation (prediction 4): with IPL formation blocked the rise is under
 			// a quarter of the control's and mean rates stay within 15%.
-			la := abl.curve(t, n)
-			rise := lc.lateRed() - lc.task[0].redPct
-			aRise := la.lateRed() - la.task[0].redPct
-			t.Logf("redundancy rise: control %.1f points, formation blocked %.1f", rise, aRise)
-			if aRise >= rise/4 {
-				t.Errorf("with formation blocked redundancy rose by %.1f points, not under a quarter of the control's %.1f", aRise, rise)
-			}
-			rc, ra := ctl.meanRate(S, "task"), abl.meanRate(S, "task")
-			if math.Abs(ra-rc) > 0.15*rc {
-				t.Errorf("mean rate with formation blocked %.2f Hz, control %.2f Hz: differ by more than 15%%", ra, rc)
+			if slices.Contains(ablationSeeds, seed) {
+				abl := simulateQual(t, seed, "ablation", S)
+				la := abl.curve(t, n)
+				rise := lc.lateRed() - lc.task[0].redPct
+				aRise := la.lateRed() - la.task[0].redPct
+				t.Logf("redundancy rise: control %.1f points, formation blocked %.1f", rise, aRise)
+				if aRise >= rise/4 {
+					t.Errorf("with formation blocked redundancy rose by %.1f points, not under a quarter of the control's %.1f", aRise, rise)
+				}
+				rc, ra := ctl.meanRate(S, "task"), abl.meanRate(S, "task")
+				if math.Abs(ra-rc) > 0.15*rc {
+					t.Errorf("mean rate with formation blocked %.2f Hz, control %.2f Hz: differ by more than 15%%", ra, rc)
+				}
 			}
 			// Links join similarly tuned neurons.
 			if c := ctl.linkTuning(t); c <= 0.2 {
@@ -239,7 +240,8 @@ func TestLearningPattern(t *testing.T) {
 	// The calibration (MODEL.md section 9, monkey R at n = 14), on the mean over
 	// the seeds. The sampling error of one block's redundancy % at n = 14 is
 	// about 2-3 points (trial jackknife, scripts/calib/measure.py), so the mean
-	// of 2 late sessions x 2 seeds has about 1.2-1.5.
+	// of 2 late sessions x 4 seeds has about 0.7-1.1 from trials alone; the
+	// seeds' own spread adds about 2 (the standard error of a four-seed mean).
 	avg := func(f func(learningCurve) float64) float64 {
 		var s float64
 		for _, lc := range curves {
@@ -262,21 +264,11 @@ func TestLearningPattern(t *testing.T) {
 	if late-early < 10 {
 		t.Errorf("redundancy rose by %.1f points over learning, want >= 10", late-early)
 	}
-	// I_real late/early: MODEL.md's target is 0.9-1.6, which this model does not
-	// meet together with the rise of >= 10 points and late redundancy <= 35%, so
-	// the bound below is NOT the target but the measured value with a margin
-	// (stated openly; issue 9 note). Why: the information-limiting variance eps is
-	// the stimulus frames' own, so I_real = red / eps at a given subset size, and
-	// I_real late/early = (L/E) (eps_early/eps_late); eps falls by 7-10% with
-	// learning (the links sharpen the readout of A and B frames), so a rise of 10
-	// points with L <= 35 needs I_real late/early >= 1.08 x 35/25 = 1.5. Seen
-	// when set: x1.59 and x1.84 (seeds 1 and 2), seed mean x1.71.
-	const realRatioTarget, realRatioMax = 1.6, 1.8
-	if realRatio > realRatioTarget {
-		t.Logf("NOTE: I_real late/early x%.2f is above the MODEL.md target %.1f (known, see the comment)", realRatio, realRatioTarget)
-	}
-	if realRatio < 0.9 || realRatio > realRatioMax {
-		t.Errorf("I_real late/early x%.2f outside 0.9-%.1f", realRatio, realRatioMax)
+	// I_real late/early: MODEL.md's target, 0.9-1.6, on the mean over the four
+	// seeds (on seeds 1 and 2 alone, with the earlier, stronger learning, it was
+	// 1.71: the two-seed calibration was at the low end of the spread).
+	if realRatio < 0.9 || realRatio > 1.6 {
+		t.Errorf("I_real late/early x%.2f outside 0.9-1.6", realRatio)
 	}
 	if nc0 < 0.03 || nc0 > 0.10 {
 		t.Errorf("mean noise correlation before learning %.3f outside 0.03-0.10", nc0)
@@ -360,7 +352,10 @@ func TestCalibrationLiuG(t *testing.T) {
 	if len(late) != len(longSeeds) {
 		return
 	}
-	m := (late[0] + late[1]) / 2
+	var m float64
+	for _, l := range late {
+		m += l / float64(len(late))
+	}
 	t.Logf("seed mean late redundancy at n = %d: %.1f%%", n, m)
 	if m < 17 || m > 25 {
 		t.Errorf("liu-g: late-learning task redundancy %.1f%% at n = %d outside the target 17-25%% (Liu et al. monkey G: 22.1/19.8%%)", m, n)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -35,6 +36,26 @@ type SeedSummary struct {
 	// value: see HeadlineNames. Sweeps compare them across conditions
 	// (iplgpu merge).
 	Headline []SeedEffect
+	// CalibrationTarget is the monkey the runs are calibrated to (the same
+	// for all: their configurations differ only in the seed).
+	CalibrationTarget CalibrationTarget
+	// Calibration is the model against Liu et al. (MODEL.md section 9) on
+	// the mean over the seeds, in the order of the runs' own tables.
+	Calibration []SeedCalibrationRow
+}
+
+// SeedCalibrationRow is one row of the model-against-paper table across the
+// seeds. Its CalibrationRow is the runs' row with Model the mean over the
+// seeds of the runs' estimates, Lo and Hi the 95% t interval of that mean
+// (NaN with fewer than 2 seeds), and Status and CI judged on them: the
+// targets of MODEL.md section 9 are the animals' mean, and the spread
+// between seeds (animals) can be wider than a target's window. Note lists
+// the seeds' values.
+type SeedCalibrationRow struct {
+	CalibrationRow
+	Values []float64 // each run's estimate, in the order of Seeds (NaN: n.a. in that run)
+	Across Across
+	Passed int // runs whose own row passes (judged on that run's estimate)
 }
 
 // HeadlineNames are the names of SeedSummary.Headline, in order:
@@ -275,7 +296,54 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 		ss.TaskPassive = tp
 	}
 	ss.Headline = headline(sums, learn, tp)
+	ss.CalibrationTarget = sums[0].CalibrationTarget
+	ss.Calibration = seedCalibration(sums)
 	return ss, nil
+}
+
+// seedCalibration computes SeedSummary.Calibration: the runs' calibration
+// rows matched by key and subset size, in the order they first appear.
+func seedCalibration(sums []*Summary) []SeedCalibrationRow {
+	type key struct {
+		k string
+		n int
+	}
+	idx := map[key]int{}
+	var out []SeedCalibrationRow
+	for si, s := range sums {
+		for _, r := range s.Calibration {
+			k := key{r.Key, r.N}
+			i, ok := idx[k]
+			if !ok {
+				i = len(out)
+				idx[k] = i
+				row := SeedCalibrationRow{CalibrationRow: r, Values: make([]float64, len(sums))}
+				for j := range row.Values {
+					row.Values[j] = math.NaN()
+				}
+				out = append(out, row)
+			}
+			out[i].Values[si] = r.Model.Est
+			if r.Status == CalPass {
+				out[i].Passed++
+			}
+		}
+	}
+	for i := range out {
+		r := &out[i]
+		r.Across = across(r.Values)
+		r.Model = Value{Est: r.Across.Mean, SubLo: math.NaN(), SubHi: math.NaN(), Lo: r.Across.CILo, Hi: r.Across.CIHi}
+		vals := make([]string, len(r.Values))
+		for j, v := range r.Values {
+			vals[j] = "n.a."
+			if finite(v) {
+				vals[j] = fmt.Sprintf("%.3g", v)
+			}
+		}
+		r.Note = fmt.Sprintf("per seed %s; passes in %d of %d runs", strings.Join(vals, ", "), r.Passed, len(sums))
+		r.judge("n.a. in every run")
+	}
+	return out
 }
 
 // headline computes SeedSummary.Headline (see HeadlineNames).

@@ -108,3 +108,58 @@ func TestAcrossSeedsHeadline(t *testing.T) {
 		t.Errorf("one run: %+v", h)
 	}
 }
+
+// TestAcrossSeedsCalibration: the calibration table across seeds, by hand.
+// Three runs with late redundancy 24, 30 and 33% (target 25-35): one run
+// misses on its own, the mean 29 passes; mean 29, sd 4.5826, se 2.6458,
+// t(0.975, 2) = 4.3027: interval 17.62 to 40.38, which straddles the target.
+// A rise of 6, 9 and 18 points (target >= 10): the mean 11 passes while two
+// runs miss. A row that is n.a. in one run is averaged over the others.
+func TestAcrossSeedsCalibration(t *testing.T) {
+	row := func(key string, n int, lo, hi, v float64) CalibrationRow {
+		r := CalibrationRow{Key: key, Quantity: key, N: n, TargetLo: lo, TargetHi: hi, Role: RoleTarget, Model: plainValue(v)}
+		r.judge("n.a.")
+		return r
+	}
+	var sums []*Summary
+	var cfgs []*model.Config
+	for k, vals := range [][3]float64{{24, 6, 1.2}, {30, 9, math.NaN()}, {33, 18, 1.4}} {
+		s := &Summary{Dir: fmt.Sprint("run", k), CalibrationTarget: CalibrationTarget{MonkeyR, "test"}}
+		s.Calibration = []CalibrationRow{
+			row("late_redundancy_pct", 14, 25, 35, vals[0]),
+			row("redundancy_rise", 14, 10, math.Inf(1), vals[1]),
+			row("i_real_ratio", 14, 0.9, 1.6, vals[2]),
+		}
+		c, _ := model.LoadConfig("", "", []string{fmt.Sprintf("seed=%d", k+1)})
+		sums, cfgs = append(sums, s), append(cfgs, c)
+	}
+	ss, err := AcrossSeeds(sums, cfgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss.Calibration) != 3 || ss.CalibrationTarget.Name != MonkeyR.Name {
+		t.Fatalf("calibration across seeds: %d rows, target %q", len(ss.Calibration), ss.CalibrationTarget.Name)
+	}
+	late, rise, real := ss.Calibration[0], ss.Calibration[1], ss.Calibration[2]
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-3 }
+	if late.Key != "late_redundancy_pct" || late.Model.Est != 29 || !near(late.Model.Lo, 29-4.302653*4.582576/math.Sqrt(3)) || !near(late.Model.Hi, 29+4.302653*4.582576/math.Sqrt(3)) {
+		t.Errorf("late: %+v", late.Model)
+	}
+	if late.Status != CalPass || late.CI != "straddles" || late.Passed != 2 || !strings.Contains(late.Note, "per seed 24, 30, 33; passes in 2 of 3 runs") {
+		t.Errorf("late: status %s, CI %s, passed %d, note %q", late.Status, late.CI, late.Passed, late.Note)
+	}
+	if rise.Model.Est != 11 || rise.Status != CalPass || rise.Passed != 1 {
+		t.Errorf("rise: %+v, status %s, passed %d", rise.Model, rise.Status, rise.Passed)
+	}
+	if real.Across.N != 2 || !near(real.Model.Est, 1.3) || real.Status != CalPass || !strings.Contains(real.Note, "n.a.") {
+		t.Errorf("I_real ratio: %+v, status %s, note %q", real.Across, real.Status, real.Note)
+	}
+	// One run: the mean is that run's value, with no interval.
+	one, err := AcrossSeeds(sums[:1], cfgs[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := one.Calibration[0]; r.Model.Est != 24 || r.Model.HasCI() || r.Status != CalFail || r.CI != "" {
+		t.Errorf("one run: %+v, status %s, CI %q", r.Model, r.Status, r.CI)
+	}
+}

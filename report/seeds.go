@@ -20,7 +20,7 @@ import (
 
 // WriteSeeds renders the across-seed summary into dir (the directory that
 // holds the runs): seeds.csv, the figure fig_seeds (.png, .svg) and
-// seeds.md. Every file is written whole or not at all.
+// seeds_calibration.csv, seeds.md. Every file is written whole or not at all.
 func WriteSeeds(ss *analysis.SeedSummary, dir string, opt WriteOptions) (*Written, error) {
 	pg := &page{Summary: &analysis.Summary{}, dir: dir, ctx: opt.Context}
 	err := writeCSV(pg, rundir.SeedsFile, rundir.SeedsColumns, func(emit func([]string) error) error {
@@ -42,6 +42,9 @@ func WriteSeeds(ss *analysis.SeedSummary, dir string, opt WriteOptions) (*Writte
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := writeSeedCalibrationCSV(pg, ss); err != nil {
 		return nil, err
 	}
 	if !opt.NoFigures {
@@ -86,6 +89,7 @@ func seedsReport(w io.Writer, pg *page, ss *analysis.SeedSummary) error {
 			strings.ToUpper(e.What[:1])+e.What[1:], seedText(e.Across, points), strings.Join(v, ", "), e.Across.P, e.Significant, len(e.Values))
 	}
 	p("\n")
+	seedCalibrationSection(w, ss)
 	if slices.Contains(pg.files, "fig_seeds.png") {
 		p("**Figure.** Redundancy %% of the control blocks across sessions: each seed (thin) and the mean across seeds with its 95%% t interval. ([SVG](fig_seeds.svg))\n\n![fig_seeds](fig_seeds.png)\n\n")
 	}

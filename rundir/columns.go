@@ -87,6 +87,14 @@ var SeedsColumns = []string{
 	"seeds", "mean", "sd", "ci_lo", "ci_hi", "within_halfwidth", "values",
 }
 
+// SeedsCalibrationColumns are the columns of seeds_calibration.csv: the
+// model against Liu et al. (MODEL.md section 9) on the mean over the runs of
+// one config with different seeds, one row per quantity (key).
+var SeedsCalibrationColumns = []string{
+	"key", "quantity", "subset_n", "role", "calibrated_to", "liu", "target", "target_lo", "target_hi",
+	"seeds", "mean", "sd", "ci_lo", "ci_hi", "status", "ci_vs_target", "runs_passed", "values",
+}
+
 // MergedColumns are the columns of merged.csv after one column per swept
 // parameter (named by its -set key): one row per condition and headline
 // number (analysis.HeadlineNames) across the condition's seeds.

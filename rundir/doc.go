@@ -243,7 +243,12 @@
 // ci_lo and ci_hi (the 95% t interval of the mean across seeds),
 // within_halfwidth (the mean over the runs of the half-width of their 95%
 // bootstrap intervals) and values (per run, space-separated, in the order of
-// seeds.md); seeds.md and fig_seeds (.png, .svg).
+// seeds.md); seeds_calibration.csv, SeedsCalibrationColumns, the model
+// against Liu et al. (MODEL.md section 9) on the mean over the seeds: per
+// quantity (the keys of calibration.csv) the runs with a value, mean, sd,
+// the 95% t interval of the mean, status and ci_vs_target judged on the mean
+// and its interval, runs_passed (runs whose own row passes) and values (per
+// run, in the order of seeds.md); seeds.md and fig_seeds (.png, .svg).
 //
 // # Written by iplgpu merge on a sweep directory
 //

@@ -38,8 +38,9 @@ const (
 
 	// Written by iplgpu analyse on a directory of runs (several seeds):
 	// into that directory, which is not itself a run directory.
-	SeedsFile       = "seeds.csv"
-	SeedsReportFile = "seeds.md"
+	SeedsFile            = "seeds.csv"
+	SeedsCalibrationFile = "seeds_calibration.csv"
+	SeedsReportFile      = "seeds.md"
 
 	// Written by iplgpu merge into a sweep directory (package sweep).
 	MergedFile       = "merged.csv"

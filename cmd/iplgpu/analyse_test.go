@@ -64,7 +64,8 @@ func TestAnalyseCommand(t *testing.T) {
 }
 
 // Seeds as animals: a directory of runs of one config with different seeds
-// gets seeds.csv and seeds.md; runs of different configs are refused.
+// gets seeds.csv, seeds_calibration.csv and seeds.md (with the calibration
+// table on the seed mean); runs of different configs are refused.
 func TestAnalyseSeeds(t *testing.T) {
 	tmp := t.TempDir()
 	for _, seed := range []string{"1", "2"} {
@@ -75,14 +76,26 @@ func TestAnalyseSeeds(t *testing.T) {
 	}
 	parent := filepath.Join(tmp, "seeds")
 	expectCLI(t, []string{"analyse", "-boot", "20", "-subsets", "20", "-time-subsets", "5", "-no-figures", parent}, 0, []string{"across 2 seeds", filepath.Join(parent, "seeds.md")}, nil)
-	for _, f := range []string{"seeds.csv", "seeds.md", "s1/report.md", "s2/info.csv"} {
+	for _, f := range []string{"seeds.csv", "seeds_calibration.csv", "seeds.md", "s1/report.md", "s2/info.csv"} {
 		if _, err := os.Stat(filepath.Join(parent, f)); err != nil {
 			t.Error(err)
 		}
 	}
 	rep, _ := os.ReadFile(filepath.Join(parent, "seeds.md"))
-	if !strings.Contains(string(rep), "Seeds 1 (`s1`), 2 (`s2`)") || !strings.Contains(string(rep), "redundancy_pct") {
+	if !strings.Contains(string(rep), "Seeds 1 (`s1`), 2 (`s2`)") || !strings.Contains(string(rep), "redundancy_pct") ||
+		!strings.Contains(string(rep), "## Model against Liu et al., on the mean over the seeds") || !strings.Contains(string(rep), "passes in") {
 		t.Errorf("seeds.md:\n%s", rep)
+	}
+	// seeds_calibration.csv: one row per quantity of the runs' calibration.csv,
+	// with both seeds' values.
+	cal, err := os.ReadFile(filepath.Join(parent, "seeds_calibration.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCal, _ := os.ReadFile(filepath.Join(parent, "s1", "calibration.csv"))
+	lines, runLines := strings.Split(strings.TrimSpace(string(cal)), "\n"), strings.Split(strings.TrimSpace(string(runCal)), "\n")
+	if len(lines) != len(runLines) || !strings.HasPrefix(lines[0], "key,quantity,subset_n,role,calibrated_to") || !strings.HasPrefix(lines[1], "late_redundancy_pct,") {
+		t.Errorf("seeds_calibration.csv (%d lines, the run's calibration.csv %d):\n%s", len(lines), len(runLines), cal)
 	}
 	other := filepath.Join(tmp, "other")
 	if code, out, errs := runCLI(append([]string{"run", "-backend", "cpu", "-analyse=false", "-seed", "3", "-out", other, "-set", "dynamics.beta=0.5"}, analyseRun...)...); code != 0 {
