@@ -15,8 +15,8 @@ import (
 // sessions with the structural learning (eta_w, lambda_w) and the feedback
 // gain's growth (eta_fb) 5 times faster than the defaults (same w_inf; k_fb
 // reaches 98% of k_max as in the default 10 sessions), the default k_max
-// (0.05, which gives the IPL's late redundancy at this size: 31.2% both),
-// seeds 1 and 2.
+// (0.042, which gives the IPL's late redundancy at this size: IPL 29.6 and
+// 28.8%, feedback 29.3 and 28.9%), seeds 1 and 2.
 func smallOptions(dir string) Options {
 	return Options{
 		Seeds: []uint64{1, 2}, Sessions: 2, Out: dir,
@@ -27,25 +27,25 @@ func smallOptions(dir string) Options {
 }
 
 // TestMechanismsQualitative runs both mechanisms at small size on two seeds
-// (147 s measured on 2 shared cores after the CPU backend optimisation, 449 s before it at load 9; skipped with -short) and checks the
+// (97 s on 2 cores at engine 0.2.1; skipped with -short) and checks the
 // predictions of MODEL.md section 8 on every seed, with these margins
-// (measured values of the run in parentheses, seed 1 / seed 2):
+// (measured values of the run in parentheses, seed 1 / seed 2, engine 0.2.1):
 //   - both mechanisms raise task redundancy % at n = 14 with learning by more
-//     than 5 points (IPL 10.4 / 11.5, feedback 10.6 / 11.3);
+//     than 5 points (IPL 8.6 / 9.3, feedback 8.3 / 9.4);
 //   - blocking the lateral spread after learning leaves under IPL less than
-//     half the rise (ablated - early: -5.1 / 4.0) and under feedback more than
-//     half (8.2 / 14.6);
+//     half the rise (ablated - early: -6.5 / 4.0) and under feedback more than
+//     half (5.4 / 13.2);
 //   - in frozen-noise blocks the A-vs-B correlation falls with learning more
 //     under feedback than under IPL: feedback minus IPL change below -0.01
-//     on each seed (-0.035 / -0.030; the block-to-block sd of one A-vs-B
+//     on each seed (-0.024 / -0.022; the block-to-block sd of one A-vs-B
 //     estimate is about 0.008, so a seed's difference of changes has an sd of
-//     about 0.016 and the mean over 2 seeds about 0.011: the observed -0.032
-//     is 2.8 sd from 0, and a one-sided test at 5% has about 80% power for an
+//     about 0.016 and the mean over 2 seeds about 0.011: the observed -0.023
+//     is 2.0 sd from 0, and a one-sided test at 5% has about 80% power for an
 //     effect of -0.03 with 2 seeds, 50% for -0.02 (the numpy prototype's));
 //   - the pair redundancy increase falls with soma distance at matched
-//     tuning under IPL (slope < 0: -0.012 / -0.015 per 100 um) and less so
+//     tuning under IPL (slope < 0: -0.009 / -0.012 per 100 um) and less so
 //     under feedback (IPL slope below feedback's by more than 0.005 on each
-//     seed: 0.022 / 0.015).
+//     seed: 0.015 / 0.010).
 func TestMechanismsQualitative(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compare at small size: about 7.5 minutes; skipped in -short mode")
