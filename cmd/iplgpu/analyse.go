@@ -38,7 +38,8 @@ Seeds as animals: given a directory that holds run directories (one level
 down), or several run directories, of one configuration with different
 seeds, analyses each run and writes the spread across seeds, next to the
 within-run intervals, to seeds.csv, seeds.md and fig_seeds in that directory
-(or in -out).`
+(or in -out), and the model-against-Liu table (MODEL.md section 9) judged on
+the mean over the seeds to seeds_calibration.csv and seeds.md.`
 
 // cmdAnalyse is the analyse subcommand.
 func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
