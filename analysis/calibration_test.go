@@ -35,6 +35,7 @@ import (
 // against 7.4 and 9.5 (seeds 1, 2); fit of the seed-mean curve: tau 9.0
 // sessions, 16% of the rise after session 1, within 10% of the final value
 // from session 6.
+
 // longSeeds are the seeds (animals) of the long learning tests.
 var longSeeds = []uint64{1, 2, 3, 4}
 

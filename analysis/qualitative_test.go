@@ -156,6 +156,20 @@ func (r *qualRun) linkTuning(t *testing.T) float64 {
 	return num / den
 }
 
+// speedEta and speedLambda compress the default's 10 training sessions into
+// sessions: eta_w and lambda_w both scaled by 10/sessions keep the equilibrium
+// w_inf, and w follows the same course in fewer trials (the presets with fewer
+// sessions do the same), so that a short test run reaches the trained state.
+func speedEta(sessions int) string {
+	d := model.DefaultConfig().Dynamics
+	return fmt.Sprintf("dynamics.eta_w=%g", d.EtaW*10/float64(sessions))
+}
+
+func speedLambda(sessions int) string {
+	d := model.DefaultConfig().Dynamics
+	return fmt.Sprintf("dynamics.lambda_w_per_s=%g", d.LambdaWPerS*10/float64(sessions))
+}
+
 // Reversibility (MODEL.md 7.3, prediction 2), trial by trial after each
 // switch: the reversibility preset with its training compressed into 2
 // sessions (speedEta, speedLambda) and its 60 cycles of task, passive, task
@@ -187,20 +201,6 @@ func (r *qualRun) linkTuning(t *testing.T) float64 {
 // on the gain's value; the reversibility at the default gain is left for more
 // switch cycles (issue 9 note). At 0.82, engine 0.2.1: drop 3.07 (2.12 to
 // 3.89), tau 0.81 s; with the gain kept 3.74 (2.51 to 5.15), tau 7.39 s.
-// speedEta and speedLambda compress the default's 10 training sessions into
-// sessions: eta_w and lambda_w both scaled by 10/sessions keep the equilibrium
-// w_inf, and w follows the same course in fewer trials (the presets with fewer
-// sessions do the same), so that a short test run reaches the trained state.
-func speedEta(sessions int) string {
-	d := model.DefaultConfig().Dynamics
-	return fmt.Sprintf("dynamics.eta_w=%g", d.EtaW*10/float64(sessions))
-}
-
-func speedLambda(sessions int) string {
-	d := model.DefaultConfig().Dynamics
-	return fmt.Sprintf("dynamics.lambda_w_per_s=%g", d.LambdaWPerS*10/float64(sessions))
-}
-
 func TestReversibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a training run takes minutes; run without -short")
