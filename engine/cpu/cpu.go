@@ -28,12 +28,14 @@ import (
 // fixed order, so the results are bit-identical whatever the worker count or
 // the chunks. The equations are those of Params.
 //
-// w and e live once per edge (we); the lateral weight w x e lives in the CSR
-// arrays: every contact has two entries, one under each of its spines, each
-// with its own copy of w x e, so a spine reads its contacts' weights in a row
-// instead of gathering them by edge id. The copies are equal bit for bit: the
-// event pass writes the one product to both (mirror gives the other entry),
-// and the end of a segment recomputes both from w and e.
+// w, e and the lateral weight w x e live in the CSR arrays: every contact has
+// two entries, one under each of its spines, each with its own copy of w, e
+// (we) and w x e (ac), so a spine reads its contacts' weights in a row, and
+// the event pass reads the w and e of a spine's contacts in a row too, instead
+// of gathering them by edge id (the random read of w and e by edge id was the
+// event pass's largest cost). The copies are equal bit for bit: the event pass
+// writes the one result to both (mirror gives the other entry), and the end of
+// a segment scales both by the same factors and recomputes both products.
 type Backend struct {
 	workers int
 	net     *model.Network
@@ -42,8 +44,8 @@ type Backend struct {
 	s, sNext []float32 // spine potentials after the last step, and the buffer for the next
 	x        []float32 // coincidence traces
 	a        []uint8   // afferent event counts of the last step
-	we       []float32 // (w, e/D) of each edge, interleaved (D: model.EScale)
-	ac       []float32 // w x (e/D) per CSR entry (net.Partner's order): the lateral weight, rewritten with w or e
+	we       []float32 // (w, e/D) of each CSR entry (net.Partner's order), interleaved (D: model.EScale)
+	ac       []float32 // w x (e/D) of each CSR entry: the lateral weight, rewritten with w or e
 	mirror   []int32   // the entry of the same contact under its other spine
 	b, h     []float32
 	gain     []float32 // task excitability per spine for the current TaskA
@@ -86,9 +88,9 @@ func (c *Backend) Load(net *model.Network, p model.Params) error {
 	for k := range c.s {
 		c.s[k] = p.SBlank
 	}
-	c.we, c.ac = make([]float32, 2*net.Edges()), make([]float32, C)
-	for ed := 0; ed < net.Edges(); ed++ {
-		c.we[2*ed] = p.WInit
+	c.we, c.ac = make([]float32, 2*C), make([]float32, C)
+	for j := range C {
+		c.we[2*j] = p.WInit
 	}
 	// ac = w x e is 0 while e is 0.
 	// The entry of edge ed under its spine EdgeA (partner above the row's
@@ -138,8 +140,10 @@ func (c *Backend) State(dst *engine.State) error {
 	dst.Z = append(dst.Z[:0], c.z...)
 	E := net.Edges()
 	dst.W, dst.E = slices.Grow(dst.W[:0], E)[:E], slices.Grow(dst.E[:0], E)[:E]
-	for ed := range E {
-		dst.W[ed], dst.E[ed] = c.we[2*ed], c.we[2*ed+1]
+	// Both entries of a contact hold the same w and e: the later one's write
+	// is the earlier one's.
+	for j, ed := range net.EdgeOf {
+		dst.W[ed], dst.E[ed] = c.we[2*j], c.we[2*j+1]
 	}
 	dst.B = append(dst.B[:0], c.b...)
 	dst.H = append(dst.H[:0], c.h...)
@@ -159,8 +163,8 @@ func (c *Backend) SetState(src *engine.State) error {
 	copy(c.x, src.X)
 	copy(c.a, src.Events)
 	copy(c.z, src.Z)
-	for ed := range src.W {
-		c.we[2*ed], c.we[2*ed+1] = src.W[ed], src.E[ed]
+	for j, ed := range c.net.EdgeOf {
+		c.we[2*j], c.we[2*j+1] = src.W[ed], src.E[ed]
 	}
 	c.refreshProducts()
 	copy(c.b, src.B)
@@ -408,12 +412,12 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 // an event at either end this step, e (already decayed by the spine pass)
 // gains the coincidence term, and w too when grow. The contact is updated
 // from its spine with an event, from the lower of the two when both have
-// one, and the result goes to both of its entries.
+// one: it reads w and e in that spine's row and writes the result to both of
+// its entries.
 func (c *Backend) stepEvents(lo, hi int, grow bool) {
 	p := &c.p
 	net := c.net
 	events, traces, we, ac, mirror := c.a, c.x, c.we, c.ac, c.mirror
-	edgeOf := net.EdgeOf
 	rowPtr, partner := net.RowPtr, net.Partner
 	jE, etaW := p.JE, p.EtaW
 	d, inv := c.escale.D, c.escale.Inv
@@ -424,8 +428,8 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 		k += lo
 		xk := traces[k]
 		r0, r1 := rowPtr[k], rowPtr[k+1]
-		parts, ms, eds, acs := partner[r0:r1], mirror[r0:r1], edgeOf[r0:r1], ac[r0:r1]
-		ms, eds, acs = ms[:len(parts)], eds[:len(parts)], acs[:len(parts)]
+		parts, ms, acs, wes := partner[r0:r1], mirror[r0:r1], ac[r0:r1], we[2*r0:2*r1]
+		ms, acs, wes = ms[:len(parts)], acs[:len(parts)], wes[:2*len(parts)]
 		for j, q := range parts {
 			nq := events[q]
 			if nq != 0 && q < int32(k) {
@@ -433,18 +437,19 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 			}
 			// Symmetric bit for bit: no branch on which end is EdgeA.
 			co := model.Coincidences(p, nk, nq, xk, traces[q])
-			pair := we[2*eds[j] : 2*eds[j]+2]
+			pair := wes[2*j : 2*j+2]
 			e := pair[1] * d
 			e += min(jE*co, 1) * (1 - e)
 			e *= inv
-			pair[1] = e
 			w := pair[0]
 			if grow {
 				w += min(etaW*co, 1) * (1 - w)
-				pair[0] = w
 			}
 			a := w * e
-			acs[j], ac[ms[j]] = a, a
+			m := int(ms[j])
+			pair[0], pair[1] = w, e
+			we[2*m], we[2*m+1] = w, e
+			acs[j], ac[m] = a, a
 		}
 	}
 }
@@ -474,28 +479,28 @@ func (c *Backend) endSegment(seg *engine.Segment) {
 }
 
 // scaleEdges multiplies every stored e by fe and every w by fw (model.EScale,
-// the end of a segment) and recomputes their products.
+// the end of a segment), in both entries of each contact, and recomputes their
+// products.
 func (c *Backend) scaleEdges(fe, fw float32) {
 	if fe == 1 && fw == 1 {
 		return
 	}
 	we := c.we
 	c.parallel(len(we)/2, func(lo, hi int) {
-		for ed := lo; ed < hi; ed++ {
-			we[2*ed] *= fw
-			we[2*ed+1] *= fe
+		for j := lo; j < hi; j++ {
+			we[2*j] *= fw
+			we[2*j+1] *= fe
 		}
 	})
 	c.refreshProducts()
 }
 
-// refreshProducts recomputes w x e of every CSR entry from its edge's w and e.
+// refreshProducts recomputes w x e of every CSR entry from its w and e.
 func (c *Backend) refreshProducts() {
-	we, ac, edgeOf := c.we, c.ac, c.net.EdgeOf
+	we, ac := c.we, c.ac
 	c.parallel(len(ac), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			ed := edgeOf[j]
-			ac[j] = we[2*ed] * we[2*ed+1]
+			ac[j] = we[2*j] * we[2*j+1]
 		}
 	})
 }

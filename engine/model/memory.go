@@ -10,14 +10,14 @@ import (
 // spine: position 12, tuning 4, CSR row pointer 4, s and its double buffer 8,
 // event count 1, coincidence trace 4, task gain 4, afferent growth exp(mean)
 // and residual 8 (45); contact: endpoints 8, two CSR entries of (partner, edge
-// id) 16, the CPU backend's w and e 8, and in each CSR entry its copy of w x e
-// and the index of the other entry 16 (48). Building the network needs
+// id) 16, and in each CSR entry the CPU backend's copies of w, e and w x e and
+// the index of the other entry 32 (56). Building the network needs
 // more for a moment: the pair distances of the d_c search (about 3.4 x 8 bytes
 // per contact) and the grid (8 per spine). Imply counts these and the rest of
 // a run (the plan, a trial's buffers) and of its analysis.
 const (
 	BytesPerSpine   = 45
-	BytesPerContact = 48
+	BytesPerContact = 56
 	buildPerContact = 28
 	buildPerSpine   = 8
 )
