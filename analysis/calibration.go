@@ -378,7 +378,19 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 			rr := combine(ratio, es.IReal, lr)
 			rs := combine(ratio, es.IShuffle, ls)
 			realR.Model = rr
-			realR.Note = fmt.Sprintf("I_real %s -> %s (1/coherence^2)", fmtCI(es.IReal), fmtCI(lr))
+			// eps = 1/I_real - 1/I_shuffle is the information-limiting
+			// variance when I_real = n a/(1 + n a eps) and I_shuffle = n a
+			// (MODEL.md section 9); then I_real = r/eps (r the redundancy
+			// fraction), so I_real late/early = (r late/early) x (eps
+			// early/late): I_real rises with redundancy unless eps does.
+			eps := func(x []float64) float64 {
+				if !(x[0] > 0) || !(x[1] > 0) {
+					return math.NaN()
+				}
+				return 1/x[0] - 1/x[1]
+			}
+			realR.Note = fmt.Sprintf("I_real %s -> %s (1/coherence^2); eps = 1/I_real - 1/I_shuffle %s -> %s (coherence^2)",
+				fmtCI(es.IReal), fmtCI(lr), fmtCI(combine(eps, es.IReal, es.IShuffle)), fmtCI(combine(eps, lr, ls)))
 			faster.Model = combine(func(x []float64) float64 { return ratio(x[2:4]) - ratio(x[0:2]) }, es.IReal, lr, es.IShuffle, ls)
 			faster.Note = fmt.Sprintf("I_shuffle x%s, I_real x%s", fmtCI(rs), fmtCI(rr))
 			if !(es.IReal.Est > 0) || !(es.IShuffle.Est > 0) {

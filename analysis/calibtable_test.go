@@ -138,6 +138,11 @@ func TestCalibrationSynthetic(t *testing.T) {
 	}, CalPass, "inside")
 	// I_real x 11.5/8 = 1.4375, I_shuffle x 17/10 = 1.7: faster by 0.2625.
 	check("real_late_over_early", 14, func(o float64) float64 { return (11.5 + 0.05*o) / (8 + 0.05*o) }, CalPass, "inside")
+	// Its note gives eps = 1/I_real - 1/I_shuffle: 1/8 - 1/10 = 0.025 before,
+	// 1/11.5 - 1/17 = 0.028133 late.
+	if r := rowByKey(t, rows, "real_late_over_early", 14); !strings.Contains(r.Note, "eps = 1/I_real - 1/I_shuffle 0.025 [") || !strings.Contains(r.Note, "-> 0.0281 [") {
+		t.Errorf("I_real late/early note %q: want eps 0.025 -> 0.0281", r.Note)
+	}
 	check("shuffle_minus_real_growth", 14, func(o float64) float64 {
 		return (17+0.1*o)/(10+0.1*o) - (11.5+0.05*o)/(8+0.05*o)
 	}, CalPass, "inside")
