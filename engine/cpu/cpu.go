@@ -34,9 +34,9 @@ import (
 // the event pass reads the w and e of a spine's contacts in a row too, instead
 // of gathering them by edge id (at 20,000 neurons x 32 spines, where the
 // edges outgrow the caches, that made a step 9% faster: BENCHMARKS.md). The
-// copies are equal bit for bit: the event pass
-// writes the one result to both (mirror gives the other entry), and the end of
-// a segment scales both by the same factors and recomputes both products.
+// copies are equal bit for bit: the event pass writes the one result to both
+// (mirror gives the other entry), and the end of a segment scales both by the
+// same factors and recomputes both products.
 type Backend struct {
 	workers int
 	net     *model.Network
