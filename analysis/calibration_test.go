@@ -25,7 +25,7 @@ import (
 // "early" is the task block before training (session 0), "late" the mean of the
 // task blocks after the last two sessions; the targets apply to the mean over
 // the seeds, because the seed-to-seed spread of the rise (seeds 1-4 of the
-// defaults: 6.8 to 15.5 points, scripts/calib/README.md) is wider than the
+// defaults: 7.4 to 15.3 points, scripts/calib/README.md) is wider than the
 // targets' windows. Seen when set (engine 0.2.1, seeds 1-4): redundancy 23.9
 // -> 31.2, 20.0 -> 29.6, 19.5 -> 34.8 and 23.4 -> 37.9% (seed mean 21.7 ->
 // 33.4, rise 11.7: margins 1.6 to the 35% bound and 1.7 to the 10-point

@@ -27,8 +27,9 @@ const (
 // (GOGC=100) before it collects, and the build's temporaries, the run
 // directory's writes and the analysis come and go on top of the arrays that
 // stay. Measured: `/usr/bin/time -v iplgpu run -preset large-check -backend
-// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.07 GiB resident; the
-// estimate without the headroom is 0.67 GiB, with it 1.34 GiB (BENCHMARKS.md).
+// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.35 GiB resident on
+// 2026-11-30 (56 B per contact); the estimate without the headroom is about
+// 0.97 GiB, with it 1.93 GiB (BENCHMARKS.md).
 const gcHeadroom = 2
 
 // EstimateBytes is the peak host memory a run of cfg needs (Imply's Run
