@@ -272,3 +272,19 @@ func TestConsistencyLearning(t *testing.T) {
 		t.Errorf("consistencyLearning without a pair before training = %+v, want nil", cl)
 	}
 }
+
+// TestSwitchBootSeedDistinct: every (kind of switch, trial position) gets
+// its own bootstrap seed, so the courses of the two directions of a pair,
+// whose trials are independent, are resampled independently.
+func TestSwitchBootSeedDistinct(t *testing.T) {
+	seen := map[uint64][2]int{}
+	for kind := range 6 {
+		for k := range 200 {
+			s := switchBootSeed(1, kind, k)
+			if prev, ok := seen[s]; ok {
+				t.Fatalf("kind %d position %d and kind %d position %d share the seed %d", kind, k, prev[0], prev[1], s)
+			}
+			seen[s] = [2]int{kind, k}
+		}
+	}
+}

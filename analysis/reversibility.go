@@ -160,12 +160,12 @@ func reversibility(d *rundir.Run, sum *Summary, opt Options, notef func(string, 
 		notef("reversibility: too few trials per position for subsets of 2 neurons; no courses")
 		return nil
 	}
-	for _, kd := range kinds {
+	for ki, kd := range kinds {
 		bs := switches[kd]
 		if len(bs) < 2 {
 			continue
 		}
-		sc, ok := switchCourse(d, bs, kd.from, kd.to, rev.TrialPeriodS, sum.TrialMs/1000, size, opt, notef)
+		sc, ok := switchCourse(d, bs, kd.from, kd.to, ki, rev.TrialPeriodS, sum.TrialMs/1000, size, opt, notef)
 		if ok {
 			rev.Courses = append(rev.Courses, sc)
 		}
@@ -255,9 +255,9 @@ func switchUsable(ps []*switchPos) (usable []int, size int) {
 }
 
 // switchCourse analyses the blocks bs (each the first block after a switch
-// of one kind) position by position with subsets of size neurons (0: the
-// largest the positions allow).
-func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, trialS float64, size int, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
+// of one kind, the kind-th kind found) position by position with subsets of
+// size neurons (0: the largest the positions allow).
+func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, kind int, periodS, trialS float64, size int, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
 	sc := SwitchCourse{From: from, To: to, Switches: len(bs)}
 	where := fmt.Sprintf("switch %s -> %s", from, to)
 	c, ps := switchPositions(d, bs)
@@ -311,7 +311,7 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 		}
 		var real, shuf, gap []float64
 		if !opt.NoBootstrap {
-			boot.Seed = opt.Seed + uint64(1000*(k+1))
+			boot.Seed = switchBootSeed(opt.Seed, kind, k)
 			b, err := fisher.BootstrapContext(ctx, pm, mm, 2*c, pool, []int{size}, boot)
 			if ctx.Err() != nil {
 				return sc, false
@@ -349,6 +349,15 @@ func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, periodS, tr
 		}
 	}
 	return sc, len(sc.Positions) > 0
+}
+
+// switchBootSeed is the bootstrap seed of trial position k of the kind-th
+// kind of switch. Every (kind, position) has its own seed: the trials of two
+// courses are independent, so their resamples must be too; the pair fits
+// combine the replicates of both directions, and one index pattern shared
+// by both would make their intervals too narrow.
+func switchBootSeed(seed uint64, kind, k int) uint64 {
+	return seed + uint64(1000*(k+1)) + uint64(1_000_003*(kind+1))
 }
 
 // fitExpValues fits the estimates of vals against x, and each bootstrap

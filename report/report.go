@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -592,7 +593,61 @@ func uncertaintyText(sum *page) string {
 	}
 	o := sum.Options
 	return fmt.Sprintf("Every interval in this report and its figures is a 95%% bootstrap interval over trials: the trials of each block are resampled with replacement within each stimulus class (+c, −c), %d times (%d per time-course window), and in every replicate %d random subsets of each size (%d per window) are drawn anew; the replicates' signal is shrunk so that the resampled population carries the bias-corrected rather than the plug-in information, and the spread that the replicates' fewer subsets add is removed (package fisher, Bootstrap). "+
-		"A difference is claimed only from a bootstrap test of it: the replicates of the two blocks (independent trials) or windows (the same trials, paired) give the difference's 95%% interval and a two-sided p-value; \"significant\" means p < %.2g, the interval excluding 0. The 16th–84th percentiles over neuron subsets in the CSV files (_lo, _hi) show the spread over subsets drawn from the same trials and are not error bars. "+
-		"Measured coverage on linear-Gaussian data with known information: nominal when the subset is small against the trials (n/DF about 0.1, the headline 20 neurons from 80 trials per class), conservative (intervals up to 1.5 times too wide) at n/DF about 0.3 (52 neurons).",
-		o.BootReplicates, o.TimeBootReplicates, o.BootSubsets, o.TimeBootSubsets, alpha)
+		"A difference is claimed only from a bootstrap test of it: the replicates of the two blocks (independent trials) or windows (the same trials, paired) give the difference's 95%% interval and a two-sided p-value; \"significant\" means p < %.2g, the interval excluding 0. The 16th–84th percentiles over neuron subsets in the CSV files (_lo, _hi) show the spread over subsets drawn from the same trials and are not error bars. %s",
+		o.BootReplicates, o.TimeBootReplicates, o.BootSubsets, o.TimeBootSubsets, alpha, coverageText(sum))
+}
+
+// coverageText says how far the bootstrap's measured coverage applies to
+// this run: the coverage depends on the subset size n against the degrees of
+// freedom DF = T+ + T- - 2 of a block's trials, and was measured at two
+// ratios (fisher.CoverageNominalNDF, fisher.CoverageConservativeNDF).
+func coverageText(sum *page) string {
+	type span struct{ lo, hi float64 }
+	var sizes []int
+	ratio := map[int]*span{}
+	for _, b := range sum.Blocks {
+		for _, in := range b.Info {
+			df := float64(in.TPlus + in.TMinus - 2)
+			if in.Boot.Replicates == 0 || df <= 0 {
+				continue
+			}
+			for _, sr := range in.Sizes {
+				r := float64(sr.N) / df
+				sp, ok := ratio[sr.N]
+				if !ok {
+					sizes = append(sizes, sr.N)
+					ratio[sr.N] = &span{r, r}
+					continue
+				}
+				sp.lo, sp.hi = min(sp.lo, r), max(sp.hi, r)
+			}
+		}
+	}
+	measured := fmt.Sprintf("Measured coverage on linear-Gaussian data with known information (package fisher's coverage tests): nominal at n/DF = %.2f, conservative (intervals up to 1.5 times too wide) at n/DF = %.2f, where n is the subset size and DF = T+ + T− − 2 the trials' degrees of freedom.",
+		fisher.CoverageNominalNDF, fisher.CoverageConservativeNDF)
+	if len(sizes) == 0 {
+		return measured
+	}
+	slices.Sort(sizes)
+	var parts []string
+	for _, n := range sizes {
+		sp := ratio[n]
+		r := fmt.Sprintf("%.2f", sp.lo)
+		if fmt.Sprintf("%.2f", sp.hi) != r {
+			r += "–" + fmt.Sprintf("%.2f", sp.hi)
+		}
+		var verdict string
+		switch {
+		case sp.hi <= fisher.CoverageNominalNDF+0.005:
+			verdict = "at or below the nominal point"
+		case sp.hi <= fisher.CoverageConservativeNDF+0.005:
+			verdict = "within the measured range"
+		case sp.lo > fisher.CoverageConservativeNDF+0.005:
+			verdict = "beyond the measured range: coverage not measured there"
+		default:
+			verdict = "partly beyond the measured range: coverage not measured there"
+		}
+		parts = append(parts, fmt.Sprintf("%d neurons %s (%s)", n, r, verdict))
+	}
+	return measured + " In this run's blocks n/DF is: " + strings.Join(parts, "; ") + "."
 }

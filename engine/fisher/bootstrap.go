@@ -396,6 +396,16 @@ type subsetStats struct {
 // minDeflate is the smallest factor deflate applies.
 const minDeflate = 0.5
 
+// The two ratios n/DF (subset size over the trials' degrees of freedom,
+// DF = T+ + T- - 2) at which TestBootstrapCoverageFull measures the
+// intervals' coverage: about nominal at the first, conservative (intervals
+// up to 1.5 times too wide) at the second. Reports state where a run's
+// blocks fall against them.
+const (
+	CoverageNominalNDF      = 0.10
+	CoverageConservativeNDF = 0.31
+)
+
 // deflate rescales reps about their mean so that their variance loses
 // mean(within) (1/k - 1/k0), the part that the replicates' k subsets add over
 // the estimate's k0, and returns the factor (1: nothing removed; never below

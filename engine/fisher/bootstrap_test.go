@@ -65,7 +65,11 @@ func TestBootstrapCoverageFull(t *testing.T) {
 		n, trials  int
 		seed       uint64
 		hi68, hi95 float64 // upper bounds of the coverage
-	}{{12, 60, 21, 0.80, 0.99}, {30, 50, 26, 0.92, 1}} {
+		ndf        float64 // the ratio the reports cite for this case
+	}{{12, 60, 21, 0.80, 0.99, CoverageNominalNDF}, {30, 50, 26, 0.92, 1, CoverageConservativeNDF}} {
+		if r := float64(c.n) / float64(2*c.trials-2); math.Abs(r-c.ndf) > 0.005 {
+			t.Fatalf("N = %d, T = %d: n/DF = %.3f, but the reports cite %.2f for this case", c.n, c.trials, r, c.ndf)
+		}
 		m := newModel("low-rank+diff", c.seed, c.n, 0.8, 1, 2, 0.6, 0.03)
 		truthR, truthS := m.truth(), m.shuffleTruth()
 		t.Logf("N = %d, T = %d per condition: exact I_real %.3f, I_shuffle %.3f", c.n, c.trials, truthR, truthS)
