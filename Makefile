@@ -24,7 +24,7 @@ run: build
 # single-node Slurm started for the tests and stopped after them
 # (IPLGPU_REQUIRE_SLURM=1: they fail rather than skip without it).
 test: deps
-	IPLGPU_REQUIRE_GL=1 IPLGPU_REQUIRE_SLURM=1 ./scripts/slurm/with-slurm.sh \
+	IPLGPU_REQUIRE_GL=1 IPLGPU_REQUIRE_SLURM=1 IPLGPU_SLURM_SLOW=1 ./scripts/slurm/with-slurm.sh \
 		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 60m ./...
 
 bench: build
