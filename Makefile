@@ -7,7 +7,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # Headless GL through Mesa's surfaceless EGL platform (llvmpipe without a GPU).
 export EGL_PLATFORM ?= surfaceless
 
-.PHONY: deps build run test bench vet fmt
+.PHONY: deps build run test bench vet fmt docs
 
 deps:
 	@./scripts/deps.sh
@@ -34,3 +34,8 @@ bench: build
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; exit 1)
+
+# Reruns what README.md and docs/ publish (about two hours on 2 cores; stages
+# one by one: scripts/docs.sh seeds) and refills their include blocks.
+docs: build
+	./scripts/docs.sh
