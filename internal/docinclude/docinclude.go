@@ -8,7 +8,8 @@
 // and Expand replaces what stands between the two markers with the named
 // file (a path from the repository root), or with the section of it under
 // the named heading: the lines after that heading up to the next heading of
-// the same or a higher level. `make docs` regenerates the result files and
+// the same or a higher level. Relative links and images of the included
+// text are rewritten to point from the including page to the same files. `make docs` regenerates the result files and
 // rewrites the blocks (cmd/docinclude -write); a test checks that every
 // page's blocks equal their sources, so no published number is typed in.
 package docinclude
@@ -17,7 +18,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -27,10 +30,11 @@ const (
 	endMarker   = "<!-- end include -->"
 )
 
-// Expand returns page with every include block refilled from its source
-// under root. It refuses an unclosed block, a nested one, a missing file or
-// a heading the file does not have, naming the page's line.
-func Expand(root string, page []byte) ([]byte, error) {
+// Expand returns page (at pagePath, relative to root) with every include
+// block refilled from its source under root. It refuses an unclosed block,
+// a nested one, a missing file or a heading the file does not have, naming
+// the page's line.
+func Expand(root, pagePath string, page []byte) ([]byte, error) {
 	lines := strings.SplitAfter(string(page), "\n")
 	var out strings.Builder
 	for i := 0; i < len(lines); i++ {
@@ -60,11 +64,35 @@ func Expand(root string, page []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", i+1, err)
 		}
-		out.WriteString(body)
+		file, _, _ := strings.Cut(ref, "#")
+		out.WriteString(relink(body, path.Dir(file), path.Dir(filepath.ToSlash(pagePath))))
 		out.WriteString(lines[end])
 		i = end
 	}
 	return []byte(out.String()), nil
+}
+
+// link matches the target of a Markdown link or image: "](target)".
+var link = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// relink rewrites the relative link targets of text, written in directory
+// from, to point at the same files from directory to (both relative to the
+// repository root).
+func relink(text, from, to string) string {
+	if from == to {
+		return text
+	}
+	return link.ReplaceAllStringFunc(text, func(m string) string {
+		target := link.FindStringSubmatch(m)[1]
+		if strings.Contains(target, "://") || strings.HasPrefix(target, "/") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+			return m
+		}
+		rel, err := filepath.Rel(filepath.FromSlash(to), filepath.FromSlash(path.Join(from, target)))
+		if err != nil {
+			return m
+		}
+		return "](" + filepath.ToSlash(rel) + ")"
+	})
 }
 
 // parseBegin returns the reference of an include's opening marker.
@@ -171,15 +199,14 @@ func Stale(root string, write bool) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		got, err := Expand(root, b)
+		rel, _ := filepath.Rel(root, p)
+		got, err := Expand(root, rel, b)
 		if err != nil {
-			rel, _ := filepath.Rel(root, p)
 			return nil, fmt.Errorf("%s: %w", rel, err)
 		}
 		if bytes.Equal(got, b) {
 			continue
 		}
-		rel, _ := filepath.Rel(root, p)
 		stale = append(stale, rel)
 		if write {
 			if err := os.WriteFile(p, got, 0o644); err != nil {

@@ -27,7 +27,7 @@ func TestExpand(t *testing.T) {
 	writeFile(t, dir, "r/a.md", "# A\n\n## Table\n\n| x |\n|---|\n| 1.5 |\n\n### detail\nkept\n```\n# not a heading\n```\n## Next\nleft out\n")
 	writeFile(t, dir, "r/b.csv", "x,y\n1,2\n")
 	page := "intro\n<!-- include: r/a.md#Table -->\nold numbers\n<!-- end include -->\nmiddle\n<!-- include: r/b.csv -->\n<!-- end include -->\nend\n"
-	got, err := Expand(dir, []byte(page))
+	got, err := Expand(dir, "README.md", []byte(page))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +35,29 @@ func TestExpand(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	again, err := Expand(dir, got)
+	again, err := Expand(dir, "README.md", got)
 	if err != nil || string(again) != want {
 		t.Fatalf("second expansion changed the page (%v):\n%s", err, again)
+	}
+}
+
+// TestRelink: relative links of an included section point from the
+// including page to the same files; absolute, external and anchor links are
+// kept.
+func TestRelink(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "docs/sweep/merged.md", "# M\n![fig](fig.png) [svg](fig.svg) [up](../cli.md) [web](https://example.org/a) [anchor](#x)\n")
+	got, err := Expand(dir, "docs/sweeps.md", []byte("<!-- include: docs/sweep/merged.md#M -->\n<!-- end include -->\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "![fig](sweep/fig.png) [svg](sweep/fig.svg) [up](cli.md) [web](https://example.org/a) [anchor](#x)"
+	if !strings.Contains(string(got), want) {
+		t.Errorf("got\n%s\nwant a line\n%s", got, want)
+	}
+	got, err = Expand(dir, "README.md", []byte("<!-- include: docs/sweep/merged.md#M -->\n<!-- end include -->\n"))
+	if err != nil || !strings.Contains(string(got), "![fig](docs/sweep/fig.png)") {
+		t.Errorf("from the root: %v\n%s", err, got)
 	}
 }
 
@@ -54,7 +74,7 @@ func TestExpandRefuses(t *testing.T) {
 		{"<!-- include: ../a.md -->\n<!-- end include -->\n", "inside the repository"},
 		{"<!-- include: /etc/passwd -->\n<!-- end include -->\n", "inside the repository"},
 	} {
-		_, err := Expand(dir, []byte(c.page))
+		_, err := Expand(dir, "README.md", []byte(c.page))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want one containing %q", c.page, err, c.want)
 		}
