@@ -1,5 +1,6 @@
-# iplgpu: `make run` runs the default experiment, `make test` runs every test.
-# Both install the system packages they need first (scripts/deps.sh, apt-get).
+# iplgpu: `make run` runs the default experiment, `make test` the fast tests
+# (minutes: before every commit), `make check` everything CI runs. Each
+# installs the system packages it needs first (scripts/deps.sh, apt-get).
 
 GO      ?= go
 BIN     := bin/iplgpu
@@ -7,7 +8,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # Headless GL through Mesa's surfaceless EGL platform (llvmpipe without a GPU).
 export EGL_PLATFORM ?= surfaceless
 
-.PHONY: deps build run test bench vet fmt docs
+.PHONY: deps build run test check bench vet fmt docs
 
 deps:
 	@./scripts/deps.sh
@@ -19,13 +20,21 @@ build: deps
 run: build
 	./$(BIN) run
 
-# Every test: CPU, GL on llvmpipe (must not skip: IPLGPU_REQUIRE_GL=1), the
-# window tests under a virtual X server, and the sweep tests against a real
-# single-node Slurm started for the tests and stopped after them
-# (IPLGPU_REQUIRE_SLURM=1: they fail rather than skip without it).
+# The fast tier (go test -short): unit, conformance, GL parity at small
+# sizes on llvmpipe (must not skip: IPLGPU_REQUIRE_GL=1), golden, CLI,
+# reliability and the fuzz corpora, the window tests under a virtual X server.
+# The long science tests and the real Slurm are left to `make check`.
 test: deps
+	IPLGPU_REQUIRE_GL=1 xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -short -count=1 -timeout 20m ./...
+
+# Everything CI runs: gofmt and go vet, then every test, including the long
+# science tests (held-out seeds, every prediction's preset) and the sweep
+# tests against a real single-node Slurm started for them and stopped after
+# (IPLGPU_REQUIRE_SLURM=1: they fail rather than skip without it; the slow
+# time-limit requeue test too).
+check: deps vet
 	IPLGPU_REQUIRE_GL=1 IPLGPU_REQUIRE_SLURM=1 IPLGPU_SLURM_SLOW=1 ./scripts/slurm/with-slurm.sh \
-		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 60m ./...
+		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 80m ./...
 
 bench: build
 	$(GO) test -run XXX -bench . -benchtime 3x ./engine/

@@ -5,7 +5,7 @@
 # docs/sweep/, docs/scaling.*); a test (go test ./internal/docinclude) holds
 # the pages equal to those files.
 #   scripts/docs.sh [STAGE...]   stages: default seeds liug predictions
-#                                compare sweep scaling (default: all)
+#                                compare sweep scaling tests (default: all)
 # Runs go to $DOCS_WORK (default runs/docs), kept so a stage can be redone;
 # only the small result files are copied into docs/. Times on a 2-core
 # machine, as measured by the stage itself, go to docs/results/times.csv.
@@ -17,7 +17,7 @@ bin=bin/iplgpu
 R=docs/results
 mkdir -p "$W" "$R"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling)
+[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling tests)
 make -s build
 
 # fresh DIR: removes a run directory of an earlier make docs.
@@ -46,6 +46,29 @@ seedset() {
     $bin run -preset "$preset" -seed "$s" -analyse=false -out "$dir/s$s"
   done
   $bin analyse "$dir"
+}
+
+# refill: merges this run's stage times into times.csv and times.md, and
+# refills the pages' include blocks.
+refill() {
+  touch "$R/times.csv" "$R/times.csv.new"
+  {
+    echo "stage,seconds,cores,date"
+    awk -F, 'NR == FNR { new[$1] = 1; next } FNR > 1 && !($1 in new)' "$R/times.csv.new" "$R/times.csv"
+    cat "$R/times.csv.new"
+  } > "$R/times.csv.tmp"
+  mv "$R/times.csv.tmp" "$R/times.csv"
+  : > "$R/times.csv.new"
+  {
+    echo "# Times"
+    echo
+    echo "Wall time of each stage of \`make docs\` (scripts/docs.sh), with the cores of the machine it ran on and the date."
+    echo
+    echo "| stage | seconds | cores | date |"
+    echo "|---|---:|---:|---|"
+    tail -n +2 "$R/times.csv" | awk -F, '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }'
+  } > "$R/times.md"
+  go run ./internal/docinclude/cmd/docinclude -write
 }
 
 : > "$R/times.csv.new"
@@ -101,19 +124,18 @@ for stage in "${stages[@]}"; do
     cp "$W/scaling/scaling.png" "$W/scaling/scaling.svg" docs/
     mkdir -p "$R/scaling" && cp "$W/scaling-stdout.txt" "$R/scaling/stdout.txt"
     ;;
+  tests)
+    # The README's test commands, timed on this machine (pages refilled
+    # first: make check holds them equal to the result files).
+    refill
+    timed "make test" make -s test
+    timed "make check" make -s check
+    ;;
   *)
-    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare sweep scaling)" >&2
+    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare sweep scaling tests)" >&2
     exit 2
     ;;
   esac
 done
-# Times: this run's stages replace their earlier lines.
-touch "$R/times.csv"
-{
-  echo "stage,seconds,cores,date"
-  awk -F, 'NR == FNR { new[$1] = 1; next } FNR > 1 && !($1 in new)' "$R/times.csv.new" "$R/times.csv"
-  cat "$R/times.csv.new"
-} > "$R/times.csv.tmp"
-mv "$R/times.csv.tmp" "$R/times.csv"
+refill
 rm -f "$R/times.csv.new"
-go run ./internal/docinclude/cmd/docinclude -write
