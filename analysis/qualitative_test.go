@@ -1,7 +1,6 @@
 package analysis_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -9,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine"
-	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
@@ -90,6 +87,8 @@ func (r *qualRun) linkTuning(t *testing.T) float64 {
 	return num / den
 }
 
+// reversibilitySeed is the seed of TestReversibility, a held-out one.
+const reversibilitySeed = 5
 
 // Reversibility (docs/model.md, prediction 2), trial by trial after each
 // switch: the reversibility preset as shipped (the default's ten training
@@ -103,6 +102,11 @@ func (r *qualRun) linkTuning(t *testing.T) float64 {
 // half the drop (the gate on the coupling carries the drop); the recorded
 // gate relaxes with tau_m (within 3%: it is sampled once per trial); and the
 // links persist (learning is off after training, so w does not change).
+//
+// At the defaults (engine 0.2.1) the preset resolves it at seed 1 with the
+// drop of the plain pair 2.57 [1.76, 3.37] and with the task gain kept 1.90
+// [0.807, 3.25] (tau 6.89 s, tau_m 5 s); reversibilitySeed is a seed the
+// defaults were not calibrated on.
 func TestReversibility(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a training run takes minutes; run without -short")
@@ -152,5 +156,69 @@ func TestReversibility(t *testing.T) {
 	}
 	if mean/float64(E) < 0.05 {
 		t.Fatalf("mean w %.3f after training: no links formed, the test proves nothing", mean/float64(E))
+	}
+}
+
+// Consistency (docs/model.md, prediction 3): the consistency preset as
+// shipped (blocks of 2,400 trials with independent and with persistent
+// signal frames, before and after 3 compressed training sessions), seeds 1
+// and 2, analysed with iplgpu analyse's defaults.
+//
+// The prediction: after training a persistent signal makes the within-trial
+// rise of the gap steeper than independent frames, and more so than before
+// training (when there are no links). At the default lateral gain the model
+// does not show the second part: the growth of the persistent-minus-
+// independent slope with training is not resolved (its 95% interval holds 0
+// at both seeds), while the difference itself appears before training as
+// well, without links. The README and docs/results.md say so; this test
+// holds that statement (it fails when the model changes so that the growth
+// is resolved, and the statement must change with it), and logs the rest.
+func TestConsistency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two training runs take minutes; run without -short")
+	}
+	for _, seed := range []uint64{1, 2} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			r := simulatePreset(t, "consistency", seed)
+			sum := r.sum
+			if len(sum.ConsistencyPairs) != 2 || sum.ConsistencyLearning == nil {
+				t.Fatalf("%d persistent/independent pairs (learning comparison %v), want 2: before and after training", len(sum.ConsistencyPairs), sum.ConsistencyLearning != nil)
+			}
+			for _, p := range sum.ConsistencyPairs {
+				t.Logf("session %d: slope persistent - independent %+.3f per s (95%% CI %.3f to %.3f)", sum.BlockByIndex(p.Persistent).Session, p.SlopeTest.Diff, p.SlopeTest.Lo, p.SlopeTest.Hi)
+			}
+			dd := sum.ConsistencyLearning.SlopeTest
+			t.Logf("after minus before training: %+.3f per s (95%% CI %.3f to %.3f, p %.3f)", dd.Diff, dd.Lo, dd.Hi, dd.P)
+			if !(dd.Lo < 0 && dd.Hi > 0) {
+				t.Errorf("the growth of the persistence effect with training is resolved: %+.3f per s (95%% CI %.3f to %.3f); docs/results.md says it is not at the defaults", dd.Diff, dd.Lo, dd.Hi)
+			}
+			after := sum.ConsistencyPairs[sum.ConsistencyLearning.After]
+			if cb := sum.ConsistencyOf(after.Independent); cb != nil && cb.Regression != nil {
+				reg := cb.Regression
+				t.Logf("independent frames after training: beta %.3f (95%% CI %.3f to %.3f) per signal frame", reg.Beta.Est, reg.Beta.Lo, reg.Beta.Hi)
+			}
+		})
+	}
+}
+
+// Within the trial (Liu et al. Fig. 5): the within-trial preset as
+// shipped (4 compressed training sessions, task blocks of 320 trials),
+// held-out seeds 5 and 6, analysed with iplgpu analyse's defaults. The gap
+// I_shuffle - I_real rises within the trial more steeply after training than
+// before it: the late-minus-early slope's 95% bootstrap interval lies above
+// 0 at each seed (both must hold, so no correction for the two).
+func TestWithinTrial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a training run takes minutes; run without -short")
+	}
+	for _, seed := range []uint64{5, 6} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			r := simulatePreset(t, "within-trial", seed)
+			row := calRow(t, r.sum.Calibration, "within_trial_slope_change", -1)
+			t.Logf("within-trial slope of the gap, late - early: %+.3f [%.3f, %.3f] per s (%s)", row.Model.Est, row.Model.Lo, row.Model.Hi, row.Note)
+			if !(row.Model.Lo > 0) {
+				t.Errorf("the within-trial slope did not rise clearly with training: %+.3f [%.3f, %.3f] per s", row.Model.Est, row.Model.Lo, row.Model.Hi)
+			}
+		})
 	}
 }
