@@ -14,12 +14,12 @@ import (
 )
 
 // The learning pattern over the full default experiment and its calibration
-// against Liu et al. (MODEL.md sections 4 and 9, revision 2; issue 9), on four
+// against Liu et al. (docs/model.md sections 6.3 and 9; issue 9), on four
 // seeds (the seeds play the role of animals): the default model (monkey R,
 // n = 14) and the preset liu-g (monkey G, n = 52). Long: about 2 minutes per run
 // on 2 cores, 10 runs (TestLearningPattern: 6, TestCalibrationLiuG: 4).
 //
-// Quantities are those of MODEL.md section 9: information of the 1.6 s counts
+// Quantities are those of docs/model.md section 9.2: information of the 1.6 s counts
 // averaged over 200 random subsets of n neurons (the same subsets in every
 // block), redundancy % = 100 (mean I_shuffle - mean I_real) / mean I_shuffle;
 // "early" is the task block before training (session 0), "late" the mean of the
@@ -246,7 +246,7 @@ func TestLearningPattern(t *testing.T) {
 	if len(curves) != len(longSeeds) {
 		return
 	}
-	// The calibration (MODEL.md section 9, monkey R at n = 14), on the mean over
+	// The calibration (docs/model.md section 9, monkey R at n = 14), on the mean over
 	// the seeds. The sampling error of one block's redundancy % at n = 14 is
 	// about 2-3 points (trial jackknife, scripts/calib/measure.py), so the mean
 	// of 2 late sessions x 4 seeds has about 0.7-1.1 from trials alone; the
@@ -273,7 +273,7 @@ func TestLearningPattern(t *testing.T) {
 	if late-early < 10 {
 		t.Errorf("redundancy rose by %.1f points over learning, want >= 10", late-early)
 	}
-	// I_real late/early: MODEL.md's target, 0.9-1.6, on the mean over the four
+	// I_real late/early: the target of docs/model.md section 9.2, 0.9-1.6, on the mean over the four
 	// seeds (on seeds 1 and 2 alone, with the earlier, stronger learning, it was
 	// 1.71: the two-seed calibration was at the low end of the spread).
 	if realRatio < 0.9 || realRatio > 1.6 {
@@ -285,7 +285,7 @@ func TestLearningPattern(t *testing.T) {
 	if math.Abs(nc1-nc0) > 0.02 {
 		t.Errorf("mean noise correlation changed by %+.3f over learning, want at most 0.02", nc1-nc0)
 	}
-	// Gradual learning (MODEL.md section 4): judged on an exponential fit to the
+	// Gradual learning (docs/model.md section 6.3): judged on an exponential fit to the
 	// seed-mean curve, since single sessions scatter by 2-3 points. After session
 	// 1 at most 40% of the rise to the final session; the fitted curve comes
 	// within 10% of its final value no earlier than session 5.
@@ -354,8 +354,8 @@ func TestCalibrationLiuG(t *testing.T) {
 			// Task vs passive is a target of the default experiment (n = 14,
 			// TestLearningPattern), not of this row: at this gain the passive
 			// blocks' I_shuffle at 52 neurons is near 0, so their redundancy % from
-			// 160 trials is sampling noise (seen from -110% to +25%; MODEL.md
-			// section 6 leaves it blank there). Logged, not asserted.
+			// 160 trials is sampling noise (seen from -110% to +25%; docs/model.md
+			// section 8.4 leaves it blank there). Logged, not asserted.
 			k := len(lc.task) - 1
 			t.Logf("after training: task redundancy %.1f%% (I_shuffle %.1f), passive %.1f%% (I_shuffle %.1f)", lc.task[k].redPct, lc.task[k].shuffle, lc.passive[k].redPct, lc.passive[k].shuffle)
 		})

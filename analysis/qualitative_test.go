@@ -22,7 +22,7 @@ import (
 // rates, within-trial gaps and the tuning of the links. The learning pattern
 // itself (issue 5, Liu et al. Figs. 3-5) is tested over the full default
 // experiment in calibration_test.go (TestLearningPattern), since learning is
-// gradual (MODEL.md section 4, revision 2) and two sessions show only its start.
+// gradual (docs/model.md section 6.3) and two sessions show only its start.
 
 type blockKey struct {
 	session int
@@ -170,7 +170,7 @@ func speedLambda(sessions int) string {
 	return fmt.Sprintf("dynamics.lambda_w_per_s=%g", d.LambdaWPerS*10/float64(sessions))
 }
 
-// Reversibility (MODEL.md 7.3, prediction 2), trial by trial after each
+// Reversibility (docs/model.md section 10.3, prediction 2), trial by trial after each
 // switch: the reversibility preset with its training compressed into 2
 // sessions (speedEta, speedLambda) and its 60 cycles of task, passive, task
 // and passive-with-task-gain blocks of 10 trials, seed 1; 200 bootstrap
@@ -264,7 +264,7 @@ func TestReversibility(t *testing.T) {
 	}
 }
 
-// Consistency (MODEL.md 7.4, prediction 3): at the same |c|, a persistent
+// Consistency (docs/model.md section 10.4, prediction 3): at the same |c|, a persistent
 // signal (rho 0.8) makes the within-trial rise of the redundancy gap steeper
 // than independent frames after training, more than before training (when
 // there are no links yet), and with independent frames the per-bin gap grows
