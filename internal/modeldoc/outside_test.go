@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -120,5 +121,75 @@ func TestOutsideCitations(t *testing.T) {
 	}
 	if got := outsideCitations([]byte("\x89PNG\x00 MODEL.md")); len(got) != 0 {
 		t.Errorf("a binary file: %q", got)
+	}
+}
+
+// citation matches "docs/model.md section N" (or "sections N and M" and
+// "sections N-M"), across a line break with its comment marks.
+var citation = regexp.MustCompile(`docs/model\.md[\s/#*"]*sections? ([0-9]+(?:\.[0-9]+)*)((?:(?: and |-)[0-9]+(?:\.[0-9]+)*)*)`)
+
+// heading matches a numbered heading of docs/model.md, e.g. "### 5.3 The".
+var heading = regexp.MustCompile(`(?m)^#{2,3} ([0-9]+(?:\.[0-9]+)?)\.? `)
+
+// citedSections returns the section numbers that text cites.
+func citedSections(text string) []string {
+	var out []string
+	for _, m := range citation.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+		for _, more := range regexp.MustCompile(`[0-9]+(?:\.[0-9]+)*`).FindAllString(m[2], -1) {
+			out = append(out, more)
+		}
+	}
+	return out
+}
+
+// TestCitedSectionsExist: every "docs/model.md section N" in the repository
+// names a section that docs/model.md has, so renumbering the page without
+// its citations fails here.
+func TestCitedSectionsExist(t *testing.T) {
+	doc, err := os.ReadFile(modelDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, m := range heading.FindAllStringSubmatch(string(doc), -1) {
+		have[m[1]] = true
+	}
+	if len(have) < 12 {
+		t.Fatalf("docs/model.md has %d numbered headings", len(have))
+	}
+	n := 0
+	for _, f := range repoFiles(t) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil || bytes.IndexByte(b, 0) >= 0 {
+			continue
+		}
+		for _, sec := range citedSections(string(b)) {
+			n++
+			if !have[sec] {
+				t.Errorf("%s cites docs/model.md section %s, which docs/model.md lacks", f, sec)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("found only %d citations of docs/model.md sections", n)
+	}
+}
+
+// TestCitedSections checks the citation pattern on made-up text.
+func TestCitedSections(t *testing.T) {
+	for text, want := range map[string]string{
+		"(docs/model.md section 9.2)":                      "9.2",
+		"(docs/model.md\n\t// section 7): ipl":             "7",
+		"docs/model.md sections 5 and 6 give":              "5 6",
+		"docs/model.md sections 8.1-8.2,":                  "8.1 8.2",
+		"drawn per docs/model.md section 4.3.":             "4.3",
+		"(docs/model.md sections 4.3 and 10.7, holding)":   "4.3 10.7",
+		"the target of docs/model.md section 9.2, 0.9-1.6": "9.2",
+		"[docs/model.md](docs/model.md) states":            "",
+	} {
+		if got := strings.Join(citedSections(text), " "); got != want {
+			t.Errorf("%q: cited %q, want %q", text, got, want)
+		}
 	}
 }
