@@ -198,7 +198,7 @@ type Summary struct {
 	ConsistencyLearning *ConsistencyLearning
 	Reversibility       *Reversibility // trial by trial after switches; nil without 2 switches of a kind
 
-	// Calibration is the model against Liu et al. (MODEL.md section 9,
+	// Calibration is the model against Liu et al. (docs/model.md section 9,
 	// Calibration), judged against CalibrationTarget (TargetOf the config).
 	CalibrationTarget CalibrationTarget
 	Calibration       []CalibrationRow

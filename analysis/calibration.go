@@ -8,18 +8,18 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 )
 
-// Monkey is one of Liu et al.'s two monkeys as a calibration target (MODEL.md
+// Monkey is one of Liu et al.'s two monkeys as a calibration target (docs/model.md
 // section 9): the late-learning task redundancy % they measured at their
 // subset size N, and the range the model is asked to reach there.
 type Monkey struct {
 	Name   string     // "R" or "G"
 	N      int        // Liu et al.'s subset size (units)
-	Liu    [2]float64 // their late-learning task redundancy %, as MODEL.md gives them
+	Liu    [2]float64 // their late-learning task redundancy %, as docs/model.md section 9.2 gives them
 	Lo, Hi float64    // the target range of the model's late-learning redundancy % at N
 	Preset string     // the configuration calibrated to it: "" (the defaults) or a preset
 }
 
-// The two monkeys of MODEL.md section 9. One parameter set cannot match both
+// The two monkeys of docs/model.md section 9.1. One parameter set cannot match both
 // (redundancy % = n x/(1 + n x) with x = a eps): the defaults are calibrated
 // to monkey R at 14 units, the preset liu-g to monkey G at 52.
 var (
@@ -73,7 +73,7 @@ const (
 	RoleReference = "reference" // shown for comparison: the other monkey's row, and under liu-g every row but its own
 )
 
-// CalibrationRow is one line of the model-against-paper table (MODEL.md
+// CalibrationRow is one line of the model-against-paper table (docs/model.md
 // section 9).
 type CalibrationRow struct {
 	Key      string // machine name, e.g. "late_redundancy_pct"
@@ -134,8 +134,8 @@ func (r *CalibrationRow) judge(naNote string) {
 	}
 }
 
-// calBlocks are the control task blocks the calibration compares (MODEL.md
-// section 9, as the long calibration test defines them): early is the task
+// calBlocks are the control task blocks the calibration compares (docs/model.md
+// section 9.3, as the long calibration test defines them): early is the task
 // block before training (session 0), late the task blocks after the last two
 // training sessions (S-1 and S); passive the control passive block of each
 // session 1..S (nil where missing).
@@ -287,7 +287,7 @@ func fmtCI(v Value) string {
 	return fmtNum(v.Est)
 }
 
-// Calibration computes the model-against-paper table of MODEL.md section 9
+// Calibration computes the model-against-paper table of docs/model.md section 9
 // from an analysed run: the late-learning task redundancy % at both monkeys'
 // subset sizes (the target's monkey a target, the other a reference), then,
 // at the target's subset size, the rise over learning, I_shuffle's growth
@@ -380,7 +380,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 			realR.Model = rr
 			// eps = 1/I_real - 1/I_shuffle is the information-limiting
 			// variance when I_real = n a/(1 + n a eps) and I_shuffle = n a
-			// (MODEL.md section 9); then I_real = r/eps (r the redundancy
+			// (docs/model.md section 8.5); then I_real = r/eps (r the redundancy
 			// fraction), so I_real late/early = (r late/early) x (eps
 			// early/late): I_real rises with redundancy unless eps does.
 			eps := func(x []float64) float64 {
@@ -406,7 +406,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 	rows = append(rows, noiseCorrRows(cb)...)
 	rows = append(rows, fanoRows(sum)...)
 	rows = append(rows, withinTrialRow(sum, cb))
-	// MODEL.md section 9 sets only the n = 52 redundancy row as the preset
+	// docs/model.md section 9.2 sets only the n = 52 redundancy row as the preset
 	// liu-g's target; the rest of the table is the default experiment's, so
 	// a liu-g run shows those rows for comparison, not as its targets.
 	if target.Name != MonkeyR.Name {

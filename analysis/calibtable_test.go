@@ -180,7 +180,7 @@ func TestCalibrationSynthetic(t *testing.T) {
 	if r := rowByKey(t, rg, "real_late_over_early", 0); r.N != 52 || math.Abs(r.Model.Est-31.0/20) > 1e-12 {
 		t.Errorf("monkey G: I_real late/early %+v, want 1.55 at n = 52", r)
 	}
-	// Only the n = 52 row is liu-g's target (MODEL.md section 9); the rest are
+	// Only the n = 52 row is liu-g's target (docs/model.md section 9.2); the rest are
 	// the default experiment's, shown for comparison.
 	for _, r := range rg {
 		if want := RoleReference; !(r.Key == "late_redundancy_pct" && r.N == 52) && r.Role != want {

@@ -13,7 +13,7 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// Defaults of the consistency analysis (MODEL.md 7.4, prediction 3).
+// Defaults of the consistency analysis (docs/model.md section 10.4, prediction 3).
 const (
 	DefaultConsistencyLagMs  = 200 // the signal is counted over the frames of the last 200 ms
 	DefaultConsistencySubset = 8   // neurons per subset of a (bin, signal count) cell

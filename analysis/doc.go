@@ -1,6 +1,6 @@
 // Package analysis analyses a finished (or interrupted) run directory the way
-// Liu et al. (Science 2026) analysed their recordings (MODEL.md sections 6 and
-// 7). It computes and writes nothing: package report renders its Summary into
+// Liu et al. (Science 2026) analysed their recordings (docs/model.md sections 8 and
+// 10). It computes and writes nothing: package report renders its Summary into
 // the tables, figures and report.md, and package rundir's documentation says
 // what each file holds.
 //
@@ -117,7 +117,7 @@
 // Cumming 2018), raw and conditioned on the stimulus (each trial's counts
 // regressed on its frames); Summary.TaskCorr holds every recorded block.
 //
-// Consistency (prediction 3, MODEL.md 7.4) needs task blocks with
+// Consistency (prediction 3, docs/model.md section 10.4) needs task blocks with
 // persistent signal frames: each is compared with the independent-frames
 // task block of its session (ConsistencyPair): the within-trial slope of the
 // gap, and the regression of the per-bin gap on the number of signal frames
@@ -126,7 +126,7 @@
 // difference of their slope differences: the part of the effect the links
 // make.
 //
-// Reversibility (prediction 2, MODEL.md 7.3): a switch is a recorded block
+// Reversibility (prediction 2, docs/model.md section 10.3): a switch is a recorded block
 // that follows a recorded block of another condition (task, passive, or
 // passive with the task gain kept; learning off, no ablation, noise frames)
 // directly; the k-th trials after every switch of one kind are pooled into
@@ -142,7 +142,7 @@
 // # The rival hypothesis: signatures on any recording
 //
 // FrozenTaskCorrelations and DistanceAtMatchedTuning (rival.go) compute
-// signatures (c) and (b) of MODEL.md section 8 on any recording in the
+// signatures (c) and (b) of docs/model.md section 10.7 on any recording in the
 // run-directory layout, so that array data can be held against both
 // mechanisms (package compare runs them side by side). Frozen-noise blocks
 // are found by their repeated frame sequences (identical signed coherence
@@ -159,7 +159,7 @@
 //
 // # Spatial scale
 //
-// The spatial analysis (MODEL.md 7.5, prediction 1; Summary.Spatial) takes
+// The spatial analysis (docs/model.md section 10.5, prediction 1; Summary.Spatial) takes
 // every control task and passive block with a Fisher estimate, at its headline
 // coherence, and measures the information of pairs of units (n = 2) in the
 // spike counts summed over the trial: f' and the 2 x 2 covariance pooled over

@@ -126,7 +126,7 @@ type groupKey struct {
 	name, mode     string
 }
 
-// InfoRows is the Fisher analysis of a recording (MODEL.md section 6): for
+// InfoRows is the Fisher analysis of a recording (docs/model.md section 8): for
 // each (session, block, block name, mode) group, in order of first
 // appearance, and each coherence c > 0 with both +c and -c recorded trials,
 // the responses summed over opt.Window form trials x neurons matrices for +c

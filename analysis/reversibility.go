@@ -15,7 +15,7 @@ import (
 const DefaultSwitchSubset = 10
 
 // SwitchCourse is the information trial by trial after one kind of switch
-// (MODEL.md 7.3, prediction 2), pooled over every switch of that kind: the
+// (docs/model.md section 10.3, prediction 2), pooled over every switch of that kind: the
 // k-th trial after each switch forms position k.
 type SwitchCourse struct {
 	From, To  string // the conditions before and after: task, passive, or passive (task gain kept)

@@ -11,7 +11,7 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// The two signatures of MODEL.md section 8 that a user can compute on any
+// The two signatures of docs/model.md section 10.7 that a user can compute on any
 // recording in the run-directory layout (responses, trials, frames,
 // preferred orientations and soma or electrode positions), to hold real array
 // data against both models: (c) the task-aligned correlations with the
@@ -21,7 +21,7 @@ import (
 
 // FrozenCorr is the task-aligned correlation of one block of frozen noise:
 // residuals from the mean of each repeated frame sequence, so that every
-// remaining covariance is internal (MODEL.md section 8).
+// remaining covariance is internal (docs/model.md section 10.7).
 type FrozenCorr struct {
 	Session, Block int
 	BlockName      string
@@ -229,7 +229,7 @@ type DistanceOptions struct {
 }
 
 // DistanceResult is the learning-induced redundancy increase of unit pairs
-// (MODEL.md section 8, signature b) against their distance, with tuning
+// (docs/model.md section 10.7, signature b) against their distance, with tuning
 // similarity held fixed by strata.
 type DistanceResult struct {
 	Early, Late int // block indices

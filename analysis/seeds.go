@@ -13,7 +13,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 )
 
-// Seeds as animals (MODEL.md section 6): runs of one configuration that
+// Seeds as animals (docs/model.md section 8.4): runs of one configuration that
 // differ only in their seed play the role of Liu et al.'s monkeys. The
 // spread across seeds is set beside the within-run intervals, which hold
 // the trials of one run (one animal) only.
@@ -39,7 +39,7 @@ type SeedSummary struct {
 	// CalibrationTarget is the monkey the runs are calibrated to (the same
 	// for all: their configurations differ only in the seed).
 	CalibrationTarget CalibrationTarget
-	// Calibration is the model against Liu et al. (MODEL.md section 9) on
+	// Calibration is the model against Liu et al. (docs/model.md section 9) on
 	// the mean over the seeds, in the order of the runs' own tables.
 	Calibration []SeedCalibrationRow
 }
@@ -48,7 +48,7 @@ type SeedSummary struct {
 // seeds. Its CalibrationRow is the runs' row with Model the mean over the
 // seeds of the runs' estimates, Lo and Hi the 95% t interval of that mean
 // (NaN with fewer than 2 seeds), and Status and CI judged on them: the
-// targets of MODEL.md section 9 are the animals' mean, and the spread
+// targets of docs/model.md section 9 are the animals' mean, and the spread
 // between seeds (animals) can be wider than a target's window. Note lists
 // the seeds' values.
 type SeedCalibrationRow struct {

@@ -17,7 +17,7 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// Defaults of the spatial analysis (MODEL.md 7.5, prediction 1), the Options
+// Defaults of the spatial analysis (docs/model.md section 10.5, prediction 1), the Options
 // fields of the same names.
 const (
 	// DefaultSpatialBinUm is the width of the soma-distance bins.

@@ -38,7 +38,7 @@ type TaskCorrOptions struct {
 }
 
 // TaskCorr is the task-aligned noise-correlation matrix of one block (Bondy,
-// Haefner & Cumming 2018; MODEL.md section 6): the mean pairwise correlation
+// Haefner & Cumming 2018; docs/model.md section 8.7): the mean pairwise correlation
 // of the neurons' residuals with both neurons binned by their preferred
 // orientation relative to the task's orientation A.
 type TaskCorr struct {

@@ -18,7 +18,7 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// CalibrateOptions configure a calibration (MODEL.md section 8, fair
+// CalibrateOptions configure a calibration (docs/model.md section 7.4, fair
 // comparison): the strength of one mechanism is searched so that its
 // late-learning task redundancy % at subsets of Size neurons matches Target.
 type CalibrateOptions struct {

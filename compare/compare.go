@@ -1,5 +1,5 @@
-// Package compare runs the IPL and the feedback-only mechanism (MODEL.md
-// section 8) on one protocol and the same seeds, and sets their signatures
+// Package compare runs the IPL and the feedback-only mechanism (docs/model.md
+// section 7) on one protocol and the same seeds, and sets their signatures
 // side by side: (a) ablation of the lateral spread, (b) redundancy increase
 // against distance at matched tuning, (c) the change with learning of the
 // A-vs-B correlation with the stimulus held fixed (frozen noise), (d)

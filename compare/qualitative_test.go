@@ -28,7 +28,7 @@ func smallOptions(dir string) Options {
 
 // TestMechanismsQualitative runs both mechanisms at small size on two seeds
 // (97 s on 2 cores at engine 0.2.1; skipped with -short) and checks the
-// predictions of MODEL.md section 8 on every seed, with these margins
+// predictions of docs/model.md section 10.7 on every seed, with these margins
 // (measured values of the run in parentheses, seed 1 / seed 2, engine 0.2.1):
 //   - both mechanisms raise task redundancy % at n = 14 with learning by more
 //     than 5 points (IPL 8.6 / 9.3, feedback 8.3 / 9.4);

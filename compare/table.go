@@ -13,7 +13,7 @@ type Row struct {
 	Signature string // a .. f, or "calibration"
 	Label     string
 	Unit      string
-	Expect    string // what MODEL.md section 8 predicts
+	Expect    string // what docs/model.md section 10.7 predicts
 	Mech      []MechValue
 	// Diff is the first mechanism's mean minus the second's, with the Welch
 	// t test across seeds (P NaN with fewer than 2 seeds under either, or no

@@ -97,7 +97,7 @@ func cell(m MechValue) string {
 func Markdown(res *Result) []byte {
 	o := res.Options
 	var b strings.Builder
-	fmt.Fprintf(&b, "# IPL vs feedback-only inference: the signatures of MODEL.md section 8\n\n")
+	fmt.Fprintf(&b, "# IPL vs feedback-only inference: the signatures of docs/model.md section 10.7\n\n")
 	fmt.Fprintf(&b, "iplgpu %s. Mechanisms %s on seeds %v (seeds are animals). Each value is the mean over seeds with its 95%% t interval across seeds; "+
 		"the difference (%s - %s) is tested by a two-sided Welch t test across seeds, and a row *separates* the hypotheses when p < 0.05. "+
 		"Redundancy %% at subsets of %d neurons. Overrides: `%s`. Wall time %.0f s.\n\n",

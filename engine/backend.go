@@ -46,13 +46,13 @@ type Segment struct {
 	Frames     []float32 // orientation of each frame (rad); NaN = blank screen
 	Gate       []float32 // top-down gate m at each step (len Steps), computed by the host
 	// Shared is the shared multiplicative rate gain G of every neuron at each
-	// step (len Steps), computed by the host (MODEL.md section 4, shared
+	// step (len Steps), computed by the host (docs/model.md section 5.5, shared
 	// variability); nil means G = 1.
 	Shared []float32
 	// Feedback is the fed-back belief's term of each step (len Steps),
 	// computed by the host: F = k_fb m delta, the trapezoid mean of the belief
 	// over the step, so that neuron i's V gets F u(theta_i) (model.FeedbackU
-	// at TaskA; MODEL.md section 8). nil means none.
+	// at TaskA; docs/model.md section 7.2). nil means none.
 	Feedback  []float32
 	Task      bool      // task mode: multiplicative bias on spines tuned to A or B
 	TaskA     float32   // orientation A (rad); B = A + pi/2

@@ -16,8 +16,8 @@ type Bandwidther interface {
 	CopyBandwidth(bytes, reps int) (float64, error)
 }
 
-// BytesPerStep is the memory traffic of one step under the performance model of
-// DESIGN.md: every spine and every edge read and written once, with their
+// BytesPerStep is the memory traffic of one step under the performance model
+// (BENCHMARKS.md): every spine and every edge read and written once, with their
 // indices, as the GL kernels touch them. Spine pass: the afferent growth and
 // residual read and the residual written, s read and write, event count,
 // coincidence trace read and write, row pointer (36 B per spine) plus per CSR

@@ -1,4 +1,4 @@
-// Package engine runs the IPL model of MODEL.md: the Backend interface that
+// Package engine runs the IPL model of docs/model.md: the Backend interface that
 // every backend implements (engine/cpu, the reference, and engine/glbackend),
 // the Segment a backend steps, and Simulate, the run loop that turns a
 // configuration into a run directory.

@@ -36,7 +36,7 @@ func feedbackSim(t *testing.T, sets ...string) (*simulator, *fbBackend, *model.C
 }
 
 // TestBeliefHandComputed checks the host's belief and feedback term against
-// the equations of MODEL.md section 8 worked by hand: k_fb after n training
+// the equations of docs/model.md section 7 worked by hand: k_fb after n training
 // trials is k_max (1 - (1 - eta_fb)^n); without belief noise and with frame A
 // throughout, delta(t) = k_e u(A) (1 - exp(-t/tau_d)) exactly, and the term of
 // step j is k_fb (delta(j dt) + delta((j+1) dt))/2; with noise, each step adds

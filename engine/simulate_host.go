@@ -40,7 +40,7 @@ type simulator struct {
 
 	lastGateStart float32
 
-	// feedback (MODEL.md section 8): the gain k_fb, grown per training trial,
+	// feedback (docs/model.md section 7): the gain k_fb, grown per training trial,
 	// and the segment's per-step term k_fb m delta.
 	kfb float64
 	fbs []float32
@@ -276,7 +276,7 @@ func (s *simulator) homeostasis(rates []float64) {
 }
 
 // feedback computes the feedback term of every step of a task trial whose
-// first step is step0 (MODEL.md section 8). The belief delta starts at 0 and
+// first step is step0 (docs/model.md section 7.1). The belief delta starts at 0 and
 // follows the exact Ornstein-Uhlenbeck transition over each step with the
 // frame's evidence mu = k_e u(frame) held over the step (frames change on step
 // boundaries): delta' = mu + (delta - mu) exp(-dt/tau_d) + sigma_d

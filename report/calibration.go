@@ -56,12 +56,12 @@ func calFormat(key string) func(float64) string {
 }
 
 // calibrationSection writes the report's "Model against Liu et al." section:
-// the table of MODEL.md section 9, and in words which targets are missed.
+// the table of docs/model.md section 9, and in words which targets are missed.
 func calibrationSection(w io.Writer, pg *page) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	t := pg.CalibrationTarget
 	p("## Model against Liu et al.\n\n")
-	p("MODEL.md section 9. This run is judged against **monkey %s** (late-learning task redundancy %g-%g%% at n = %d): %s. Both subset sizes are shown against both monkeys; the other monkey's row is a reference, not a target of this configuration. \"Early\" is the control task block before training, \"late\" the mean of the control task blocks after the last two training sessions (ratios and percentages of the means). Model values with their %s (the blocks' replicates combined replicate by replicate); a row is judged on its estimate, and \"CI\" says whether the interval lies inside the target, outside it or straddles its edge. The targets are an animal's values and a run is one animal: the defaults are calibrated, and liu-g checked, on the mean over seeds 1-4 (scripts/calib/README.md), and single seeds spread more widely than some targets' windows; `iplgpu analyse` on the runs of several seeds judges this table on their mean (seeds.md). Table: `%s`.\n\n",
+	p("docs/model.md section 9. This run is judged against **monkey %s** (late-learning task redundancy %g-%g%% at n = %d): %s. Both subset sizes are shown against both monkeys; the other monkey's row is a reference, not a target of this configuration. \"Early\" is the control task block before training, \"late\" the mean of the control task blocks after the last two training sessions (ratios and percentages of the means). Model values with their %s (the blocks' replicates combined replicate by replicate); a row is judged on its estimate, and \"CI\" says whether the interval lies inside the target, outside it or straddles its edge. The targets are an animal's values and a run is one animal: the defaults are calibrated, and liu-g checked, on the mean over seeds 1-4 (scripts/calib/README.md), and single seeds spread more widely than some targets' windows; `iplgpu analyse` on the runs of several seeds judges this table on their mean (seeds.md). Table: `%s`.\n\n",
 		t.Name, t.Lo, t.Hi, t.N, t.Reason, ciShort(pg), rundir.CalibrationFile)
 	calibrationTable(w, pg.Calibration)
 }
@@ -117,7 +117,7 @@ func calibrationTable(w io.Writer, rows []analysis.CalibrationRow) {
 	}
 	rf, _ := analysis.Missed(rows, analysis.RoleReference)
 	for _, r := range rf {
-		p(" The reference row %s is %s, outside the other monkey's range %s, as expected of one parameter set (MODEL.md section 9).", r.Quantity, valText(r.Model, calFormat(r.Key)), r.Target)
+		p(" The reference row %s is %s, outside the other monkey's range %s, as expected of one parameter set (docs/model.md section 9).", r.Quantity, valText(r.Model, calFormat(r.Key)), r.Target)
 	}
 	p("\n\n")
 }
@@ -165,7 +165,7 @@ func seedCalibrationSection(w io.Writer, ss *analysis.SeedSummary) {
 	}
 	t := ss.CalibrationTarget
 	fmt.Fprintf(w, "## Model against Liu et al., on the mean over the seeds\n\n")
-	fmt.Fprintf(w, "MODEL.md section 9, judged against **monkey %s** (late-learning task redundancy %g-%g%% at n = %d): %s. Liu et al.'s values are those of an animal; here each row's model value is the mean over the %d seeds of the runs' own values (each run's report.md gives its value with its bootstrap interval over trials) with the 95%% t interval of that mean across seeds; a row is judged on the mean, and \"CI\" says where the t interval lies against the target. The note lists each seed's value and in how many runs the row passes on its own. Table: `%s`.\n\n",
+	fmt.Fprintf(w, "docs/model.md section 9, judged against **monkey %s** (late-learning task redundancy %g-%g%% at n = %d): %s. Liu et al.'s values are those of an animal; here each row's model value is the mean over the %d seeds of the runs' own values (each run's report.md gives its value with its bootstrap interval over trials) with the 95%% t interval of that mean across seeds; a row is judged on the mean, and \"CI\" says where the t interval lies against the target. The note lists each seed's value and in how many runs the row passes on its own. Table: `%s`.\n\n",
 		t.Name, t.Lo, t.Hi, t.N, t.Reason, len(ss.Seeds), rundir.SeedsCalibrationFile)
 	rows := make([]analysis.CalibrationRow, len(ss.Calibration))
 	for i, r := range ss.Calibration {

@@ -32,7 +32,7 @@
 // not drawn; the report says so. WriteSeeds renders a summary across seeds
 // (seeds.csv, seeds.md, fig_seeds).
 //
-// report.md: what was run, the model against Liu et al. (MODEL.md section 9:
+// report.md: what was run, the model against Liu et al. (docs/model.md section 9:
 // the calibration table of analysis.Calibration, also calibration.csv, with
 // the targets missed named in words), the key results as sentences computed
 // from the numbers, the figures, per-block and within-trial tables, the network

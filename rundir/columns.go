@@ -88,7 +88,7 @@ var SeedsColumns = []string{
 }
 
 // SeedsCalibrationColumns are the columns of seeds_calibration.csv: the
-// model against Liu et al. (MODEL.md section 9) on the mean over the runs of
+// model against Liu et al. (docs/model.md section 9) on the mean over the runs of
 // one config with different seeds, one row per quantity (key).
 var SeedsCalibrationColumns = []string{
 	"key", "quantity", "subset_n", "role", "calibrated_to", "liu", "target", "target_lo", "target_hi",
@@ -106,7 +106,7 @@ var MergedColumns = []string{"quantity", "seeds", "mean", "sd", "ci_lo", "ci_hi"
 var MergedPointsColumns = []string{"index", "dir", "seed"}
 
 // CalibrationColumns are the columns of calibration.csv: the model against
-// Liu et al. (MODEL.md section 9), one row per quantity.
+// Liu et al. (docs/model.md section 9), one row per quantity.
 var CalibrationColumns = []string{
 	"key", "quantity", "subset_n", "role", "calibrated_to", "liu", "target", "target_lo", "target_hi",
 	"model", "model_boot_lo", "model_boot_hi", "status", "ci_vs_target", "note",

@@ -184,7 +184,7 @@
 // the fits gap(t) = yinf + (y0 - yinf) exp(-t/tau) (measure fit_gap) and of
 // the gate (fit_gate), with tau_m_s of the config.
 //
-// calibration.csv: CalibrationColumns, the model against Liu et al. (MODEL.md
+// calibration.csv: CalibrationColumns, the model against Liu et al. (docs/model.md
 // section 9; analysis.Calibration): one row per quantity (key): the
 // late-learning task redundancy % at n = 14 (monkey R) and at n = 52 (monkey
 // G), then, at the subset size of the run's target, the rise over learning,
@@ -244,7 +244,7 @@
 // within_halfwidth (the mean over the runs of the half-width of their 95%
 // bootstrap intervals) and values (per run, space-separated, in the order of
 // seeds.md); seeds_calibration.csv, SeedsCalibrationColumns, the model
-// against Liu et al. (MODEL.md section 9) on the mean over the seeds: per
+// against Liu et al. (docs/model.md section 9) on the mean over the seeds: per
 // quantity (the keys of calibration.csv) the runs with a value, mean, sd,
 // the 95% t interval of the mean, status and ci_vs_target judged on the mean
 // and its interval, runs_passed (runs whose own row passes) and values (per

@@ -1,18 +1,23 @@
 #!/bin/bash
-# bench-peer.sh [ROUNDS] [STEPS]: the CPU backend against the numpy peer
-# (../shared/peer, or $PEER_DIR), side by side on one machine, alternating:
+# bench-peer.sh [ROUNDS] [STEPS]: the CPU backend against the numpy peer, side by
+# side on one machine, alternating:
 # each round runs the peer once (1,000 x 32, 20 trials) and then
 # `iplgpu bench -backend cpu -n 1000 -spines 32 -steps STEPS` once, and prints
 # both throughputs (spine-steps per second) and their ratio; the last line is
 # the median of each column and the median ratio. Build bin/iplgpu first
-# (make build). The peer needs Debian's python3-numpy and python3-scipy.
+# (make build). The peer (peer_bench.py and ipl2.py: the IPL model as a numpy
+# user would write it) is not part of this repository: set IPLGPU_PEER_DIR to the
+# directory that holds it (PEER_DIR is accepted too). It needs Debian's
+# python3-numpy and python3-scipy.
 set -euo pipefail
 rounds=${1:-5}
 steps=${2:-1000}
 here=$(cd "$(dirname "$0")/.." && pwd)
-peer=${PEER_DIR:-$here/../shared/peer}/peer_bench.py
+peer_dir=${IPLGPU_PEER_DIR:-${PEER_DIR:-}}
+[ -n "$peer_dir" ] || { echo "bench-peer: the numpy peer is not part of this repository; set IPLGPU_PEER_DIR to the directory holding peer_bench.py" >&2; exit 2; }
+peer=$peer_dir/peer_bench.py
 bin=$here/bin/iplgpu
-[ -f "$peer" ] || { echo "bench-peer: no peer at $peer (set PEER_DIR)" >&2; exit 2; }
+[ -f "$peer" ] || { echo "bench-peer: no peer_bench.py in IPLGPU_PEER_DIR=$peer_dir" >&2; exit 2; }
 [ -x "$bin" ] || { echo "bench-peer: no $bin: run make build" >&2; exit 2; }
 echo "round peer_spine_steps_per_s cpu_spine_steps_per_s ratio"
 rows=()

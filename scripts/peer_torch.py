@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The numpy performance peer (shared/peer/ipl2.py with peer_bench.py: the IPL model
+"""The numpy performance peer (ipl2.py with peer_bench.py, kept outside this repository: the IPL model
 as a numpy user would write it, trials vectorised) ported to PyTorch, so that
 iplgpu's GL backend can be compared, on the same card, with what a PyTorch user
 would write. Written for iplgpu; it follows the peer's structure and constants:

@@ -264,7 +264,7 @@ int rngPoisson(float lambda, float u) {
 }
 
 // ---- Tuning -------------------------------------------------------------------
-// vm is the von Mises-like tuning curve of MODEL.md, period pi in x (radians):
+// vm is the von Mises-like tuning curve of docs/model.md section 3.3, period pi in x (radians):
 // 1 at x = 0, exp(-2 kappa) at x = pi/2. Fast: the driver's float cos and exp.
 float vm(float x, float kappa) {
     return exp(kappa * (cos(2.0 * x) - 1.0));

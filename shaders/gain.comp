@@ -1,5 +1,5 @@
 // gain.comp: the task excitability of every spine, g_k = 1 + beta * max(vm(phi_k - A),
-// vm(phi_k - B)) with B = A + pi/2 (MODEL.md section 4). Run once when the task
+// vm(phi_k - B)) with B = A + pi/2 (docs/model.md section 5.1). Run once when the task
 // orientation changes, not per step, so it may use vmCR: the result equals
 // engine.TaskGain bit for bit. One invocation per spine.
 

@@ -7,7 +7,7 @@
 // recording, Poisson(rate dt) spikes from the Uniform01 of (neuron, step, Spikes)
 // are added to this step's bin. The Normal and the Poisson inversion use the cr*
 // double-precision helpers so they equal Go's: that is N work per step, not S.
-// The fed-back belief (MODEL.md section 8) adds uFeedback u_i to V, with u_i
+// The fed-back belief (docs/model.md section 7.2) adds uFeedback u_i to V, with u_i
 // computed on the host (model.FeedbackU) and uFeedback = 0 without feedback
 // (adding +-0 leaves V unchanged).
 

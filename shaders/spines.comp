@@ -1,4 +1,4 @@
-// spines.comp: one step of every spine (MODEL.md section 4, cpu.Backend's spine
+// spines.comp: one step of every spine (docs/model.md sections 5 and 6, cpu.Backend's spine
 // pass). One invocation per spine: advance the afferent residual z_k by the
 // frame's growth exp(mu_k) and count the events while z_k >= 1, each with a
 // fresh uniform of the Philox block (spine, step, Afferent | j << shift)

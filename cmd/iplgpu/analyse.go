@@ -27,7 +27,7 @@ const analyseSynopsis = `[-subset n] [-sizes LIST] [-subsets K] [-boot B] [-time
 Analyses a run directory written by 'iplgpu run' (also an interrupted one) and
 (re)writes into it: info.csv, timecourse.csv, network.csv, w_hist.csv,
 islets.csv, tuning.csv, taskcorr.csv, spatial.csv, calibration.csv (the
-model against Liu et al., MODEL.md section 9), consistency.csv and
+model against Liu et al., docs/model.md section 9), consistency.csv and
 reversibility.csv where the run has what they need, the figures (PNG and SVG)
 and report.md. Information is in units of 1/coherence^2. Intervals are 95%
 bootstrap intervals over trials (B replicates: trials resampled within each
@@ -38,7 +38,7 @@ Seeds as animals: given a directory that holds run directories (one level
 down), or several run directories, of one configuration with different
 seeds, analyses each run and writes the spread across seeds, next to the
 within-run intervals, to seeds.csv, seeds.md and fig_seeds in that directory
-(or in -out), and the model-against-Liu table (MODEL.md section 9) judged on
+(or in -out), and the model-against-Liu table (docs/model.md section 9) judged on
 the mean over the seeds to seeds_calibration.csv and seeds.md.`
 
 // cmdAnalyse is the analyse subcommand.

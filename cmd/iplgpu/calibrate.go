@@ -19,7 +19,7 @@ import (
 const calibrateSynopsis = `[-out DIR] [-mechanism feedback|ipl] [-target PCT] [-seed N] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto]
 
 Sets one mechanism's strength so that its late-learning task redundancy % at
-subsets of 14 neurons matches a target (MODEL.md section 8, fair
+subsets of 14 neurons matches a target (docs/model.md section 7.4, fair
 comparison): feedback.k_max for feedback, dynamics.g_lat for ipl. Without
 -target the target is the IPL default's value, measured first on the same
 protocol. The search protocol is reduced (stated): the config's training

@@ -19,7 +19,7 @@ import (
 
 const compareSynopsis = `[-out DIR] [-seeds 1,2,3] [-mechanisms ipl,feedback] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto] [-boot B]
 
-Runs the IPL and the feedback-only mechanism (MODEL.md section 8) on one
+Runs the IPL and the feedback-only mechanism (docs/model.md section 7) on one
 protocol and the same seeds (seeds are animals), analyses every run and
 writes compare.md, compare.csv, signatures.csv and compare.png into DIR: one
 row per signature (a) ablation, (b) distance at matched tuning, (c)

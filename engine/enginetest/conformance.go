@@ -366,7 +366,7 @@ func CountsMatchRate(t *testing.T, f Factory) {
 }
 
 // FeedbackTermIsHandComputed: the fed-back belief adds F u(theta_i) to V_i,
-// u(theta) = vm(theta - A) - vm(theta - B) (MODEL.md section 8). Without
+// u(theta) = vm(theta - A) - vm(theta - B) (docs/model.md section 7.2). Without
 // afferent events, background or contacts, V = 0 + F u_i, so with r0 = -1 the
 // rate is rgain max(1 + F u_i, 0) and each step's count is the Poisson
 // inversion of the Philox uniform of (neuron, step, Spikes): computed here by
@@ -449,7 +449,7 @@ func HandNetwork() *model.Network {
 // HandComputedSteps: over several single steps of the hand-made network
 // (HandNetwork) under a strong preferred frame, with learning on and a gate
 // of 0.8, every spine potential, coincidence trace, fast efficacy and
-// structural weight is what MODEL.md section 4 (revision 2) gives when worked
+// structural weight is what docs/model.md sections 5 and 6 give when worked
 // out in float64 from the config's continuous-time constants (not from
 // model.Params): s' = s e^{-dt/tau_s} + (1 - e^{-dt/tau_s}) L + q (1 -
 // e^{-dt/tau_s}) (tau_s/dt) n with L = g_lat sum_l alpha s_l / max(1, sum_l

@@ -69,7 +69,7 @@ func (d Design) RealVariance(i float64) float64 {
 //	I_shuffle_bc = I_shuffle_naive (DF - 2)/DF - N eps.
 //
 // For pooled covariance with T trials per condition (DF = 2T - 2) the factor is
-// (2T - 4)/(2T - 2) = (T - 2)/(T - 1), as in MODEL.md; for zero-coherence
+// (2T - 4)/(2T - 2) = (T - 2)/(T - 1), as in docs/model.md section 8.2; for zero-coherence
 // covariance from T0 trials it is (T0 - 3)/(T0 - 1).
 func (d Design) CorrectShuffle(naive float64) float64 {
 	return naive*float64(d.DF-2)/float64(d.DF) - float64(d.N)*d.noiseF()

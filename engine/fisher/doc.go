@@ -23,7 +23,7 @@
 //	I_shuffle = sum_i f_i'^2/S_ii (DF - 2)/DF - N eps
 //	redundancy = I_shuffle - I_real,  redundancy % = 100 redundancy / I_shuffle
 //
-// For T trials in each condition these are the formulas of MODEL.md section 6
+// For T trials in each condition these are the formulas of docs/model.md sections 8.1-8.2
 // (Kanitscheider's (2T - N - 3)/(2T - 2), 2N/(T ds^2) and (T - 2)/(T - 1)).
 // Design documents the derivations; unequal T+ and T- and zero-coherence
 // covariance follow from the same two facts (the inverse-Wishart mean and the

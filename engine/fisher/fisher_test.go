@@ -16,7 +16,7 @@ import (
 )
 
 // TestDesignMatchesModelFormulas checks that the general corrections reduce to
-// the equal-T formulas of MODEL.md section 6, term by term.
+// the equal-T formulas of docs/model.md sections 8.1-8.2, term by term.
 func TestDesignMatchesModelFormulas(t *testing.T) {
 	for _, c := range []struct {
 		n, t int
@@ -38,7 +38,7 @@ func TestDesignMatchesModelFormulas(t *testing.T) {
 			{"I_shuffle", d.CorrectShuffle(naive), wantShuf},
 		} {
 			if !scalar.EqualWithinAbsOrRel(x.got, x.want, 1e-12, 1e-12) {
-				t.Errorf("N=%d T=%d %s = %v, MODEL.md gives %v", c.n, c.t, x.name, x.got, x.want)
+				t.Errorf("N=%d T=%d %s = %v, docs/model.md gives %v", c.n, c.t, x.name, x.got, x.want)
 			}
 		}
 	}

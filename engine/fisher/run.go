@@ -1,6 +1,6 @@
 package fisher
 
-// Default subset size and count of a run analysis (MODEL.md section 6).
+// Default subset size and count of a run analysis (docs/model.md section 8.3).
 const (
 	DefaultSubsetSize = 20
 	DefaultSubsets    = 200

@@ -188,7 +188,7 @@ func TestParityWithCPU(t *testing.T) {
 			for i := range shared {
 				shared[i] = 1 + 0.3*float32(math.Cos(float64(i)/5))
 			}
-			// A varying feedback term (MODEL.md section 8): V_i += F u(theta_i).
+			// A varying feedback term (docs/model.md section 7.2): V_i += F u(theta_i).
 			fb := make([]float32, steps)
 			for i := range fb {
 				fb[i] = 0.4 * float32(math.Sin(float64(i)/3))
@@ -452,7 +452,7 @@ func recordedCoherence(t *testing.T, path string, rows int) []float64 {
 }
 
 // TestParityFeedbackRun runs a short experiment with both mechanisms (IPLs
-// and the fed-back belief, MODEL.md section 8) through engine.Simulate on
+// and the fed-back belief, docs/model.md section 7) through engine.Simulate on
 // both backends and requires identical spike counts: the belief is computed
 // once on the host and both backends add the same float32 term. A strong
 // k_max makes the term move the counts (checked against a run without it).

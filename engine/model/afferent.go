@@ -11,7 +11,7 @@ import "github.com/iplgpu/iplgpu/engine/rng"
 // and R_k gains a fresh unit exponential, z_k *= u. Since a unit exponential is
 // memoryless, the count of a step is Poisson(mu_k) given the whole past, and the
 // counts of different steps are independent: the same law as a Poisson draw per
-// step (MODEL.md section 4), so P(n_k >= 1) = 1 - exp(-lambda_k dt) as before.
+// step (docs/model.md section 5.1), so P(n_k >= 1) = 1 - exp(-lambda_k dt) as before.
 // The work is one multiplication and one comparison per spine and step and one
 // Philox draw per event, not per step. Every operation is a float32 product, so
 // both backends compute the same z and counts bit for bit (common.glsl:
@@ -67,7 +67,7 @@ func AfferentEvents(key [2]uint32, k int, step uint64, growth, z float32) (int, 
 
 // EScale is the decay of every fast efficacy e inside a segment, applied
 // lazily: a backend stores e/D and D is one number for all edges, so a step does
-// not rewrite every edge's e (MODEL.md section 4: e' = e exp(-dt/tau_e) + ...).
+// not rewrite every edge's e (docs/model.md section 6.2: e' = e exp(-dt/tau_e) + ...).
 // A step multiplies D by EDecayPerStep; an edge whose e must change (a
 // coincidence) is read as stored x D and written back as e x Inv. When D falls
 // below EScaleFloor, and at the end of every segment, the backend multiplies

@@ -27,15 +27,15 @@ type Config struct {
 	Stimulus    StimulusConfig    `yaml:"stimulus"`
 	Protocol    ProtocolConfig    `yaml:"protocol"`
 	Output      OutputConfig      `yaml:"output"`
-	// Mechanism says what raises redundancy with learning (MODEL.md section
-	// 8): ipl (the spine links), feedback (a fed-back belief, no links) or
+	// Mechanism says what raises redundancy with learning (docs/model.md
+	// section 7): ipl (the spine links), feedback (a fed-back belief, no links) or
 	// both.
 	Mechanism string         `yaml:"mechanism"`
 	Feedback  FeedbackConfig `yaml:"feedback"`
 }
 
-// FeedbackConfig is the feedback-only generative-inference model (MODEL.md
-// section 8): a per-trial belief delta about A vs B,
+// FeedbackConfig is the feedback-only generative-inference model (docs/model.md
+// section 7): a per-trial belief delta about A vs B,
 // d delta = dt/tau_d (-delta + k_e u(frame)) + sigma_d sqrt(2 dt/tau_d) xi,
 // fed back as V_i += k_fb m delta u(theta_i), with k_fb growing over training
 // trials towards k_max.
@@ -48,7 +48,7 @@ type FeedbackConfig struct {
 	EtaFb    float64 `yaml:"eta_fb"`   // k_fb += eta_fb (k_max - k_fb) per training trial
 }
 
-// NetworkConfig is the anatomy (MODEL.md section 2).
+// NetworkConfig is the anatomy (docs/model.md section 3).
 type NetworkConfig struct {
 	Neurons           int     `yaml:"neurons"`
 	SpinesPerNeuron   int     `yaml:"spines_per_neuron"`
@@ -62,8 +62,8 @@ type NetworkConfig struct {
 	ContactDistanceUm float64 `yaml:"contact_distance_um"`
 }
 
-// DynamicsConfig holds the constants of the continuous-time dynamics (MODEL.md
-// section 4, revision 2): rates in Hz, time constants with their unit in the
+// DynamicsConfig holds the constants of the continuous-time dynamics (docs/model.md
+// sections 5 and 6): rates in Hz, time constants with their unit in the
 // key, dimensionless jumps per event or per coincidence. dt_ms is the numerical
 // step only; the results converge as it shrinks.
 type DynamicsConfig struct {
@@ -103,7 +103,7 @@ type HomeostasisConfig struct {
 	MaxGain         float64 `yaml:"max_gain"`
 }
 
-// StimulusConfig is the trial structure (MODEL.md section 3).
+// StimulusConfig is the trial structure (docs/model.md section 4).
 type StimulusConfig struct {
 	TaskOrientationDeg float64 `yaml:"task_orientation_deg"`
 	Frames             int     `yaml:"frames"`
@@ -140,12 +140,12 @@ type BlockConfig struct {
 	// repeats the previous frame's kind (signal or noise); see makeFrames.
 	Persistence float64 `yaml:"persistence,omitempty"`
 	// TaskGain keeps the task gain g in a passive block, so that it differs
-	// from a task block in the gate m alone (reversibility, MODEL.md 7.3).
+	// from a task block in the gate m alone (reversibility, docs/model.md section 10.3).
 	TaskGain bool `yaml:"task_gain,omitempty"`
 	// Sequences is, for frames: frozen, the number of distinct frame
 	// sequences per signed condition: every trial of a condition shows one of
 	// them (in turn), so that the covariance within a sequence is internal
-	// (MODEL.md section 8, holding the stimulus fixed).
+	// (docs/model.md section 10.7, holding the stimulus fixed).
 	Sequences int `yaml:"sequences,omitempty"`
 }
 

@@ -8,7 +8,7 @@ import (
 
 // Params are the float32 constants of the dynamics, derived once from the config
 // so that every backend uses the same rounded values. The model is stated in
-// continuous time (MODEL.md section 4, revision 2); these are its exact
+// continuous time (docs/model.md sections 5 and 6); these are its exact
 // discretisation at the step DtS:
 //
 //   - afferent events of spine k in a step: n_k ~ Poisson(mu_k), mu_k = lambda_k dt,
@@ -113,7 +113,7 @@ func ParamsFromConfig(c *Config) Params {
 	a := dt / tauC
 	gLat, etaW, wInit := d.GLat, d.EtaW, d.WInit
 	if c.Mechanism == "feedback" {
-		// No IPLs (MODEL.md section 8): w stays 0 and nothing spreads.
+		// No IPLs (docs/model.md section 7): w stays 0 and nothing spreads.
 		gLat, etaW, wInit = 0, 0, 0
 	}
 	return Params{
@@ -163,7 +163,7 @@ func TaskGain(p *Params, phi, a float32) float32 {
 
 // FeedbackU is u(theta) = vm(theta - A) - vm(theta - B) in float32: the
 // task-relevant tuning of a neuron preferring theta, the direction in which
-// the fed-back belief moves it (MODEL.md section 8). Both backends use these
+// the fed-back belief moves it (docs/model.md section 7.2). Both backends use these
 // values (the GL backend uploads them), so the term is bit-identical.
 func FeedbackU(p *Params, theta, a float32) float32 {
 	return Vm(p.Kappa, theta-a) - Vm(p.Kappa, theta-a-math.Pi/2)
@@ -222,7 +222,7 @@ type Derived struct {
 	ITISeconds         float32 // length of the analytic inter-trial interval (s)
 	TrialSeconds       float64 // stimulus duration of a trial (s)
 
-	// Feedback (MODEL.md section 8), on under mechanism feedback or both:
+	// Feedback (docs/model.md section 7), on under mechanism feedback or both:
 	// the belief's exact per-step update delta' = mu + (delta - mu) BeliefDecay
 	// + BeliefNoise xi, mu = k_e u(frame), and the gain's growth per training
 	// trial.

@@ -79,7 +79,7 @@ func Blocks(c *Config) []Block {
 
 // MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
 // after), each with its trials' coherences in a seeded random order and frames
-// drawn per MODEL.md section 3.
+// drawn per docs/model.md section 4.3.
 func MakePlan(c *Config) *Plan {
 	p := &Plan{Blocks: Blocks(c)}
 	st := rng.New(c.Seed)
@@ -132,7 +132,7 @@ func MakePlan(c *Config) *Plan {
 // random orientation. With "consistent" frames, the random orientation is drawn
 // once per trial and repeated, so the sequence is predictable.
 //
-// With "persistent" frames (MODEL.md 7.4) the kind of each frame, signal or
+// With "persistent" frames (docs/model.md sections 4.3 and 10.4) the kind of each frame, signal or
 // noise, is a Markov chain: frame f > 0 repeats the kind of frame f - 1 with
 // probability rho and is otherwise drawn afresh (signal with probability
 // |c|); frame 0 is drawn afresh. The fresh draw keeps the chain in its
@@ -183,7 +183,7 @@ func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode st
 }
 
 // frozenSequences draws the fixed frame sequences of a frozen-noise block
-// (MODEL.md section 8, holding the stimulus fixed): for each signed condition
+// (docs/model.md sections 4.3 and 10.7, holding the stimulus fixed): for each signed condition
 // (in the order of conds) k sequences of n frames, each drawn like a "noise"
 // trial (signal with probability |c|, otherwise a uniform orientation) from
 // the Frozen stream of the block (step = block index, element = (condition x

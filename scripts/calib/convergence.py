@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Convergence of the model in the time step dt (MODEL.md section 3, issue 9).
+"""Convergence of the model in the time step dt (docs/model.md section 4.1, issue 9).
 
 Runs the default model on the protocol convergence.yaml (a baseline task block,
 one training session, a task block) with learning sped up (eta_w and lambda_w

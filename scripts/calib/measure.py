@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Measure the calibration quantities of an iplgpu run directory (MODEL.md
-sections 6 and 9) with numpy only, independently of the engine's analysis code:
+"""Measure the calibration quantities of an iplgpu run directory (docs/model.md
+sections 8 and 9) with numpy only, independently of the engine's analysis code:
 
   per (session, block) of recorded trials at |c| > 0 (1.6 s spike counts):
     rate_hz         mean rate over trials and neurons

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""The calibration search of the IPL model (MODEL.md section 9, issue 9).
+"""The calibration search of the IPL model (docs/model.md section 9, issue 9).
 
 Runs `iplgpu run` (CPU backend, no analysis) over a grid of -set overrides on a
 protocol file, one run at a time, measures each run with measure.py (numpy;
 trial-jackknife standard errors) and prints, per run, the learning curve and the
-calibration criteria of MODEL.md section 9:
+calibration criteria of docs/model.md section 9:
 
   late-learning task redundancy % at n = 14 (default, monkey R: 25-35) and at
   n = 52 (preset liu-g, monkey G: 17-25); rise >= 10 points; I_shuffle late/early
