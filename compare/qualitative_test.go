@@ -42,10 +42,11 @@ func smallOptions(dir string) Options {
 //     about 0.016 and the mean over 2 seeds about 0.011: the observed -0.023
 //     is 2.0 sd from 0, and a one-sided test at 5% has about 80% power for an
 //     effect of -0.03 with 2 seeds, 50% for -0.02 (the numpy prototype's));
-//   - the pair redundancy increase falls with soma distance at matched
-//     tuning under IPL (slope < 0: -0.009 / -0.012 per 100 um) and less so
-//     under feedback (IPL slope below feedback's by more than 0.005 on each
-//     seed: 0.015 / 0.010).
+//
+// The distance dependence of the pair redundancy increase at matched tuning
+// (signature b) is logged, not asserted: its interval across seeds holds 0
+// at this size (docs/results.md, compare), so its sign on two seeds is no
+// test.
 func TestMechanismsQualitative(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compare at small size: about 7.5 minutes; skipped in -short mode")
@@ -82,9 +83,6 @@ func TestMechanismsQualitative(t *testing.T) {
 		}
 		if d := fb.AvsBChange - ipl.AvsBChange; !(d < -0.01) {
 			t.Errorf("seed %d: frozen-noise A-vs-B change feedback %.4f, IPL %.4f: difference %.4f, want < -0.01", seed, fb.AvsBChange, ipl.AvsBChange, d)
-		}
-		if !(ipl.DistSlope < 0) || !(ipl.DistSlope < fb.DistSlope-0.005) {
-			t.Errorf("seed %d: distance slope IPL %.4f, feedback %.4f per 100 um; want IPL < 0 and below feedback by > 0.005", seed, ipl.DistSlope, fb.DistSlope)
 		}
 		if fb.Islets != 0 || !(ipl.Islets > 0) {
 			t.Errorf("seed %d: islets IPL %v, feedback %v; want some and none", seed, ipl.Islets, fb.Islets)
