@@ -288,3 +288,26 @@ func TestSwitchBootSeedDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestSettledGap: the settled level of a course is the mean gap over the
+// positions past half the last one (here 4 to 6 of 6), replicate by
+// replicate; the pair's settled drop is A's minus B's.
+func TestSettledGap(t *testing.T) {
+	course := func(gaps ...float64) *SwitchCourse {
+		c := &SwitchCourse{}
+		for k, g := range gaps {
+			c.Positions = append(c.Positions, SwitchPosition{K: k + 1, Gap: Value{Est: g, Reps: []float64{g - 1, g + 1}}})
+		}
+		return c
+	}
+	toA := course(0, 0, 0, 3, 4, 5) // after B -> A: settled mean 4
+	toB := course(9, 9, 9, 1, 1, 1) // after A -> B: settled mean 1
+	a, b := settledGap(toA), settledGap(toB)
+	if a.Est != 4 || b.Est != 1 || a.Reps[0] != 3 || a.Reps[1] != 5 {
+		t.Fatalf("settled levels %+v and %+v, want 4 (reps 3, 5) and 1", a, b)
+	}
+	d := diffValue(a, b)
+	if d.Est != 3 || d.Reps[0] != 3 || d.Reps[1] != 3 {
+		t.Errorf("settled drop %+v, want 3 with replicates 3, 3", d)
+	}
+}

@@ -103,9 +103,12 @@ const reversibilitySeed = 5
 // gate relaxes with tau_m (within 3%: it is sampled once per trial); and the
 // links persist (learning is off after training, so w does not change).
 //
-// At the defaults (engine 0.2.1) the preset resolves it at seed 1 with the
-// drop of the plain pair 2.57 [1.76, 3.37] and with the task gain kept 1.90
-// [0.807, 3.25] (tau 6.89 s, tau_m 5 s); reversibilitySeed is a seed the
+// The drop is asserted on the settled difference (the mean gap over the
+// second half of the positions after each switch, no fit): the plain pair
+// changes the input gain at once, so its joint fit's time constant is not
+// identified and the fitted drop's interval can reach below 0 (seed 5,
+// engine 0.2.1: 2.92 [-2.92, 3.72], tau 0.45 s [0.17, 69]; with the task
+// gain kept 3.20 [2.15, 4.25], tau 6.0 s). reversibilitySeed is a seed the
 // defaults were not calibrated on.
 func TestReversibility(t *testing.T) {
 	if testing.Short() {
@@ -121,10 +124,10 @@ func TestReversibility(t *testing.T) {
 		t.Fatalf("pair fits %+v", rev.Pairs)
 	}
 	for _, p := range []*analysis.PairFit{plain, gain} {
-		t.Logf("%s <-> %s: tau %.2f s (%.2f to %.2f), levels %.2f and %.2f, drop %.2f (%.2f to %.2f)", p.A, p.B, p.Tau.Est, p.Tau.Lo, p.Tau.Hi,
-			p.LevelA.Est, p.LevelB.Est, p.Drop.Est, p.Drop.Lo, p.Drop.Hi)
-		if !(p.Drop.Lo > 0) {
-			t.Errorf("%s <-> %s: the task-passive difference of the gap %.2f (%.2f to %.2f) is not clearly positive", p.A, p.B, p.Drop.Est, p.Drop.Lo, p.Drop.Hi)
+		t.Logf("%s <-> %s: tau %.2f s (%.2f to %.2f), levels %.2f and %.2f, drop %.2f (%.2f to %.2f); settled drop (no fit) %.2f (%.2f to %.2f)", p.A, p.B, p.Tau.Est, p.Tau.Lo, p.Tau.Hi,
+			p.LevelA.Est, p.LevelB.Est, p.Drop.Est, p.Drop.Lo, p.Drop.Hi, p.SettledDrop.Est, p.SettledDrop.Lo, p.SettledDrop.Hi)
+		if !(p.SettledDrop.Lo > 0) {
+			t.Errorf("%s <-> %s: the settled task-passive difference of the gap %.2f (%.2f to %.2f) is not clearly positive", p.A, p.B, p.SettledDrop.Est, p.SettledDrop.Lo, p.SettledDrop.Hi)
 		}
 	}
 	if tm := rev.TauMS; gain.Tau.Est < tm/3 || gain.Tau.Est > 3*tm {

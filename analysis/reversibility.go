@@ -63,6 +63,14 @@ type PairFit struct {
 	// Drop is LevelA - LevelB with its replicates.
 	Drop    Value
 	AtBound bool
+	// SettledDrop is the drop without a fit: the mean gap over the second
+	// half of the trial positions after each switch to A, minus that after
+	// each switch to B, with replicates (each position's trials are
+	// resampled independently, so replicate r is the mean of the positions'
+	// replicates r). Where a switch changes the gap at once the joint fit's
+	// time constant is not identified and Drop's interval can be wide; this
+	// one does not depend on the fit.
+	SettledDrop Value
 }
 
 // The range of the time-constant search (s): trials come every few
@@ -413,7 +421,8 @@ func fitPair(ab, ba *SwitchCourse) *PairFit {
 	if !finite(tau) {
 		return nil
 	}
-	pf := &PairFit{A: ab.From, B: ab.To, Tau: plainValue(tau), LevelA: plainValue(la), LevelB: plainValue(lb), Drop: plainValue(la - lb), AtBound: atBound}
+	pf := &PairFit{A: ab.From, B: ab.To, Tau: plainValue(tau), LevelA: plainValue(la), LevelB: plainValue(lb), Drop: plainValue(la - lb), AtBound: atBound,
+		SettledDrop: diffValue(settledGap(ba), settledGap(ab))}
 	if nrep > 1 {
 		lt, ra, rb, rd := make([]float64, nrep), make([]float64, nrep), make([]float64, nrep), make([]float64, nrep)
 		for r := range nrep {
@@ -431,6 +440,33 @@ func fitPair(ab, ba *SwitchCourse) *PairFit {
 		pf.Drop.withReps(rd)
 	}
 	return pf
+}
+
+// settledGap is the mean gap over the second half of a course's trial
+// positions (K > the largest K / 2), with replicates where every position
+// has them.
+func settledGap(c *SwitchCourse) Value {
+	last := 0
+	for _, p := range c.Positions {
+		last = max(last, p.K)
+	}
+	var vals []Value
+	for _, p := range c.Positions {
+		if 2*p.K > last {
+			vals = append(vals, p.Gap)
+		}
+	}
+	if len(vals) == 0 {
+		return nanValue()
+	}
+	mean := func(x []float64) float64 {
+		var m float64
+		for _, v := range x {
+			m += v / float64(len(x))
+		}
+		return m
+	}
+	return combine(mean, vals...)
 }
 
 // fitPairExp fits y = LB + (LA - LB) e (A -> B points) and y = LA + (LB -

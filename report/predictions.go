@@ -276,11 +276,11 @@ func reversibilitySection(w io.Writer, sum *page) {
 	}
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Reversibility trial by trial (prediction 2)\n\n")
-	p("Position k pools the k-th trial after every switch of a kind (time: from the switch to the middle of the trial, trials every %g s). Each pair of conditions is fitted in both directions together: gap(t) = level_to + (level_from − level_to) exp(−t/τ), one τ and two levels; τ's interval from the fits to the bootstrap replicates. Each direction alone is fitted too (first: the fit at the first trial; y∞ the level it relaxes to). Gate: the mean top-down gate m at the trial's start (trials.csv), fitted the same way. [%s]. Table: `%s`; figure: fig11_reversibility.\n\n", rev.TrialPeriodS, ciShort(sum), rundir.ReversibilityFile)
+	p("Position k pools the k-th trial after every switch of a kind (time: from the switch to the middle of the trial, trials every %g s). Each pair of conditions is fitted in both directions together: gap(t) = level_to + (level_from − level_to) exp(−t/τ), one τ and two levels; τ's interval from the fits to the bootstrap replicates. \"Settled\" is the same difference without a fit: the mean gap over the second half of the trial positions after each switch to A minus that after each switch to B. Each direction alone is fitted too (first: the fit at the first trial; y∞ the level it relaxes to). Gate: the mean top-down gate m at the trial's start (trials.csv), fitted the same way. [%s]. Table: `%s`; figure: fig11_reversibility.\n\n", rev.TrialPeriodS, ciShort(sum), rundir.ReversibilityFile)
 	if len(rev.Pairs) > 0 {
-		p("| conditions A ↔ B | τ (s), both directions | level A | level B | A − B |\n|---|---|---|---|---|\n")
+		p("| conditions A ↔ B | τ (s), both directions | level A | level B | A − B | A − B, settled (no fit) |\n|---|---|---|---|---|---|\n")
 		for _, pf := range rev.Pairs {
-			p("| %s ↔ %s | %s | %s | %s | %s |\n", pf.A, pf.B, valCell(pf.Tau, num), valCell(pf.LevelA, num), valCell(pf.LevelB, num), valCell(pf.Drop, num))
+			p("| %s ↔ %s | %s | %s | %s | %s | %s |\n", pf.A, pf.B, valCell(pf.Tau, num), valCell(pf.LevelA, num), valCell(pf.LevelB, num), valCell(pf.Drop, num), valCell(pf.SettledDrop, num))
 		}
 		p("\n")
 	}
