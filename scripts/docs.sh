@@ -9,6 +9,9 @@
 # Runs go to $DOCS_WORK (default runs/docs), kept so a stage can be redone;
 # only the small result files are copied into docs/. Times on a 2-core
 # machine, as measured by the stage itself, go to docs/results/times.csv.
+# DOCS_REUSE=1 keeps every complete run already in $DOCS_WORK and only
+# analyses it again (after a change of the analysis or the report); its
+# stages record no times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -20,14 +23,26 @@ stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling tests)
 make -s build
 
-# fresh DIR: removes a run directory of an earlier make docs.
-fresh() { rm -rf "$1"; mkdir -p "$(dirname "$1")"; }
-# timed NAME CMD...: runs CMD and records its wall time.
+# simulate DIR ARGS...: `iplgpu run ARGS -analyse=false -out DIR` into a
+# fresh DIR, or, with DOCS_REUSE=1, nothing when DIR holds a complete run.
+simulate() {
+  local dir=$1
+  shift
+  if [ "${DOCS_REUSE:-0}" = 1 ] && grep -q '"status": *"complete"' "$dir/run.json" 2>/dev/null; then
+    echo "docs.sh: reusing the complete run in $dir"
+    return
+  fi
+  rm -rf "$dir"
+  mkdir -p "$(dirname "$dir")"
+  $bin run "$@" -analyse=false -out "$dir"
+}
+# timed NAME CMD...: runs CMD and records its wall time (not when reusing:
+# the time would not be the stage's).
 timed() {
   local name=$1 t0=$SECONDS
   shift
   "$@"
-  echo "$name,$((SECONDS - t0)),$(nproc),$(date -u +%Y-%m-%d)" >> "$R/times.csv.new"
+  [ "${DOCS_REUSE:-0}" = 1 ] || echo "$name,$((SECONDS - t0)),$(nproc),$(date -u +%Y-%m-%d)" >> "$R/times.csv.new"
 }
 # keep SRC DEST FILE...: copies the named result files of SRC into DEST.
 keep() {
@@ -42,8 +57,7 @@ seedset() {
   local preset=$1 dir=$2
   shift 2
   for s in "$@"; do
-    fresh "$dir/s$s"
-    $bin run -preset "$preset" -seed "$s" -analyse=false -out "$dir/s$s"
+    simulate "$dir/s$s" -preset "$preset" -seed "$s"
   done
   $bin analyse "$dir"
 }
@@ -76,8 +90,8 @@ for stage in "${stages[@]}"; do
   case $stage in
   default)
     # The default run, seed 1: the numbers of the README's first section.
-    fresh "$W/default-s1"
-    timed "default run (seed 1 with analysis)" $bin run -out "$W/default-s1"
+    timed "default run (seed 1)" simulate "$W/default-s1"
+    timed "default run analysis" $bin analyse "$W/default-s1"
     keep "$W/default-s1" "$R/default" report.md calibration.csv info.csv fig2_redundancy.png fig3_within_trial.png
     ;;
   seeds)
@@ -96,20 +110,20 @@ for stage in "${stages[@]}"; do
     ;;
   predictions)
     # Each prediction's preset as shipped, on the seeds its test uses.
-    for spec in reversibility:1 consistency:1 consistency:2 within-trial:5 within-trial:6 spatial:5 ablation:5 ablation:6 ablation:7 ablation:8; do
+    for spec in reversibility:5 consistency:1 consistency:2 within-trial:5 within-trial:6 spatial:5 ablation:5 ablation:6; do
       p=${spec%%:*} s=${spec##*:}
-      fresh "$W/pred/$p-s$s"
-      timed "$p (seed $s)" $bin run -preset "$p" -seed "$s" -out "$W/pred/$p-s$s"
+      timed "$p (seed $s)" simulate "$W/pred/$p-s$s" -preset "$p" -seed "$s"
+      timed "$p (seed $s) analysis" $bin analyse "$W/pred/$p-s$s"
       keep "$W/pred/$p-s$s" "$R/predictions/$p-s$s" report.md calibration.csv
     done
     ;;
   compare)
-    fresh "$W/cmp"
+    rm -rf "$W/cmp"
     timed "compare (seeds 1-3)" $bin compare -out "$W/cmp"
     keep "$W/cmp" "$R/compare" compare.md compare.csv signatures.csv compare.png
     ;;
   sweep)
-    fresh "$W/sweep"
+    rm -rf "$W/sweep"
     $bin sweep plan docs/sweep/glat.yaml -dir "$W/sweep"
     timed "sweep glat (9 points local -j 1)" $bin sweep local -dir "$W/sweep" -j 1
     timed "merge" $bin merge "$W/sweep"
@@ -118,7 +132,7 @@ for stage in "${stages[@]}"; do
     ;;
   scaling)
     # BENCHMARKS.md's command: the figure and table it shows (docs/scaling.*).
-    fresh "$W/scaling"
+    rm -rf "$W/scaling"
     timed "bench -scaling (cpu and gl)" sh -c "$bin bench -scaling -n-min 1000 -n-max 200000 -dense-max-gib 2 -seconds 3 -rounds 3 -max-time 25m -out $W/scaling > $W/scaling-stdout.txt"
     cp "$W/scaling/bench.csv" docs/scaling.csv
     cp "$W/scaling/scaling.png" "$W/scaling/scaling.svg" docs/
