@@ -2,9 +2,13 @@
 # Builds here, on an x86-64 Debian machine with the Go toolchain and apt, what
 # scripts/gpu-check.sh needs on a GPU machine that has no network and no Go
 # (an NVIDIA H100/H200 lent for one 10-minute call), into .gpu/ (ignored by git):
-#   .gpu/bin.tar.xz: bin/iplgpu, bin/gl.test, bin/glbackend.test
+#   .gpu/bin.tar.xz: bin/iplgpu, bin/iplgpu-view, bin/gl.test, bin/glbackend.test
 #       the command and the GL test binaries (go build, go test -c), stripped
-#       and compressed (a call carries at most 64 MiB);
+#       and compressed (a call carries at most 64 MiB). All take GL through
+#       EGL alone (-tags egl: no libGL, libGLX or libX11); bin/iplgpu is built
+#       without the window too (-tags nowindow), so that everything but the
+#       viewer loads on a machine without X; bin/iplgpu-view is the full
+#       command, for the viewer part only;
 #   .gpu/gl/*.deb
 #       the GL/EGL loader packages (glvnd): the NVIDIA driver brings only its
 #       vendor libraries; gpu-check.sh unpacks these into / there and points
@@ -30,10 +34,17 @@ echo "gpu-prepare: building the binaries"
 bins=$(mktemp -d)
 trap 'rm -rf "$bins"' EXIT
 mkdir "$bins/bin"
-go build -ldflags='-s -w' -o "$bins/bin/iplgpu" ./cmd/iplgpu
-go test -c -ldflags='-s -w' -o "$bins/bin/glbackend.test" ./engine/glbackend
-go test -c -ldflags='-s -w' -o "$bins/bin/gl.test" ./engine/gl
-tar -C "$bins" -cf - bin | xz -6 -T0 > "$out/bin.tar.xz"
+go build -tags egl,nowindow -ldflags='-s -w' -o "$bins/bin/iplgpu" ./cmd/iplgpu
+go build -tags egl -ldflags='-s -w' -o "$bins/bin/iplgpu-view" ./cmd/iplgpu
+go test -c -tags egl -ldflags='-s -w' -o "$bins/bin/glbackend.test" ./engine/glbackend
+go test -c -tags egl -ldflags='-s -w' -o "$bins/bin/gl.test" ./engine/gl
+for b in iplgpu gl.test glbackend.test; do
+  if readelf -d "$bins/bin/$b" | grep NEEDED | grep -Eq 'libX11|libGL\.|libGLX|libxcb'; then
+    echo "gpu-prepare: bin/$b links X or libGL: $(readelf -d "$bins/bin/$b" | grep -o 'NEEDED.*' | tr '\n' ' ')" >&2
+    exit 1
+  fi
+done
+tar -C "$bins" -cf - bin | xz -9 -T0 > "$out/bin.tar.xz"
 { git rev-parse HEAD; git status --porcelain --untracked-files=no | grep -q . && echo "(built with uncommitted changes)"; } > "$out/commit" || true
 
 # apt as the device tool's README gives it: amd64 lists of our own, so that the
