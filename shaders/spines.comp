@@ -10,7 +10,8 @@
 // over the step; engine.Params). It reads s of the
 // previous step (SpineS) and writes the next (SpineSNext): the host swaps the two
 // buffers. Every float is float32 with no fused multiply-add (precise), as on the
-// CPU.
+// CPU, and the stores that decay can take below the normal range are flushed
+// (flush32).
 
 layout(local_size_x = 256) in;
 
