@@ -114,7 +114,8 @@ fi
 tar -C "$work" -xJf .gpu/bin.tar.xz
 bin=$work/bin
 # The X and GL libraries this machine has (ldconfig's cache), for the log.
-has_lib() { ldconfig -p 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+# awk reads the whole list: an early exit (grep -q) would fail the pipe (pipefail).
+has_lib() { ldconfig -p 2>/dev/null | awk -v l="$1" '$1 == l {f = 1} END {exit !f}'; }
 for l in libX11.so.6 libX11-xcb.so.1 libxcb.so.1 libGL.so.1 libGLX.so.0 libEGL.so.1 libGLdispatch.so.0; do
   has_lib $l && note "system has $l" || note "system lacks $l"
 done
@@ -190,6 +191,7 @@ if [ $budget -gt 30 ]; then
   fi
 else
   say "SKIP bench -scaling: no time left"
+  failed+=("bench -scaling (no time left)")
 fi
 
 # ---- 4: the large path ------------------------------------------------------------
@@ -217,7 +219,7 @@ nonwindow
 # ---- 6: the viewer under Xvfb ---------------------------------------------------------
 reserve=0
 window=yes
-if [ -f .gpu/xroot.tar.xz ]; then
+if [ -s .gpu/xroot.tar.xz ]; then
   xroot=$work/xroot
   mkdir -p "$xroot" && tar -C "$xroot" -xJf .gpu/xroot.tar.xz
   xlib=$xroot/usr/lib/x86_64-linux-gnu:$xroot/lib/x86_64-linux-gnu
