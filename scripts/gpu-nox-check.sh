@@ -31,7 +31,12 @@ mesa=(
 debs=$(mktemp -d)
 trap 'rm -rf "$debs"; umount "$root/proc" 2>/dev/null || true' EXIT
 (cd "$debs" && apt-get -qq download "${mesa[@]}")
-for f in "$debs"/*.deb; do dpkg-deb -x "$f" "$root"; done
+# Unpacked beside the root, then merged into its /usr: dpkg-deb -x straight into
+# it would replace the merged-/usr link /lib with a directory.
+mkdir "$debs/x"
+for f in "$debs"/*.deb; do dpkg-deb -x "$f" "$debs/x"; done
+if [ -d "$debs/x/lib" ]; then cp -a "$debs/x/lib/." "$debs/x/usr/lib/" && rm -rf "$debs/x/lib"; fi
+cp -a "$debs/x/." "$root/"
 chroot "$root" ldconfig
 bad=$(cd "$root" && find . \( -name 'libX11.so*' -o -name 'libGL.so*' -o -name 'libGLX*' -o -name 'libEGL.so*' -o -name 'libOpenGL*' \) | sort)
 if [ -n "$bad" ]; then echo "gpu-nox-check: the chroot holds $bad" >&2; exit 1; fi
