@@ -7,6 +7,9 @@ BIN     := bin/iplgpu
 export PATH := $(PATH):/usr/local/go/bin
 # Headless GL through Mesa's surfaceless EGL platform (llvmpipe without a GPU).
 export EGL_PLATFORM ?= surfaceless
+# go-gl takes its functions through EGL (-tags egl), so no binary links libGL,
+# libGLX or libX11 for them: only the window (GLFW, viz) needs X.
+export GOFLAGS += -tags=egl
 
 .PHONY: deps build run test check bench vet fmt docs
 

@@ -19,6 +19,10 @@
 # scaling.png, scaling.svg, view.png, large-run.json (at most 8 files come back
 # from the device machine). Off an NVIDIA machine it runs what it can (GL on
 # Mesa llvmpipe, smaller sizes) and says what it skipped.
+# Only part 6 needs X: bin/iplgpu and the test binaries are built with -tags
+# egl,nowindow / -tags egl and link libEGL and libc alone; bin/iplgpu-view has
+# the window (GLFW, libX11). The log holds each binary's ldd, and the summary
+# ends with how the parts that need no X did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,6 +37,8 @@ deadline=$((SECONDS + total))
 work=$(mktemp -d /tmp/gpu-check.XXXXXX)
 xpid=
 part=/dev/null
+window=no      # the part running needs X (the viewer)
+passed=0 failed=() skipped=()  # the parts that need no X
 
 say() { echo "$*" | tee -a "$summary" >> "$log"; echo "$*"; }
 note() { echo "$*" >> "$log"; }
@@ -48,6 +54,7 @@ run() {
   if [ "$limit" -lt 10 ]; then
     part=/dev/null
     say "SKIP $name: no time left ($(left) s to the deadline)"
+    [ $window = no ] && failed+=("$name (no time left)")
     return 1
   fi
   note ""
@@ -60,17 +67,38 @@ run() {
   local dt=$((SECONDS - t0))
   if [ $rc -eq 0 ]; then
     say "OK   $name (${dt} s)"
+    [ $window = no ] && passed=$((passed + 1))
   elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
     say "TIME $name: stopped after ${limit} s"
+    [ $window = no ] && failed+=("$name (time)")
   else
     say "FAIL $name: exit $rc after ${dt} s (see check.log)"
+    [ $window = no ] && failed+=("$name (exit $rc)")
   fi
   return $rc
+}
+# linkage NAME BINARY: the binary's ldd in the log, and what it lacks in the
+# summary (a missing library makes the part exit 127 before any GL call).
+linkage() {
+  local out
+  if command -v ldd >/dev/null 2>&1; then out=$(ldd "$2" 2>&1); else out=$(LD_TRACE_LOADED_OBJECTS=1 "$2" 2>&1); fi
+  note "---- ldd $1 (LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-})"
+  note "$out"
+  local miss
+  miss=$(echo "$out" | awk '/not found/ {printf "%s ", $1}')
+  if [ -n "$miss" ]; then say "MISSING for $1: $miss"; fi
 }
 cleanup() {
   [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
   rm -rf "$work"
   say "done in $SECONDS s; files in $OUT: $(cd "$OUT" && ls | tr '\n' ' ')"
+}
+nonwindow() {
+  if [ ${#failed[@]} -eq 0 ] && [ $passed -gt 0 ]; then
+    say "parts without X: all $passed run passed${skipped:+; skipped: ${skipped[*]}}"
+  else
+    say "parts without X: $passed passed, ${#failed[@]} failed: ${failed[*]}${skipped:+; skipped: ${skipped[*]}}"
+  fi
 }
 trap cleanup EXIT
 
@@ -85,30 +113,46 @@ if [ ! -f .gpu/bin.tar.xz ]; then
 fi
 tar -C "$work" -xJf .gpu/bin.tar.xz
 bin=$work/bin
+# The X and GL libraries this machine has (ldconfig's cache), for the log.
+# awk reads the whole list: an early exit (grep -q) would fail the pipe (pipefail).
+has_lib() { ldconfig -p 2>/dev/null | awk -v l="$1" '$1 == l {f = 1} END {exit !f}'; }
+for l in libX11.so.6 libX11-xcb.so.1 libxcb.so.1 libGL.so.1 libGLX.so.0 libEGL.so.1 libGLdispatch.so.0; do
+  has_lib $l && note "system has $l" || note "system lacks $l"
+done
+# The GL loaders (glvnd): a driver brings its vendor libraries only. When any of
+# libEGL, libGL, libGLX is missing, the carried loaders are unpacked under
+# $work (not into /) and put first on the library path of every part.
+lack=
+for l in libEGL.so.1 libGL.so.1 libGLX.so.0; do
+  has_lib $l || lack+="$l "
+done
+if [ -n "$lack" ]; then
+  if [ -d .gpu/gl ]; then
+    for f in .gpu/gl/*.deb; do dpkg-deb -x "$f" "$work/glroot"; done
+    export LD_LIBRARY_PATH=$work/glroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    say "this machine lacks ${lack% }: using the carried GL loaders ($(ls .gpu/gl | sed 's/_.*//' | tr '\n' ' '))"
+  else
+    say "this machine lacks ${lack% } and .gpu/gl was not carried"
+  fi
+fi
 nvidia=no
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   nvidia=yes
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv >> "$log" 2>&1
   say "GPU: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1)"
-  # The driver brings its vendor libraries (libEGL_nvidia, libGLX_nvidia) but
-  # no loaders (libEGL.so.1, libGL.so.1): unpack glvnd's, as the device
-  # README says; nothing else is unpacked into /.
-  if [ -d .gpu/gl ] && ! ldconfig -p | grep -q 'libEGL.so.1 '; then
-    for f in .gpu/gl/*.deb; do dpkg -x "$f" /; done
-    ldconfig
-    note "unpacked the GL loaders: $(ls .gpu/gl | tr '\n' ' ')"
-  fi
   for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
-    [ -d "$d" ] && ! ldconfig -p | grep -q libEGL_nvidia && export LD_LIBRARY_PATH=$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    [ -d "$d" ] && ! has_lib libEGL_nvidia.so.0 && export LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d
   done
   for f in /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json /usr/share/glvnd/egl_vendor.d/10_nvidia.json /etc/glvnd/egl_vendor.d/10_nvidia.json; do
     if [ -f "$f" ]; then export __EGL_VENDOR_LIBRARY_FILENAMES=$f; break; fi
   done
   note "EGL vendor file: ${__EGL_VENDOR_LIBRARY_FILENAMES:-none found}; LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
 else
-  say "no NVIDIA GPU here (nvidia-smi): GL runs on what this machine has (Mesa llvmpipe), sizes are smaller, the system's GL loaders are used"
+  say "no NVIDIA GPU here (nvidia-smi): GL runs on what this machine has (Mesa llvmpipe), sizes are smaller"
   export EGL_PLATFORM=${EGL_PLATFORM:-surfaceless}
 fi
+
+for b in iplgpu gl.test glbackend.test; do linkage "$b" "$bin/$b"; done
 
 # ---- 1, 2: the GL device and the GL tests ---------------------------------------
 reserve=420
@@ -147,6 +191,7 @@ if [ $budget -gt 30 ]; then
   fi
 else
   say "SKIP bench -scaling: no time left"
+  failed+=("bench -scaling (no time left)")
 fi
 
 # ---- 4: the large path ------------------------------------------------------------
@@ -166,11 +211,15 @@ if python3 -c 'import torch' >/dev/null 2>&1; then
   grep "^peer torch" "$part" | sed 's/^/  /' | tee -a "$summary"
 else
   say "SKIP PyTorch peer: python3 cannot import torch here (the GPU machine has it; see scripts/peer_torch.py)"
+  skipped+=("PyTorch peer")
 fi
+
+nonwindow
 
 # ---- 6: the viewer under Xvfb ---------------------------------------------------------
 reserve=0
-if [ -f .gpu/xroot.tar.xz ]; then
+window=yes
+if [ -s .gpu/xroot.tar.xz ]; then
   xroot=$work/xroot
   mkdir -p "$xroot" && tar -C "$xroot" -xJf .gpu/xroot.tar.xz
   xlib=$xroot/usr/lib/x86_64-linux-gnu:$xroot/lib/x86_64-linux-gnu
@@ -182,7 +231,8 @@ if [ -f .gpu/xroot.tar.xz ]; then
   sleep 2
   if kill -0 "$xpid" 2>/dev/null; then
     vn=${GPU_CHECK_VIEW_N:-20000}
-    view=(env DISPLAY=:93 LD_LIBRARY_PATH=$xlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$bin/iplgpu" view -preset large-check -set network.neurons=$vn -size 1280x900 -frames 2 -fps 30 -screenshot "$OUT/view.png")
+    LD_LIBRARY_PATH=$xlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} linkage iplgpu-view "$bin/iplgpu-view"
+    view=(env DISPLAY=:93 LD_LIBRARY_PATH=$xlib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} "$bin/iplgpu-view" view -preset large-check -set network.neurons=$vn -size 1280x900 -frames 2 -fps 30 -screenshot "$OUT/view.png")
     ok=no
     if [ $nvidia = yes ]; then
       # GLX on the GPU: NVIDIA's GLX client library, Xvfb's GLX for the protocol.

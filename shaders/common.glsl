@@ -69,6 +69,17 @@ float rngUniformOpen(uint x) {
     return (float(x >> 8u) + 0.5) * (1.0 / 16777216.0);
 }
 
+// ---- Subnormals ----------------------------------------------------------------
+// flush32 is model.Flush32: a subnormal to a zero of its sign. A GPU may flush
+// subnormal float results (NVIDIA does) where llvmpipe and Go keep them; the
+// kernels flush explicitly wherever decay can take a stored value (or one it
+// is computed from) below the normal range, so every backend stores the same
+// bits.
+float flush32(float x) {
+    uint b = floatBitsToUint(x);
+    return (b & 0x7f800000u) == 0u ? uintBitsToFloat(b & 0x80000000u) : x;
+}
+
 // ---- float32 functions as Go rounds them ---------------------------------------
 // Go computes float32(math.Log(float64(x))) and the like: the float32 nearest the
 // true value. GLSL's float log, cos and exp are approximations (llvmpipe's cos is
@@ -76,7 +87,10 @@ float rngUniformOpen(uint x) {
 // (core since GL 4.0) to about 1e-16 relative and round once to float32, so they
 // equal Go's result except when the true value lies within ~1e-16 of a float32
 // rounding boundary (odds ~1e-8 per call). They cost a few dozen double
-// operations: use them where a float must equal the CPU backend's.
+// operations: use them where a float must equal the CPU backend's. Their
+// doubles are precise: a driver that fused a multiply-add would round
+// differently from one that does not, and in those rare ties two GPUs would
+// disagree; unfused, every GL 4.3 device computes the same doubles.
 
 const double CR_PIO2_HI = 1.5707963267341256lf;     // pi/2 to 33 bits: k * it is exact for |k| < 2^20
 const double CR_PIO2_LO = 6.077100506506192e-11lf;  // pi/2 - CR_PIO2_HI
@@ -89,8 +103,8 @@ const double CR_SQRT_HALF = 0.7071067811865476lf;
 // crSinPoly and crCosPoly: Taylor series for |r| <= pi/4 + a little, truncation
 // below 1e-20 relative.
 double crSinPoly(double r) {
-    double r2 = r * r;
-    double p = -8.22063524662433e-18lf;
+    precise double r2 = r * r;
+    precise double p = -8.22063524662433e-18lf;
     p = p * r2 + 2.8114572543455206e-15lf;
     p = p * r2 - 7.647163731819816e-13lf;
     p = p * r2 + 1.6059043836821613e-10lf;
@@ -99,12 +113,13 @@ double crSinPoly(double r) {
     p = p * r2 - 0.0001984126984126984lf;
     p = p * r2 + 0.008333333333333333lf;
     p = p * r2 - 0.16666666666666666lf;
-    return r + r * (r2 * p);
+    precise double v = r + r * (r2 * p);
+    return v;
 }
 
 double crCosPoly(double r) {
-    double r2 = r * r;
-    double p = 4.110317623312165e-19lf;
+    precise double r2 = r * r;
+    precise double p = 4.110317623312165e-19lf;
     p = p * r2 - 1.5619206968586225e-16lf;
     p = p * r2 + 4.779477332387385e-14lf;
     p = p * r2 - 1.1470745597729725e-11lf;
@@ -114,18 +129,19 @@ double crCosPoly(double r) {
     p = p * r2 - 0.001388888888888889lf;
     p = p * r2 + 0.041666666666666664lf;
     p = p * r2 - 0.5lf;
-    return 1.0lf + r2 * p;
+    precise double v = 1.0lf + r2 * p;
+    return v;
 }
 
 // crCos is float32(math.Cos(float64(x))) for |x| < 1.6e6; beyond, GLSL's cos.
 float crCos(float x) {
     double xd = double(x);
-    double k = floor(xd * CR_2_OVER_PI + 0.5lf);
+    precise double k = floor(xd * CR_2_OVER_PI + 0.5lf);
     if (abs(k) >= 1048576.0lf) {
         return cos(x);
     }
     // x - k*HI is exact (Sterbenz); the error of r is ~1e-26 absolute.
-    double r = (xd - k * CR_PIO2_HI) - k * CR_PIO2_LO;
+    precise double r = (xd - k * CR_PIO2_HI) - k * CR_PIO2_LO;
     int q = int(k) & 3;
     double v;
     if (q == 0) {
@@ -152,9 +168,9 @@ float crLog(float x) {
         e -= 1;
     }
     // ln f = 2 atanh(s), s = (f-1)/(f+1), |s| <= 0.172: series to s^23.
-    double s = (f - 1.0lf) / (f + 1.0lf);
-    double s2 = s * s;
-    double p = 0.043478260869565216lf;
+    precise double s = (f - 1.0lf) / (f + 1.0lf);
+    precise double s2 = s * s;
+    precise double p = 0.043478260869565216lf;
     p = p * s2 + 0.047619047619047616lf;
     p = p * s2 + 0.05263157894736842lf;
     p = p * s2 + 0.058823529411764705lf;
@@ -165,9 +181,10 @@ float crLog(float x) {
     p = p * s2 + 0.14285714285714285lf;
     p = p * s2 + 0.2lf;
     p = p * s2 + 0.3333333333333333lf;
-    double lnf = 2.0lf * s + 2.0lf * s * (s2 * p);
+    precise double lnf = 2.0lf * s + 2.0lf * s * (s2 * p);
     double de = double(e);
-    return float(de * CR_LN2_HI + (de * CR_LN2_LO + lnf));
+    precise double v = de * CR_LN2_HI + (de * CR_LN2_LO + lnf);
+    return float(v);
 }
 
 // crExp is float32(math.Exp(float64(x))). Below -87.3 the result is a float32
@@ -183,9 +200,9 @@ float crExp(float x) {
         return 0.0; // below half the smallest float32 subnormal
     }
     double xd = double(x);
-    double k = floor(xd * CR_INV_LN2 + 0.5lf);
-    double r = (xd - k * CR_LN2_HI) - k * CR_LN2_LO; // |r| <= 0.35
-    double p = 1.1470745597729725e-11lf;
+    precise double k = floor(xd * CR_INV_LN2 + 0.5lf);
+    precise double r = (xd - k * CR_LN2_HI) - k * CR_LN2_LO; // |r| <= 0.35
+    precise double p = 1.1470745597729725e-11lf;
     p = p * r + 1.6059043836821613e-10lf;
     p = p * r + 2.08767569878681e-09lf;
     p = p * r + 2.505210838544172e-08lf;

@@ -37,15 +37,15 @@ void main() {
     }
     if (i < uSpines && uITI != 0u) {
         precise float v = uSBlank + (s[i] - uSBlank) * uFs;
-        s[i] = v;
+        s[i] = flush32(v);
         precise float x = trace[i] * uFc;
-        trace[i] = x;
+        trace[i] = flush32(x);
     }
     if (i < uEdges) {
         vec2 x = we[i];
-        x.y = x.y * uEScale;
+        x.y = flush32(x.y * uEScale);
         if (uLearnW != 0u) {
-            x.x = x.x * uFw;
+            x.x = flush32(x.x * uFw);
         }
         we[i] = x;
     }

@@ -38,13 +38,16 @@ void main() {
     vec2 x = we[ed];
     float fa = float(na);
     float fb = float(nb);
-    precise float co = (fa * trace[ab.y] + fb * trace[ab.x] - fa * fb) * uCNorm;
-    precise float ee = x.y * uD;
-    ee += min(uJE * co, 1.0) * (1.0 - ee);
-    ee = ee * uInvD;
+    precise float co = flush32((fa * trace[ab.y] + fb * trace[ab.x] - fa * fb) * uCNorm);
+    // Every term is >= 0: only the products by factors below 1 can fall below
+    // the normal range (flush32, as the CPU backend).
+    precise float ee = flush32(x.y * uD);
+    precise float je = flush32(min(uJE * co, 1.0) * (1.0 - ee));
+    ee = (ee + je) * uInvD;
     precise float ww = x.x;
     if (uGrow != 0u) {
-        ww += min(uEtaW * co, 1.0) * (1.0 - ww);
+        precise float gw = flush32(min(uEtaW * co, 1.0) * (1.0 - ww));
+        ww = ww + gw;
     }
     we[ed] = vec2(ww, ee);
 }

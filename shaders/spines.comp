@@ -10,7 +10,8 @@
 // over the step; engine.Params). It reads s of the
 // previous step (SpineS) and writes the next (SpineSNext): the host swaps the two
 // buffers. Every float is float32 with no fused multiply-add (precise), as on the
-// CPU.
+// CPU, and the stores that decay can take below the normal range are flushed
+// (flush32).
 
 layout(local_size_x = 256) in;
 
@@ -58,7 +59,7 @@ void main() {
     events[k] = uint(n);
     float fn = float(n);
     precise float xk = trace[k] * uCDecay + fn;
-    trace[k] = xk;
+    trace[k] = flush32(xk);
     float sk = s[k];
     precise float lat = 0.0;
     if (uLateral != 0u) {
@@ -69,18 +70,18 @@ void main() {
         for (int j = rowPtr[k]; j < j1; j++) {
             ivec2 pe = entry[j];
             vec2 x = we[pe.y];
-            precise float alpha = x.x * x.y;
+            precise float alpha = flush32(x.x * x.y);
             num += alpha * s[pe.x];
             den += alpha;
         }
-        num = gd * num;
-        den = gd * den;
+        num = flush32(gd * num);
+        den = flush32(gd * den);
         precise float x = uDiffusive != 0u ? uGLat * (num - den * sk) : uGLat * num;
         // max(1, den) = 1 leaves x exact; dividing only above 1 also
         // spares most spines the division, which is correctly rounded (crDiv)
         // as Go's: a GPU's a / b may be off by ulps.
-        lat = den > 1.0 ? crDiv(x, den) : x;
+        lat = flush32(den > 1.0 ? crDiv(x, den) : x);
     }
     precise float sn = sk * uSDecay + uSLat * lat + uQ * fn;
-    sNext[k] = sn;
+    sNext[k] = flush32(sn);
 }

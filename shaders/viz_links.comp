@@ -28,6 +28,7 @@ void main() {
     if (gl_LocalInvocationIndex == 0u) {
         groupCount = 0u;
     }
+    memoryBarrierShared(); // the shared writes visible to the group, then the barrier
     barrier();
     uint i = invocationIndex();
     // No early return: every invocation must reach the barriers.
@@ -40,10 +41,12 @@ void main() {
         linked[ab.x] = 1u;
         linked[ab.y] = 1u;
     }
+    memoryBarrierShared(); // the shared writes visible to the group, then the barrier
     barrier();
     if (gl_LocalInvocationIndex == 0u && groupCount > 0u) {
         groupBase = atomicAdd(linkVertices, 6u * groupCount) / 6u;
     }
+    memoryBarrierShared(); // the shared writes visible to the group, then the barrier
     barrier();
     if (isLink && groupBase + slot < uLinkCap) {
         listOut[groupBase + slot] = uvec4(uint(ab.x), uint(ab.y), floatBitsToUint(edgeState[i].x), 0u);

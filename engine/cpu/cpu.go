@@ -367,12 +367,13 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 					num += a * sOld[q]
 					den += a
 				}
-				num, den = gateD*num, gateD*den
+				num, den = flush(gateD*num), flush(gateD*den)
 				if diffusive {
 					lat = gLat * (num - den*sk) / max(1, den)
 				} else {
 					lat = gLat * num / max(1, den)
 				}
+				lat = flush(lat)
 			}
 			zk := zn[l] * gn[l]
 			n := 0
@@ -382,8 +383,8 @@ func (c *Backend) stepNeurons(lo, hi int, st *stepArgs) {
 			zn[l] = zk
 			ev[l] = uint8(n)
 			fn := float32(n)
-			tr[l] = tr[l]*cDecay + fn
-			sv := sk*sDecay + sLat*lat + jump*fn
+			tr[l] = flush(tr[l]*cDecay + fn)
+			sv := flush(sk*sDecay + sLat*lat + jump*fn)
 			sn[l] = sv
 			sum += sv
 			sumOld += sk
@@ -439,14 +440,16 @@ func (c *Backend) stepEvents(lo, hi int, grow bool) {
 			// Symmetric bit for bit: no branch on which end is EdgeA.
 			co := model.Coincidences(p, nk, nq, xk, traces[q])
 			pair := wes[2*j : 2*j+2]
-			e := pair[1] * d
-			e += min(jE*co, 1) * (1 - e)
+			// Every term is >= 0: only the products by factors below 1 can
+			// fall below the normal range.
+			e := flush(pair[1] * d)
+			e += flush(min(jE*co, 1) * (1 - e))
 			e *= inv
 			w := pair[0]
 			if grow {
-				w += min(etaW*co, 1) * (1 - w)
+				w += flush(min(etaW*co, 1) * (1 - w))
 			}
-			a := w * e
+			a := flush(w * e)
 			m := int(ms[j])
 			pair[0], pair[1] = w, e
 			we[2*m], we[2*m+1] = w, e
@@ -462,8 +465,8 @@ func (c *Backend) endSegment(seg *engine.Segment) {
 	f := seg.EndDecay(p)
 	if f.ITI {
 		for k := range c.s {
-			c.s[k] = p.SBlank + (c.s[k]-p.SBlank)*f.S
-			c.x[k] *= f.C
+			c.s[k] = flush(p.SBlank + (c.s[k]-p.SBlank)*f.S)
+			c.x[k] = flush(c.x[k] * f.C)
 		}
 		step := seg.Step0 + uint64(seg.Steps)
 		for i := range c.b {
@@ -489,8 +492,8 @@ func (c *Backend) scaleEdges(fe, fw float32) {
 	we := c.we
 	c.parallel(len(we)/2, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			we[2*j] *= fw
-			we[2*j+1] *= fe
+			we[2*j] = flush(we[2*j] * fw)
+			we[2*j+1] = flush(we[2*j+1] * fe)
 		}
 	})
 	c.refreshProducts()
@@ -501,10 +504,14 @@ func (c *Backend) refreshProducts() {
 	we, ac := c.we, c.ac
 	c.parallel(len(ac), func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			ac[j] = we[2*j] * we[2*j+1]
+			ac[j] = flush(we[2*j] * we[2*j+1])
 		}
 	})
 }
+
+// flush is model.Flush32: the state holds no subnormal float32, as on a GPU
+// that flushes them, so that every backend stores the same bits.
+func flush(x float32) float32 { return model.Flush32(x) }
 
 // CopyBandwidth implements Bandwidther for the Backend: a parallel copy between two
 // float32 slices with the backend's workers.

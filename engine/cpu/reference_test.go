@@ -14,8 +14,8 @@ import (
 // refBackend is the CPU backend as it was before the fused single-pass step
 // (commit 2328e39), kept as the oracle that the fused Backend must match byte for
 // byte; since then it draws events by time rescaling and decays e lazily
-// (model.AfferentEvents, model.EScale) as the Backend does. The original comment
-// follows.
+// (model.AfferentEvents, model.EScale) and flushes subnormals (model.Flush32)
+// as the Backend does. The original comment follows.
 //
 // Backend is the pure-Go reference backend. Each step runs three passes, each parallel
 // over a fixed number of workers: spines (afferent event counts, coincidence
@@ -166,7 +166,7 @@ func (c *refBackend) Run(seg *engine.Segment, counts []uint16) error {
 		c.stepEdges(seg)
 		if fold {
 			for ed := range c.e {
-				c.e[ed] *= c.escale.D
+				c.e[ed] = flush(c.e[ed] * c.escale.D)
 			}
 			c.escale.Reset()
 		}
@@ -216,7 +216,7 @@ func (c *refBackend) stepSpines(step uint64, gate float32, seg *engine.Segment) 
 			zs[k] = z
 			events[k] = uint8(n)
 			fn := float32(n)
-			traces[k] = traces[k]*cDecay + fn
+			traces[k] = flush(traces[k]*cDecay + fn)
 			sk := sOld[k]
 			var lat float32
 			if lateral {
@@ -224,18 +224,19 @@ func (c *refBackend) stepSpines(step uint64, gate float32, seg *engine.Segment) 
 				r0, r1 := rowPtr[k], rowPtr[k+1]
 				parts, eds := partner[r0:r1], edgeOf[r0:r1]
 				for j, ed := range eds {
-					alpha := w[ed] * e[ed]
+					alpha := flush(w[ed] * e[ed])
 					num += alpha * sOld[parts[j]]
 					den += alpha
 				}
-				num, den = gateD*num, gateD*den
+				num, den = flush(gateD*num), flush(gateD*den)
 				if diffusive {
 					lat = gLat * (num - den*sk) / max(1, den)
 				} else {
 					lat = gLat * num / max(1, den)
 				}
+				lat = flush(lat)
 			}
-			sNew[k] = sk*sDecay + sLat*lat + q*fn
+			sNew[k] = flush(sk*sDecay + sLat*lat + q*fn)
 		}
 	})
 	c.s, c.sNext = c.sNext, c.s
@@ -257,12 +258,12 @@ func (c *refBackend) stepEdges(seg *engine.Segment) {
 			na, nb := events[ka], events[kb]
 			if na|nb != 0 {
 				co := model.Coincidences(p, na, nb, traces[ka], traces[kb])
-				e := es[ed] * d
-				e += min(jE*co, 1) * (1 - e)
+				e := flush(es[ed] * d)
+				e += flush(min(jE*co, 1) * (1 - e))
 				es[ed] = e * inv
 				if grow {
 					w := ws[ed]
-					ws[ed] = w + min(etaW*co, 1)*(1-w)
+					ws[ed] = w + flush(min(etaW*co, 1)*(1-w))
 				}
 			}
 		}
@@ -310,8 +311,8 @@ func (c *refBackend) endSegment(seg *engine.Segment) {
 	f := seg.EndDecay(p)
 	if f.ITI {
 		for k := range c.s {
-			c.s[k] = p.SBlank + (c.s[k]-p.SBlank)*f.S
-			c.x[k] *= f.C
+			c.s[k] = flush(p.SBlank + (c.s[k]-p.SBlank)*f.S)
+			c.x[k] = flush(c.x[k] * f.C)
 		}
 		step := seg.Step0 + uint64(seg.Steps)
 		for i := range c.b {
@@ -321,13 +322,13 @@ func (c *refBackend) endSegment(seg *engine.Segment) {
 	}
 	if fe := c.escale.End(f); fe != 1 {
 		for ed := range c.e {
-			c.e[ed] *= fe
+			c.e[ed] = flush(c.e[ed] * fe)
 		}
 	}
 	c.escale.Reset()
 	if f.LearnW {
 		for ed := range c.w {
-			c.w[ed] *= f.W
+			c.w[ed] = flush(c.w[ed] * f.W)
 		}
 	}
 }

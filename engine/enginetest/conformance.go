@@ -72,6 +72,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("ResumeContinues", func(t *testing.T) { ResumeContinues(t, f) })
 	t.Run("FeedbackTermIsHandComputed", func(t *testing.T) { FeedbackTermIsHandComputed(t, f) })
 	t.Run("HandComputedSteps", func(t *testing.T) { HandComputedSteps(t, f) })
+	t.Run("SubnormalsFlushed", func(t *testing.T) { SubnormalsFlushed(t, f) })
 }
 
 // EventsAreThePhiloxDraws: the afferent residuals start at

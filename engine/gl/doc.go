@@ -65,9 +65,19 @@
 // crCos, crExp, crSqrt, crDiv: double precision rounded once to float32), which
 // give Go's float32(math.F(float64(x))) except in ties too rare to have been seen
 // in the tests' millions of draws; the GPU's own float log, cos and exp would not
-// (llvmpipe's cos alone made 38% of normals differ). GPUs flush float32 subnormals
+// (llvmpipe's cos alone made 38% of normals differ); their doubles are precise,
+// so no driver fuses them differently. GPUs flush float32 subnormals
 // to zero where Go keeps them: rngPoisson differs from rng.Poisson for
-// lambda > 87, far outside the model's range.
+// lambda > 87, far outside the model's range, and the kernels flush the
+// subnormals of the state themselves (flush32, model.Flush32, as the CPU
+// backend does), so that both kinds of device store the same bits.
+//
+// # Linking
+//
+// Built with -tags egl (the Makefile's GOFLAGS), go-gl links libEGL, not libGL:
+// the package then needs no X library to load, and a program without the
+// window (cmd/iplgpu with -tags nowindow, the test binaries) runs on a machine
+// that has none.
 //
 // # Timing
 //

@@ -15,7 +15,9 @@
 // shader-storage barrier between dependent passes, and reads the spike counts
 // (uint32 per bin x neuron on the device) back once. The kernels draw the CPU
 // backend's Philox numbers and compute in float32 in its order, marked precise
-// so that no multiply-add is fused; Load refuses, before allocating, a network
+// so that no multiply-add is fused, and flush the subnormals that decay
+// produces as it does (model.Flush32), so that a GPU that flushes them
+// (NVIDIA) and one that keeps them (llvmpipe) store the same state; Load refuses, before allocating, a network
 // whose arrays exceed GL_MAX_SHADER_STORAGE_BLOCK_SIZE. Buffers exposes the
 // spine positions, potentials and edge arrays for a renderer sharing the
 // context.

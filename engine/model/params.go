@@ -195,10 +195,11 @@ func EventMean(p *Params, phi, g, frame float32) float32 {
 // nk, nl, xk, xl) == Coincidences(p, nl, nk, xl, xk): each product is rounded
 // on its own (the conversions forbid a fused multiply-add, as the shader's
 // precise does) and IEEE addition and multiplication are commutative, so an
-// edge may be updated from either of its spines.
+// edge may be updated from either of its spines. A subnormal result is
+// flushed to zero (Flush32).
 func Coincidences(p *Params, nk, nl uint8, xk, xl float32) float32 {
 	fk, fl := float32(nk), float32(nl)
-	return (float32(fk*xl) + float32(fl*xk) - float32(fk*fl)) * p.CNorm
+	return Flush32((float32(fk*xl) + float32(fl*xk) - float32(fk*fl)) * p.CNorm)
 }
 
 // Derived is what everything downstream of the config needs, computed once
