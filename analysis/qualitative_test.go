@@ -164,23 +164,24 @@ func TestReversibility(t *testing.T) {
 
 // Consistency (docs/model.md, prediction 3): the consistency preset as
 // shipped (blocks of 2,400 trials with independent and with persistent
-// signal frames, before and after 3 compressed training sessions), seeds 1
-// and 2, analysed with iplgpu analyse's defaults.
+// signal frames, before and after 3 compressed training sessions), seed 1,
+// analysed with iplgpu analyse's defaults (its analysis is the longest of
+// the suite: the time courses of four blocks of 2,400 trials).
 //
 // The prediction: after training a persistent signal makes the within-trial
 // rise of the gap steeper than independent frames, and more so than before
 // training (when there are no links). At the default lateral gain the model
 // does not show the second part: the growth of the persistent-minus-
-// independent slope with training is not resolved (its 95% interval holds 0
-// at both seeds), while the difference itself appears before training as
-// well, without links. The README and docs/results.md say so; this test
+// independent slope with training is not resolved (engine 0.2.1: +0.005
+// [-0.029, 0.029] per s), while the difference itself appears before
+// training as well, without links (+0.009 [0.001, 0.019]). The README and docs/results.md say so; this test
 // holds that statement (it fails when the model changes so that the growth
 // is resolved, and the statement must change with it), and logs the rest.
 func TestConsistency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two training runs take minutes; run without -short")
 	}
-	for _, seed := range []uint64{1, 2} {
+	for _, seed := range []uint64{1} {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			r := simulatePreset(t, "consistency", seed)
 			sum := r.sum
