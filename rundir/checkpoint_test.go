@@ -57,7 +57,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	defer ck.Close()
 	info.Format = CheckpointFormat
-	if ck.Info != info {
+	if !reflect.DeepEqual(ck.Info, info) {
 		t.Errorf("info %+v, want %+v", ck.Info, info)
 	}
 	out := &ckVars{Nil: []float64{1}} // a nil slice restores as nil
