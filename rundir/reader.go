@@ -145,7 +145,25 @@ func readTrialTable(tb []byte, path string, notef Notef) ([]TrialRecord, error) 
 // the report describe another network. Arrays too large for the memory this
 // process can allocate are refused before any is read.
 func Open(dir string, notef Notef) (*Run, error) {
+	return OpenWith(dir, notef, OpenOptions{})
+}
+
+// OpenOptions are the choices of OpenWith.
+type OpenOptions struct {
+	// Unverified reads a run directory whose files differ from its
+	// manifest, each difference a note that says so, instead of refusing it.
+	Unverified bool
+}
+
+// OpenWith is Open with options. Before reading anything it checks the
+// files against manifest.json (Verify): a file that is missing, or differs
+// in size or SHA-256 from what the run wrote, is an error naming it and what
+// differs, unless opt.Unverified.
+func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	if err := verifyDir(dir, notef, opt.Unverified); err != nil {
 		return nil, err
 	}
 	d := &Run{}
@@ -385,4 +403,40 @@ func checkRunMemory(dir string) error {
 func writing(dir string) bool {
 	held, err := fsutil.Held(filepath.Join(dir, LockFile))
 	return err == nil && held
+}
+
+// verifyDir checks dir's files against its manifest (the checkpoint, which
+// the analysis does not read, aside). A directory without a manifest (from
+// before manifests, or stopped before its first checkpoint) is read with a
+// note.
+func verifyDir(dir string, notef Notef, unverified bool) error {
+	m, ok, err := ReadManifest(dir)
+	switch {
+	case err != nil && unverified:
+		notef.note("UNVERIFIED (-unverified): %v; the files are analysed as they are", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("%v: the run's files cannot be verified (-unverified analyses them anyway, saying so in the report)", err)
+	case !ok:
+		notef.note("%s has no %s (written before manifests, or stopped before its first checkpoint): its files are not verified", dir, ManifestFile)
+		return nil
+	}
+	bad := m.Verify(dir, CheckpointFile)
+	if m.State == ManifestCheckpoint {
+		notef.note("%s covers the first %d trials (the run's last checkpoint): trials after them are not verified", filepath.Join(dir, ManifestFile), m.TrialsDone)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	if unverified {
+		for _, b := range bad {
+			notef.note("UNVERIFIED (-unverified): %s differs from %s: %s", b.File, ManifestFile, b.Why)
+		}
+		return nil
+	}
+	why := make([]string, len(bad))
+	for i, b := range bad {
+		why[i] = b.Error()
+	}
+	return fmt.Errorf("%s does not hold what its %s records: %s; restore those files from the run (-unverified analyses it anyway, saying so in the report)", dir, ManifestFile, strings.Join(why, "; "))
 }
