@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
@@ -43,6 +45,8 @@ type Run struct {
 	EdgeB      []int32   // spine b
 	WSnapshots [][]float32
 	WFinalOnly bool // WSnapshots holds w_final.npy alone (no w_sessions.npy)
+
+	nextRow int // crossCheck's count of recorded trials
 }
 
 // Notef receives what a reader noticed and worked around (may be nil).
@@ -356,6 +360,7 @@ func (d *Run) crossCheck() error {
 		return bad("stimulus.frames", f, FramesFile, fmt.Sprintf("%d frames per trial", d.FramesPerTrial))
 	}
 	blocks := model.Blocks(c)
+	d.nextRow = 0
 	for i, t := range d.Trials {
 		where := fmt.Sprintf("%s line %d", TrialsFile, i+2)
 		if t.Block < 0 || t.Block >= len(blocks) {
@@ -365,6 +370,9 @@ func (d *Run) crossCheck() error {
 		if t.Session != b.Session || (t.BlockName != "" && t.BlockName != b.Name) || t.Mode != b.Mode {
 			return bad(fmt.Sprintf("block %d of the protocol", t.Block), fmt.Sprintf("session %d %q (%s)", b.Session, b.Name, b.Mode),
 				where, fmt.Sprintf("session %d %q (%s)", t.Session, t.BlockName, t.Mode))
+		}
+		if err := d.checkLabels(i, t, b, where); err != nil {
+			return err
 		}
 	}
 	if st := d.Status; d.HasStatus && st.Neurons > 0 {
@@ -381,6 +389,70 @@ func (d *Run) crossCheck() error {
 		}
 	}
 	return nil
+}
+
+// checkLabels checks trials.csv line i (trial t of block b) against the
+// config and the arrays: its coherence is one the block was configured
+// with; its learning, ablation, frames and recorded columns are the
+// block's; a recorded trial's row is the next row of responses.npy; and the
+// sign of its coherence is the one its signal frames show (frames.npy:
+// orientation A for +, B = A + 90 deg for -; noise frames are drawn from a
+// continuum and fall on A or B with negligible probability).
+func (d *Run) checkLabels(i int, t TrialRecord, b *model.Block, where string) error {
+	wrong := func(col string, got any, want string) error {
+		return fmt.Errorf("%s (trial %d): column %s is %v, but %s: the trial table does not describe this run's data (was it edited or replaced?)", where, t.Trial, col, got, want)
+	}
+	abs := math.Abs(t.Coherence)
+	if !slices.ContainsFunc(b.Coherences, func(c float64) bool { return math.Abs(c-abs) <= 1e-12*max(1, abs) }) {
+		return wrong("coherence", t.Coherence, fmt.Sprintf("block %d (%s) of %s has coherences %v", b.Index, b.Name, ConfigFile, b.Coherences))
+	}
+	if t.Learning != b.Learning {
+		return wrong("learning", b01(t.Learning), fmt.Sprintf("block %d (%s) of %s has learning %s", b.Index, b.Name, ConfigFile, b01(b.Learning)))
+	}
+	if t.Ablation != "" && b.Ablation != "" && t.Ablation != b.Ablation {
+		return wrong("ablation", t.Ablation, fmt.Sprintf("block %d (%s) of %s has ablation %s", b.Index, b.Name, ConfigFile, b.Ablation))
+	}
+	if t.Frames != "" && b.Frames != "" && t.Frames != b.Frames {
+		return wrong("frames", t.Frames, fmt.Sprintf("block %d (%s) of %s has frames %s", b.Index, b.Name, ConfigFile, b.Frames))
+	}
+	if t.Recorded && !b.Record {
+		return wrong("recorded", 1, fmt.Sprintf("block %d (%s) of %s records no trial", b.Index, b.Name, ConfigFile))
+	}
+	if t.Recorded {
+		if t.Row != d.nextRow {
+			return wrong("row", t.Row, fmt.Sprintf("the recorded trials before it fill rows 0 to %d of %s", d.nextRow-1, ResponsesFile))
+		}
+		d.nextRow++
+	}
+	if t.Coherence == 0 || i >= d.FrameRows {
+		return nil
+	}
+	a := float32(d.Config.Stimulus.TaskOrientationDeg * math.Pi / 180)
+	onA, onB := 0, 0
+	for _, f := range d.Frames[i*d.FramesPerTrial : (i+1)*d.FramesPerTrial] {
+		switch {
+		case sameOrientation(f, float64(a)):
+			onA++
+		case sameOrientation(f, float64(a)+math.Pi/2):
+			onB++
+		}
+	}
+	if (t.Coherence > 0 && onB > onA) || (t.Coherence < 0 && onA > onB) {
+		return wrong("coherence", t.Coherence, fmt.Sprintf("row %d of %s shows %d frames of orientation A and %d of B", i, FramesFile, onA, onB))
+	}
+	return nil
+}
+
+// sameOrientation says whether the frame orientation deg (degrees, as
+// frames.npy holds it) is the orientation rad (radians, modulo pi), to
+// within float32 rounding.
+func sameOrientation(deg float32, rad float64) bool {
+	r := math.Mod(rad, math.Pi)
+	if r < 0 {
+		r += math.Pi
+	}
+	diff := math.Abs(float64(deg) - r*180/math.Pi)
+	return diff < 2e-5 || math.Abs(diff-180) < 2e-5
 }
 
 // checkRunMemory refuses a run directory whose arrays (as their headers
