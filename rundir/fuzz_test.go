@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -182,4 +183,105 @@ func cutRows(t *testing.T, fs map[string][]byte, name string, rows int) {
 		t.Fatal(err)
 	}
 	fs[name], _ = os.ReadFile(path)
+}
+
+// FuzzManifest: any bytes as manifest.json. ParseManifest never panics; its
+// errors are short and printable; what it accepts is a consistent manifest
+// (every file a run directory's, offsets within sizes, the identity's sums
+// those of its files), which WriteManifest writes back and ParseManifest
+// reads again unchanged.
+func FuzzManifest(f *testing.F) {
+	files, err := tinyRun()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := files[rundir.ManifestFile]
+	f.Add(good)
+	f.Add([]byte(`{"format":1,"state":"checkpoint","files":{}}`))
+	f.Add(bytes.Replace(good, []byte(`"complete"`), []byte(`"checkpoint"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"size": `), []byte(`"size": -`), 1))
+	f.Add(bytes.Replace(good, []byte(`"theta.npy"`), []byte(`"../theta.npy"`), 1))
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("\x00\xff{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := rundir.ParseManifest(b)
+		if err != nil {
+			msg := err.Error()
+			if len(msg) > 1000 || strings.ContainsFunc(msg, func(r rune) bool { return r < ' ' && r != '\t' }) {
+				t.Fatalf("error of %d bytes: %q", len(msg), msg)
+			}
+			return
+		}
+		for name, s := range m.Files {
+			if strings.ContainsAny(name, `/\`) || s.Offset > s.Size || s.Size < 0 {
+				t.Fatalf("accepted %q: %+v", name, s)
+			}
+		}
+		if rundir.NetworkSHA256(m.Files) != m.NetworkSHA256 || m.Files[rundir.ConfigFile].SHA256 != m.ConfigSHA256 {
+			t.Fatalf("accepted an inconsistent identity: %+v", m.Identity)
+		}
+		dir := t.TempDir()
+		if err := rundir.WriteManifest(dir, m); err != nil {
+			t.Fatal(err)
+		}
+		m2, ok, err := rundir.ReadManifest(dir)
+		if err != nil || !ok || !reflect.DeepEqual(m, m2) {
+			t.Fatalf("round trip: %v, %+v, want %+v", err, m2, m)
+		}
+	})
+}
+
+// FuzzCheckpoint: any bytes as checkpoint.npz. OpenCheckpoint and Restore
+// never panic; a restore either fails or fills every variable with its
+// type.
+func FuzzCheckpoint(f *testing.F) {
+	dir := f.TempDir()
+	w := []float32{0.1, 0.5, 1}
+	step, gate, on := uint64(42), 0.75, true
+	var absent []float64
+	vars := func(w *[]float32, step *uint64, gate *float64, on *bool, absent *[]float64) []rundir.Var {
+		return []rundir.Var{{Name: "state/w", Ptr: w}, {Name: "host/step", Ptr: step}, {Name: "host/gate", Ptr: gate}, {Name: "host/on", Ptr: on}, {Name: "host/absent", Ptr: absent}}
+	}
+	info := rundir.CheckpointInfo{Version: "v", Seed: 3, TrialsDone: 2, TrialsTotal: 9, TrialLines: 2, FramesRows: 2,
+		Files: map[string]rundir.FileSum{rundir.TrialsFile: {Size: 10, SHA256: strings.Repeat("a", 64), Prefix: true}}}
+	if err := rundir.WriteCheckpoint(dir, info, vars(&w, &step, &gate, &on, &absent)); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, rundir.CheckpointFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	for _, at := range []int{40, len(good) / 2, len(good) - 30} {
+		b := bytes.Clone(good)
+		b[at] ^= 0x10
+		f.Add(b)
+	}
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, rundir.CheckpointFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ck, err := rundir.OpenCheckpoint(d)
+		if err != nil {
+			return
+		}
+		defer ck.Close()
+		var w2 []float32
+		var step2 uint64
+		var gate2 float64
+		var on2 bool
+		absent2 := []float64{1}
+		if err := ck.Restore(vars(&w2, &step2, &gate2, &on2, &absent2)); err != nil {
+			if len(err.Error()) > 2000 {
+				t.Fatalf("error of %d bytes", len(err.Error()))
+			}
+			return
+		}
+		if absent2 != nil && len(absent2) == 0 {
+			t.Fatalf("absent restored as an empty, not a nil, slice")
+		}
+	})
 }

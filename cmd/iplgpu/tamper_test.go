@@ -405,3 +405,157 @@ func resumeErr(dir string) error {
 	return err
 }
 
+// Analyse checks trials.csv's labels against the config and the arrays,
+// also with -unverified (the manifest's check made a note): a flipped
+// coherence sign, a coherence the block never had, two lines' rows swapped.
+// Each is an error naming the trial and the column.
+func TestAnalyseChecksLabels(t *testing.T) {
+	tmp := t.TempDir()
+	basePath := filepath.Join(tmp, "base.yaml")
+	os.WriteFile(basePath, []byte(tamperBase), 0o644)
+	cfg, err := model.LoadConfig("", basePath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(tmp, "run")
+	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	files := readDir(t, src)
+	run, err := rundir.Open(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A recorded trial whose frames show its sign (a signal frame).
+	signed := -1
+	for i, tr := range run.Trials {
+		if tr.Recorded && tr.Coherence > 0 && slices.ContainsFunc(run.Frames[i*run.FramesPerTrial:(i+1)*run.FramesPerTrial], func(f float32) bool {
+			return math.Abs(float64(f)-cfg.Stimulus.TaskOrientationDeg) < 1e-4
+		}) {
+			signed = i
+			break
+		}
+	}
+	if signed < 0 {
+		t.Fatal("no recorded trial shows a signal frame")
+	}
+	edit := func(line int, col int, v string) func(b []byte) []byte {
+		return func(b []byte) []byte {
+			lines := strings.SplitAfter(string(b), "\n")
+			f := strings.Split(strings.TrimSuffix(lines[line+1], "\n"), ",")
+			f[col] = v
+			lines[line+1] = strings.Join(f, ",") + "\n"
+			return []byte(strings.Join(lines, ""))
+		}
+	}
+	first, second := -1, -1
+	for i, tr := range run.Trials {
+		if tr.Recorded && first < 0 {
+			first = i
+		} else if tr.Recorded && second < 0 {
+			second = i
+		}
+	}
+	for _, c := range []struct {
+		name string
+		edit func(b []byte) []byte
+		want string
+	}{
+		{"sign flipped", edit(signed, 5, fmt.Sprint(-run.Trials[signed].Coherence)), fmt.Sprintf("(trial %d): column coherence is -0.5, but row %d of frames.npy shows", signed, signed)},
+		{"coherence relabelled", edit(signed, 5, "0.77"), fmt.Sprintf("(trial %d): column coherence is 0.77, but block", signed)},
+		{"rows swapped", func(b []byte) []byte {
+			return edit(second, 10, fmt.Sprint(run.Trials[first].Row))(edit(first, 10, fmt.Sprint(run.Trials[second].Row))(b))
+		}, fmt.Sprintf("(trial %d): column row is %d", first, run.Trials[second].Row)},
+		{"learning", edit(signed, 6, "1"), fmt.Sprintf("(trial %d): column learning is 1", signed)},
+	} {
+		dir := filepath.Join(tmp, strings.ReplaceAll(c.name, " ", "-"))
+		f := maps.Clone(files)
+		f[rundir.TrialsFile] = c.edit(bytes.Clone(files[rundir.TrialsFile]))
+		writeDir(t, dir, f)
+		var notes []string
+		_, err := rundir.OpenWith(dir, func(format string, a ...any) { notes = append(notes, fmt.Sprintf(format, a...)) }, rundir.OpenOptions{Unverified: true})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), "UNVERIFIED (-unverified): trials.csv differs") {
+			t.Errorf("%s: -unverified made no note of the manifest's difference: %q", c.name, notes)
+		}
+		if _, err := rundir.Open(dir, nil); err == nil || !strings.Contains(err.Error(), "trials.csv: ") || !strings.Contains(err.Error(), ManifestName) {
+			t.Errorf("%s: without -unverified: %v", c.name, err)
+		}
+	}
+	// -unverified on the command line: the report says so.
+	dir := filepath.Join(tmp, "theta")
+	f := maps.Clone(files)
+	f[rundir.ThetaFile] = bytes.Clone(f[rundir.ThetaFile])
+	f[rundir.ThetaFile][len(f[rundir.ThetaFile])-1] ^= 1
+	writeDir(t, dir, f)
+	if code, _, errs := runCLI("analyse", "-no-figures", "-boot", "0", "-subsets", "3", "-time-subsets", "1", dir); code != 1 || !strings.Contains(errs, "theta.npy: its contents differ") {
+		t.Errorf("analyse of a changed theta.npy: exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI("analyse", "-unverified", "-no-figures", "-boot", "0", "-subsets", "3", "-time-subsets", "1", dir); code != 0 {
+		t.Errorf("analyse -unverified: exit %d\n%s", code, errs)
+	}
+	rep, _ := os.ReadFile(filepath.Join(dir, rundir.ReportFile))
+	if !strings.Contains(string(rep), "UNVERIFIED (-unverified): theta.npy differs from manifest.json") {
+		t.Errorf("report.md of analyse -unverified does not say so:\n%.2000s", rep)
+	}
+}
+
+const ManifestName = rundir.ManifestFile
+
+// Merge takes a point's values from its own config.yaml: two points' run
+// directories swapped are refused, naming the config and the grid position.
+func TestMergeRefusesSwappedPoints(t *testing.T) {
+	tmp := t.TempDir()
+	os.WriteFile(filepath.Join(tmp, "base.yaml"), []byte(tamperBase), 0o644)
+	os.WriteFile(filepath.Join(tmp, "sweep.yaml"), []byte("name: swap\nconfig: base.yaml\nseeds: [1]\ngrid:\n  dynamics.g_lat: [0.5, 0.9]\n"), 0o644)
+	dir := filepath.Join(tmp, "sweep")
+	if code, _, errs := runCLI("sweep", "plan", filepath.Join(tmp, "sweep.yaml"), "-dir", dir); code != 0 {
+		t.Fatalf("sweep plan: %s", errs)
+	}
+	mb, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	var sm struct {
+		Points []struct {
+			Dir  string
+			Seed uint64
+		}
+	}
+	json.Unmarshal(mb, &sm)
+	var dirs []string
+	for _, p := range sm.Points {
+		d := filepath.Join(dir, filepath.FromSlash(p.Dir))
+		dirs = append(dirs, d)
+	}
+	for i, g := range []string{"0.5", "0.9"} {
+		cfg, err := model.LoadConfig("", filepath.Join(dir, "base-config.yaml"), []string{"dynamics.g_lat=" + g, fmt.Sprintf("seed=%d", sm.Points[i].Seed)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), dirs[i], engine.SimulateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errs := runCLI("analyse", "-no-figures", "-boot", "0", "-subsets", "3", "-time-subsets", "1", dirs[i]); code != 0 {
+			t.Fatalf("analyse: %s", errs)
+		}
+	}
+	if code, _, errs := runCLI("merge", "-no-figures", dir); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, errs)
+	}
+	tmpDir := dirs[0] + ".x"
+	os.Rename(dirs[0], tmpDir)
+	os.Rename(dirs[1], dirs[0])
+	os.Rename(tmpDir, dirs[1])
+	code, _, errs := runCLI("merge", "-no-figures", dir)
+	if code != 1 || !strings.Contains(errs, "differs from the configuration of its grid position (dynamics.g_lat=0.5 seed=1)") || !strings.Contains(errs, "g_lat") {
+		t.Errorf("merge of swapped points: exit %d\n%s", code, errs)
+	}
+}
+
+// -resume "" is refused, not a new full run.
+func TestResumeEmptyRefused(t *testing.T) {
+	code, _, errs := runCLI("run", "-resume", "")
+	if code != 2 || !strings.Contains(errs, `-resume "": give the directory`) {
+		t.Errorf(`run -resume "": exit %d\n%s`, code, errs)
+	}
+}
