@@ -222,6 +222,11 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 	if !ok || len(fshape) != 2 {
 		return nil, fmt.Errorf("%s: %T of shape %v; want float32 trials x frames (deg)", framesPath, fdata, fshape)
 	}
+	for k, v := range fr {
+		if !(v >= 0 && v <= 180) {
+			return nil, fmt.Errorf("%s: row %d, frame %d is %v deg, outside [0, 180]", framesPath, k/max(fshape[1], 1), k%max(fshape[1], 1), v)
+		}
+	}
 	d.Frames, d.FrameRows, d.FramesPerTrial = fr, fshape[0], fshape[1]
 	if d.FrameRows < len(d.Trials) {
 		notef.note("%s holds %d rows for %d trials; tuning curves leave out trials without frames", framesPath, d.FrameRows, len(d.Trials))
@@ -229,6 +234,11 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 
 	if d.Theta, err = readFloat32(path(ThetaFile), "the preferred orientations (rad)", 1); err != nil {
 		return nil, err
+	}
+	for i, v := range d.Theta {
+		if !(v >= 0 && v <= math.Pi+1e-6) {
+			return nil, fmt.Errorf("%s: neuron %d has %v rad, outside [0, pi]", path(ThetaFile), i, v)
+		}
 	}
 	if len(d.Theta) != d.Responses.Neurons {
 		return nil, fmt.Errorf("%s: %d neurons but %s has %d", path(ThetaFile), len(d.Theta), ResponsesFile, d.Responses.Neurons)
