@@ -39,8 +39,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if len(dirs) != 1 || *workers < 1 {
-		fmt.Fprintln(stderr, "iplgpu merge: give one sweep directory (and -j N >= 1)")
+	if len(dirs) != 1 || *workers < 1 || *workers > maxWorkers {
+		fmt.Fprintf(stderr, "iplgpu merge: give one sweep directory (and -j N from 1 to %d)\n", maxWorkers)
 		return 2
 	}
 	dir := dirs[0]
