@@ -11,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -523,6 +524,7 @@ func TestMergeRefusesSwappedPoints(t *testing.T) {
 	if code, _, errs := runCLI("sweep", "plan", filepath.Join(tmp, "sweep.yaml"), "-dir", dir); code != 0 {
 		t.Fatalf("sweep plan: %s", errs)
 	}
+	expectCLI(t, []string{"sweep", "run", "-dir", dir, "-index", "-1"}, 2, nil, []string{"-index -1: point indices are 0 to 1"})
 	mb, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	var sm struct {
 		Points []struct {
@@ -566,5 +568,45 @@ func TestResumeEmptyRefused(t *testing.T) {
 	code, _, errs := runCLI("run", "-resume", "")
 	if code != 2 || !strings.Contains(errs, `-resume "": give the directory`) {
 		t.Errorf(`run -resume "": exit %d\n%s`, code, errs)
+	}
+}
+
+// A display that accepts the connection and never answers is given up on
+// after -display-timeout, naming it, instead of hanging; -size is bounded.
+func TestViewDisplayTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	if port < 6000 {
+		t.Skipf("port %d: no X display number maps to it", port)
+	}
+	t.Setenv("DISPLAY", fmt.Sprintf("127.0.0.1:%d", port-6000))
+	t0 := time.Now()
+	code, _, errs := runCLI(append([]string{"view", "-display-timeout", "500ms", "-out", filepath.Join(t.TempDir(), "run")}, tinyRun...)...)
+	if code == 0 || !strings.Contains(errs, "accepted the connection but did not answer within 500ms") || time.Since(t0) > 20*time.Second {
+		t.Errorf("view on a display that never answers: exit %d after %v\n%s", code, time.Since(t0), errs)
+	}
+	expectCLI(t, []string{"view", "-size", "100000x100000"}, 2, nil, []string{"-size", "16 to 16384"})
+}
+
+// Bounds and messages of the sweep and merge flags.
+func TestSweepFlagsBounded(t *testing.T) {
+	expectCLI(t, []string{"sweep", "local", "-dir", t.TempDir(), "-j", "100000000"}, 2, nil, []string{"-j N from 1 to 1024"})
+	expectCLI(t, []string{"merge", "-j", "100000000", t.TempDir()}, 2, nil, []string{"-j N from 1 to 1024"})
+	code, stdout, stderr := runCLI("fisher", "-h")
+	if h := stdout + stderr; code != 0 || strings.Contains(h, "any numeric dtype") || !strings.Contains(h, "uint8,\nuint16, uint32, uint64, int32, int64, float32 or float64") {
+		t.Errorf("fisher -h: exit %d\n%s", code, h)
 	}
 }
