@@ -277,6 +277,19 @@ func OpenCheckpoint(dir string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: not a readable checkpoint (%v)", path, err)
 	}
 	c := &Checkpoint{path: path, zr: zr}
+	// Every member is stored (WriteCheckpoint never deflates), so none can
+	// hold more than the file: a damaged header declaring more would make
+	// a reader allocate what it declares.
+	var fileSize uint64
+	if st, err := os.Stat(path); err == nil {
+		fileSize = uint64(st.Size())
+	}
+	for _, f := range zr.File {
+		if f.Method != zip.Store || f.UncompressedSize64 > fileSize || f.CompressedSize64 != f.UncompressedSize64 {
+			zr.Close()
+			return nil, fmt.Errorf("%s: member %s is not stored as iplgpu stores it (method %d, %d bytes in a file of %d): the checkpoint is damaged", path, shortStr(f.Name), f.Method, f.UncompressedSize64, fileSize)
+		}
+	}
 	var cf checkpointFile
 	f, err := zr.Open(checkpointInfoMember)
 	if err == nil {
