@@ -273,8 +273,9 @@ func FuzzCheckpoint(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("PK\x03\x04"))
+	work := f.TempDir() // one per process: the fuzz function runs one input at a time
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := t.TempDir()
+		d := work
 		if err := os.WriteFile(filepath.Join(d, rundir.CheckpointFile), b, 0o644); err != nil {
 			t.Fatal(err)
 		}

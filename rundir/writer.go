@@ -314,18 +314,7 @@ func (w *Writer) identity() Identity {
 // Finish closes the streamed files and writes the complete run's manifest:
 // every file whole. The caller then says complete in run.json.
 func (w *Writer) Finish(trialsDone int) error {
-	var errs []error
-	for _, s := range []*npy.StreamWriter{w.resp, w.frames, w.wsnap} {
-		if s != nil {
-			errs = append(errs, s.Close())
-		}
-	}
-	if w.csvFile != nil {
-		w.csv.Flush()
-		errs = append(errs, w.csv.Error(), w.csvFile.Close())
-		w.csvFile = nil
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := w.closeStreams(); err != nil {
 		return err
 	}
 	m := &Manifest{Identity: w.identity(), State: ManifestComplete, TrialsDone: trialsDone, Files: map[string]FileSum{}}
@@ -400,6 +389,16 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
+	errs := []error{w.closeStreams()}
+	if w.lock != nil {
+		errs = append(errs, w.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// closeStreams closes every streamed file, leaving each valid; closing
+// twice is a no-op.
+func (w *Writer) closeStreams() error {
 	var errs []error
 	for _, s := range []*npy.StreamWriter{w.resp, w.frames, w.wsnap} {
 		if s != nil {
@@ -409,9 +408,7 @@ func (w *Writer) Close() error {
 	if w.csvFile != nil {
 		w.csv.Flush()
 		errs = append(errs, w.csv.Error(), w.csvFile.Close())
-	}
-	if w.lock != nil {
-		errs = append(errs, w.lock.Close())
+		w.csvFile = nil
 	}
 	return errors.Join(errs...)
 }

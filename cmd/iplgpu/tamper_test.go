@@ -365,12 +365,7 @@ func TestTamperTable(t *testing.T) {
 // gain variable; the directory is left as it was.
 func TestResumeRefusesForgedHostState(t *testing.T) {
 	tmp := t.TempDir()
-	basePath := filepath.Join(tmp, "base.yaml")
-	os.WriteFile(basePath, []byte(tamperBase), 0o644)
-	cfg, err := model.LoadConfig("", basePath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := tamperConfig(t, tmp)
 	src := filepath.Join(tmp, "stopped")
 	ctx, cancel := context.WithCancel(context.Background())
 	engine.SimulateDir(ctx, cfg, cpu.New(1), src, engine.SimulateOptions{Progress: func(p engine.Progress) {
@@ -405,6 +400,18 @@ func TestResumeRefusesForgedHostState(t *testing.T) {
 	}
 }
 
+// tamperConfig is tamperBase, written into dir and loaded from there.
+func tamperConfig(t *testing.T, dir string) *model.Config {
+	t.Helper()
+	path := filepath.Join(dir, "base.yaml")
+	os.WriteFile(path, []byte(tamperBase), 0o644)
+	cfg, err := model.LoadConfig("", path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // resumeErr resumes the stopped run in dir to its end.
 func resumeErr(dir string) error {
 	out, r, err := rundir.Reopen(dir)
@@ -421,12 +428,7 @@ func resumeErr(dir string) error {
 // Each is an error naming the trial and the column.
 func TestAnalyseChecksLabels(t *testing.T) {
 	tmp := t.TempDir()
-	basePath := filepath.Join(tmp, "base.yaml")
-	os.WriteFile(basePath, []byte(tamperBase), 0o644)
-	cfg, err := model.LoadConfig("", basePath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := tamperConfig(t, tmp)
 	src := filepath.Join(tmp, "run")
 	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
