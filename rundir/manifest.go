@@ -228,8 +228,8 @@ func SumFile(path string) (FileSum, error) {
 	return FileSum{Size: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// Mismatch is a file that differs from what a manifest or a checkpoint
-// records for it.
+// Mismatch is a file (its path) that differs from what a manifest or a
+// checkpoint records for it.
 type Mismatch struct {
 	File string
 	Why  string
@@ -241,7 +241,7 @@ func (m Mismatch) Error() string { return m.File + ": " + m.Why }
 // prefix it returns the hash state after the recorded bytes, for a writer
 // that appends after them.
 func verifyFile(path string, s FileSum, by string) (hash.Hash, error) {
-	name := filepath.Base(path)
+	name := path
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, Mismatch{name, fmt.Sprintf("missing; %s records %d bytes", by, s.Size)}

@@ -512,7 +512,7 @@ func verifyDir(dir string, notef Notef, unverified bool) error {
 	}
 	if unverified {
 		for _, b := range bad {
-			notef.note("UNVERIFIED (-unverified): %s differs from %s: %s", b.File, ManifestFile, b.Why)
+			notef.note("UNVERIFIED (-unverified): %s differs from %s: %s", filepath.Base(b.File), ManifestFile, b.Why)
 		}
 		return nil
 	}
