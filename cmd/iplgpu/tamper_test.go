@@ -257,9 +257,16 @@ func TestTamperTable(t *testing.T) {
 	pointFiles := readDir(t, pointDir)
 
 	cases, refused, same, unverified := 0, 0, 0, 0
+	perCommand, files := map[string]int{}, map[string]map[string]bool{}
 	check := func(what, file string, err error, identical func() bool) {
 		t.Helper()
 		cases++
+		cmd, _, _ := strings.Cut(what, ",")
+		perCommand[cmd]++
+		if files[cmd] == nil {
+			files[cmd] = map[string]bool{}
+		}
+		files[cmd][file] = true
 		if err != nil {
 			refused++
 			// merge leaves out a point that is not done as a whole, naming it.
@@ -357,6 +364,9 @@ func TestTamperTable(t *testing.T) {
 	}
 	os.RemoveAll(pointDir)
 	writeDir(t, pointDir, pointFiles)
+	for _, c := range []string{"resume", "analyse", "merge"} {
+		t.Logf("%s: %d cases over %d files", c, perCommand[c], len(files[c]))
+	}
 	t.Logf("tamper table: %d cases (%d refused, %d accepted with the undamaged result; %d analysed with -unverified without a panic) in %.1f s", cases, refused, same, unverified, time.Since(t0).Seconds())
 }
 
