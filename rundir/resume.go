@@ -186,7 +186,7 @@ func checkSums(dir string, w *Writer, r *Resume, ck *Checkpoint, m *Manifest) er
 		}
 		h, err := verifyFile(filepath.Join(dir, n), s, CheckpointFile)
 		if err != nil {
-			return fmt.Errorf("cannot resume: %w; the run cannot be continued exactly", err)
+			return fmt.Errorf("%w; the run cannot be continued exactly", err)
 		}
 		if s.Prefix {
 			w.hashes[n] = &streamHash{h: h, off: s.Offset, done: s.Size}
