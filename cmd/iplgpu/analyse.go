@@ -31,8 +31,9 @@ model against Liu et al., MODEL.md section 9), consistency.csv and
 reversibility.csv where the run has what they need, the figures (PNG and SVG)
 and report.md; a run whose files differ from its manifest.json is refused
 (-unverified: analysed, each difference a note in the report). Information
-is in units of 1/coherence^2. Intervals are 95% bootstrap intervals over trials (B replicates: trials resampled within each
-stimulus class, K random subsets of n neurons drawn anew in each); every
+is in units of 1/coherence^2. Intervals are 95% bootstrap intervals over
+trials (B replicates: trials resampled within each stimulus class, K random
+subsets of n neurons drawn anew in each); every
 difference the report claims comes from a bootstrap test of it.
 
 Seeds as animals: given a directory that holds run directories (one level
