@@ -196,8 +196,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// checkDistinct refuses a seed or a mechanism given twice, before any work.
+// MaxSwitchPairs bounds Options.SwitchPairs: each pair is two blocks of the
+// protocol, built before the config's own checks.
+const MaxSwitchPairs = 1000
+
+// checkDistinct refuses a seed or a mechanism given twice, and a protocol
+// too long to build, before any work.
 func checkDistinct(o Options) error {
+	if o.SwitchPairs > MaxSwitchPairs {
+		return fmt.Errorf("compare: %d switch pairs; at most %d", o.SwitchPairs, MaxSwitchPairs)
+	}
 	seeds := map[uint64]bool{}
 	for _, s := range o.Seeds {
 		if seeds[s] {

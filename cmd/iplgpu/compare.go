@@ -71,8 +71,8 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-sessions %d: want 0 (the config's) or more", *sessions)
 	case *boot < 2:
 		return usageErr("-boot %d: want at least 2 replicates", *boot)
-	case *switches < 0:
-		return usageErr("-switch-pairs %d: want 0 (30) or more", *switches)
+	case *switches < 0 || *switches > compare.MaxSwitchPairs:
+		return usageErr("-switch-pairs %d: want 0 (30) to %d", *switches, compare.MaxSwitchPairs)
 	}
 	if flagGiven(fs, "resume") {
 		if *resume == "" || (*out != "" && *out != *resume) {
