@@ -36,6 +36,10 @@ const WHistBins = 20
 
 // Options are the choices of Analyse; the zero value takes every default.
 type Options struct {
+	// Unverified analyses a run whose files differ from its manifest
+	// (rundir.OpenOptions), with a note per difference in the report.
+	Unverified bool
+
 	SubsetSize     int     // neurons per random subset (the headline size); 0: fisher.DefaultSubsetSize
 	Subsets        int     // random subsets per block and size (info.csv); 0: fisher.DefaultSubsets
 	TimeSubsets    int     // random subsets per time-course window; 0: DefaultTimeSubsets
@@ -390,7 +394,7 @@ func Load(dir string, opt Options) (*Summary, *rundir.Run, error) {
 			opt.Log(s)
 		}
 	}
-	d, err := rundir.Open(dir, notef)
+	d, err := rundir.OpenWith(dir, notef, rundir.OpenOptions{Unverified: opt.Unverified})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,6 +10,7 @@
 package compare
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -20,6 +21,7 @@ import (
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Options configure a comparison.
@@ -152,6 +154,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			o.Log(fmt.Sprintf(format, a...))
 		}
 	}
+	if err := checkDistinct(o); err != nil {
+		return nil, err
+	}
 	// Every config first, so that a bad setting fails before any long work.
 	cfgs := map[string]*model.Config{}
 	for _, m := range o.Mechanisms {
@@ -172,18 +177,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		for _, s := range o.Seeds {
 			name := runName(m, s)
 			dir := filepath.Join(o.Out, name)
-			be, err := o.Backend()
-			if err != nil {
+			if err := simulateRun(ctx, o, cfgs[name], dir, name, logf); err != nil {
 				return nil, err
 			}
-			t1 := time.Now()
-			logf("%s: simulating...", name)
-			_, err = engine.SimulateDir(ctx, cfgs[name], be, dir, engine.SimulateOptions{})
-			be.Close()
-			if err != nil {
-				return nil, fmt.Errorf("compare: %s: %w", name, err)
-			}
-			logf("%s: simulated in %.0f s; analysing...", name, time.Since(t1).Seconds())
 			sig, err := Analyse(dir, o)
 			if err != nil {
 				return nil, fmt.Errorf("compare: %s: %w", name, err)
@@ -198,6 +194,81 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// MaxSwitchPairs bounds Options.SwitchPairs: each pair is two blocks of the
+// protocol, built before the config's own checks.
+const MaxSwitchPairs = 1000
+
+// checkDistinct refuses a seed or a mechanism given twice, and a protocol
+// too long to build, before any work.
+func checkDistinct(o Options) error {
+	if o.SwitchPairs > MaxSwitchPairs {
+		return fmt.Errorf("compare: %d switch pairs; at most %d", o.SwitchPairs, MaxSwitchPairs)
+	}
+	seeds := map[uint64]bool{}
+	for _, s := range o.Seeds {
+		if seeds[s] {
+			return fmt.Errorf("compare: seed %d is given twice; give each seed (animal) once", s)
+		}
+		seeds[s] = true
+	}
+	mechs := map[string]bool{}
+	for _, m := range o.Mechanisms {
+		if mechs[m] {
+			return fmt.Errorf("compare: mechanism %s is given twice; give each mechanism once", m)
+		}
+		mechs[m] = true
+	}
+	return nil
+}
+
+// simulateRun brings the run directory dir of cfg to completion: a new run
+// when there is none; kept when it holds this configuration's complete run;
+// continued from its checkpoint when it holds this configuration's stopped
+// run (an interrupted compare run again into the same directory). A
+// directory of another configuration is refused.
+func simulateRun(ctx context.Context, o Options, cfg *model.Config, dir, name string, logf func(string, ...any)) error {
+	have, err := os.ReadFile(filepath.Join(dir, rundir.ConfigFile))
+	exists := err == nil
+	if exists && !bytes.Equal(have, model.ResolvedYAML(cfg)) {
+		return fmt.Errorf("compare: %s holds a run of another configuration (its %s differs from this comparison's): give another -out, or move it away", dir, rundir.ConfigFile)
+	}
+	var st rundir.Status
+	var hasStatus bool
+	if exists {
+		if st, hasStatus, err = rundir.ReadStatus(dir); err != nil {
+			return fmt.Errorf("compare: %s: %w", name, err)
+		}
+	}
+	if hasStatus && st.State == rundir.StateComplete {
+		logf("%s: complete already in %s; kept", name, dir)
+		return nil
+	}
+	be, err := o.Backend()
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+	t1 := time.Now()
+	if exists {
+		out, r, err := rundir.Reopen(dir)
+		if err != nil {
+			return fmt.Errorf("compare: %s: %w", name, err)
+		}
+		logf("%s: continuing the stopped run in %s...", name, dir)
+		_, err = engine.Simulate(ctx, r.Config, be, out, engine.SimulateOptions{Resume: r})
+		if err != nil {
+			return fmt.Errorf("compare: %s: %w", name, err)
+		}
+	} else {
+		logf("%s: simulating...", name)
+		if _, err := engine.SimulateDir(ctx, cfg, be, dir, engine.SimulateOptions{}); err != nil {
+			return fmt.Errorf("compare: %s: %w", name, err)
+		}
+	}
+	logf("%s: simulated in %.0f s; analysing...", name, time.Since(t1).Seconds())
+	return nil
 }
 
 func runName(m string, s uint64) string { return fmt.Sprintf("%s-seed%d", m, s) }

@@ -236,6 +236,32 @@ func (s *State) Arrays() []StateArray {
 	}
 }
 
+// CheckValues refuses a state that no run reaches: a value that is not
+// finite, a structural weight w or an afferent residual z outside [0, 1], a
+// negative trace x or homeostatic gain h.
+func (s *State) CheckValues() error {
+	unit := map[string]bool{"w": true, "z": true}
+	nonneg := map[string]bool{"x": true, "h": true}
+	for _, a := range s.Arrays() {
+		p, ok := a.Ptr.(*[]float32)
+		if !ok {
+			continue
+		}
+		for i, v := range *p {
+			f := float64(v)
+			switch {
+			case math.IsNaN(f) || math.IsInf(f, 0):
+				return fmt.Errorf("state array %s holds %v at %s %d", a.Name, v, a.Per, i)
+			case unit[a.Name] && (f < 0 || f > 1):
+				return fmt.Errorf("state array %s holds %v at %s %d, outside [0, 1]", a.Name, v, a.Per, i)
+			case nonneg[a.Name] && f < 0:
+				return fmt.Errorf("state array %s holds %v at %s %d, below 0", a.Name, v, a.Per, i)
+			}
+		}
+	}
+	return nil
+}
+
 // Check says whether every array of s has its length for net.
 func (s *State) Check(net *model.Network) error {
 	for _, a := range s.Arrays() {

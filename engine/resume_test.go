@@ -225,18 +225,8 @@ func TestResumeRefuses(t *testing.T) {
 	lines := strings.SplitAfter(string(tb), "\n")
 	os.WriteFile(tpath, []byte(strings.Join(append(lines[:3:3], lines[4:]...), "")), 0o644)
 	before := listing(t, cut)
-	out, r, err := rundir.Reopen(cut)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = engine.Simulate(context.Background(), r.Config, cpu.New(1), out, engine.SimulateOptions{Resume: r})
-	if err == nil || !strings.Contains(err.Error(), "it holds 7 whole lines after its header; the checkpoint counts 8") {
-		t.Errorf("resuming with a line of trials.csv removed: %v", err)
-	}
-	after := listing(t, cut)
-	delete(before, rundir.StatusFile)
-	delete(after, rundir.StatusFile)
-	if !reflect.DeepEqual(before, after) {
+	expect(cut, "trials.csv: 386 bytes, fewer than the 425 checkpoint.npz records up to its checkpoint")
+	if after := listing(t, cut); !reflect.DeepEqual(before, after) {
 		t.Errorf("a refused resume changed the files: %v, then %v", before, after)
 	}
 

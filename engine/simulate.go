@@ -55,9 +55,16 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		}
 	}
 	var ck *rundir.Checkpoint
+	// untouched: a resumed run whose directory nothing has changed yet; a
+	// refusal then leaves it exactly as it was, run.json included.
+	untouched := false
 	if opt.Resume != nil {
 		ck = opt.Resume.Checkpoint
+		untouched = ck != nil
 		defer opt.Resume.Close()
+		for _, n := range opt.Resume.Notes {
+			logf("note: %s", n)
+		}
 	}
 	st = &rundir.Status{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: rundir.StateFailed, Started: time.Now()}
 	if r := opt.Resume; r != nil && r.HasStatus && !r.Status.Started.IsZero() {
@@ -80,6 +87,9 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		}
 		if err != nil && st.State == rundir.StateFailed {
 			st.Error = err.Error()
+		}
+		if untouched && !out.Changed() && p == nil {
+			return
 		}
 		if werr := rundir.WriteStatus(out.Dir(), st); werr != nil && err == nil {
 			err = werr
@@ -125,6 +135,8 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		if err := out.WriteNetwork(net); err != nil {
 			return st, err
 		}
+	} else if err := out.CheckNetwork(net); err != nil {
+		return st, err
 	}
 	if err := be.Load(net, d.Params); err != nil {
 		return st, err
@@ -136,7 +148,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	pos := position{}
 	if ck != nil {
 		if pos, err = restore(ck, plan, net, be, sim, &state); err != nil {
-			return st, err
+			return st, rundir.Refusal{Err: fmt.Errorf("cannot resume: %w", err)}
 		}
 		if !sameBackend(ck.Info.Backend, be.Name()) {
 			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ck.Info.Backend)
@@ -144,6 +156,12 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", pos.done, plan.Trials, pos.block, pos.trial, ck.Path())
 		if r := opt.Resume; r.HasStatus {
 			st.SimSeconds = r.Status.SimSeconds
+		}
+	}
+	if ck != nil {
+		// Checked before anything changes: a refusal leaves the directory.
+		if err := out.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots, ck.Info); err != nil {
+			return st, err
 		}
 	}
 	// run.json says "running" from here on, so that a run killed outright
@@ -155,12 +173,9 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	}
 	st.State = rundir.StateFailed
 	if ck == nil {
-		err = out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots)
-	} else {
-		err = out.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots, ck.Info)
-	}
-	if err != nil {
-		return st, err
+		if err := out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
+			return st, err
+		}
 	}
 
 	simSeconds0 := st.SimSeconds
@@ -264,6 +279,9 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	if err := out.WriteFinal(state.W, state.H); err != nil {
 		return st, err
 	}
+	if err := out.Finish(pos.done); err != nil {
+		return st, err
+	}
 	st.State = rundir.StateComplete
 	return st, nil
 }
@@ -321,7 +339,10 @@ func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Bac
 	if err := state.Check(net); err != nil {
 		return p, fmt.Errorf("%s: %w", ck.Path(), err)
 	}
-	if err := sim.checkRestored(); err != nil {
+	if err := state.CheckValues(); err != nil {
+		return p, fmt.Errorf("%s: %w", ck.Path(), err)
+	}
+	if err := sim.checkRestored(in.TrialsDone); err != nil {
 		return p, fmt.Errorf("%s: %w", ck.Path(), err)
 	}
 	if err := be.SetState(state); err != nil {

@@ -93,8 +93,11 @@ func (s *simulator) vars() []hostVar {
 }
 
 // checkRestored refuses restored host state whose arrays do not fit the
-// network.
-func (s *simulator) checkRestored() error {
+// network, or whose values no run reaches after done trials: a step counter
+// other than done trials' steps, a gate outside [min(m_passive, 1), max(m_passive, 1)]
+// (or set before the first trial), a feedback gain outside [0, k_max], a
+// value that is not finite, a negative gain or rate.
+func (s *simulator) checkRestored(done int) error {
 	N := s.net.N
 	for _, a := range []struct {
 		name  string
@@ -112,6 +115,38 @@ func (s *simulator) checkRestored() error {
 	}
 	if (s.target == nil) != (s.avg == nil) {
 		return fmt.Errorf("host state: homeostasis_target and homeostasis_avg must be set together")
+	}
+	if want := uint64(done) * uint64(s.tm.TrialSteps+s.tm.ITISteps); s.step != want {
+		return fmt.Errorf("host state step is %d; after %d trials it is %d", s.step, done, want)
+	}
+	lo, hi := min(s.d.MPassive, 1), max(s.d.MPassive, 1)
+	const tol = 1e-9
+	switch {
+	case done == 0 && s.gate != -1:
+		return fmt.Errorf("host state gate is %v before the first trial; want -1 (unset)", s.gate)
+	case done > 0 && !(s.gate >= lo-tol && s.gate <= hi+tol):
+		return fmt.Errorf("host state gate is %v, outside [%v, %v]", s.gate, lo, hi)
+	case math.IsNaN(s.z) || math.IsInf(s.z, 0):
+		return fmt.Errorf("host state shared_z is %v", s.z)
+	case !(s.kfb >= 0 && s.kfb <= s.d.KMax+tol):
+		return fmt.Errorf("host state feedback_k is %v, outside [0, %v]", s.kfb, s.d.KMax)
+	case s.refN < 0 || s.refN > done:
+		return fmt.Errorf("host state homeostasis_ref_n is %d after %d trials", s.refN, done)
+	}
+	for _, a := range []struct {
+		name string
+		v    []float64
+	}{{"homeostasis_ref_sum", s.refSum}, {"homeostasis_target", s.target}, {"homeostasis_avg", s.avg}} {
+		for i, v := range a.v {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("host state %s holds %v at neuron %d", a.name, v, i)
+			}
+		}
+	}
+	for i, g := range s.gain {
+		if !(g >= 0) || math.IsInf(float64(g), 0) {
+			return fmt.Errorf("host state gain holds %v at neuron %d", g, i)
+		}
 	}
 	return nil
 }

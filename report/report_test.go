@@ -368,6 +368,7 @@ func TestAnalyseInterruptedNoSnapshots(t *testing.T) {
 	b, _ = json.Marshal(rs)
 	os.WriteFile(filepath.Join(dir, "run.json"), b, 0o644)
 	os.Remove(filepath.Join(dir, "w_sessions.npy"))
+	os.Remove(filepath.Join(dir, rundir.ManifestFile)) // as a run that wrote no snapshots
 	var logged []string
 	opt := quick
 	opt.Log = func(s string) { logged = append(logged, s) }

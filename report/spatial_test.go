@@ -124,6 +124,7 @@ func TestSpatialTinyRun(t *testing.T) {
 
 	// Without soma positions the rest of the analysis runs.
 	os.Remove(filepath.Join(dir, "soma_pos.npy"))
+	os.Remove(filepath.Join(dir, rundir.ManifestFile)) // as a recording without soma positions
 
 	if sum, err = analyseWith(dir, opt, WriteOptions{NoFigures: true}); err != nil {
 		t.Fatalf("without soma_pos.npy: %v", err)

@@ -16,11 +16,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/npy"
 )
 
-// CheckpointFormat is the version of checkpoint.npz's layout.
-const CheckpointFormat = 1
+// CheckpointFormat is the version of checkpoint.npz's layout (2: with the
+// files' sums).
+const CheckpointFormat = 2
 
 // checkpointInfoMember is the member of checkpoint.npz that holds
 // CheckpointInfo as JSON; every other member is a .npy array.
@@ -49,6 +51,12 @@ type CheckpointInfo struct {
 	ResponsesRows int `json:"responses_rows"`
 	FramesRows    int `json:"frames_rows"`
 	WSnapshots    int `json:"w_snapshots"`
+
+	// NetworkSHA256 and Files: the run's network (see Identity) and the
+	// sums of its files when the checkpoint was written, the streamed ones
+	// up to the checkpoint (Prefix).
+	NetworkSHA256 string             `json:"network_sha256"`
+	Files         map[string]FileSum `json:"files"`
 }
 
 // Var is one variable of a checkpoint: its name (a member NAME.npy of
@@ -172,6 +180,13 @@ func memberName(name string) string { return name + ".npy" }
 // and every variable of vars. It is an uncompressed .npz archive, which
 // numpy reads (np.load): one .npy member per variable, and checkpoint.json.
 func WriteCheckpoint(dir string, info CheckpointInfo, vars []Var) error {
+	_, err := writeCheckpoint(dir, info, vars)
+	return err
+}
+
+// writeCheckpoint is WriteCheckpoint; it returns the file's sum, hashed as
+// it is written.
+func writeCheckpoint(dir string, info CheckpointInfo, vars []Var) (FileSum, error) {
 	info.Format = CheckpointFormat
 	cf := checkpointFile{CheckpointInfo: info}
 	type enc struct {
@@ -183,12 +198,12 @@ func WriteCheckpoint(dir string, info CheckpointInfo, vars []Var) error {
 	seen := map[string]bool{}
 	for _, v := range vars {
 		if v.Name == "" || strings.HasSuffix(v.Name, ".json") || seen[v.Name] {
-			return fmt.Errorf("checkpoint variable name %q is empty, repeated or reserved", v.Name)
+			return FileSum{}, fmt.Errorf("checkpoint variable name %q is empty, repeated or reserved", v.Name)
 		}
 		seen[v.Name] = true
 		shape, data, absent, err := encodeVar(v)
 		if err != nil {
-			return err
+			return FileSum{}, err
 		}
 		if absent {
 			cf.Absent = append(cf.Absent, v.Name)
@@ -198,11 +213,16 @@ func WriteCheckpoint(dir string, info CheckpointInfo, vars []Var) error {
 	}
 	js, err := json.MarshalIndent(cf, "", "  ")
 	if err != nil {
-		return err
+		return FileSum{}, err
 	}
 	path := filepath.Join(dir, CheckpointFile)
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		zw := zip.NewWriter(w)
+	h := sha256.New()
+	var size int64
+	err = WriteFileAtomic(path, func(f io.Writer) error {
+		h.Reset()
+		cw := &countWriter{w: io.MultiWriter(f, h)}
+		defer func() { size = cw.n }()
+		zw := zip.NewWriter(cw)
 		add := func(name string) (io.Writer, error) {
 			// Stored, not deflated: the state is mostly incompressible
 			// floats, and np.load reads stored members directly.
@@ -226,6 +246,10 @@ func WriteCheckpoint(dir string, info CheckpointInfo, vars []Var) error {
 		}
 		return zw.Close()
 	})
+	if err != nil {
+		return FileSum{}, err
+	}
+	return FileSum{Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Checkpoint is an open checkpoint.npz: Info is read; Restore reads the
@@ -253,11 +277,29 @@ func OpenCheckpoint(dir string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%s: not a readable checkpoint (%v)", path, err)
 	}
 	c := &Checkpoint{path: path, zr: zr}
+	// Every member is stored (WriteCheckpoint never deflates), so none can
+	// hold more than the file: a damaged header declaring more would make
+	// a reader allocate what it declares.
+	var fileSize uint64
+	if st, err := os.Stat(path); err == nil {
+		fileSize = uint64(st.Size())
+	}
+	for _, f := range zr.File {
+		if f.Method != zip.Store || f.UncompressedSize64 > fileSize || f.CompressedSize64 != f.UncompressedSize64 {
+			zr.Close()
+			return nil, fmt.Errorf("%s: member %s is not stored as iplgpu stores it (method %d, %d bytes in a file of %d): the checkpoint is damaged", path, shortStr(f.Name), f.Method, f.UncompressedSize64, fileSize)
+		}
+	}
 	var cf checkpointFile
 	f, err := zr.Open(checkpointInfoMember)
 	if err == nil {
-		err = json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&cf)
+		// Read to the end, so that the zip reader checks the member's CRC.
+		var b []byte
+		b, err = io.ReadAll(io.LimitReader(f, 1<<20))
 		f.Close()
+		if err == nil {
+			err = json.Unmarshal(b, &cf)
+		}
 	}
 	if err != nil {
 		zr.Close()
@@ -269,6 +311,22 @@ func OpenCheckpoint(dir string) (*Checkpoint, error) {
 	}
 	c.Info, c.absent = cf.CheckpointInfo, cf.Absent
 	return c, nil
+}
+
+// checkMembers reads every member to its end, so that the zip reader checks
+// its CRC-32: a damaged checkpoint is refused before anything is restored.
+func (c *Checkpoint) checkMembers() error {
+	for _, f := range c.zr.File {
+		r, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, r)
+			r.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("%s: member %s fails its check (%v): the checkpoint is damaged", c.path, shortStr(f.Name), err)
+		}
+	}
+	return nil
 }
 
 // Path is the checkpoint's file.
@@ -315,6 +373,9 @@ func (c *Checkpoint) Restore(vars []Var) error {
 		}
 		if len(extra) > 0 {
 			why = append(why, "it holds "+strings.Join(extra, ", ")+", which this version does not restore")
+		}
+		if c.Info.Version == model.Version {
+			return fmt.Errorf("%s is damaged: %s, yet it names this engine version (%s)", c.path, strings.Join(why, "; "), c.Info.Version)
 		}
 		return fmt.Errorf("%s (engine version %s) does not hold this version's state: %s; finish the run with the version that started it", c.path, c.Info.Version, strings.Join(why, "; "))
 	}

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // vars is one variable of every kind a checkpoint stores, pointing into v.
@@ -57,7 +59,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	defer ck.Close()
 	info.Format = CheckpointFormat
-	if ck.Info != info {
+	if !reflect.DeepEqual(ck.Info, info) {
 		t.Errorf("info %+v, want %+v", ck.Info, info)
 	}
 	out := &ckVars{Nil: []float64{1}} // a nil slice restores as nil
@@ -122,6 +124,24 @@ func TestCheckpointRestoreIsStrict(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error containing %q", c.name, err, c.want)
 		}
+	}
+	// Another version's checkpoint is named as such; this version's, with a
+	// member missing, is damaged, not of another version.
+	if err := restore(cases[0].vars); err == nil || !strings.Contains(err.Error(), "(engine version 9.9) does not hold this version's state") {
+		t.Errorf("another version: %v", err)
+	}
+	own := t.TempDir()
+	if err := WriteCheckpoint(own, CheckpointInfo{Version: model.Version}, in.list()); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := OpenCheckpoint(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ck.Restore(cases[0].vars)
+	ck.Close()
+	if err == nil || !strings.Contains(err.Error(), "is damaged: it lacks state/x, yet it names this engine version") || strings.Contains(err.Error(), "finish the run with the version") {
+		t.Errorf("this version's checkpoint lacking a member: %v", err)
 	}
 
 	// An array where a scalar belongs, the empty one included (its element

@@ -33,6 +33,13 @@
 //	gain_final.npy   float32, neurons: homeostatic gain h at the end
 //	checkpoint.npz   the state at the last checkpoint (see Checkpoints); gone
 //	                 once the run is complete
+//	manifest.json    Manifest: format, the run's identity (version, seed,
+//	                 config_sha256, network_sha256), state (checkpoint |
+//	                 complete), trials_done and files: the size and SHA-256
+//	                 of every file above (run.json aside), the growing ones at
+//	                 a checkpoint as the bytes [offset, size) written by then
+//	                 (prefix); written atomically with every checkpoint and
+//	                 when the run completes
 //	.iplgpu.lock     empty; the lock a writer holds (see Create)
 //
 // trials.csv columns: trial (running index), session (0 before training,
@@ -98,9 +105,20 @@
 // CompareDirs checks that. A run stopped before its first checkpoint starts
 // again from the first trial.
 //
-// Open cross-checks: config.yaml must describe the arrays (network.neurons,
+// Reopen also checks, before changing anything: the checkpoint's CRCs, the
+// sums it records (config.yaml, the network files, the prefixes of the
+// growing files) against the files, and manifest.json's identity and sum of
+// the checkpoint; Simulate then checks the network config.yaml builds
+// against the network files and the restored state's values. A refusal
+// leaves the directory as it was.
+//
+// Open first checks the files against manifest.json (OpenWith: Unverified
+// turns each difference into a note); a directory without one opens with a
+// note. Open cross-checks: config.yaml must describe the arrays (network.neurons,
 // the spines, the bins and frames per trial, the protocol's blocks, which
-// every trials.csv line must match in session, name and mode) and run.json
+// every trials.csv line must match in session, name, mode, learning,
+// ablation, frames and coherence, whose sign its signal frames must show,
+// and the recorded trials must fill the rows in order) and run.json
 // must agree with them; an empty config.yaml, one from another run, and a
 // repeated trials.csv line are refused. Arrays whose headers declare more
 // than the memory this process can allocate are refused before reading.

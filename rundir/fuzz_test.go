@@ -2,8 +2,10 @@ package rundir_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -182,4 +184,119 @@ func cutRows(t *testing.T, fs map[string][]byte, name string, rows int) {
 		t.Fatal(err)
 	}
 	fs[name], _ = os.ReadFile(path)
+}
+
+// FuzzManifest: any bytes as manifest.json. ParseManifest never panics; its
+// errors are short and printable; what it accepts is a consistent manifest
+// (every file a run directory's, offsets within sizes, the identity's sums
+// those of its files), which reads back unchanged from its JSON.
+func FuzzManifest(f *testing.F) {
+	// A manifest built by hand (no simulation in the fuzz workers).
+	sum := func(c byte) string { return strings.Repeat(string(c), 64) }
+	m0 := &rundir.Manifest{Format: rundir.ManifestFormat, State: rundir.ManifestCheckpoint, TrialsDone: 5, Files: map[string]rundir.FileSum{
+		rundir.ConfigFile:     {Size: 100, SHA256: sum('c')},
+		rundir.CheckpointFile: {Size: 900, SHA256: sum('d')},
+		rundir.TrialsFile:     {Size: 300, SHA256: sum('e'), Prefix: true},
+		rundir.ResponsesFile:  {Size: 700, Offset: 256, SHA256: sum('f'), Prefix: true},
+	}}
+	for i, n := range rundir.NetworkFiles {
+		m0.Files[n] = rundir.FileSum{Size: int64(200 + i), SHA256: sum(byte('0' + i))}
+	}
+	m0.Identity = rundir.Identity{Version: "0.0.0", Seed: 1, ConfigSHA256: sum('c'), NetworkSHA256: rundir.NetworkSHA256(m0.Files)}
+	good, err := json.MarshalIndent(m0, "", "  ")
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := rundir.ParseManifest(good); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"format":1,"state":"checkpoint","files":{}}`))
+	f.Add(bytes.Replace(good, []byte(`"checkpoint"`), []byte(`"complete"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"size": `), []byte(`"size": -`), 1))
+	f.Add(bytes.Replace(good, []byte(`"theta.npy"`), []byte(`"../theta.npy"`), 1))
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("\x00\xff{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := rundir.ParseManifest(b)
+		if err != nil {
+			msg := err.Error()
+			if len(msg) > 1000 || strings.ContainsFunc(msg, func(r rune) bool { return r < ' ' && r != '\t' }) {
+				t.Fatalf("error of %d bytes: %q", len(msg), msg)
+			}
+			return
+		}
+		for name, s := range m.Files {
+			if strings.ContainsAny(name, `/\`) || s.Offset > s.Size || s.Size < 0 {
+				t.Fatalf("accepted %q: %+v", name, s)
+			}
+		}
+		if rundir.NetworkSHA256(m.Files) != m.NetworkSHA256 || m.Files[rundir.ConfigFile].SHA256 != m.ConfigSHA256 {
+			t.Fatalf("accepted an inconsistent identity: %+v", m.Identity)
+		}
+		b2, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := rundir.ParseManifest(b2)
+		if err != nil || !reflect.DeepEqual(m, m2) {
+			t.Fatalf("round trip: %v, %+v, want %+v", err, m2, m)
+		}
+	})
+}
+
+// FuzzCheckpoint: any bytes as checkpoint.npz. OpenCheckpoint and Restore
+// never panic; a restore either fails or fills every variable with its
+// type.
+func FuzzCheckpoint(f *testing.F) {
+	dir := f.TempDir()
+	w := []float32{0.1, 0.5, 1}
+	step, gate, on := uint64(42), 0.75, true
+	var absent []float64
+	vars := func(w *[]float32, step *uint64, gate *float64, on *bool, absent *[]float64) []rundir.Var {
+		return []rundir.Var{{Name: "state/w", Ptr: w}, {Name: "host/step", Ptr: step}, {Name: "host/gate", Ptr: gate}, {Name: "host/on", Ptr: on}, {Name: "host/absent", Ptr: absent}}
+	}
+	info := rundir.CheckpointInfo{Version: "v", Seed: 3, TrialsDone: 2, TrialsTotal: 9, TrialLines: 2, FramesRows: 2,
+		Files: map[string]rundir.FileSum{rundir.TrialsFile: {Size: 10, SHA256: strings.Repeat("a", 64), Prefix: true}}}
+	if err := rundir.WriteCheckpoint(dir, info, vars(&w, &step, &gate, &on, &absent)); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, rundir.CheckpointFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	for _, at := range []int{40, len(good) / 2, len(good) - 30} {
+		b := bytes.Clone(good)
+		b[at] ^= 0x10
+		f.Add(b)
+	}
+	f.Add([]byte("PK\x03\x04"))
+	work := f.TempDir() // one per process: the fuzz function runs one input at a time
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := work
+		if err := os.WriteFile(filepath.Join(d, rundir.CheckpointFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ck, err := rundir.OpenCheckpoint(d)
+		if err != nil {
+			return
+		}
+		defer ck.Close()
+		var w2 []float32
+		var step2 uint64
+		var gate2 float64
+		var on2 bool
+		absent2 := []float64{1}
+		if err := ck.Restore(vars(&w2, &step2, &gate2, &on2, &absent2)); err != nil {
+			if len(err.Error()) > 2000 {
+				t.Fatalf("error of %d bytes", len(err.Error()))
+			}
+			return
+		}
+		if absent2 != nil && len(absent2) == 0 {
+			t.Fatalf("absent restored as an empty, not a nil, slice")
+		}
+	})
 }

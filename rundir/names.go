@@ -21,6 +21,9 @@ const (
 	// CheckpointFile is the state of a run at its last checkpoint, which
 	// iplgpu run -resume continues from; a complete run has none.
 	CheckpointFile = "checkpoint.npz"
+	// ManifestFile records the run's identity and the size and SHA-256 of
+	// every file the run wrote (Manifest).
+	ManifestFile = "manifest.json"
 
 	// Written by the analysis (iplgpu analyse; report package).
 	InfoFile          = "info.csv"

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/fisher"
@@ -43,6 +45,8 @@ type Run struct {
 	EdgeB      []int32   // spine b
 	WSnapshots [][]float32
 	WFinalOnly bool // WSnapshots holds w_final.npy alone (no w_sessions.npy)
+
+	nextRow int // crossCheck's count of recorded trials
 }
 
 // Notef receives what a reader noticed and worked around (may be nil).
@@ -145,7 +149,25 @@ func readTrialTable(tb []byte, path string, notef Notef) ([]TrialRecord, error) 
 // the report describe another network. Arrays too large for the memory this
 // process can allocate are refused before any is read.
 func Open(dir string, notef Notef) (*Run, error) {
+	return OpenWith(dir, notef, OpenOptions{})
+}
+
+// OpenOptions are the choices of OpenWith.
+type OpenOptions struct {
+	// Unverified reads a run directory whose files differ from its
+	// manifest, each difference a note that says so, instead of refusing it.
+	Unverified bool
+}
+
+// OpenWith is Open with options. Before reading anything it checks the
+// files against manifest.json (Verify): a file that is missing, or differs
+// in size or SHA-256 from what the run wrote, is an error naming it and what
+// differs, unless opt.Unverified.
+func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	if err := verifyDir(dir, notef, opt.Unverified); err != nil {
 		return nil, err
 	}
 	d := &Run{}
@@ -200,6 +222,11 @@ func Open(dir string, notef Notef) (*Run, error) {
 	if !ok || len(fshape) != 2 {
 		return nil, fmt.Errorf("%s: %T of shape %v; want float32 trials x frames (deg)", framesPath, fdata, fshape)
 	}
+	for k, v := range fr {
+		if !(v >= 0 && v <= 180) {
+			return nil, fmt.Errorf("%s: row %d, frame %d is %v deg, outside [0, 180]", framesPath, k/max(fshape[1], 1), k%max(fshape[1], 1), v)
+		}
+	}
 	d.Frames, d.FrameRows, d.FramesPerTrial = fr, fshape[0], fshape[1]
 	if d.FrameRows < len(d.Trials) {
 		notef.note("%s holds %d rows for %d trials; tuning curves leave out trials without frames", framesPath, d.FrameRows, len(d.Trials))
@@ -207,6 +234,11 @@ func Open(dir string, notef Notef) (*Run, error) {
 
 	if d.Theta, err = readFloat32(path(ThetaFile), "the preferred orientations (rad)", 1); err != nil {
 		return nil, err
+	}
+	for i, v := range d.Theta {
+		if !(v >= 0 && v <= math.Pi+1e-6) {
+			return nil, fmt.Errorf("%s: neuron %d has %v rad, outside [0, pi]", path(ThetaFile), i, v)
+		}
 	}
 	if len(d.Theta) != d.Responses.Neurons {
 		return nil, fmt.Errorf("%s: %d neurons but %s has %d", path(ThetaFile), len(d.Theta), ResponsesFile, d.Responses.Neurons)
@@ -338,6 +370,7 @@ func (d *Run) crossCheck() error {
 		return bad("stimulus.frames", f, FramesFile, fmt.Sprintf("%d frames per trial", d.FramesPerTrial))
 	}
 	blocks := model.Blocks(c)
+	d.nextRow = 0
 	for i, t := range d.Trials {
 		where := fmt.Sprintf("%s line %d", TrialsFile, i+2)
 		if t.Block < 0 || t.Block >= len(blocks) {
@@ -347,6 +380,9 @@ func (d *Run) crossCheck() error {
 		if t.Session != b.Session || (t.BlockName != "" && t.BlockName != b.Name) || t.Mode != b.Mode {
 			return bad(fmt.Sprintf("block %d of the protocol", t.Block), fmt.Sprintf("session %d %q (%s)", b.Session, b.Name, b.Mode),
 				where, fmt.Sprintf("session %d %q (%s)", t.Session, t.BlockName, t.Mode))
+		}
+		if err := d.checkLabels(i, t, b, where); err != nil {
+			return err
 		}
 	}
 	if st := d.Status; d.HasStatus && st.Neurons > 0 {
@@ -363,6 +399,70 @@ func (d *Run) crossCheck() error {
 		}
 	}
 	return nil
+}
+
+// checkLabels checks trials.csv line i (trial t of block b) against the
+// config and the arrays: its coherence is one the block was configured
+// with; its learning, ablation, frames and recorded columns are the
+// block's; a recorded trial's row is the next row of responses.npy; and the
+// sign of its coherence is the one its signal frames show (frames.npy:
+// orientation A for +, B = A + 90 deg for -; noise frames are drawn from a
+// continuum and fall on A or B with negligible probability).
+func (d *Run) checkLabels(i int, t TrialRecord, b *model.Block, where string) error {
+	wrong := func(col string, got any, want string) error {
+		return fmt.Errorf("%s (trial %d): column %s is %v, but %s: the trial table does not describe this run's data (was it edited or replaced?)", where, t.Trial, col, got, want)
+	}
+	abs := math.Abs(t.Coherence)
+	if !slices.ContainsFunc(b.Coherences, func(c float64) bool { return math.Abs(c-abs) <= 1e-12*max(1, abs) }) {
+		return wrong("coherence", t.Coherence, fmt.Sprintf("block %d (%s) of %s has coherences %v", b.Index, b.Name, ConfigFile, b.Coherences))
+	}
+	if t.Learning != b.Learning {
+		return wrong("learning", b01(t.Learning), fmt.Sprintf("block %d (%s) of %s has learning %s", b.Index, b.Name, ConfigFile, b01(b.Learning)))
+	}
+	if t.Ablation != "" && b.Ablation != "" && t.Ablation != b.Ablation {
+		return wrong("ablation", t.Ablation, fmt.Sprintf("block %d (%s) of %s has ablation %s", b.Index, b.Name, ConfigFile, b.Ablation))
+	}
+	if t.Frames != "" && b.Frames != "" && t.Frames != b.Frames {
+		return wrong("frames", t.Frames, fmt.Sprintf("block %d (%s) of %s has frames %s", b.Index, b.Name, ConfigFile, b.Frames))
+	}
+	if t.Recorded && !b.Record {
+		return wrong("recorded", 1, fmt.Sprintf("block %d (%s) of %s records no trial", b.Index, b.Name, ConfigFile))
+	}
+	if t.Recorded {
+		if t.Row != d.nextRow {
+			return wrong("row", t.Row, fmt.Sprintf("the recorded trials before it fill rows 0 to %d of %s", d.nextRow-1, ResponsesFile))
+		}
+		d.nextRow++
+	}
+	if t.Coherence == 0 || i >= d.FrameRows {
+		return nil
+	}
+	a := float32(d.Config.Stimulus.TaskOrientationDeg * math.Pi / 180)
+	onA, onB := 0, 0
+	for _, f := range d.Frames[i*d.FramesPerTrial : (i+1)*d.FramesPerTrial] {
+		switch {
+		case sameOrientation(f, float64(a)):
+			onA++
+		case sameOrientation(f, float64(a)+math.Pi/2):
+			onB++
+		}
+	}
+	if (t.Coherence > 0 && onB > onA) || (t.Coherence < 0 && onA > onB) {
+		return wrong("coherence", t.Coherence, fmt.Sprintf("row %d of %s shows %d frames of orientation A and %d of B", i, FramesFile, onA, onB))
+	}
+	return nil
+}
+
+// sameOrientation says whether the frame orientation deg (degrees, as
+// frames.npy holds it) is the orientation rad (radians, modulo pi), to
+// within float32 rounding.
+func sameOrientation(deg float32, rad float64) bool {
+	r := math.Mod(rad, math.Pi)
+	if r < 0 {
+		r += math.Pi
+	}
+	diff := math.Abs(float64(deg) - r*180/math.Pi)
+	return diff < 2e-5 || math.Abs(diff-180) < 2e-5
 }
 
 // checkRunMemory refuses a run directory whose arrays (as their headers
@@ -385,4 +485,40 @@ func checkRunMemory(dir string) error {
 func writing(dir string) bool {
 	held, err := fsutil.Held(filepath.Join(dir, LockFile))
 	return err == nil && held
+}
+
+// verifyDir checks dir's files against its manifest (the checkpoint, which
+// the analysis does not read, aside). A directory without a manifest (from
+// before manifests, or stopped before its first checkpoint) is read with a
+// note.
+func verifyDir(dir string, notef Notef, unverified bool) error {
+	m, ok, err := ReadManifest(dir)
+	switch {
+	case err != nil && unverified:
+		notef.note("UNVERIFIED (-unverified): %v; the files are analysed as they are", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("%v: the run's files cannot be verified (-unverified analyses them anyway, saying so in the report)", err)
+	case !ok:
+		notef.note("%s has no %s (written before manifests, or stopped before its first checkpoint): its files are not verified", dir, ManifestFile)
+		return nil
+	}
+	bad := m.Verify(dir, CheckpointFile)
+	if m.State == ManifestCheckpoint {
+		notef.note("%s covers the first %d trials (the run's last checkpoint): trials after them are not verified", filepath.Join(dir, ManifestFile), m.TrialsDone)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	if unverified {
+		for _, b := range bad {
+			notef.note("UNVERIFIED (-unverified): %s differs from %s: %s", filepath.Base(b.File), ManifestFile, b.Why)
+		}
+		return nil
+	}
+	why := make([]string, len(bad))
+	for i, b := range bad {
+		why[i] = b.Error()
+	}
+	return fmt.Errorf("%s does not hold what its %s records: %s; restore those files from the run (-unverified analyses it anyway, saying so in the report)", dir, ManifestFile, strings.Join(why, "; "))
 }

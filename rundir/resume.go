@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -24,6 +25,9 @@ type Resume struct {
 	Checkpoint *Checkpoint
 	Status     Status // run.json as the run left it (zero when missing)
 	HasStatus  bool
+	// Notes says what could not be checked (a directory without a
+	// manifest) or was found and is harmless.
+	Notes []string
 }
 
 // Close closes the checkpoint, if any.
@@ -56,23 +60,23 @@ func Reopen(dir string) (*Writer, *Resume, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w := &Writer{dir: dir, lock: lock}
-	// A process killed while writing one of these atomically left its
-	// temporary file: the resumed run writes them again.
-	if _, err := fsutil.RemoveTemps(dir, CheckpointFile, StatusFile, ConfigFile); err != nil {
-		w.Close()
-		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
-	}
-	r, err := reopen(dir)
+	w := &Writer{dir: dir, lock: lock, sums: map[string]FileSum{}, hashes: map[string]*streamHash{}}
+	r, err := reopen(dir, w)
 	if err != nil {
 		w.Close()
 		return nil, nil, err
 	}
-	w.configSum = ConfigSHA256(r.ConfigYAML)
+	// A process killed while writing one of these atomically left its
+	// temporary file: the resumed run writes them again.
+	if _, err := fsutil.RemoveTemps(dir, CheckpointFile, StatusFile, ConfigFile, ManifestFile); err != nil {
+		r.Close()
+		w.Close()
+		return nil, nil, fmt.Errorf("run directory %s: %w", dir, err)
+	}
 	return w, r, nil
 }
 
-func reopen(dir string) (*Resume, error) {
+func reopen(dir string, w *Writer) (*Resume, error) {
 	r := &Resume{}
 	var err error
 	if r.Status, r.HasStatus, err = ReadStatus(dir); err != nil {
@@ -91,15 +95,31 @@ func reopen(dir string) (*Resume, error) {
 	if !bytes.Equal(model.ResolvedYAML(r.Config), r.ConfigYAML) {
 		return nil, fmt.Errorf("%s is not the file engine version %s writes for the configuration it holds: it was edited after the run started, or another engine version (its header names it) wrote it; a run continues only with its own config.yaml and the version that started it", cfgPath, model.Version)
 	}
+	sum := ConfigSHA256(r.ConfigYAML)
+	w.configSum, w.seed = sum, r.Config.Seed
+	w.sums[ConfigFile] = FileSum{Size: int64(len(r.ConfigYAML)), SHA256: sum}
+	m, hasManifest, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if hasManifest && m.State == ManifestComplete {
+		return nil, fmt.Errorf("run directory %s is complete (%s: state complete, %d trials): there is nothing to resume", dir, ManifestFile, m.TrialsDone)
+	}
 	ck, err := OpenCheckpoint(dir)
 	if errors.Is(err, ErrNoCheckpoint) {
+		if hasManifest {
+			return nil, fmt.Errorf("%s records a checkpoint after %d trials, but %s is missing: the run cannot be continued exactly; start it again in a new directory", filepath.Join(dir, ManifestFile), m.TrialsDone, filepath.Join(dir, CheckpointFile))
+		}
 		return r, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := ck.checkMembers(); err != nil {
+		ck.Close()
+		return nil, err
+	}
 	info := ck.Info
-	sum := ConfigSHA256(r.ConfigYAML)
 	switch {
 	case info.ConfigSHA256 != sum:
 		err = fmt.Errorf("%s changed after the checkpoint was written (SHA-256 %.12s..., the checkpoint's %.12s...): restore the run's own config.yaml, or start a new run with the new config", cfgPath, sum, info.ConfigSHA256)
@@ -110,12 +130,71 @@ func reopen(dir string) (*Resume, error) {
 	case info.TrialLines != info.TrialsDone || info.FramesRows != info.TrialsDone || info.ResponsesRows > info.TrialsDone:
 		err = fmt.Errorf("%s is inconsistent: %d trials done, but %d lines of %s, %d rows of %s and %d of %s", ck.Path(), info.TrialsDone, info.TrialLines, TrialsFile, info.FramesRows, FramesFile, info.ResponsesRows, ResponsesFile)
 	}
+	if err == nil {
+		err = checkSums(dir, w, r, ck, m)
+	}
 	if err != nil {
 		ck.Close()
 		return nil, err
 	}
 	r.Checkpoint = ck
 	return r, nil
+}
+
+// checkSums checks the files of dir against the sums the checkpoint
+// recorded (the streamed files up to the checkpoint), and the checkpoint
+// against the manifest m (nil: none): the same run, and the checkpoint the
+// manifest records, or one written after it (a process stopped between the
+// two writes). It hands w the sums and the hash state of the streamed
+// files' kept bytes, so that they are read once.
+func checkSums(dir string, w *Writer, r *Resume, ck *Checkpoint, m *Manifest) error {
+	info := ck.Info
+	if info.Files == nil || info.NetworkSHA256 != NetworkSHA256(info.Files) {
+		return fmt.Errorf("%s does not record the sums of the run's files consistently: it is damaged", ck.Path())
+	}
+	if m != nil {
+		id := m.Identity
+		switch {
+		case id.Seed != info.Seed || id.ConfigSHA256 != info.ConfigSHA256 || id.NetworkSHA256 != info.NetworkSHA256 || id.Version != info.Version:
+			return fmt.Errorf("%s belongs to another run than %s (seed %d, config %.12s..., network %.12s..., version %s; the manifest: seed %d, config %.12s..., network %.12s..., version %s): the run cannot be continued from it",
+				ck.Path(), filepath.Join(dir, ManifestFile), info.Seed, info.ConfigSHA256, info.NetworkSHA256, info.Version, id.Seed, id.ConfigSHA256, id.NetworkSHA256, id.Version)
+		case m.TrialsDone > info.TrialsDone:
+			return fmt.Errorf("%s is after %d trials, but %s records a checkpoint after %d: it was replaced by an older one", ck.Path(), info.TrialsDone, filepath.Join(dir, ManifestFile), m.TrialsDone)
+		case m.TrialsDone == info.TrialsDone:
+			got, err := SumFile(ck.Path())
+			if err != nil {
+				return err
+			}
+			if want := m.Files[CheckpointFile]; got != want {
+				return fmt.Errorf("%s is not the checkpoint %s records (%d bytes, SHA-256 %.12s...; recorded %d bytes, %.12s...): it was changed or replaced", ck.Path(), ManifestFile, got.Size, got.SHA256, want.Size, want.SHA256)
+			}
+		default:
+			r.Notes = append(r.Notes, fmt.Sprintf("%s is after %d trials, %s after %d: the run was stopped between writing the two; the checkpoint's own sums are checked", ck.Path(), info.TrialsDone, ManifestFile, m.TrialsDone))
+		}
+	} else {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s has no %s (stopped before writing it): the files are checked against the checkpoint's sums alone", dir, ManifestFile))
+	}
+	names := make([]string, 0, len(info.Files))
+	for n := range info.Files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		s := info.Files[n]
+		if n == CheckpointFile || (n == ConfigFile && s.SHA256 != w.configSum) {
+			return fmt.Errorf("%s records %s inconsistently: it is damaged", ck.Path(), n)
+		}
+		h, err := verifyFile(filepath.Join(dir, n), s, CheckpointFile)
+		if err != nil {
+			return fmt.Errorf("%w; the run cannot be continued exactly", err)
+		}
+		if s.Prefix {
+			w.hashes[n] = &streamHash{h: h, off: s.Offset, done: s.Size}
+		} else {
+			w.sums[n] = s
+		}
+	}
+	return nil
 }
 
 // ResumeRecording reopens the streamed files of a reopened run (see
@@ -142,28 +221,38 @@ func (w *Writer) ResumeRecording(bins, neurons, frames, edges int, snapshots boo
 	if snapshots {
 		streams = append(streams, stream{WSessionsFile, &w.wsnap, []float32(nil), []int{edges}, info.WSnapshots})
 	} else if info.WSnapshots != 0 {
-		return fmt.Errorf("the checkpoint counts %d w snapshots, but output.w_snapshots is off", info.WSnapshots)
+		return Refusal{fmt.Errorf("the checkpoint counts %d w snapshots, but output.w_snapshots is off", info.WSnapshots)}
 	}
+	refuse := func(format string, a ...any) error { return Refusal{fmt.Errorf(format, a...)} }
 	for _, s := range streams {
 		path := w.path(s.name)
 		in, err := npy.ReadInfo(path)
 		if err != nil {
-			return fmt.Errorf("cannot resume from the checkpoint: %w", err)
+			return refuse("cannot resume from the checkpoint: %w", err)
 		}
 		if len(in.Shape) == 0 || in.Shape[0] < s.rows {
-			return fmt.Errorf("cannot resume: %s holds shape %v, fewer rows than the %d the checkpoint counts (was it replaced after the checkpoint?)", path, in.Shape, s.rows)
+			return refuse("cannot resume: %s holds shape %v, fewer rows than the %d the checkpoint counts (was it replaced after the checkpoint?)", path, in.Shape, s.rows)
+		}
+		// The checkpoint's sum covers exactly its rows.
+		h := w.hashes[s.name]
+		if h == nil || h.off != in.DataOff || h.done != in.DataOff+int64(s.rows)*int64(prodInts(s.tail)*in.Elem) {
+			return refuse("cannot resume: %s: the checkpoint's sum does not cover its %d rows", path, s.rows)
 		}
 	}
 	trialsPath := w.path(TrialsFile)
 	tb, err := os.ReadFile(trialsPath)
 	if err != nil {
-		return fmt.Errorf("cannot resume from the checkpoint: %w", err)
+		return refuse("cannot resume from the checkpoint: %w", err)
 	}
 	cut, err := keptLines(tb, info.TrialLines, info.ResponsesRows)
 	if err != nil {
-		return fmt.Errorf("cannot resume: %s: %w (was it changed after the checkpoint?)", trialsPath, err)
+		return refuse("cannot resume: %s: %w (was it changed after the checkpoint?)", trialsPath, err)
+	}
+	if h := w.hashes[TrialsFile]; h == nil || h.off != 0 || h.done != int64(cut) {
+		return refuse("cannot resume: %s: the checkpoint's sum does not cover its first %d lines", trialsPath, info.TrialLines)
 	}
 
+	w.changed = true
 	for _, s := range streams {
 		if *s.dst, err = npy.OpenAppend(w.path(s.name), s.data0, s.tail, s.rows); err != nil {
 			return err
@@ -178,7 +267,8 @@ func (w *Writer) ResumeRecording(bins, neurons, frames, edges int, snapshots boo
 	if _, err := w.csvFile.Seek(int64(cut), 0); err != nil {
 		return err
 	}
-	w.csv = csv.NewWriter(w.csvFile)
+	w.csvBytes = &countWriter{w: w.csvFile, n: int64(cut)}
+	w.csv = csv.NewWriter(w.csvBytes)
 	w.rows, w.lines = info.ResponsesRows, info.TrialLines
 	return nil
 }
@@ -216,4 +306,12 @@ func keptLines(tb []byte, n, rows int) (int, error) {
 		return 0, fmt.Errorf("its first %d lines hold %d recorded trials; the checkpoint counts %d rows of %s", n, recorded, rows, ResponsesFile)
 	}
 	return cut, nil
+}
+
+func prodInts(s []int) int {
+	p := 1
+	for _, v := range s {
+		p *= v
+	}
+	return p
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,6 +165,9 @@ func Parse(source string, data []byte) (*Spec, error) {
 	if err := checkKeys(root.Content[0], reflect.TypeOf(*s), ""); err != nil {
 		return fail(err)
 	}
+	if err := checkSeeds(root.Content[0]); err != nil {
+		return fail(err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(s); err != nil && !errors.Is(err, io.EOF) {
@@ -172,6 +177,45 @@ func Parse(source string, data []byte) (*Spec, error) {
 		return fail(err)
 	}
 	return s, nil
+}
+
+// checkSeeds applies the config loader's integer rules to the seeds: plain
+// decimal literals that fit a uint64 (no fraction, exponent, octal, hex or
+// overflow, which the decoder would truncate, reinterpret or wrap).
+func checkSeeds(root *yaml.Node) error {
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "seeds" || root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range root.Content[i+1].Content {
+			if e.Kind != yaml.ScalarNode || e.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+				continue // not a number: the decoder's type error says so
+			}
+			if why, _ := yamlkeys.IntProblem(e.Value, 64, true); why != "" {
+				return fmt.Errorf("line %d: seeds: %s %s", e.Line, shortValue(e.Value), why)
+			}
+		}
+	}
+	return nil
+}
+
+func shortValue(s string) string {
+	if len(s) > 40 {
+		return strings.ToValidUTF8(s[:40], "?") + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// sameValue is the key by which two grid values are the same: a number by
+// its value (0.5 and 0.50 are one value), anything else by its text.
+func sameValue(v string) string {
+	if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+		return "n:" + strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return "s:" + v
 }
 
 // UnmarshalYAML reads the grid mapping, keeping the keys in the order written and
@@ -275,10 +319,10 @@ func (s *Spec) validate() error {
 			if err := checkValue(v); err != nil {
 				return fmt.Errorf("grid: key %s: %w", p.Key, err)
 			}
-			if s.Combine == Crossed && vals[v] {
-				return fmt.Errorf("grid: key %s: value %s appears twice", p.Key, v)
+			if s.Combine == Crossed && vals[sameValue(v)] {
+				return fmt.Errorf("grid: key %s: value %s appears twice (by value)", p.Key, v)
 			}
-			vals[v] = true
+			vals[sameValue(v)] = true
 		}
 	}
 	if s.Combine == Zipped && len(s.Grid) > 0 {
@@ -290,19 +334,23 @@ func (s *Spec) validate() error {
 			}
 		}
 		for i := 0; i < n; i++ {
-			var t []string
+			var t, same []string
 			for _, p := range s.Grid {
 				t = append(t, p.Values[i])
+				same = append(same, sameValue(p.Values[i]))
 			}
-			k := strings.Join(t, "\x00")
+			k := strings.Join(same, "\x00")
 			if tuples[k] {
 				return fmt.Errorf("grid: combine zipped: combination %d (%s) appears twice", i, strings.Join(t, ", "))
 			}
 			tuples[k] = true
 		}
 	}
-	if n := s.conditions() * len(s.Seeds); n > MaxPoints {
-		return fmt.Errorf("the sweep has %d points; at most %d", n, MaxPoints)
+	if n, exact := s.points(); n > MaxPoints {
+		if !exact {
+			return fmt.Errorf("the sweep has more than %d points; at most %d", uint64(math.MaxInt64), MaxPoints)
+		}
+		return fmt.Errorf("the sweep has %d points (%s); at most %d", n, s.pointsProduct(), MaxPoints)
 	}
 	if err := s.Resources.validate(); err != nil {
 		return fmt.Errorf("resources.%w", err)
@@ -314,6 +362,45 @@ func (s *Spec) validate() error {
 		return fmt.Errorf("kubernetes.%w", err)
 	}
 	return nil
+}
+
+// points is the number of points (conditions x seeds), exact unless it
+// exceeds MaxInt64 (then exact is false).
+func (s *Spec) points() (n uint64, exact bool) {
+	n = uint64(len(s.Seeds))
+	factors := []int{}
+	if s.Combine == Zipped && len(s.Grid) > 0 {
+		factors = append(factors, len(s.Grid[0].Values))
+	} else {
+		for _, p := range s.Grid {
+			factors = append(factors, len(p.Values))
+		}
+	}
+	for _, f := range factors {
+		hi, lo := bits.Mul64(n, uint64(f))
+		if hi != 0 || lo > math.MaxInt64 {
+			return math.MaxInt64, false
+		}
+		n = lo
+	}
+	return n, true
+}
+
+// pointsProduct says how the number of points comes about, e.g. "10 x 10
+// values x 3 seeds".
+func (s *Spec) pointsProduct() string {
+	var f []string
+	if s.Combine == Zipped && len(s.Grid) > 0 {
+		f = append(f, fmt.Sprintf("%d zipped", len(s.Grid[0].Values)))
+	} else {
+		for _, p := range s.Grid {
+			f = append(f, strconv.Itoa(len(p.Values)))
+		}
+	}
+	if len(f) > 0 {
+		f[len(f)-1] += " values"
+	}
+	return strings.Join(append(f, fmt.Sprintf("%d seeds", len(s.Seeds))), " x ")
 }
 
 // conditions is the number of grid combinations (1 for an empty grid).

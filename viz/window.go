@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
@@ -21,6 +22,9 @@ type WindowOptions struct {
 	Width, Height int    // client area (screen coordinates); 0: 1280 x 900
 	Title         string // "" = "iplgpu"
 	Hidden        bool   // do not show the window (tests draw offscreen)
+	// DisplayTimeout bounds the wait for the X server (ProbeDisplay); 0:
+	// DefaultDisplayTimeout.
+	DisplayTimeout time.Duration
 }
 
 // Window is a GLFW window with an OpenGL 4.3+ core context, wrapped as an
@@ -50,6 +54,15 @@ var (
 func OpenWindow(opt WindowOptions) (*Window, error) {
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" {
 		return nil, fmt.Errorf("viz: %w: DISPLAY is not set (a virtual X server provides one: xvfb-run -a)", ErrNoDisplay)
+	}
+	if runtime.GOOS == "linux" {
+		timeout := opt.DisplayTimeout
+		if timeout <= 0 {
+			timeout = DefaultDisplayTimeout
+		}
+		if err := ProbeDisplay(os.Getenv("DISPLAY"), timeout); err != nil {
+			return nil, err
+		}
 	}
 	windowMu.Lock()
 	defer windowMu.Unlock()

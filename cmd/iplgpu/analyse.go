@@ -22,16 +22,18 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-const analyseSynopsis = `[-subset n] [-sizes LIST] [-subsets K] [-boot B] [-time-subsets K] [-islet-threshold x] [-seed S] [-no-figures] DIR [DIR...]
+const analyseSynopsis = `[-unverified] [-subset n] [-sizes LIST] [-subsets K] [-boot B] [-time-subsets K] [-islet-threshold x] [-seed S] [-no-figures] DIR [DIR...]
 
 Analyses a run directory written by 'iplgpu run' (also an interrupted one) and
 (re)writes into it: info.csv, timecourse.csv, network.csv, w_hist.csv,
 islets.csv, tuning.csv, taskcorr.csv, spatial.csv, calibration.csv (the
 model against Liu et al., docs/model.md section 9), consistency.csv and
 reversibility.csv where the run has what they need, the figures (PNG and SVG)
-and report.md. Information is in units of 1/coherence^2. Intervals are 95%
-bootstrap intervals over trials (B replicates: trials resampled within each
-stimulus class, K random subsets of n neurons drawn anew in each); every
+and report.md; a run whose files differ from its manifest.json is refused
+(-unverified: analysed, each difference a note in the report). Information
+is in units of 1/coherence^2. Intervals are 95% bootstrap intervals over
+trials (B replicates: trials resampled within each stimulus class, K random
+subsets of n neurons drawn anew in each); every
 difference the report claims comes from a bootstrap test of it.
 
 Seeds as animals: given a directory that holds run directories (one level
@@ -54,6 +56,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", analysis.DefaultSeed, "seed of the subset draws and the bootstrap (> 0)")
 	noFigures := fs.Bool("no-figures", false, "write the tables and the report but no figures")
 	out := fs.String("out", "", "with several runs: the directory for seeds.csv and seeds.md (default: the runs' parent)")
+	unverified := fs.Bool("unverified", false, "analyse a run whose files differ from its manifest.json (each difference is a note in the report) instead of refusing it")
 	dirs, code, done := parseWithDirs(fs, args)
 	if done {
 		return code
@@ -95,6 +98,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	opt := analysis.Options{
 		SubsetSize: *subset, Sizes: extra, Subsets: *subsets, TimeSubsets: *timeSubsets,
 		IsletThreshold: *threshold, Seed: *seed, BootSubsets: *bootSubsets, Context: ctx,
+		Unverified: *unverified,
 	}
 	if *boot == 0 {
 		opt.NoBootstrap = true

@@ -17,7 +17,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine"
 )
 
-const compareSynopsis = `[-out DIR] [-seeds 1,2,3] [-mechanisms ipl,feedback] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto] [-boot B]
+const compareSynopsis = `[-out DIR | -resume DIR] [-seeds 1,2,3] [-mechanisms ipl,feedback] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto] [-boot B]
 
 Runs the IPL and the feedback-only mechanism (docs/model.md section 7) on one
 protocol and the same seeds (seeds are animals), analyses every run and
@@ -30,7 +30,8 @@ strengths with -config (iplgpu calibrate writes calibrated.yaml) or -set.`
 
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
-	out := fs.String("out", "", "output directory (default runs/compare-<time>); the runs go into DIR/<mechanism>-seed<k>")
+	out := fs.String("out", "", "output directory (default runs/compare-<time>); the runs go into DIR/<mechanism>-seed<k>; run again into the same DIR, an interrupted compare keeps its complete runs and continues its stopped ones")
+	resume := fs.String("resume", "", "continue the interrupted compare in `DIR` (as -out DIR with the same options)")
 	seeds := fs.String("seeds", "1,2,3", "seeds (animals), comma-separated")
 	mechs := fs.String("mechanisms", "ipl,feedback", "mechanisms to compare, comma-separated (the first two are tested against each other)")
 	sessions := fs.Int("sessions", 0, "training sessions (0: the config's protocol.sessions)")
@@ -70,8 +71,17 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return usageErr("-sessions %d: want 0 (the config's) or more", *sessions)
 	case *boot < 2:
 		return usageErr("-boot %d: want at least 2 replicates", *boot)
-	case *switches < 0:
-		return usageErr("-switch-pairs %d: want 0 (30) or more", *switches)
+	case *switches < 0 || *switches > compare.MaxSwitchPairs:
+		return usageErr("-switch-pairs %d: want 0 (30) to %d", *switches, compare.MaxSwitchPairs)
+	}
+	if flagGiven(fs, "resume") {
+		if *resume == "" || (*out != "" && *out != *resume) {
+			return usageErr("-resume %q: give the directory of the interrupted compare (and no other -out)", *resume)
+		}
+		if st, err := os.Stat(*resume); err != nil || !st.IsDir() {
+			return usageErr("-resume %s: no such directory", *resume)
+		}
+		*out = *resume
 	}
 	if *out == "" {
 		*out = filepath.Join("runs", "compare-"+time.Now().Format("20060102-150405"))

@@ -9,6 +9,8 @@ func TestCompareCalibrateUsage(t *testing.T) {
 	expectCLI(t, []string{"compare", "-seeds", "1,x"}, 2, nil, []string{"-seeds"})
 	expectCLI(t, []string{"compare", "-mechanisms", "ipl,dendrites"}, 2, nil, []string{"-mechanisms"})
 	expectCLI(t, []string{"compare", "-boot", "1"}, 2, nil, []string{"-boot"})
+	expectCLI(t, []string{"compare", "-switch-pairs", "1000000000"}, 2, nil, []string{"-switch-pairs 1000000000: want 0 (30) to 1000"})
+	expectCLI(t, []string{"compare", "-seeds", "1,2,1", "-out", dir}, 1, nil, []string{"seed 1 is given twice"})
 	expectCLI(t, []string{"compare", "-out", dir, "-set", "feedback.k_max=-1"}, 1, nil, []string{"feedback.k_max"})
 	expectCLI(t, []string{"calibrate", "-target", "150"}, 2, nil, []string{"-target"})
 	expectCLI(t, []string{"calibrate", "-mechanism", "both"}, 2, nil, []string{"-mechanism"})

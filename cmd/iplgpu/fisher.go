@@ -34,7 +34,8 @@ Bias-corrected linear Fisher information (Kanitscheider et al. 2015), I_real and
 I_shuffle, and the redundancy I_shuffle - I_real, as Liu et al. measured them.
 Information is in units of 1/ds^2.
 
-With -plus and -minus: two trials x neurons arrays (any numeric dtype) for
+With -plus and -minus: two trials x neurons arrays (.npy of dtype uint8,
+uint16, uint32, uint64, int32, int64, float32 or float64, C order) for
 stimuli differing by ds; the noise covariance is pooled over the two unless
 -zero gives zero-coherence trials. Subsets report the mean and the 16th-84th
 percentile over K random subsets of n neurons (their spread; the subsets share

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -37,8 +39,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	if len(dirs) != 1 || *workers < 1 {
-		fmt.Fprintln(stderr, "iplgpu merge: give one sweep directory (and -j N >= 1)")
+	if len(dirs) != 1 || *workers < 1 || *workers > maxWorkers {
+		fmt.Fprintf(stderr, "iplgpu merge: give one sweep directory (and -j N from 1 to %d)\n", maxWorkers)
 		return 2
 	}
 	dir := dirs[0]
@@ -87,7 +89,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 				errs[i] = ctx.Err()
 				return
 			}
-			sum, run, err := analysis.Load(m.RunDir(dir, p), analysis.Options{Context: ctx})
+			sum, run, err := loadPoint(ctx, dir, m, p)
 			if err != nil {
 				errs[i] = fmt.Errorf("point %d (%s): %w", p.Index, p.Dir, err)
 				return
@@ -146,4 +148,52 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(pending), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
 	return 0
+}
+
+// loadPoint analyses point p's run after checking that its own config.yaml
+// is the configuration of its grid position (the sweep's base, its fixed
+// and grid overrides, its seed, as this engine version resolves them): the
+// merged table takes each point's values from the sweep's manifest, so a
+// run in the wrong point's directory must not be merged under them.
+func loadPoint(ctx context.Context, dir string, m *sweep.Manifest, p sweep.Point) (*analysis.Summary, *rundir.Run, error) {
+	runDir := m.RunDir(dir, p)
+	cfgPath := filepath.Join(runDir, rundir.ConfigFile)
+	have, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	want, err := model.LoadConfig(m.Preset, m.ConfigPath(dir), append(m.Overrides(p), fmt.Sprintf("seed=%d", p.Seed)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the configuration of its grid position: %w", err)
+	}
+	if wantYAML := model.ResolvedYAML(want); !bytes.Equal(have, wantYAML) {
+		why := "it differs from the configuration of its grid position (" + strings.Join(append(p.Sets(), fmt.Sprintf("seed=%d", p.Seed)), " ") + ")" + firstLineDiff(have, wantYAML)
+		return nil, nil, fmt.Errorf("%s: %s; was the run moved between the sweep's directories, or the sweep's base config changed after it ran?", cfgPath, why)
+	}
+	return analysis.Load(runDir, analysis.Options{Context: ctx})
+}
+
+// firstLineDiff names the first line where have and want differ.
+func firstLineDiff(have, want []byte) string {
+	h, w := strings.Split(string(have), "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(h), len(w)) {
+		var a, b string
+		if i < len(h) {
+			a = h[i]
+		}
+		if i < len(w) {
+			b = w[i]
+		}
+		if a != b {
+			return fmt.Sprintf(": line %d is %q, want %q", i+1, shortStr(strings.TrimSpace(a)), shortStr(strings.TrimSpace(b)))
+		}
+	}
+	return ""
+}
+
+func shortStr(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
 }

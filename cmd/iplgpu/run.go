@@ -39,6 +39,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	opt := runOptions{backend: *backend, analyse: *analyse, prefix: "iplgpu run", progress: true}
+	if flagGiven(fs, "resume") && strings.TrimSpace(*resume) == "" {
+		fmt.Fprintln(stderr, "iplgpu run: -resume \"\": give the directory of the stopped run to continue")
+		return 2
+	}
 	if *resume != "" {
 		var given []string
 		fs.Visit(func(f *flag.Flag) {

@@ -259,6 +259,10 @@ func cmdSweepRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	i := *index
+	if flagGiven(fs, "index") && i < 0 {
+		fmt.Fprintf(stderr, "iplgpu sweep run: -index %d: point indices are 0 to %d\n", i, len(m.Points)-1)
+		return 2
+	}
 	if i < 0 {
 		var from string
 		if i, from, err = sweep.IndexFromEnv(os.Getenv); err != nil {
@@ -287,6 +291,10 @@ func cmdSweepRun(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// maxWorkers bounds -j of sweep local and merge: each worker holds a run or
+// an analysis, so a larger value only asks for memory no machine has.
+const maxWorkers = 1024
+
 func cmdSweepLocal(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("sweep local", "-dir DIR [-j N] [-backend auto|cpu|gl] [-retry-failed]", stderr)
 	dir := fs.String("dir", "", "the sweep directory")
@@ -296,8 +304,8 @@ func cmdSweepLocal(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if *dir == "" || *workers < 1 {
-		fmt.Fprintln(stderr, "iplgpu sweep local: give -dir DIR and -j N >= 1")
+	if *dir == "" || *workers < 1 || *workers > maxWorkers {
+		fmt.Fprintf(stderr, "iplgpu sweep local: give -dir DIR and -j N from 1 to %d\n", maxWorkers)
 		return 2
 	}
 	m, err := sweep.ReadManifest(*dir)

@@ -35,6 +35,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	shot := fs.String("screenshot", "", "save the last frame to this PNG file at exit")
 	every := fs.Int("every", 1, "draw every Nth trial (input is handled after every trial); drawing costs ~10% of a trial on llvmpipe, little on a GPU")
 	frames := fs.Int("frames", 0, "stop after this many trials have been drawn (0: run the whole protocol, then keep the window open until it is closed)")
+	displayTimeout := fs.Duration("display-timeout", viz.DefaultDisplayTimeout, "how long to wait for the X server (DISPLAY) to answer")
 	fps := fs.Int("fps", 0, "after the run stops, draw this many frames while turning the camera once around the network, and report the frames per second (the interactive frame rate)")
 	if code, done := parseFlags(fs, args); done {
 		return code
@@ -44,8 +45,8 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var width, height int
-	if n, err := fmt.Sscanf(*size, "%dx%d", &width, &height); n != 2 || err != nil || width < 16 || height < 16 {
-		fmt.Fprintf(stderr, "iplgpu view: -size %q: want WIDTHxHEIGHT in pixels, e.g. 1280x900\n", *size)
+	if n, err := fmt.Sscanf(*size, "%dx%d", &width, &height); n != 2 || err != nil || width < 16 || height < 16 || width > 16384 || height > 16384 {
+		fmt.Fprintf(stderr, "iplgpu view: -size %q: want WIDTHxHEIGHT in pixels, each 16 to 16384, e.g. 1280x900\n", *size)
 		return 2
 	}
 	if *threshold < 0 || *threshold >= 1 {
@@ -58,6 +59,10 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	}
 	if *frames < 0 {
 		fmt.Fprintf(stderr, "iplgpu view: -frames %d: want 0 (no limit) or more\n", *frames)
+		return 2
+	}
+	if *displayTimeout <= 0 {
+		fmt.Fprintf(stderr, "iplgpu view: -display-timeout %v: want a positive duration, e.g. 10s\n", *displayTimeout)
 		return 2
 	}
 	if *fps < 0 {
@@ -75,7 +80,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	style := viz.DefaultStyle()
 	style.Threshold = float32(*threshold)
 	v, err := viz.NewViewer(viz.Options{
-		Window: viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view"},
+		Window: viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view", DisplayTimeout: *displayTimeout},
 		Style:  style,
 		Log:    func(s string) { fmt.Fprintln(stderr, "view: "+s) },
 	})

@@ -47,31 +47,9 @@ func checkScalar(n *yaml.Node, t reflect.Type, key string) error {
 		return nil // not a number at all: the decoder's type error says so
 	}
 	s := n.Value
-	bad := func(why string) error {
+	unsigned := t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64
+	if why, _ := yamlkeys.IntProblem(s, t.Bits(), unsigned); why != "" {
 		return fmt.Errorf("line %d: %s = %s %s", n.Line, key, Shorten(s), why)
-	}
-	digits := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
-	switch {
-	case digits == "" || strings.Trim(digits, "0123456789") != "":
-		if _, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64); err == nil || strings.HasPrefix(digits, "0x") || strings.HasPrefix(digits, "0o") {
-			return bad("is not an integer in decimal digits (no decimal point, exponent or base prefix), e.g. 40")
-		}
-		return nil // not a number: the decoder's type error says so
-	case len(digits) > 1 && digits[0] == '0':
-		return bad(fmt.Sprintf("has a leading zero, which YAML may read as an octal number: write %s", strings.TrimLeft(digits, "0")))
-	}
-	bits := t.Bits()
-	if t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64 {
-		if strings.HasPrefix(s, "-") {
-			return bad("is negative: allowed a whole number from 0")
-		}
-		if _, err := strconv.ParseUint(digits, 10, bits); err != nil {
-			return bad(fmt.Sprintf("does not fit: allowed whole numbers from 0 to %d", uint64(1)<<bits-1))
-		}
-		return nil
-	}
-	if _, err := strconv.ParseInt(s, 10, bits); err != nil {
-		return bad(fmt.Sprintf("does not fit: allowed whole numbers from %d to %d", -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1))
 	}
 	return nil
 }

@@ -375,6 +375,15 @@ func (w *StreamWriter) Append(data any) error {
 // Rows returns the number of rows appended so far.
 func (w *StreamWriter) Rows() int { return w.rows }
 
+// DataOffset is where the rows start in the file (the header's size): the
+// bytes before it are rewritten as rows are added, those after it never.
+func (w *StreamWriter) DataOffset() int64 { return int64(w.hdrSize) }
+
+// Size is the file's size with the rows appended so far.
+func (w *StreamWriter) Size() int64 {
+	return int64(w.hdrSize) + int64(w.rows)*int64(w.rowElems*w.dt.size)
+}
+
 // Sync flushes the rows written so far to stable storage.
 func (w *StreamWriter) Sync() error {
 	if w.closed {
@@ -481,6 +490,8 @@ type Info struct {
 	Shape []int
 	Descr string // NumPy descriptor, e.g. "<u2"
 	Elem  int    // bytes per element
+	// DataOff is where the data starts (the header's size in bytes).
+	DataOff int64
 }
 
 // Bytes is the size of the declared array (saturating at math.MaxInt64).
@@ -501,7 +512,7 @@ func ReadInfo(path string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Shape: h.shape, Descr: h.dt.descr, Elem: h.dt.size}, nil
+	return Info{Shape: h.shape, Descr: h.dt.descr, Elem: h.dt.size, DataOff: h.dataOff}, nil
 }
 
 // openHeader reads the header of f through r and checks the file's size
