@@ -125,7 +125,7 @@ func TestHUDMatchesAnalysis(t *testing.T) {
 		if s, _ := strconv.Atoi(r[col["session"]]); s != h.Session {
 			t.Errorf("snapshot %d: HUD session %d, network.csv %d", k, h.Session, s)
 		}
-		if m := atof(t, r[col["mean_w"]]); math.Abs(nc.MeanW-m) > 5e-6*max(m, 1e-3) // network.csv has 6 digits {
+		if m := atof(t, r[col["mean_w"]]); math.Abs(nc.MeanW-m) > 5e-6*max(m, 1e-3) { // network.csv has 6 digits
 			t.Errorf("snapshot %d: HUD mean w %v, network.csv %v", k, nc.MeanW, m)
 		}
 		if links := atof(t, r[col["linked_frac"]]) * float64(nc.Edges); math.Abs(float64(nc.Links)-links) > 0.01 {
