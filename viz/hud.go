@@ -133,7 +133,6 @@ func BlockRedundancyPct(r fisher.Responses, trials []rundir.TrialRecord) (float6
 	return 100 * s.Gap.Est / s.IShuffle.Est, nil
 }
 
-
 // Lines returns the HUD's text, one line per entry, without the plot.
 func (h *HUD) Lines() []string {
 	var l []string

@@ -113,7 +113,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	style := viz.DefaultStyle()
 	style.Threshold = float32(*threshold)
 	v, err := viz.NewViewer(viz.Options{
-		Window: viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view"},
+		Window:         viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view"},
 		Style:          style,
 		Log:            func(s string) { fmt.Fprintln(stderr, "view: "+s) },
 		IsletThreshold: *isletThreshold,
