@@ -1,6 +1,8 @@
-// viz_overlay.vert: the heads-up display, a window-sized image drawn over the
-// scene (glDrawArrays(GL_TRIANGLES, 0, 6)). The image's first row is the top
-// of the window.
+// viz_overlay.vert: a rectangle of the heads-up display, a window-sized image
+// drawn over the scene (glDrawArrays(GL_TRIANGLES, 0, 6) per rectangle). The
+// image's first row is the top of the window.
+
+uniform vec4 uRect; // x0, y0, x1, y1 in pixels from the top-left corner
 
 out vec2 vUV;
 
@@ -8,7 +10,7 @@ const vec2 CORNERS[6] = vec2[6](vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
                                 vec2(0.0, 0.0), vec2(1.0, 1.0), vec2(0.0, 1.0));
 
 void main() {
-    vec2 c = CORNERS[gl_VertexID];
-    gl_Position = vec4(c * 2.0 - 1.0, 0.0, 1.0);
-    vUV = vec2(c.x, 1.0 - c.y);
+    vec2 px = mix(uRect.xy, uRect.zw, CORNERS[gl_VertexID]);
+    vUV = px / uViewport;
+    gl_Position = vec4(vUV.x * 2.0 - 1.0, 1.0 - vUV.y * 2.0, 0.0, 1.0);
 }

@@ -195,3 +195,12 @@ func TestOpenReplayRefusals(t *testing.T) {
 		}
 	}
 }
+
+// The scale bar is the longest round length that fits 150 pixels.
+func TestScaleBarUm(t *testing.T) {
+	for _, tc := range []struct{ pxPerUm, want float64 }{{1, 100}, {0.5, 200}, {0.2, 500}, {3, 50}, {0.01, 10000}} {
+		if got := ScaleBarUm(tc.pxPerUm); got != tc.want {
+			t.Errorf("ScaleBarUm(%g) = %g, want %g", tc.pxPerUm, got, tc.want)
+		}
+	}
+}

@@ -97,17 +97,19 @@ func overlayLayout(width, height int) layout {
 
 // ComposeOverlay draws the overlay of p into dst (p.Width x p.Height, cleared
 // first): the HUD panel with its redundancy plot, the keys when p.Help, the
-// colour key's labels when p.Legend, and the scale bar.
-func ComposeOverlay(dst *image.RGBA, p OverlayParams) error {
+// colour key's labels when p.Legend, and the scale bar. It returns the
+// rectangles that hold all it drew: only they are drawn over the scene, which
+// keeps the overlay's cost on a software renderer to a fraction of the window.
+func ComposeOverlay(dst *image.RGBA, p OverlayParams) ([]image.Rectangle, error) {
 	clear(dst.Pix)
 	l := overlayLayout(p.Width, p.Height)
 	face, err := monoFace(l.px)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	small, err := monoFace(max(9, l.px*4/5))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	text := func(f font.Face, c color.Color, x, y int, s string) int {
 		d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: f, Dot: fixed.P(x, y)}
@@ -137,17 +139,24 @@ func ComposeOverlay(dst *image.RGBA, p OverlayParams) error {
 	plot := image.Rect(x+3*l.px, y+l.line/2, x+3*l.px+l.plotW, y+l.line/2+l.plotH)
 	drawPlot(dst, plot, h.Redundancy, small, text)
 	text(small, dimColour, x, panel.Max.Y-l.pad, "? keys")
+	rects := []image.Rectangle{panel}
 
 	if p.Help {
-		drawHelp(dst, p.Width, l, face, text, width)
+		rects = append(rects, drawHelp(dst, p.Width, l, face, text, width))
 	}
 	if p.Legend {
-		drawKeyLabels(dst, p.Width, p.Height, h.TaskADeg, small, text, width)
+		rects = append(rects, drawKeyLabels(dst, p.Width, p.Height, h.TaskADeg, small, text, width))
 	}
 	if p.PxPerUm > 0 {
-		drawScaleBar(dst, p.Width, p.Height, p.PxPerUm, small, text, width)
+		rects = append(rects, drawScaleBar(dst, p.Width, p.Height, p.PxPerUm, small, text, width))
 	}
-	return nil
+	var out []image.Rectangle
+	for _, r := range rects {
+		if r = r.Intersect(dst.Rect); !r.Empty() {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // fitText cuts s to fit w pixels.
@@ -233,7 +242,7 @@ var KeyHelp = []string{
 	"Esc, Q      quit",
 }
 
-func drawHelp(dst *image.RGBA, width int, l layout, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) {
+func drawHelp(dst *image.RGBA, width int, l layout, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) image.Rectangle {
 	w := 0
 	for _, s := range KeyHelp {
 		w = max(w, measure(f, s))
@@ -243,6 +252,7 @@ func drawHelp(dst *image.RGBA, width int, l layout, f font.Face, text func(font.
 	for i, s := range KeyHelp {
 		text(f, textColour, r.Min.X+l.pad, r.Min.Y+l.pad+l.px+i*l.line, s)
 	}
+	return r
 }
 
 // keyGeometry is where drawLegend puts the colour key: its centre (pixels
@@ -254,10 +264,10 @@ func keyGeometry(width, height int) (cx, cy, radius int, ok bool) {
 
 // drawKeyLabels marks A and B (= A + 90 deg) on the colour key, with ticks at
 // their angles, and names it.
-func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) {
+func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) image.Rectangle {
 	cx, cy, radius, ok := keyGeometry(width, height)
 	if !ok {
-		return
+		return image.Rectangle{}
 	}
 	asc := f.Metrics().Ascent.Round()
 	mark := func(name string, deg float64) {
@@ -277,18 +287,20 @@ func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face
 	}
 	mark("A", aDeg)
 	mark("B", aDeg+90)
-	text(f, dimColour, cx+radius+8, cy, "spine colour = orientation")
+	const title = "spine colour = orientation"
+	text(f, dimColour, cx+radius+8, cy, title)
+	return image.Rect(0, cy-radius-8-2*asc, cx+radius+8+measure(f, title)+2, height)
 }
 
 // drawScaleBar draws a bar of a round length in um (1, 2 or 5 x 10^k) that
 // spans 60 to 150 pixels at the view's centre, bottom right.
-func drawScaleBar(dst *image.RGBA, width, height int, pxPerUm float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) {
+func drawScaleBar(dst *image.RGBA, width, height int, pxPerUm float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) image.Rectangle {
 	um := ScaleBarUm(pxPerUm)
 	n := int(math.Round(um * pxPerUm))
 	x1, y := width-20, height-16
 	x0 := x1 - n
 	if x0 < width/2 {
-		return
+		return image.Rectangle{}
 	}
 	for d := 0; d < 2; d++ {
 		hline(dst, x0, x1, y+d, textColour)
@@ -296,7 +308,9 @@ func drawScaleBar(dst *image.RGBA, width, height int, pxPerUm float64, f font.Fa
 	vline(dst, x0, y-4, y+2, textColour)
 	vline(dst, x1, y-4, y+2, textColour)
 	s := fmt.Sprintf("%g µm", um)
-	text(f, textColour, (x0+x1)/2-measure(f, s)/2, y-6, s)
+	tw := measure(f, s)
+	text(f, textColour, (x0+x1)/2-tw/2, y-6, s)
+	return image.Rect(min(x0, (x0+x1)/2-tw/2)-2, y-8-f.Metrics().Height.Ceil(), x1+2, y+4)
 }
 
 // ScaleBarUm is the scale bar's length (um) at pxPerUm pixels per um: the
@@ -362,8 +376,9 @@ type overlay struct {
 	prog *gl.Program
 	tex  uint32
 	img  *image.RGBA
-	key  string // OverlayParams of the uploaded image
-	w, h int    // texture size
+	key   string // OverlayParams of the uploaded image
+	w, h  int    // texture size
+	rects []image.Rectangle
 }
 
 // draw composes the overlay when p changed, uploads it, and draws it over the
@@ -374,9 +389,11 @@ func (o *overlay) draw(p OverlayParams) error {
 		if o.img == nil || o.img.Rect.Dx() != p.Width || o.img.Rect.Dy() != p.Height {
 			o.img = image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
 		}
-		if err := ComposeOverlay(o.img, p); err != nil {
+		rects, err := ComposeOverlay(o.img, p)
+		if err != nil {
 			return err
 		}
+		o.rects = rects
 		if o.tex == 0 {
 			ogl.GenTextures(1, &o.tex)
 		}
@@ -400,7 +417,11 @@ func (o *overlay) draw(p OverlayParams) error {
 	ogl.ActiveTexture(ogl.TEXTURE0)
 	ogl.BindTexture(ogl.TEXTURE_2D, o.tex)
 	o.prog.SetInt("uOverlay", 0)
-	ogl.DrawArrays(ogl.TRIANGLES, 0, 6)
+	o.prog.SetVec2("uViewport", float32(p.Width), float32(p.Height))
+	for _, r := range o.rects {
+		o.prog.SetVec4("uRect", float32(r.Min.X), float32(r.Min.Y), float32(r.Max.X), float32(r.Max.Y))
+		ogl.DrawArrays(ogl.TRIANGLES, 0, 6)
+	}
 	ogl.BindTexture(ogl.TEXTURE_2D, 0)
 	return nil
 }

@@ -93,8 +93,8 @@ func (rt *redundancyTracker) add(p engine.Progress, counts []uint16, bins, neuro
 			rt.log(fmt.Sprintf("redundancy of block %d (session %d): %v", b.Index, b.Session, err))
 			return
 		}
-		rt.log(fmt.Sprintf("task block %d (session %d): redundancy %.1f%% at n = %d (%d trials x %d neurons; estimated in %.2f s off the render thread)",
-			b.Index, b.Session, pct, RedundancyN, len(trials), neurons, dt.Seconds()))
+		rt.log(fmt.Sprintf("task block %d (session %d): redundancy %.1f%% at n = %d (%d trials x %d neurons; estimated in %.1f ms off the render thread)",
+			b.Index, b.Session, pct, RedundancyN, len(trials), neurons, 1000*dt.Seconds()))
 	}()
 }
 

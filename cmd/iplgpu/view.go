@@ -216,7 +216,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	if n, cost, rerr := v.WaitRedundancy(); n > 0 {
-		fmt.Fprintf(stderr, "view: %d task blocks' redundancy estimated off the render thread in %.2f s in all\n", n, cost.Seconds())
+		fmt.Fprintf(stderr, "view: %d task blocks' redundancy estimated off the render thread in %.1f ms in all\n", n, 1000*cost.Seconds())
 		if rerr != nil {
 			fmt.Fprintf(stderr, "iplgpu view: %v\n", rerr)
 		}
@@ -282,7 +282,7 @@ func viewReplay(dir string, f replayFlags, stdout, stderr io.Writer) int {
 		if err := rp.ComputeRedundancy(); err != nil {
 			return fail("%v", err)
 		}
-		fmt.Fprintf(stderr, "view: no %s in %s: the redundancy of its %d task blocks at n = %d estimated in %.2f s\n", rundir.InfoFile, dir, len(rp.Blocks), viz.RedundancyN, time.Since(t0).Seconds())
+		fmt.Fprintf(stderr, "view: no %s in %s: the redundancy of its %d task blocks at n = %d estimated in %.1f ms\n", rundir.InfoFile, dir, len(rp.Blocks), viz.RedundancyN, 1000*time.Since(t0).Seconds())
 	}
 	style := viz.DefaultStyle()
 	style.Threshold = float32(f.threshold)

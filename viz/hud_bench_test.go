@@ -1,0 +1,126 @@
+package viz
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	ogl "github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/engine/gl"
+	"github.com/iplgpu/iplgpu/engine/glbackend"
+	"github.com/iplgpu/iplgpu/engine/model"
+)
+
+// BenchmarkHUD draws frames of a 1,000-neuron network after a few learning
+// trials at 1280 x 900, alternately without and with the HUD, so that a
+// varying load on the machine falls on both alike, and reports the drawing
+// time of each (ms/frame-plain, ms/frame-hud) and the HUD's share
+// (hud-overhead-%); then the time of a HUD update after a trial
+// (ms/hud-update: w back from the device, links and islets, the overlay
+// composed), which a frame pays only when the simulation has run.
+//
+//	xvfb-run -a go test -run XXX -bench HUD -benchtime 20x ./viz/
+func BenchmarkHUD(b *testing.B) {
+	v := needViewer(b)
+	cfg, err := model.LoadConfig("", "", []string{"network.neurons=1000", "dynamics.eta_w=0.005", "dynamics.lambda_w_per_s=0.01"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	net, err := model.BuildNetwork(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	be, err := glbackend.NewBackendOn(v.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Close()
+	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
+		b.Fatal(err)
+	}
+	const steps, frameSteps = 160, 10
+	gate := make([]float32, steps)
+	for i := range gate {
+		gate[i] = 1
+	}
+	for trial := 0; trial < 3; trial++ {
+		frames := make([]float32, steps/frameSteps)
+		for i := range frames {
+			frames[i] = float32(math.Pi / 4 * float64((trial+i)%4))
+		}
+		seg := &engine.Segment{Step0: uint64(trial * steps), Steps: steps, FrameSteps: frameSteps, Frames: frames,
+			Gate: gate, Task: true, TaskA: math.Pi / 4, Learn: true}
+		if err := be.Run(seg, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r, err := NewRenderer(v.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Delete()
+	const w, h = 1280, 900
+	cam, st := FitCamera(net), DefaultStyle()
+	hud := HUD{Source: "benchmark", Trials: 1, DrawThreshold: float64(st.Threshold), TaskADeg: 45,
+		Redundancy: []RedundancyPoint{{0, 1, 10}, {1, 3, 25}}}
+	var plain, withHUD, update time.Duration
+	err = v.Context().Do(func() error {
+		if err := r.SetNetwork(net); err != nil {
+			return err
+		}
+		if err := r.target(w, h); err != nil {
+			return err
+		}
+		ogl.BindFramebuffer(ogl.FRAMEBUFFER, r.fbo)
+		defer ogl.BindFramebuffer(ogl.FRAMEBUFFER, 0)
+		frame := func(hp *HUD) (time.Duration, error) {
+			t0 := time.Now()
+			r.SetHUD(hp, false)
+			err := r.Draw(be.Buffers(), st, cam, w, h)
+			v.Context().Finish()
+			return time.Since(t0), err
+		}
+		ws := make([]float32, 2*net.Edges())
+		wv := make([]float32, net.Edges())
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			d, err := frame(nil)
+			if err != nil {
+				return err
+			}
+			plain += d
+			if d, err = frame(&hud); err != nil {
+				return err
+			}
+			withHUD += d
+			// A trial's HUD update: what the next frame pays once.
+			t0 := time.Now()
+			if err := gl.Download(be.Buffers().EdgeState, 0, ws); err != nil {
+				return err
+			}
+			for e := range wv {
+				wv[e] = ws[2*e]
+			}
+			hud.Net = NetworkOf(net.Spines(), net.EdgeA, net.EdgeB, wv, 0.5)
+			hud.Trial = i + 2 // a new text: the overlay is composed again
+			if _, err := ComposeOverlay(r.ov.img, OverlayParams{Width: w, Height: h, HUD: hud, Legend: true, PxPerUm: 1}); err != nil {
+				return err
+			}
+			update += time.Since(t0)
+			hud.Trial = 1
+		}
+		b.StopTimer()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := float64(b.N)
+	b.ReportMetric(plain.Seconds()*1000/n, "ms/frame-plain")
+	b.ReportMetric(withHUD.Seconds()*1000/n, "ms/frame-hud")
+	b.ReportMetric(100*(withHUD.Seconds()/plain.Seconds()-1), "hud-overhead-%")
+	b.ReportMetric(update.Seconds()*1000/n, "ms/hud-update")
+	b.Logf("%d spines, %d contacts", net.Spines(), net.Edges())
+}
