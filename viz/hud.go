@@ -25,6 +25,7 @@ type HUD struct {
 	Trial, Trials int
 	Block         int
 	BlockName     string
+	LastBlock     bool   // the block is the last one before a replayed snapshot
 	Mode          string // task | passive
 	Ablation      string // none | formation | lateral
 
@@ -150,6 +151,9 @@ func (h *HUD) Lines() []string {
 	l = append(l, where)
 	if h.BlockName != "" {
 		b := fmt.Sprintf("block %d %q · mode %s", h.Block, h.BlockName, h.Mode)
+		if h.LastBlock {
+			b = "last " + b
+		}
 		if h.Ablation != "" && h.Ablation != "none" {
 			b += " · ablation " + h.Ablation
 		}

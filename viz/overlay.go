@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
-	"strings"
 	"sync"
 
 	ogl "github.com/go-gl/gl/v4.3-core/gl"
@@ -436,14 +435,4 @@ func (o *overlay) delete() {
 		o.tex = 0
 	}
 	o.key, o.w, o.h = "", 0, 0
-}
-
-// keyHelpLine is KeyHelp on one line, for logs.
-func keyHelpLine() string {
-	var parts []string
-	for _, s := range KeyHelp {
-		f := strings.Fields(s)
-		parts = append(parts, strings.Join(f, " "))
-	}
-	return strings.Join(parts, "; ")
 }

@@ -231,6 +231,7 @@ func (rp *Replay) HUD(k int, drawThreshold float64) HUD {
 		Trials:        len(rp.Run.Trials),
 		Block:         s.Last.Block,
 		BlockName:     s.Last.BlockName,
+		LastBlock:     true,
 		Mode:          s.Last.Mode,
 		Ablation:      s.Last.Ablation,
 		Net:           s.Net,

@@ -352,6 +352,14 @@ func TestKeys(t *testing.T) {
 		}
 		return nil
 	})
+	press("?")
+	v.Context().Do(func() error {
+		if !v.help {
+			t.Error("? did not show the keys")
+		}
+		return nil
+	})
+	press("?")
 	press(" ")
 	// Quitting closes Quit; put the viewer back for the other tests.
 	defer func() {
