@@ -204,3 +204,33 @@ func TestScaleBarUm(t *testing.T) {
 		}
 	}
 }
+
+// An interrupted run replays the sessions it finished.
+func TestOpenReplayInterrupted(t *testing.T) {
+	cfg, err := model.LoadConfig("", "", hudRunSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Session 0 is the baseline's 56 trials; stop in session 1.
+	opt := engine.SimulateOptions{Progress: func(p engine.Progress) {
+		if p.Trial == 70 {
+			cancel()
+		}
+	}}
+	if _, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, opt); err == nil {
+		t.Fatal("the run was not interrupted")
+	}
+	rp, err := OpenReplay(dir, hudIsletThreshold, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Run.Status.State != rundir.StateInterrupted || len(rp.Snapshots) != 1 || rp.Snapshots[0].Session != 0 || rp.Snapshots[0].Trials != 56 {
+		t.Fatalf("status %q, snapshots %+v; want one, after session 0's 56 trials", rp.Run.Status.State, rp.Snapshots)
+	}
+	if h := rp.HUD(0, 0.2); h.Trials != 70 || len(h.Redundancy) != 1 {
+		t.Errorf("HUD %+v; want 70 trials run and session 0's task block", h)
+	}
+}

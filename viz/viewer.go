@@ -212,7 +212,7 @@ func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
 	if err := b.be.Run(&stim, counts); err != nil {
 		return err
 	}
-	b.v.lastCounts, b.v.lastBins = nil, 0
+	b.v.lastCounts, b.v.lastBins = b.v.lastCounts[:0], 0
 	if seg.Record && seg.BinSteps > 0 {
 		n := seg.Bins() * b.v.neurons
 		b.v.lastCounts, b.v.lastBins = append(b.v.lastCounts[:0], counts[:n]...), seg.Bins()
