@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -24,6 +25,20 @@ func needDisplay(t *testing.T) {
 	}
 }
 
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
 // A scripted view: three trials drawn, the last frame saved, the run directory
 // holding the trials that finished.
 func TestViewScreenshot(t *testing.T) {
@@ -39,15 +54,7 @@ func TestViewScreenshot(t *testing.T) {
 		!strings.Contains(stderr, "3 frames drawn during the run") || !strings.Contains(stdout, "view: 4 frames turning the camera at 400x300") {
 		t.Errorf("stdout: %s\nstderr: %s", stdout, stderr)
 	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", shot, err)
-	}
+	img := readPNG(t, shot)
 	b := img.Bounds()
 	if b.Dx() < 100 || b.Dy() < 100 {
 		t.Fatalf("screenshot %v", b)
@@ -153,15 +160,7 @@ func TestViewReplay(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "run.json")); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, shot)
 	// The HUD's panel holds text: many pixels far from the dark background.
 	panel, bright := viz.HUDPanel(400, 300), 0
 	for y := panel.Min.Y; y < panel.Max.Y; y++ {
