@@ -89,7 +89,7 @@ func overlayLayout(width, height int) layout {
 	px := max(10, min(20, int(math.Round(float64(height)/62))))
 	l := layout{px: px, line: px * 4 / 3, margin: max(6, px/2), pad: max(4, px/2)}
 	l.panelW = min(width-2*l.margin, 34*px)
-	l.plotW, l.plotH = l.panelW-2*l.pad-4*px, 5*px
+	l.plotW, l.plotH = l.panelW-2*l.pad-7*px, 5*px // room for the y labels left and the last value right
 	l.panelH = 2*l.pad + (hudLines+2)*l.line + l.plotH + l.line
 	return l
 }
