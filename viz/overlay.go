@@ -55,8 +55,49 @@ func monoFace(px int) (font.Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("viz: Go Mono at %d px: %w", px, err)
 	}
-	faces[px] = f
-	return f, nil
+	cf := &cachedFace{Face: f, glyphs: map[glyphKey]glyph{}}
+	faces[px] = cf
+	return cf, nil
+}
+
+// cachedFace keeps the masks that its Face rasterised, so that the HUD's
+// text, composed again after every trial, costs a copy per glyph rather than
+// a rasterisation. Only the glyph's position within a pixel is part of the
+// key (hinted Go Mono advances by whole pixels).
+type cachedFace struct {
+	font.Face
+	mu     sync.Mutex
+	glyphs map[glyphKey]glyph
+}
+
+type glyphKey struct {
+	r      rune
+	dx, dy fixed.Int26_6 // the dot's position within its pixel
+}
+
+type glyph struct {
+	dr      image.Rectangle // relative to the dot's pixel
+	mask    *image.Alpha
+	advance fixed.Int26_6
+	ok      bool
+}
+
+func (f *cachedFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.Image, image.Point, fixed.Int26_6, bool) {
+	px := image.Pt(dot.X.Floor(), dot.Y.Floor())
+	k := glyphKey{r, dot.X - fixed.I(px.X), dot.Y - fixed.I(px.Y)}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g, ok := f.glyphs[k]
+	if !ok {
+		dr, mask, mp, adv, gok := f.Face.Glyph(fixed.Point26_6{X: k.dx, Y: k.dy}, r)
+		g = glyph{dr: dr, advance: adv, ok: gok, mask: image.NewAlpha(image.Rect(0, 0, dr.Dx(), dr.Dy()))}
+		if gok && mask != nil {
+			// The face reuses its mask buffer: keep a copy.
+			draw.Draw(g.mask, g.mask.Rect, mask, mp, draw.Src)
+		}
+		f.glyphs[k] = g
+	}
+	return g.dr.Add(px), g.mask, image.Point{}, g.advance, g.ok
 }
 
 // Colours of the overlay (premultiplied RGBA).
@@ -94,13 +135,20 @@ func overlayLayout(width, height int) layout {
 	return l
 }
 
-// ComposeOverlay draws the overlay of p into dst (p.Width x p.Height, cleared
-// first): the HUD panel with its redundancy plot, the keys when p.Help, the
+// ComposeOverlay draws the overlay of p into dst (p.Width x p.Height): the
+// HUD panel with its redundancy plot, the keys when p.Help, the
 // colour key's labels when p.Legend, and the scale bar. It returns the
 // rectangles that hold all it drew: only they are drawn over the scene, which
 // keeps the overlay's cost on a software renderer to a fraction of the window.
-func ComposeOverlay(dst *image.RGBA, p OverlayParams) ([]image.Rectangle, error) {
-	clear(dst.Pix)
+// dst is cleared first: only in dirty, the rectangles that the last
+// composition into dst returned, unless dirty is nil.
+func ComposeOverlay(dst *image.RGBA, p OverlayParams, dirty []image.Rectangle) ([]image.Rectangle, error) {
+	if dirty == nil {
+		clear(dst.Pix)
+	}
+	for _, r := range dirty {
+		draw.Draw(dst, r, image.Transparent, image.Point{}, draw.Src)
+	}
 	l := overlayLayout(p.Width, p.Height)
 	face, err := monoFace(l.px)
 	if err != nil {
@@ -120,7 +168,9 @@ func ComposeOverlay(dst *image.RGBA, p OverlayParams) ([]image.Rectangle, error)
 	// The panel.
 	h := &p.HUD
 	panel := HUDPanel(p.Width, p.Height)
-	draw.Draw(dst, panel, image.NewUniform(panelColour), image.Point{}, draw.Over)
+	// The image is clear here: the panel's colour is its pixels' (Src is a
+	// copy, Over a blend per pixel).
+	draw.Draw(dst, panel, image.NewUniform(panelColour), image.Point{}, draw.Src)
 	x, y := panel.Min.X+l.pad, panel.Min.Y+l.pad+l.px
 	for i, s := range h.Lines() {
 		if i >= hudLines {
@@ -386,9 +436,9 @@ func (o *overlay) draw(p OverlayParams) error {
 	key := fmt.Sprintf("%+v", p)
 	if key != o.key || o.tex == 0 {
 		if o.img == nil || o.img.Rect.Dx() != p.Width || o.img.Rect.Dy() != p.Height {
-			o.img = image.NewRGBA(image.Rect(0, 0, p.Width, p.Height))
+			o.img, o.rects = image.NewRGBA(image.Rect(0, 0, p.Width, p.Height)), nil
 		}
-		rects, err := ComposeOverlay(o.img, p)
+		rects, err := ComposeOverlay(o.img, p, o.rects)
 		if err != nil {
 			return err
 		}
@@ -403,11 +453,16 @@ func (o *overlay) draw(p OverlayParams) error {
 			ogl.TexParameteri(ogl.TEXTURE_2D, ogl.TEXTURE_MAG_FILTER, ogl.NEAREST)
 			ogl.TexParameteri(ogl.TEXTURE_2D, ogl.TEXTURE_WRAP_S, ogl.CLAMP_TO_EDGE)
 			ogl.TexParameteri(ogl.TEXTURE_2D, ogl.TEXTURE_WRAP_T, ogl.CLAMP_TO_EDGE)
-			ogl.TexImage2D(ogl.TEXTURE_2D, 0, ogl.RGBA8, int32(p.Width), int32(p.Height), 0, ogl.RGBA, ogl.UNSIGNED_BYTE, ogl.Ptr(o.img.Pix))
+			ogl.TexImage2D(ogl.TEXTURE_2D, 0, ogl.RGBA8, int32(p.Width), int32(p.Height), 0, ogl.RGBA, ogl.UNSIGNED_BYTE, nil)
 			o.w, o.h = p.Width, p.Height
-		} else {
-			ogl.TexSubImage2D(ogl.TEXTURE_2D, 0, 0, 0, int32(p.Width), int32(p.Height), ogl.RGBA, ogl.UNSIGNED_BYTE, ogl.Ptr(o.img.Pix))
 		}
+		// Only the rectangles drawn are ever sampled: upload those.
+		ogl.PixelStorei(ogl.UNPACK_ROW_LENGTH, int32(p.Width))
+		for _, r := range o.rects {
+			ogl.TexSubImage2D(ogl.TEXTURE_2D, 0, int32(r.Min.X), int32(r.Min.Y), int32(r.Dx()), int32(r.Dy()),
+				ogl.RGBA, ogl.UNSIGNED_BYTE, ogl.Ptr(o.img.Pix[o.img.PixOffset(r.Min.X, r.Min.Y):]))
+		}
+		ogl.PixelStorei(ogl.UNPACK_ROW_LENGTH, 0)
 		o.key = key
 	}
 	ogl.Enable(ogl.BLEND)
