@@ -43,16 +43,24 @@ func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 
 			}
 		}
 	}
-	members := map[int32][]int32{}
+	// Component sizes first, so that only islets get a member list (most
+	// spines are alone): one allocation per islet, not per spine.
+	size := make([]int32, spines)
+	for k := range parent {
+		size[find(int32(k))]++
+	}
+	slot := make([]int32, spines) // root -> 1 + its islet's index in out
+	var out [][]int32
 	for k := range parent {
 		r := find(int32(k))
-		members[r] = append(members[r], int32(k))
-	}
-	var out [][]int32
-	for _, m := range members {
-		if len(m) >= 2 {
-			out = append(out, m)
+		if size[r] < 2 {
+			continue
 		}
+		if slot[r] == 0 {
+			out = append(out, make([]int32, 0, size[r]))
+			slot[r] = int32(len(out))
+		}
+		out[slot[r]-1] = append(out[slot[r]-1], int32(k))
 	}
 	slices.SortFunc(out, func(x, y []int32) int {
 		if c := cmp.Compare(len(y), len(x)); c != 0 {
