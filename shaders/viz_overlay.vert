@@ -4,13 +4,10 @@
 
 uniform vec4 uRect; // x0, y0, x1, y1 in pixels from the top-left corner
 
-out vec2 vUV;
-
 const vec2 CORNERS[6] = vec2[6](vec2(0.0, 0.0), vec2(1.0, 0.0), vec2(1.0, 1.0),
                                 vec2(0.0, 0.0), vec2(1.0, 1.0), vec2(0.0, 1.0));
 
 void main() {
-    vec2 px = mix(uRect.xy, uRect.zw, CORNERS[gl_VertexID]);
-    vUV = px / uViewport;
-    gl_Position = vec4(vUV.x * 2.0 - 1.0, 1.0 - vUV.y * 2.0, 0.0, 1.0);
+    vec2 uv = mix(uRect.xy, uRect.zw, CORNERS[gl_VertexID]) / uViewport;
+    gl_Position = vec4(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, 0.0, 1.0);
 }

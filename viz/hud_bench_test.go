@@ -3,6 +3,7 @@ package viz
 import (
 	"math"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,7 @@ func BenchmarkHUD(b *testing.B) {
 	hud := HUD{Source: "benchmark", Trials: 1, DrawThreshold: float64(st.Threshold), TaskADeg: 45,
 		Redundancy: []RedundancyPoint{{0, 1, 10}, {1, 3, 25}}}
 	var plain, withHUD, after, hudRatio, afterRatio []float64
+	var cpu [3][]float64 // CPU ms per frame of each kind
 	err = v.Context().Do(func() error {
 		if err := r.SetNetwork(net); err != nil {
 			return err
@@ -83,6 +85,8 @@ func BenchmarkHUD(b *testing.B) {
 		// frame draws one frame: kind 0 plain, 1 with the HUD, 2 with the
 		// HUD after a trial; it returns its time (ms).
 		frame := func(kind int) (float64, error) {
+			c0 := cpuMs()
+			defer func() { cpu[kind] = append(cpu[kind], cpuMs()-c0) }()
 			t0 := time.Now()
 			hp := &hud
 			switch kind {
@@ -138,5 +142,19 @@ func BenchmarkHUD(b *testing.B) {
 	b.ReportMetric(med(after), "ms/frame-after-trial")
 	b.ReportMetric(100*(med(hudRatio)-1), "hud-overhead-%")
 	b.ReportMetric(100*(med(afterRatio)-1), "after-trial-overhead-%")
+	// The process's CPU time (its threads and the renderer's) per frame: the
+	// work a frame costs, which another process's load hardly changes.
+	b.ReportMetric(med(cpu[0]), "cpu-ms/frame-plain")
+	b.ReportMetric(med(cpu[1]), "cpu-ms/frame-hud")
+	b.ReportMetric(med(cpu[2]), "cpu-ms/frame-after-trial")
 	b.Logf("%d spines, %d contacts", net.Spines(), net.Edges())
+}
+
+// cpuMs is the CPU time (user and system, ms) of the process so far.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }

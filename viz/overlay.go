@@ -104,7 +104,7 @@ func (f *cachedFace) Glyph(dot fixed.Point26_6, r rune) (image.Rectangle, image.
 var (
 	textColour  = color.RGBA{225, 228, 235, 255}
 	dimColour   = color.RGBA{150, 155, 165, 255}
-	panelColour = color.RGBA{0, 0, 0, 165}
+	panelColour = color.RGBA{7, 8, 16, 255} // opaque: drawn without blending
 	plotColour  = color.RGBA{255, 210, 90, 255}
 	axisColour  = color.RGBA{110, 115, 125, 255}
 )
@@ -194,7 +194,7 @@ func ComposeOverlay(dst *image.RGBA, p OverlayParams, dirty []image.Rectangle) (
 		rects = append(rects, drawHelp(dst, p.Width, l, face, text, width))
 	}
 	if p.Legend {
-		rects = append(rects, drawKeyLabels(dst, p.Width, p.Height, h.TaskADeg, small, text, width))
+		rects = append(rects, drawKeyLabels(dst, p.Width, p.Height, h.TaskADeg, small, text, width)...)
 	}
 	if p.PxPerUm > 0 {
 		rects = append(rects, drawScaleBar(dst, p.Width, p.Height, p.PxPerUm, small, text, width))
@@ -313,12 +313,13 @@ func keyGeometry(width, height int) (cx, cy, radius int, ok bool) {
 
 // drawKeyLabels marks A and B (= A + 90 deg) on the colour key, with ticks at
 // their angles, and names it.
-func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) image.Rectangle {
+func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) []image.Rectangle {
 	cx, cy, radius, ok := keyGeometry(width, height)
 	if !ok {
-		return image.Rectangle{}
+		return nil
 	}
-	asc := f.Metrics().Ascent.Round()
+	asc, desc := f.Metrics().Ascent.Round(), f.Metrics().Descent.Round()
+	var rects []image.Rectangle
 	mark := func(name string, deg float64) {
 		deg = math.Mod(deg, 180)
 		a := deg * math.Pi / 180
@@ -332,13 +333,17 @@ func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face
 		if ux < 0 {
 			tx -= measure(f, s)
 		}
-		text(f, col, max(2, tx), max(asc, ty), s)
+		tx, ty = max(2, tx), max(asc, ty)
+		text(f, col, tx, ty, s)
+		tick := image.Rect(cx+int(r0*ux), cy+int(r0*uy), cx+int(r1*ux), cy+int(r1*uy)).Canon()
+		rects = append(rects, tick.Inset(-1).Union(image.Rect(tx-1, ty-asc-1, tx+measure(f, s)+1, ty+desc+1)))
 	}
 	mark("A", aDeg)
 	mark("B", aDeg+90)
 	const title = "spine colour = orientation"
-	text(f, dimColour, cx+radius+8, cy, title)
-	return image.Rect(0, cy-radius-8-2*asc, cx+radius+8+measure(f, title)+2, height)
+	x := cx + radius + 8
+	text(f, dimColour, x, cy, title)
+	return append(rects, image.Rect(x-1, cy-asc-1, x+measure(f, title)+1, min(height, cy+desc+1)))
 }
 
 // drawScaleBar draws a bar of a round length in um (1, 2 or 5 x 10^k) that
@@ -425,9 +430,10 @@ type overlay struct {
 	prog  *gl.Program
 	tex   uint32
 	img   *image.RGBA
-	key   string // OverlayParams of the uploaded image
-	w, h  int    // texture size
-	rects []image.Rectangle
+	key    string // OverlayParams of the uploaded image
+	w, h   int    // texture size
+	rects  []image.Rectangle
+	opaque []bool // rects[i] is opaque: drawn without blending, cheaper
 }
 
 // draw composes the overlay when p changed, uploads it, and draws it over the
@@ -442,7 +448,10 @@ func (o *overlay) draw(p OverlayParams) error {
 		if err != nil {
 			return err
 		}
-		o.rects = rects
+		o.rects, o.opaque = rects, o.opaque[:0]
+		for _, r := range rects {
+			o.opaque = append(o.opaque, isOpaque(o.img, r))
+		}
 		if o.tex == 0 {
 			ogl.GenTextures(1, &o.tex)
 		}
@@ -472,12 +481,30 @@ func (o *overlay) draw(p OverlayParams) error {
 	ogl.BindTexture(ogl.TEXTURE_2D, o.tex)
 	o.prog.SetInt("uOverlay", 0)
 	o.prog.SetVec2("uViewport", float32(p.Width), float32(p.Height))
-	for _, r := range o.rects {
+	for i, r := range o.rects {
+		if o.opaque[i] {
+			ogl.Disable(ogl.BLEND)
+		} else {
+			ogl.Enable(ogl.BLEND)
+		}
 		o.prog.SetVec4("uRect", float32(r.Min.X), float32(r.Min.Y), float32(r.Max.X), float32(r.Max.Y))
 		ogl.DrawArrays(ogl.TRIANGLES, 0, 6)
 	}
 	ogl.BindTexture(ogl.TEXTURE_2D, 0)
 	return nil
+}
+
+// isOpaque says whether every pixel of img in r has alpha 255.
+func isOpaque(img *image.RGBA, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
+		for i := 3; i < len(row); i += 4 {
+			if row[i] != 255 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (o *overlay) delete() {
