@@ -427,9 +427,9 @@ func setOver(dst *image.RGBA, x, y int, c color.RGBA) {
 
 // overlay is the overlay's texture and program in a Renderer.
 type overlay struct {
-	prog  *gl.Program
-	tex   uint32
-	img   *image.RGBA
+	prog   *gl.Program
+	tex    uint32
+	img    *image.RGBA
 	key    string // OverlayParams of the uploaded image
 	w, h   int    // texture size
 	rects  []image.Rectangle
