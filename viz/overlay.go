@@ -109,8 +109,9 @@ var (
 	axisColour  = color.RGBA{110, 115, 125, 255}
 )
 
-// HUDPanel is the rectangle of the HUD's panel (top left) in an overlay of
-// the given size, for tests that look for it in a screenshot.
+// HUDPanel is the rectangle that holds the HUD's panel (top left) in an
+// overlay of the given size, for tests that look for it in a screenshot: the
+// panel is as wide as its text needs, up to this width.
 func HUDPanel(width, height int) image.Rectangle {
 	l := overlayLayout(width, height)
 	return image.Rect(l.margin, l.margin, l.margin+l.panelW, l.margin+l.panelH)
@@ -167,15 +168,22 @@ func ComposeOverlay(dst *image.RGBA, p OverlayParams, dirty []image.Rectangle) (
 
 	// The panel.
 	h := &p.HUD
+	// The panel is as wide as its text (it is most of the HUD's pixels, and
+	// a software renderer pays for each), at least enough for a plot.
+	lines := h.Lines()
+	lines = lines[:min(len(lines), hudLines)]
+	need := width(small, h.PlotTitle())
+	for _, s := range lines {
+		need = max(need, width(face, s))
+	}
 	panel := HUDPanel(p.Width, p.Height)
+	panel.Max.X = min(panel.Max.X, panel.Min.X+max(need+2*l.pad, 20*l.px))
+	l.plotW = panel.Dx() - 2*l.pad - 7*l.px
 	// The image is clear here: the panel's colour is its pixels' (Src is a
 	// copy, Over a blend per pixel).
 	draw.Draw(dst, panel, image.NewUniform(panelColour), image.Point{}, draw.Src)
 	x, y := panel.Min.X+l.pad, panel.Min.Y+l.pad+l.px
-	for i, s := range h.Lines() {
-		if i >= hudLines {
-			break
-		}
+	for i, s := range lines {
 		c := textColour
 		if i == 0 {
 			c = dimColour
