@@ -9,7 +9,6 @@ import (
 
 	ogl "github.com/go-gl/gl/v4.3-core/gl"
 
-	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -44,22 +43,7 @@ func BenchmarkHUD(b *testing.B) {
 	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		b.Fatal(err)
 	}
-	const steps, frameSteps = 160, 10
-	gate := make([]float32, steps)
-	for i := range gate {
-		gate[i] = 1
-	}
-	for trial := 0; trial < 3; trial++ {
-		frames := make([]float32, steps/frameSteps)
-		for i := range frames {
-			frames[i] = float32(math.Pi / 4 * float64((trial+i)%4))
-		}
-		seg := &engine.Segment{Step0: uint64(trial * steps), Steps: steps, FrameSteps: frameSteps, Frames: frames,
-			Gate: gate, Task: true, TaskA: math.Pi / 4, Learn: true}
-		if err := be.Run(seg, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	learnTrials(b, be, 3)
 	r, err := NewRenderer(v.Context())
 	if err != nil {
 		b.Fatal(err)
