@@ -725,6 +725,16 @@ func ablationChecks(blocks []BlockResult) []AblationCheck {
 // finite reports whether v is a number (not NaN or infinite).
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+// FisherSample returns the neurons that the covariance-based analyses of a
+// recording of n neurons use with the default options (MaxNeurons and Seed
+// zero), ascending: nil when they use all n.
+func FisherSample(n int) []int {
+	if n <= model.AnalysisNeurons {
+		return nil
+	}
+	return sampleNeurons(n, model.AnalysisNeurons, DefaultSeed)
+}
+
 // sampleNeurons draws k of n neurons without replacement with the seed's
 // Philox stream (purpose rng.Subsets, a step of its own), ascending.
 func sampleNeurons(n, k int, seed uint64) []int {

@@ -43,16 +43,24 @@ func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 
 			}
 		}
 	}
-	members := map[int32][]int32{}
+	// Component sizes first, so that only islets get a member list (most
+	// spines are alone): one allocation per islet, not per spine.
+	size := make([]int32, spines)
+	for k := range parent {
+		size[find(int32(k))]++
+	}
+	slot := make([]int32, spines) // root -> 1 + its islet's index in out
+	var out [][]int32
 	for k := range parent {
 		r := find(int32(k))
-		members[r] = append(members[r], int32(k))
-	}
-	var out [][]int32
-	for _, m := range members {
-		if len(m) >= 2 {
-			out = append(out, m)
+		if size[r] < 2 {
+			continue
 		}
+		if slot[r] == 0 {
+			out = append(out, make([]int32, 0, size[r]))
+			slot[r] = int32(len(out))
+		}
+		out[slot[r]-1] = append(out[slot[r]-1], int32(k))
 	}
 	slices.SortFunc(out, func(x, y []int32) int {
 		if c := cmp.Compare(len(y), len(x)); c != 0 {
@@ -65,15 +73,7 @@ func Islets(spines int, a, b []int32, w []float32, threshold float64) [][]int32 
 
 // networkStats summarises each w snapshot of the run.
 func networkStats(ctx context.Context, d *rundir.Run, threshold float64) ([]NetworkStats, error) {
-	// Snapshot k was taken after the k-th session (in run order) finished.
-	var sessions []int
-	seen := map[int]bool{}
-	for _, t := range d.Trials {
-		if !seen[t.Session] {
-			seen[t.Session] = true
-			sessions = append(sessions, t.Session)
-		}
-	}
+	sessions := runSessions(d)
 	cos2 := make([]float64, len(d.EdgeA))
 	var candidate float64
 	for e := range cos2 {
@@ -87,23 +87,47 @@ func networkStats(ctx context.Context, d *rundir.Run, threshold float64) ([]Netw
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		ns := NetworkStats{Snapshot: k, Session: -1, CandidateCos2: candidate}
-		switch {
-		case d.WFinalOnly:
-			ns.Label = "final"
-			if len(sessions) > 0 {
-				ns.Session = sessions[len(sessions)-1]
-			}
-		case k < len(sessions):
-			ns.Session = sessions[k]
-			ns.Label = SessionShort(ns.Session, d.Config.Protocol.Sessions)
-		default:
-			ns.Label = "snapshot " + strconv.Itoa(k)
-		}
+		ns := NetworkStats{Snapshot: k, CandidateCos2: candidate}
+		ns.Session, ns.Label = snapshotSession(d, sessions, k)
 		fillNetwork(&ns, w, cos2, d, threshold)
 		out = append(out, ns)
 	}
 	return out, nil
+}
+
+// runSessions lists the sessions of d's trials in run order: snapshot k of
+// w_sessions.npy was taken after the k-th of them finished.
+func runSessions(d *rundir.Run) []int {
+	var sessions []int
+	seen := map[int]bool{}
+	for _, t := range d.Trials {
+		if !seen[t.Session] {
+			seen[t.Session] = true
+			sessions = append(sessions, t.Session)
+		}
+	}
+	return sessions
+}
+
+// SnapshotSession returns the session after which w snapshot k of d
+// (d.WSnapshots[k]) was taken, -1 when unknown, and its label, as network.csv
+// gives them.
+func SnapshotSession(d *rundir.Run, k int) (session int, label string) {
+	return snapshotSession(d, runSessions(d), k)
+}
+
+func snapshotSession(d *rundir.Run, sessions []int, k int) (int, string) {
+	switch {
+	case d.WFinalOnly:
+		if len(sessions) > 0 {
+			return sessions[len(sessions)-1], "final"
+		}
+		return -1, "final"
+	case k < len(sessions):
+		return sessions[k], SessionShort(sessions[k], d.Config.Protocol.Sessions)
+	default:
+		return -1, "snapshot " + strconv.Itoa(k)
+	}
 }
 
 func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *rundir.Run, threshold float64) {

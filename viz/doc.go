@@ -11,15 +11,30 @@
 //     tuned to the last frames light up. While links are shown, spines in no
 //     link are dimmed, so that islet members stand out.
 //   - Links (IPLs): a line between the two spines of every candidate contact
-//     whose structural weight w is above the islet threshold (default 0.2), wider
+//     whose structural weight w is above the draw threshold (default 0.2), wider
 //     and brighter with w, coloured by the mean tuning of its two spines. Islets
 //     read as clusters of linked spines of one colour; in the task, around the
 //     orientations A and B = A + 90 deg.
 //   - Somata as faint rings in their neuron's preferred orientation's colour.
 //   - The colour key, bottom left: a half ring whose colour at screen angle a
-//     is the colour of orientation a.
+//     is the colour of orientation a, with the task's orientations A and B =
+//     A + 90 deg marked at their angles.
+//   - A scale bar, bottom right: a round length in um at the view's centre.
+//   - The heads-up display (HUD), top left: the session, trial, block and its
+//     mode (task or passive, and the ablation); the mean w over the candidate
+//     contacts, the links (w at or above the islet threshold, 0.5 as in the
+//     analysis, or iplgpu view -islet-threshold) and the islets (connected
+//     components of links, analysis.Islets); the draw threshold; and a plot of
+//     the redundancy % at n = 14 of every recorded task block without
+//     ablation so far. A live run estimates each block's value when the
+//     block ends, from the spike counts the run records, on a goroutine of its
+//     own (BlockRedundancyPct: the analysis's estimate, without its bootstrap);
+//     a replay takes them from the run's info.csv, or computes them the same
+//     way. ? lists the keys on screen. The HUD is composed on the CPU (text in
+//     Go Mono through golang.org/x/image/font/opentype) only when what it says
+//     changes, and drawn as textured quads over the rectangles it uses.
 //   - The title: session, block, trial, mean rate, the number of links above
-//     the threshold, and PAUSED.
+//     the draw threshold, and PAUSED.
 //
 // Everything is blended additively without depth test (overlaps add up like
 // light; far things are dimmed), on a dark background.
@@ -30,7 +45,9 @@
 //	right drag   pan              L      links on / off
 //	scroll       zoom             S      spines on / off
 //	R            reset the view   N      somata on / off
-//	+ / -        islet threshold  K      colour key on / off
+//	+ / -        draw threshold   K      colour key on / off
+//	?            list the keys    <- ->  previous / next session (replay)
+//	A            automatic advance on / off (replay; Space pauses it too)
 //	Esc, Q       quit: the run stops after the current trial, as with Ctrl-C,
 //	             and its directory keeps every finished trial
 //
@@ -38,6 +55,16 @@
 // (and input handled) after every trial, or while paused at ~30 frames per
 // second. Camera moves therefore take effect at the next trial while a run is
 // going.
+//
+// # Replaying a run
+//
+// OpenReplay reads a finished or interrupted run directory (package rundir:
+// the network from spine_pos.npy, spine_phi.npy, soma_pos.npy, theta.npy,
+// spine_owner.npy and edges.npy; w after each session from w_sessions.npy)
+// and Viewer.Replay shows its snapshots one at a time, drawn from buffers of
+// its own, without a backend: iplgpu view RUN. It refuses, naming the file, a
+// directory without config.yaml and a run without w_sessions.npy
+// (output.w_snapshots off) or without a snapshot in it.
 //
 // # One context, one thread
 //

@@ -78,6 +78,10 @@ type Renderer struct {
 	linkCap  int
 	hasShown bool
 
+	ov   overlay
+	hud  *HUD // drawn over the scene when set (SetHUD)
+	help bool
+
 	fbo                 uint32 // offscreen target of Image
 	fboColour, fboDepth uint32
 	fboW, fboH          int
@@ -118,6 +122,9 @@ func NewRenderer(c *gl.Context) (*Renderer, error) {
 		if r.legend, err = newProgram(c, "viz_legend.vert", "viz_legend.frag"); err != nil {
 			return err
 		}
+		if r.ov.prog, err = newProgram(c, "viz_overlay.vert", "viz_overlay.frag"); err != nil {
+			return err
+		}
 		if r.count, err = c.NewProgram("viz_links.comp", nil); err != nil {
 			return err
 		}
@@ -147,6 +154,7 @@ func (r *Renderer) Delete() {
 			}
 		}
 		r.freeNetwork()
+		r.ov.delete()
 		if r.linkBuf != nil {
 			r.linkBuf.Delete()
 			r.linkBuf = nil
@@ -205,6 +213,12 @@ func (r *Renderer) SetNetwork(net *model.Network) error {
 	}
 	r.net = net
 	return nil
+}
+
+// SetHUD makes Draw draw the heads-up display of h over the scene (nil: none),
+// with the list of keys when help is set. Call inside Do.
+func (r *Renderer) SetHUD(h *HUD, help bool) {
+	r.hud, r.help = h, help
 }
 
 // Network is the network set by SetNetwork (nil before).
@@ -362,6 +376,13 @@ func (r *Renderer) Draw(bufs glbackend.Buffers, st Style, cam Camera, width, hei
 	}
 	if st.Legend {
 		r.drawLegend(width, height)
+	}
+	if r.hud != nil {
+		p := OverlayParams{Width: width, Height: height, HUD: *r.hud, Help: r.help, Legend: st.Legend,
+			PxPerUm: float64(cam.PixelsPerUm(height) / max(cam.Distance, 1e-6))}
+		if err := r.ov.draw(p); err != nil {
+			return err
+		}
 	}
 	ogl.BindVertexArray(0)
 	ogl.UseProgram(0)

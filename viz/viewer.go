@@ -9,10 +9,12 @@ import (
 	"math"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/gl"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
@@ -25,6 +27,12 @@ type Options struct {
 	Style  Style // the zero Style means DefaultStyle(); change fields of DefaultStyle()
 	// Log, if set, receives one-line messages (the keys, threshold changes).
 	Log func(string)
+	// IsletThreshold is the w at or above which the HUD counts a contact as a
+	// link of an islet, as the analysis does (0: analysis.DefaultIsletThreshold).
+	IsletThreshold float64
+	// TaskADeg is the task's orientation A (deg; B = A + 90), marked on the
+	// colour key (stimulus.task_orientation_deg).
+	TaskADeg float64
 }
 
 // Viewer is the live window of a run: a Window, a Renderer drawing from the GL
@@ -56,6 +64,22 @@ type Viewer struct {
 	lastX    float64
 	lastY    float64
 	stats    FrameStats // every frame drawn so far
+
+	// The heads-up display (GL thread only, but gen).
+	hud            HUD
+	help           bool
+	isletThreshold float64
+	gen            atomic.Uint64 // bumped by every Run of the attached backend
+	hudGen         uint64        // gen of hud.Net
+	hudNet         bool          // hud.Net is set
+	wbuf           []float32
+	replay         *replayState
+
+	// The last trial's spike counts (simulation goroutine only).
+	lastCounts []uint16
+	lastBins   int
+	neurons    int
+	tracker    *redundancyTracker
 }
 
 // FrameStats counts frames and the time they took to draw: the draw passes,
@@ -94,10 +118,17 @@ func NewViewer(opt Options) (*Viewer, error) {
 		win.Close()
 		return nil, err
 	}
-	v := &Viewer{win: win, r: r, log: opt.Log, quit: make(chan struct{}), style: opt.Style}
+	v := &Viewer{win: win, r: r, log: opt.Log, quit: make(chan struct{}), style: opt.Style, isletThreshold: opt.IsletThreshold}
 	if v.log == nil {
 		v.log = func(string) {}
 	}
+	if v.isletThreshold == 0 {
+		v.isletThreshold = analysis.DefaultIsletThreshold
+	}
+	v.tracker = newRedundancyTracker(v.log)
+	v.hud.Source = "live (GL backend)"
+	v.hud.TaskADeg = opt.TaskADeg
+	v.hud.RedundancySource = "estimated live"
 	win.Context().Do(func() error {
 		w := win.GLFW()
 		w.SetCharCallback(v.onChar)
@@ -112,7 +143,7 @@ func NewViewer(opt Options) (*Viewer, error) {
 }
 
 // Keys is the help line of the window's keys.
-const Keys = "mouse: left drag orbit, right drag pan, scroll zoom; keys: Space pause/resume, L links, S spines, N somata, K colour key, +/- islet threshold, R reset view, Esc/Q quit"
+const Keys = "mouse: left drag orbit, right drag pan, scroll zoom; keys: Space pause/resume, L links, S spines, N somata, K colour key, +/- draw threshold, R reset view, ? list the keys on screen, Esc/Q quit"
 
 // Context is the window's GL context: create the GL backend on it
 // (glbackend.NewBackendOn) and Attach the backend.
@@ -161,13 +192,17 @@ func (b *viewBackend) Load(net *model.Network, p model.Params) error {
 	if err := b.be.Load(net, p); err != nil {
 		return err
 	}
+	b.v.neurons = net.N
 	return b.v.Context().Do(func() error {
 		b.v.cam = FitCamera(net)
+		b.v.hudNet = false
+		b.v.r.SetHUD(&b.v.hud, b.v.help)
 		return b.v.r.SetNetwork(net)
 	})
 }
 
 func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
+	defer b.v.gen.Add(1)
 	if len(seg.Frames) == 0 { // not a stimulus: an inter-trial interval or a test segment
 		return b.be.Run(seg, counts)
 	}
@@ -176,6 +211,11 @@ func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
 	stim.DeferW = seg.DecayS > 0
 	if err := b.be.Run(&stim, counts); err != nil {
 		return err
+	}
+	b.v.lastCounts, b.v.lastBins = b.v.lastCounts[:0], 0
+	if seg.Record && seg.BinSteps > 0 {
+		n := seg.Bins() * b.v.neurons
+		b.v.lastCounts, b.v.lastBins = append(b.v.lastCounts[:0], counts[:n]...), seg.Bins()
 	}
 	if err := b.v.Context().Do(func() error {
 		b.v.r.SnapshotPotentials(b.be.Buffers())
@@ -192,6 +232,71 @@ func (b *viewBackend) Run(seg *engine.Segment, counts []uint16) error {
 		DecayS: seg.DecayS, PriorSteps: seg.Steps,
 	}
 	return b.be.Run(&iti, nil)
+}
+
+// Progress tells the HUD where the run is (call it from
+// SimulateOptions.Progress, before Frame or Poll) and hands the trial's spike
+// counts to the redundancy plot.
+func (v *Viewer) Progress(p engine.Progress) {
+	v.tracker.add(p, v.lastCounts, v.lastBins, v.neurons)
+	v.Context().Do(func() error {
+		h := &v.hud
+		h.Trial, h.Trials = p.Trial, p.Trials
+		if b := p.Block; b != nil {
+			h.Session, h.Block, h.BlockName, h.Mode, h.Ablation = b.Session, b.Index, b.Name, b.Mode, b.Ablation
+		}
+		return nil
+	})
+}
+
+// WaitRedundancy waits for the redundancy estimates started so far and
+// returns how many there were, the time they took together and the first
+// error; the next frame shows them.
+func (v *Viewer) WaitRedundancy() (int, time.Duration, error) {
+	return v.tracker.wait()
+}
+
+// HUD returns the heads-up display as the last frame showed it.
+func (v *Viewer) HUD() HUD {
+	var h HUD
+	v.Context().Do(func() error { h = v.hud; return nil })
+	return h
+}
+
+// updateHUD brings the HUD's numbers up to date: the network's counts when
+// the simulation has run since they were counted (w comes back from the
+// device, 8 bytes a contact), the redundancy plot, the thresholds. Call
+// inside Do.
+func (v *Viewer) updateHUD(bufs glbackend.Buffers) error {
+	h := &v.hud
+	h.DrawThreshold = float64(v.style.Threshold)
+	h.Paused = v.paused
+	if v.replay != nil {
+		v.replay.fill(h, h.DrawThreshold)
+		return nil
+	}
+	h.Redundancy, h.Pending = v.tracker.snapshot()
+	net := v.r.Network()
+	if net == nil || bufs.EdgeState == nil {
+		return nil
+	}
+	if g := v.gen.Load(); !v.hudNet || g != v.hudGen {
+		E := net.Edges()
+		if cap(v.wbuf) < 2*E {
+			v.wbuf = make([]float32, 2*E)
+		}
+		ws := v.wbuf[:2*E]
+		if err := gl.Download(bufs.EdgeState, 0, ws); err != nil {
+			return err
+		}
+		w := make([]float32, E)
+		for e := range w {
+			w[e] = ws[2*e]
+		}
+		h.Net = NetworkOf(net.Spines(), net.EdgeA, net.EdgeB, w, v.isletThreshold)
+		v.hudGen, v.hudNet = g, true
+	}
+	return nil
 }
 
 // Frame draws the newest state with status (the run's progress) in the title,
@@ -280,10 +385,12 @@ func (v *Viewer) drawFrame() error {
 	if w <= 0 || h <= 0 { // minimised
 		return nil
 	}
-	var bufs glbackend.Buffers
-	if v.be != nil {
-		bufs = v.be.Buffers()
+	v.stepReplay()
+	bufs := v.buffers()
+	if err := v.updateHUD(bufs); err != nil {
+		return err
 	}
+	v.r.SetHUD(&v.hud, v.help)
 	if err := v.r.Draw(bufs, v.style, v.cam, w, h); err != nil {
 		return err
 	}
@@ -368,9 +475,9 @@ func (v *Viewer) Image() (*image.RGBA, error) {
 		if w <= 0 || h <= 0 {
 			return errors.New("viz: the window has no area to capture (minimised?)")
 		}
-		var bufs glbackend.Buffers
-		if v.be != nil {
-			bufs = v.be.Buffers()
+		bufs := v.buffers()
+		if err := v.updateHUD(bufs); err != nil {
+			return err
 		}
 		var err error
 		img, err = v.r.Image(bufs, v.style, v.cam, w, h)
@@ -379,9 +486,28 @@ func (v *Viewer) Image() (*image.RGBA, error) {
 	return img, err
 }
 
+// buffers are what the frame draws from: the attached backend's, or the
+// replay's. Call inside Do.
+func (v *Viewer) buffers() glbackend.Buffers {
+	switch {
+	case v.replay != nil:
+		return v.replay.bufs
+	case v.be != nil:
+		return v.be.Buffers()
+	}
+	return glbackend.Buffers{}
+}
+
 // Close deletes the renderer and closes the window. Close the attached backend
 // first.
 func (v *Viewer) Close() error {
+	v.tracker.wait()
+	v.Context().Do(func() error {
+		if v.replay != nil {
+			v.replay.free()
+		}
+		return nil
+	})
 	v.r.Delete()
 	return v.win.Close()
 }
@@ -429,14 +555,29 @@ func (v *Viewer) onChar(_ *glfw.Window, ch rune) {
 		if n := v.r.Network(); n != nil {
 			v.cam = FitCamera(n)
 		}
+	case '?':
+		v.help = !v.help
+	case 'a', 'A':
+		if v.replay != nil {
+			v.replay.auto = !v.replay.auto
+			v.replay.last = time.Now()
+		}
 	case 'q', 'Q':
 		v.requestQuit()
 	}
 }
 
 func (v *Viewer) onKey(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, _ glfw.ModifierKey) {
-	if key == glfw.KeyEscape && action == glfw.Press {
+	if action != glfw.Press && action != glfw.Repeat {
+		return
+	}
+	switch key {
+	case glfw.KeyEscape:
 		v.requestQuit()
+	case glfw.KeyLeft, glfw.KeyRight, glfw.KeyHome, glfw.KeyEnd:
+		if v.replay != nil {
+			v.replay.key(key)
+		}
 	}
 }
 

@@ -77,22 +77,7 @@ func learnedBackend(t *testing.T, v *Viewer) (*glbackend.Backend, *model.Network
 	if err := be.Load(net, model.ParamsFromConfig(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	const steps, frameSteps = 160, 10
-	gate := make([]float32, steps)
-	for i := range gate {
-		gate[i] = 1
-	}
-	for trial := 0; trial < 6; trial++ {
-		frames := make([]float32, steps/frameSteps)
-		for i := range frames {
-			frames[i] = float32(math.Pi / 4 * float64((trial+i)%4)) // 0, 45, 90, 135 deg
-		}
-		seg := &engine.Segment{Step0: uint64(trial * steps), Steps: steps, FrameSteps: frameSteps, Frames: frames,
-			Gate: gate, Task: true, TaskA: math.Pi / 4, Learn: true}
-		if err := be.Run(seg, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	learnTrials(t, be, 6)
 	var st engine.State
 	if err := be.State(&st); err != nil {
 		t.Fatal(err)
@@ -109,6 +94,28 @@ func learnedBackend(t *testing.T, v *Viewer) (*glbackend.Backend, *model.Network
 	}
 	t.Logf("%d spines, %d edges, %d with w > %g", net.Spines(), net.Edges(), above, DefaultThreshold)
 	return be, net
+}
+
+// learnTrials runs n learning trials of task mode on be, at orientations
+// 0, 45, 90 and 135 deg in turn.
+func learnTrials(t testing.TB, be *glbackend.Backend, n int) {
+	t.Helper()
+	const steps, frameSteps = 160, 10
+	gate := make([]float32, steps)
+	for i := range gate {
+		gate[i] = 1
+	}
+	for trial := 0; trial < n; trial++ {
+		frames := make([]float32, steps/frameSteps)
+		for i := range frames {
+			frames[i] = float32(math.Pi / 4 * float64((trial+i)%4))
+		}
+		seg := &engine.Segment{Step0: uint64(trial * steps), Steps: steps, FrameSteps: frameSteps, Frames: frames,
+			Gate: gate, Task: true, TaskA: math.Pi / 4, Learn: true}
+		if err := be.Run(seg, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // lit counts the pixels that differ from the background by more than a few
@@ -352,6 +359,14 @@ func TestKeys(t *testing.T) {
 		}
 		return nil
 	})
+	press("?")
+	v.Context().Do(func() error {
+		if !v.help {
+			t.Error("? did not show the keys")
+		}
+		return nil
+	})
+	press("?")
 	press(" ")
 	// Quitting closes Quit; put the viewer back for the other tests.
 	defer func() {

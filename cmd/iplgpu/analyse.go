@@ -247,6 +247,21 @@ func interrupted(ctx context.Context, err error, prefix, dir string, stderr io.W
 // parseWithDirs parses flags with one or more positional arguments (run
 // directories) before, between or after the flags.
 func parseWithDirs(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	pos, code, done := parsePositional(fs, args)
+	if done {
+		return nil, code, true
+	}
+	if len(pos) == 0 {
+		fmt.Fprintf(fs.Output(), "iplgpu %s: give the run directory to analyse\n", fs.Name())
+		fs.Usage()
+		return nil, 2, true
+	}
+	return pos, 0, false
+}
+
+// parsePositional parses flags with any number of positional arguments
+// before, between or after them.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -260,11 +275,6 @@ func parseWithDirs(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
-	}
-	if len(pos) == 0 {
-		fmt.Fprintf(fs.Output(), "iplgpu %s: give the run directory to analyse\n", fs.Name())
-		fs.Usage()
-		return nil, 2, true
 	}
 	return pos, 0, false
 }

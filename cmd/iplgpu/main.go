@@ -14,6 +14,7 @@
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
 //	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
 //	iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
+//	iplgpu view    [-session K] [-screenshot FILE.png] [-frames N] RUN
 //	iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
 //	iplgpu merge   [-j N] [-no-figures] SWEEPDIR
 //	iplgpu version
@@ -57,6 +58,7 @@ Usage:
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
   iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
   iplgpu view    [-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-screenshot FILE.png] [-frames N] [-fps N]
+  iplgpu view    [-session K] [-screenshot FILE.png] [-frames N] RUN
   iplgpu sweep   plan SWEEP.yaml -dir DIR | local -dir DIR [-j N] | run -dir DIR [-index I] | status -dir DIR
   iplgpu merge   [-j N] [-no-figures] SWEEPDIR
   iplgpu version

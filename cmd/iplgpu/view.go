@@ -5,12 +5,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
 	"github.com/iplgpu/iplgpu/engine/model"
@@ -26,19 +29,29 @@ var (
 
 // cmdView runs a simulation like 'iplgpu run -backend gl' in a window that shows
 // it live: the GL backend computes in the window's context and the renderer
-// draws straight from its buffers after every trial.
+// draws straight from its buffers after every trial. Given a run directory, it
+// replays that run's w snapshots session by session instead, without
+// simulating.
 func cmdView(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N] [-fps N]", stderr)
+	fs := newFlagSet("view", "[-config FILE] [-preset NAME] [-out DIR] [-seed N] [-set key=value]... [-threshold W] [-islet-threshold W] [-size WxH] [-every N] [-screenshot FILE.png] [-frames N] [-fps N]\n       iplgpu view [-session K] [-advance S] [-threshold W] [-islet-threshold W] [-size WxH] [-screenshot FILE.png] [-frames N] [-fps N] RUN", stderr)
 	in := addRunInputs(fs)
-	threshold := fs.Float64("threshold", viz.DefaultThreshold, "islet threshold: links are drawn where w is above it (+/- change it in the window)")
+	threshold := fs.Float64("threshold", viz.DefaultThreshold, "draw threshold: links are drawn where w is above it (+/- change it in the window)")
+	isletThreshold := fs.Float64("islet-threshold", analysis.DefaultIsletThreshold, "the HUD counts links (w >= this) and islets at this threshold, as iplgpu analyse -islet-threshold does")
+	session := fs.Int("session", -1, "replay: show the w snapshot taken after this session first (0: before training; -1: the last snapshot)")
+	advance := fs.Float64("advance", 2, "replay: seconds per session of the automatic advance (A toggles it; 0: off; off with -frames)")
 	size := fs.String("size", "1280x900", "window size WxH")
 	shot := fs.String("screenshot", "", "save the last frame to this PNG file at exit")
 	every := fs.Int("every", 1, "draw every Nth trial (input is handled after every trial); drawing costs ~10% of a trial on llvmpipe, little on a GPU")
 	frames := fs.Int("frames", 0, "stop after this many trials have been drawn (0: run the whole protocol, then keep the window open until it is closed)")
 	displayTimeout := fs.Duration("display-timeout", viz.DefaultDisplayTimeout, "how long to wait for the X server (DISPLAY) to answer")
 	fps := fs.Int("fps", 0, "after the run stops, draw this many frames while turning the camera once around the network, and report the frames per second (the interactive frame rate)")
-	if code, done := parseFlags(fs, args); done {
+	pos, code, done := parsePositional(fs, args)
+	if done {
 		return code
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "iplgpu view: %d run directories %q: give one to replay, or none to simulate\n", len(pos), pos)
+		return 2
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
@@ -69,6 +82,33 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu view: -fps %d: want 0 (no measurement) or more frames\n", *fps)
 		return 2
 	}
+	if !(*isletThreshold > 0 && *isletThreshold <= 1) {
+		fmt.Fprintf(stderr, "iplgpu view: -islet-threshold %g: w lies in [0, 1]; choose a threshold in (0, 1]\n", *isletThreshold)
+		return 2
+	}
+	if *advance < 0 {
+		fmt.Fprintf(stderr, "iplgpu view: -advance %g: want 0 (off) or more seconds\n", *advance)
+		return 2
+	}
+	if len(pos) == 1 {
+		var simFlags []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "config", "preset", "out", "seed", "set", "every":
+				simFlags = append(simFlags, "-"+f.Name)
+			}
+		})
+		if len(simFlags) > 0 {
+			fmt.Fprintf(stderr, "iplgpu view: %s: %v apply to a new simulation; a replay shows the run as it was\n", pos[0], simFlags)
+			return 2
+		}
+		return viewReplay(pos[0], replayFlags{width: width, height: height, threshold: *threshold, isletThreshold: *isletThreshold,
+			session: *session, advance: *advance, shot: *shot, frames: *frames, fps: *fps, displayTimeout: *displayTimeout}, stdout, stderr)
+	}
+	if *session != -1 {
+		fmt.Fprintln(stderr, "iplgpu view: -session picks a session of a replay: give the run directory (iplgpu view -session K RUN)")
+		return 2
+	}
 	cfg, dir, err := in.resolve()
 	if err != nil {
 		return fail("%v", err)
@@ -80,9 +120,11 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	style := viz.DefaultStyle()
 	style.Threshold = float32(*threshold)
 	v, err := viz.NewViewer(viz.Options{
-		Window: viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view", DisplayTimeout: *displayTimeout},
-		Style:  style,
-		Log:    func(s string) { fmt.Fprintln(stderr, "view: "+s) },
+		Window:         viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view", DisplayTimeout: *displayTimeout},
+		Style:          style,
+		Log:            func(s string) { fmt.Fprintln(stderr, "view: "+s) },
+		IsletThreshold: *isletThreshold,
+		TaskADeg:       cfg.Stimulus.TaskOrientationDeg,
 	})
 	if errors.Is(err, viz.ErrNoDisplay) {
 		return fail("%v\n  iplgpu view needs a display: run it under a virtual X server, e.g.\n    xvfb-run -a iplgpu view -frames 20 -screenshot islets.png ...\n  or simulate headless, without a window: iplgpu run ...", err)
@@ -124,6 +166,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		Progress: func(p engine.Progress) {
 			label := fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz)
 			bar.update(p.Trial, p.Trials, label)
+			v.Progress(p)
 			if frameErr != nil || ctx.Err() != nil {
 				return
 			}
@@ -156,7 +199,7 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "view: %d frames turning the camera at %dx%d: %.2f frames per second (%.1f ms per frame)\n", st.Frames, width, height, st.FPS(), 1000*st.Seconds/float64(max(st.Frames, 1)))
 	}
-	code := 0
+	code = 0
 	switch {
 	case frameErr != nil:
 		fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", frameErr)
@@ -179,6 +222,12 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu view: %v\n", err)
 		code = 1
 	}
+	if n, cost, rerr := v.WaitRedundancy(); n > 0 {
+		fmt.Fprintf(stderr, "view: %d task blocks' redundancy estimated off the render thread in %.1f ms in all\n", n, 1000*cost.Seconds())
+		if rerr != nil {
+			fmt.Fprintf(stderr, "iplgpu view: %v\n", rerr)
+		}
+	}
 	if *shot != "" && sum != nil && sum.TrialsDone > 0 {
 		img, ierr := v.Image()
 		if ierr == nil {
@@ -194,4 +243,99 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "view: analyse the run with: iplgpu analyse %s\n", dir)
 	}
 	return code
+}
+
+// replayFlags are the flags of a replay.
+type replayFlags struct {
+	width, height             int
+	threshold, isletThreshold float64
+	session                   int
+	advance                   float64
+	shot                      string
+	frames, fps               int
+	displayTimeout            time.Duration
+}
+
+// viewReplay shows the w snapshots of the run directory dir, session by
+// session, in a window, without simulating; with -frames it draws that many
+// frames of the chosen session, saves -screenshot and exits.
+func viewReplay(dir string, f replayFlags, stdout, stderr io.Writer) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
+		return 1
+	}
+	rp, err := viz.OpenReplay(dir, f.isletThreshold, func(format string, a ...any) {
+		fmt.Fprintf(stderr, "view: "+format+"\n", a...)
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	snap := len(rp.Snapshots) - 1
+	if f.session >= 0 {
+		snap = -1
+		var have []int
+		for k, s := range rp.Snapshots {
+			have = append(have, s.Session)
+			if s.Session == f.session {
+				snap = k
+			}
+		}
+		if snap < 0 {
+			fmt.Fprintf(stderr, "iplgpu view: -session %d: %s has w snapshots after sessions %v\n", f.session, dir, have)
+			return 2
+		}
+	}
+	if !rp.FromInfo {
+		t0 := time.Now()
+		if err := rp.ComputeRedundancy(); err != nil {
+			return fail("%v", err)
+		}
+		fmt.Fprintf(stderr, "view: no %s in %s: the redundancy of its %d task blocks at n = %d estimated in %.1f ms\n", rundir.InfoFile, dir, len(rp.Blocks), viz.RedundancyN, 1000*time.Since(t0).Seconds())
+	}
+	style := viz.DefaultStyle()
+	style.Threshold = float32(f.threshold)
+	v, err := viz.NewViewer(viz.Options{
+		Window:         viz.WindowOptions{Width: f.width, Height: f.height, Title: "iplgpu view " + dir, DisplayTimeout: f.displayTimeout},
+		Style:          style,
+		Log:            func(s string) { fmt.Fprintln(stderr, "view: "+s) },
+		IsletThreshold: f.isletThreshold,
+	})
+	if errors.Is(err, viz.ErrNoDisplay) {
+		return fail("%v\n  iplgpu view needs a display: run it under a virtual X server, e.g.\n    xvfb-run -a iplgpu view -frames 2 -screenshot islets.png %s", err, dir)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer v.Close()
+	fmt.Fprintf(stderr, "view: replaying %d w snapshots of %s; left/right arrows step the sessions, A the automatic advance\n", len(rp.Snapshots), dir)
+	fmt.Fprintf(stderr, "view: %s\n", viz.Keys)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := viz.ReplayOptions{Snapshot: snap, Frames: f.frames, Advance: time.Duration(f.advance * float64(time.Second))}
+	if f.frames > 0 {
+		opt.Advance = 0
+	}
+	if err := v.Replay(ctx, rp, opt); err != nil {
+		return fail("drawing: %v", err)
+	}
+	if f.fps > 0 {
+		st, err := v.MeasureOrbit(f.fps)
+		if err != nil {
+			return fail("drawing: %v", err)
+		}
+		fmt.Fprintf(stdout, "view: %d frames turning the camera at %dx%d: %.2f frames per second (%.1f ms per frame)\n", st.Frames, f.width, f.height, st.FPS(), 1000*st.Seconds/float64(max(st.Frames, 1)))
+	}
+	h := v.HUD()
+	fmt.Fprintf(stdout, "replay %s: %s: mean w %.4f, %d links (w >= %g), %d islets\n", dir, h.SessionLabel, h.Net.MeanW, h.Net.Links, h.Net.Threshold, h.Net.Islets)
+	if f.shot != "" {
+		img, err := v.Image()
+		if err == nil {
+			err = viz.WritePNG(f.shot, img)
+		}
+		if err != nil {
+			return fail("screenshot: %v", err)
+		}
+		fmt.Fprintf(stderr, "view: snapshot %d saved to %s\n", v.ReplaySnapshot(), f.shot)
+	}
+	return 0
 }
