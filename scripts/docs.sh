@@ -5,7 +5,7 @@
 # docs/sweep/, docs/scaling.*); a test (go test ./internal/docinclude) holds
 # the pages equal to those files.
 #   scripts/docs.sh [STAGE...]   stages: default seeds liug predictions
-#                                compare sweep scaling tests (default: all)
+#                                compare sweep scaling test check (default: all)
 # Runs go to $DOCS_WORK (default runs/docs), kept so a stage can be redone;
 # only the small result files are copied into docs/. Times on a 2-core
 # machine, as measured by the stage itself, go to docs/results/times.csv.
@@ -20,7 +20,7 @@ bin=bin/iplgpu
 R=docs/results
 mkdir -p "$W" "$R"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling tests)
+[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling test check)
 make -s build
 
 # simulate DIR ARGS...: `iplgpu run ARGS -analyse=false -out DIR` into a
@@ -138,15 +138,14 @@ for stage in "${stages[@]}"; do
     cp "$W/scaling/scaling.png" "$W/scaling/scaling.svg" docs/
     mkdir -p "$R/scaling" && cp "$W/scaling-stdout.txt" "$R/scaling/stdout.txt"
     ;;
-  tests)
+  test | check)
     # The README's test commands, timed on this machine (pages refilled
     # first: make check holds them equal to the result files).
     refill
-    timed "make test" make -s test
-    timed "make check" make -s check
+    timed "make $stage" make -s "$stage"
     ;;
   *)
-    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare sweep scaling tests)" >&2
+    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare sweep scaling test check)" >&2
     exit 2
     ;;
   esac
