@@ -244,8 +244,10 @@ func TestLearningPattern(t *testing.T) {
 // checkAblation (prediction 4): with IPL formation blocked during training
 // (the ablation preset at the same seed) the rise of task redundancy over
 // learning is smaller than the control's, the difference's 95% bootstrap
-// interval over trials above 0 (independent runs: replicates paired by
-// index); mean rates stay within 15%.
+// interval over trials above 0; mean rates stay within 15%. The two runs of
+// one seed draw the same network, stimuli and noise trial by trial, and the
+// analysis resamples them with the same indices, so the bootstrap is paired
+// trial by trial (the blocks before training are identical, and cancel).
 func checkAblation(t *testing.T, ctl *presetRun, seed uint64, n int) {
 	t.Helper()
 	abl := simulatePreset(t, "ablation", seed)
