@@ -68,7 +68,7 @@ refill() {
   touch "$R/times.csv" "$R/times.csv.new"
   {
     echo "stage,seconds,cores,date"
-    awk -F, 'NR == FNR { new[$1] = 1; next } FNR > 1 && !($1 in new)' "$R/times.csv.new" "$R/times.csv"
+    awk -F, 'FILENAME == ARGV[1] { new[$1] = 1; next } FNR > 1 && !($1 in new)' "$R/times.csv.new" "$R/times.csv"
     cat "$R/times.csv.new"
   } > "$R/times.csv.tmp"
   mv "$R/times.csv.tmp" "$R/times.csv"
