@@ -99,14 +99,14 @@ for stage in "${stages[@]}"; do
     # held-out seeds 5-8 (never used in tuning): the same table on each.
     timed "learning seeds 1-4" seedset learning "$W/cal" 1 2 3 4
     timed "learning seeds 5-8" seedset learning "$W/held" 5 6 7 8
-    keep "$W/cal" "$R/seeds-calibration" seeds.md seeds_calibration.csv seeds.csv fig_seeds.png
-    keep "$W/held" "$R/seeds-heldout" seeds.md seeds_calibration.csv seeds.csv fig_seeds.png
+    keep "$W/cal" "$R/seeds-calibration" seeds.md seeds_calibration.csv seeds.csv fig_seeds.png fig_seeds.svg
+    keep "$W/held" "$R/seeds-heldout" seeds.md seeds_calibration.csv seeds.csv fig_seeds.png fig_seeds.svg
     ;;
   liug)
     timed "liu-g seeds 1-4" seedset liu-g "$W/liug-cal" 1 2 3 4
     timed "liu-g seeds 5-8" seedset liu-g "$W/liug-held" 5 6 7 8
-    keep "$W/liug-cal" "$R/liu-g-calibration" seeds.md seeds_calibration.csv
-    keep "$W/liug-held" "$R/liu-g-heldout" seeds.md seeds_calibration.csv
+    keep "$W/liug-cal" "$R/liu-g-calibration" seeds.md seeds_calibration.csv fig_seeds.png fig_seeds.svg
+    keep "$W/liug-held" "$R/liu-g-heldout" seeds.md seeds_calibration.csv fig_seeds.png fig_seeds.svg
     ;;
   predictions)
     # Each prediction's preset as shipped, on the seeds its test uses.
