@@ -24,7 +24,7 @@ import (
 // after-trial-overhead-% are the medians of each round's ratio to its plain
 // frame, less 1.
 //
-//	xvfb-run -a go test -run XXX -bench HUD -benchtime 20x ./viz/
+//	xvfb-run -a go test -run '^$' -bench HUD -benchtime 20x ./viz/
 func BenchmarkHUD(b *testing.B) {
 	v := needViewer(b)
 	cfg, err := model.LoadConfig("", "", []string{"network.neurons=1000", "dynamics.eta_w=0.005", "dynamics.lambda_w_per_s=0.01"})

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 )
@@ -55,21 +54,7 @@ func cliDoc(t *testing.T) []byte {
 
 // TestCLIDoc: docs/cli.md is the commands' -h output as cliDoc renders it.
 func TestCLIDoc(t *testing.T) {
-	const path = "../../docs/cli.md"
-	got := cliDoc(t)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/iplgpu -run CLIDoc -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("docs/cli.md differs from the commands' -h output: go test ./cmd/iplgpu -run CLIDoc -update")
-	}
+	goldenAt(t, "../../docs/cli.md", cliDoc(t))
 }
 
 // TestCLIDocCoversUsage: every command of the top-level usage is in

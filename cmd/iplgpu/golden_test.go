@@ -18,7 +18,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 // golden compares got with testdata/name, or writes it there under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	goldenAt(t, filepath.Join("testdata", name), got)
+}
+
+// goldenAt compares got with the file at path, or writes it there under
+// -update.
+func goldenAt(t *testing.T, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -27,7 +33,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/iplgpu -run Golden -update to create it)", err)
+		t.Fatalf("%v (go test ./cmd/iplgpu -run %s -update creates it)", err, t.Name())
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (rerun with -update if the change is meant):\n--- got\n%s\n--- want\n%s", path, got, want)
