@@ -7,9 +7,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // offsets are the synthetic replicates' deviations: replicate r of a value

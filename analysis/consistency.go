@@ -8,8 +8,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/rng"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

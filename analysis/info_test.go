@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
-	"github.com/iplgpu/iplgpu/engine/fisher/fishertest"
+	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/fisher/fishertest"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

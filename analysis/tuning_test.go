@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 func TestDThetaBin(t *testing.T) {

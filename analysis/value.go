@@ -3,7 +3,7 @@ package analysis
 import (
 	"math"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // CILevel is the level of the bootstrap intervals over trials (Value.Lo, Hi)

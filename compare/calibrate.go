@@ -13,8 +13,8 @@ import (
 
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/engine"
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // TestCoverageText: the coverage sentence gives each subset size's n/DF

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.

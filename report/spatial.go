@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // The report's words for numbers with intervals and for tests. Every claim

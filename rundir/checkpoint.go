@@ -17,7 +17,7 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/npy"
 )
 
 // CheckpointFormat is the version of checkpoint.npz's layout (2: with the

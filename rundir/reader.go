@@ -11,11 +11,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/npy"
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/internal/fsutil"
+	"github.com/iplgpu/iplgpu/internal/npy"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 )
 
 // Recording is what any recording in the run-directory layout holds, iplgpu's

@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/npy"
 	"github.com/iplgpu/iplgpu/internal/fsutil"
+	"github.com/iplgpu/iplgpu/internal/npy"
 )
 
 // Resume is what Reopen found in the directory of a stopped run.

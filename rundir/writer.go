@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/npy"
 )
 
 // Writer writes one run directory. It holds the directory's lock from Create to

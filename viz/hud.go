@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

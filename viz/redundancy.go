@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine"
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

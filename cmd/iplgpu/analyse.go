@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )

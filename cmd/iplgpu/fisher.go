@@ -20,9 +20,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/analysis"
-	"github.com/iplgpu/iplgpu/engine/fisher"
-	"github.com/iplgpu/iplgpu/engine/npy"
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/internal/npy"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
 )

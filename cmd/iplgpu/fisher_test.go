@@ -15,8 +15,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

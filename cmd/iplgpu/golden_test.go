@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/npy"
 )
 
 // update rewrites the golden files: go test ./cmd/iplgpu -run Golden -update.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iplgpu/iplgpu/engine/npy"
+	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 

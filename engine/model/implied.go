@@ -5,7 +5,7 @@ import (
 	"math"
 	"runtime"
 
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 )
 
 // Implied is what a configuration implies beyond its keys: the slab, the

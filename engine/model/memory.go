@@ -3,7 +3,7 @@ package model
 import (
 	"fmt"
 
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 )
 
 // Bytes of host memory per spine and per candidate contact while a run steps:

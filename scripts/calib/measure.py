@@ -9,7 +9,7 @@ sections 8 and 9) with numpy only, independently of the engine's analysis code:
     noise_corr      mean pairwise Pearson correlation of the residuals (each
                     condition centred on its own mean), over all active pairs
     I_real, I_shuffle at subset sizes n (default 14 and 52): bias-corrected
-                    (Kanitscheider et al. 2015; as engine/fisher), the mean over
+                    (Kanitscheider et al. 2015; as fisher), the mean over
                     K random subsets drawn once and reused for every block
     red_pct         100 (mean I_shuffle - mean I_real) / mean I_shuffle
     *_se            trial-sampling standard errors: delete-a-group jackknife over

@@ -5,7 +5,7 @@ package fishertest
 import (
 	"math/rand/v2"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
+	"github.com/iplgpu/iplgpu/fisher"
 )
 
 // poissonish returns a count with mean lambda (a sum of 20 Bernoulli draws,

@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 )
 
 // The kinds of bad data; every error the package returns for data wraps one, so

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/iplgpu/iplgpu/engine/fisher"
-	"github.com/iplgpu/iplgpu/engine/fisher/fishertest"
+	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/fisher/fishertest"
 	"gonum.org/v1/gonum/mat"
 )
 

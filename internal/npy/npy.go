@@ -30,7 +30,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/iplgpu/iplgpu/engine/sysmem"
+	"github.com/iplgpu/iplgpu/internal/sysmem"
 )
 
 var magic = []byte("\x93NUMPY")

@@ -15,7 +15,7 @@ type Responses struct {
 }
 
 // NewResponses wraps data of shape (trials, bins, neurons); data is a []float64,
-// []float32, []uint8, []uint16, []uint32, []int32 or []int64 (what engine/npy
+// []float32, []uint8, []uint16, []uint32, []int32 or []int64 (what internal/npy
 // reads) of matching length.
 func NewResponses(shape []int, data any) (Responses, error) {
 	if len(shape) != 3 {
