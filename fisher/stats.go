@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/iplgpu/iplgpu/recording"
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
@@ -22,7 +24,7 @@ import (
 // The kinds of bad data; every error the package returns for data wraps one, so
 // callers can tell them apart with errors.Is.
 var (
-	ErrBadData      = errors.New("bad data")
+	ErrBadData      = recording.ErrBadData
 	ErrTooFewTrials = errors.New("too few trials")
 	ErrSingular     = errors.New("singular covariance")
 	// ErrNegativeCount is the ErrBadData of a negative value where counts were

@@ -15,13 +15,13 @@ func TestWindows(t *testing.T) {
 	for _, c := range []struct {
 		got, want []fisher.BinRange
 	}{
-		{fisher.Windows(8, 1, 1), []fisher.BinRange{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 7}, {7, 8}}},
-		{fisher.Windows(8, 4, 4), []fisher.BinRange{{0, 4}, {4, 8}}},
-		{fisher.Windows(9, 4, 4), []fisher.BinRange{{0, 4}, {4, 8}}},
-		{fisher.Windows(6, 4, 1), []fisher.BinRange{{0, 4}, {1, 5}, {2, 6}}},
-		{fisher.Cumulative(8, 2), []fisher.BinRange{{0, 2}, {0, 4}, {0, 6}, {0, 8}}},
-		{fisher.Cumulative(7, 2), []fisher.BinRange{{0, 2}, {0, 4}, {0, 6}, {0, 7}}},
-		{fisher.Cumulative(3, 1), []fisher.BinRange{{0, 1}, {0, 2}, {0, 3}}},
+		{fisher.Windows(8, 1, 1), []fisher.BinRange{{Start: 0, End: 1}, {Start: 1, End: 2}, {Start: 2, End: 3}, {Start: 3, End: 4}, {Start: 4, End: 5}, {Start: 5, End: 6}, {Start: 6, End: 7}, {Start: 7, End: 8}}},
+		{fisher.Windows(8, 4, 4), []fisher.BinRange{{Start: 0, End: 4}, {Start: 4, End: 8}}},
+		{fisher.Windows(9, 4, 4), []fisher.BinRange{{Start: 0, End: 4}, {Start: 4, End: 8}}},
+		{fisher.Windows(6, 4, 1), []fisher.BinRange{{Start: 0, End: 4}, {Start: 1, End: 5}, {Start: 2, End: 6}}},
+		{fisher.Cumulative(8, 2), []fisher.BinRange{{Start: 0, End: 2}, {Start: 0, End: 4}, {Start: 0, End: 6}, {Start: 0, End: 8}}},
+		{fisher.Cumulative(7, 2), []fisher.BinRange{{Start: 0, End: 2}, {Start: 0, End: 4}, {Start: 0, End: 6}, {Start: 0, End: 7}}},
+		{fisher.Cumulative(3, 1), []fisher.BinRange{{Start: 0, End: 1}, {Start: 0, End: 2}, {Start: 0, End: 3}}},
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("got %v, want %v", c.got, c.want)

@@ -12,37 +12,33 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/internal/fsutil"
 	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/internal/sysmem"
+	"github.com/iplgpu/iplgpu/recording"
 )
 
-// Recording is what any recording in the run-directory layout holds, iplgpu's
-// or a user's: the counts and the trial table.
-type Recording struct {
-	Dir       string
-	Responses fisher.Responses // trials x bins x neurons spike counts (responses.npy)
-	Trials    []TrialRecord    // every line of trials.csv, recorded or not
-}
+// Recording is what the analysis reads (package recording); OpenRecording
+// fills the counts and the trial table of any recording in the run-directory
+// layout, iplgpu's or a user's, Open everything a run directory holds.
+type Recording = recording.Recording
 
 // Run is everything an iplgpu run directory holds, read and cross-checked.
 type Run struct {
+	Dir string
 	Recording
 	Config     *model.Config
 	ConfigYAML []byte
 	Status     Status // run.json (zero when missing: HasStatus false)
 	HasStatus  bool
 
-	Frames         []float32 // trials x frames orientations (deg), rows as trials.csv lines
-	FramesPerTrial int
-	FrameRows      int
+	// The Recording holds the frames (frames.npy), the soma positions
+	// (soma_pos.npy; nil when missing) and the preferred orientations
+	// (theta.npy) besides the counts and the trial table.
 
-	SomaPos    []float32 // neurons x 3 (um); nil when soma_pos.npy is missing
-	Theta      []float32 // preferred orientation per neuron (rad)
-	Owner      []int32   // owner neuron per spine
-	EdgeA      []int32   // spine a of each candidate contact
-	EdgeB      []int32   // spine b
+	Owner      []int32 // owner neuron per spine
+	EdgeA      []int32 // spine a of each candidate contact
+	EdgeB      []int32 // spine b
 	WSnapshots [][]float32
 	WFinalOnly bool // WSnapshots holds w_final.npy alone (no w_sessions.npy)
 
@@ -88,13 +84,13 @@ func OpenRecording(dir string, notef Notef) (*Recording, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
-	r := &Recording{Dir: dir}
+	r := &Recording{Source: dir}
 	respPath := filepath.Join(dir, ResponsesFile)
 	shape, data, err := npy.Read(respPath)
 	if err != nil {
 		return nil, missing(respPath, "the recorded spike counts", err)
 	}
-	if r.Responses, err = fisher.NewResponses(shape, data); err != nil {
+	if r.Responses, err = recording.NewResponses(shape, data); err != nil {
 		return nil, fmt.Errorf("%s: %w", respPath, err)
 	}
 	trialsPath := filepath.Join(dir, TrialsFile)
@@ -211,7 +207,7 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Recording = *rec
+	d.Recording, d.Dir = *rec, dir
 
 	framesPath := path(FramesFile)
 	fshape, fdata, err := npy.Read(framesPath)

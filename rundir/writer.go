@@ -234,7 +234,7 @@ func (w *Writer) AppendTrial(t *TrialRecord, counts []uint16, framesRad []float3
 	if t.Recorded {
 		t.Row = w.rows
 	}
-	if err := w.csv.Write(t.fields()); err != nil {
+	if err := w.csv.Write(trialFields(t)); err != nil {
 		return err
 	}
 	w.csv.Flush()

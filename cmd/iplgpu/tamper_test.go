@@ -180,7 +180,7 @@ func writeDir(t *testing.T, dir string, files map[string][]byte) {
 // with equal runData have the same analysis.
 func runData(r *rundir.Run) *rundir.Run {
 	c := *r
-	c.Status, c.HasStatus, c.Dir, c.Recording.Dir = rundir.Status{}, false, "", ""
+	c.Status, c.HasStatus, c.Dir, c.Recording.Source = rundir.Status{}, false, "", ""
 	return &c
 }
 
