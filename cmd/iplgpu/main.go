@@ -9,6 +9,7 @@
 //	iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
 //	iplgpu fisher  -plus A.npy -minus B.npy -ds X [...] | -run DIR
 //	iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
+//	iplgpu export  -nwb FILE.nwb RUN
 //	iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
 //	iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
@@ -53,6 +54,7 @@ Usage:
   iplgpu config  [-preset NAME] [-config FILE] [-set key=value]...
   iplgpu fisher  -plus A.npy -minus B.npy -ds X [...]  |  -run DIR
   iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
+  iplgpu export  -nwb FILE.nwb RUN
   iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
   iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
@@ -81,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdFisher(args[1:], stdout, stderr)
 	case "analyse", "analyze":
 		return cmdAnalyse(args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(args[1:], stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(args[1:], stdout, stderr)
 	case "compare":

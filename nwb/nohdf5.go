@@ -1,0 +1,33 @@
+//go:build !hdf5
+
+package nwb
+
+import (
+	"errors"
+
+	"github.com/iplgpu/iplgpu/recording"
+	"github.com/iplgpu/iplgpu/rundir"
+)
+
+// ErrNoHDF5 is the error of every NWB function in a build without -tags
+// hdf5 (the HDF5 C library), such as the headless GPU build.
+var ErrNoHDF5 = errors.New("this iplgpu was built without NWB support (build it with -tags hdf5 and Debian's libhdf5-dev, as make does)")
+
+// ExportStats says what Export wrote.
+type ExportStats struct {
+	Units, Trials, Electrodes int
+	Spikes                    int64
+	Bytes                     int64
+}
+
+// Export needs -tags hdf5.
+func Export(d *rundir.Run, path string) (ExportStats, error) { return ExportStats{}, ErrNoHDF5 }
+
+// Open needs -tags hdf5.
+
+
+// File is an NWB file read as a recording.
+type File struct {
+	recording.Recording
+	Protocol string // general/protocol: an iplgpu file's resolved config
+}
