@@ -20,11 +20,18 @@ type ExportStats struct {
 	Bytes                     int64
 }
 
+// OpenOptions are the choices of Open.
+type OpenOptions struct {
+	BinMs float64 // bin width of the counts (ms); 0: 50
+}
+
+// Open needs -tags hdf5.
+func Open(path string, roles Roles, opt OpenOptions) (*File, error) { return nil, ErrNoHDF5 }
+
 // Export needs -tags hdf5.
 func Export(d *rundir.Run, path string) (ExportStats, error) { return ExportStats{}, ErrNoHDF5 }
 
 // Open needs -tags hdf5.
-
 
 // File is an NWB file read as a recording.
 type File struct {

@@ -29,6 +29,7 @@ import (
 
 const fisherSynopsis = `-plus A.npy -minus B.npy -ds X [-zero Z.npy] [-subset n -subsets K] [-boot B] [-seed S] [-format text|json|csv]
        iplgpu fisher -run DIR [-subset n -subsets K] [-boot B] [-seed S] [-bins START:END] [-format text|json|csv]
+       iplgpu fisher -nwb FILE.nwb [-stimulus-column C] [-block-column C] [-mode-column C] [-session-column C] [-recorded-column C] [-bin-ms W] [...]
 
 Bias-corrected linear Fisher information (Kanitscheider et al. 2015), I_real and
 I_shuffle, and the redundancy I_shuffle - I_real, as Liu et al. measured them.
@@ -51,7 +52,14 @@ trials.csv (iplgpu's or your own recording in that layout), analysed per session
 block, mode and coherence c > 0 (ds = 2c), summed over the bins of each trial,
 at subset size n and at 14 and 52 neurons where the trials allow, with the
 information-limiting variance epsilon fitted over subset sizes; the table goes
-to DIR/fisher.csv (never the analysis's info.csv) and stdout.`
+to DIR/fisher.csv (never the analysis's info.csv) and stdout.
+
+With -nwb: an NWB 2.x file (a laboratory's recording, or one 'iplgpu export'
+wrote) analysed as -run analyses a run: its units' spike times are counted in
+bins of -bin-ms within each recorded trial of its trials table, whose columns
+the -*-column flags name (the defaults are the columns export writes); a
+missing or ill-typed column is refused before any spike is read. The table
+goes to FILE.fisher.csv and stdout.`
 
 // cmdFisher is the fisher subcommand.
 func cmdFisher(args []string, stdout, stderr io.Writer) int {
@@ -68,7 +76,9 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output: text | json | csv")
 	counts := fs.Bool("counts", true, "the values are spike counts: refuse negatives (-counts=false for signed responses such as z-scores)")
 	runDir := fs.String("run", "", "run directory to analyse (responses.npy, trials.csv); writes DIR/fisher.csv")
-	bins := fs.String("bins", "", "with -run: bins summed per trial, START:END (0-based, END excluded; default all)")
+	bins := fs.String("bins", "", "with -run or -nwb: bins summed per trial, START:END (0-based, END excluded; default all)")
+	nwbFile := fs.String("nwb", "", "NWB file to analyse (units' spike times, trials table); writes FILE.fisher.csv")
+	roles := nwbRoleFlags(fs)
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -99,6 +109,14 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	if *nwbFile != "" {
+		if *runDir != "" {
+			return usageErr("give -run DIR or -nwb FILE, not both")
+		}
+		*runDir = *nwbFile
+	} else if roles.set(set) {
+		return usageErr("the -*-column and -bin-ms flags go with -nwb")
+	}
 	if *runDir != "" {
 		for _, f := range []string{"plus", "minus", "zero", "ds", "counts"} {
 			if set[f] {
@@ -121,7 +139,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 		spec := fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := fisherRun(ctx, *runDir, spec, bspec, w, *format, stdout, stderr)
+		err := fisherRun(ctx, *runDir, roles, spec, bspec, w, *format, stdout, stderr)
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			fmt.Fprintf(stderr, "iplgpu fisher: interrupted; %s not written\n", filepath.Join(*runDir, rundir.FisherFile))
 			return 130
@@ -469,15 +487,15 @@ func bootOf(r fisherReport) *jsonBoot {
 // fisherRun analyses a recording in the run-directory layout (responses.npy,
 // trials.csv: iplgpu's or a user's) and writes DIR/fisher.csv, its own table:
 // the analysis's info.csv is never touched.
-func fisherRun(ctx context.Context, dir string, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
-	rec, err := rundir.OpenRecording(dir, func(format string, a ...any) {
+func fisherRun(ctx context.Context, dir string, roles *nwbRoles, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
+	rec, outPath, err := openRecording(dir, roles, func(format string, a ...any) {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: "+format+"\n", a...)
 	})
 	if err != nil {
 		return err
 	}
 	if w != (fisher.BinRange{}) && w.End > rec.Responses.Bins {
-		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, filepath.Join(dir, rundir.ResponsesFile), rec.Responses.Bins)
+		return fmt.Errorf("-bins %d:%d: %s has %d bins per trial", w.Start, w.End, rec.Source, rec.Responses.Bins)
 	}
 	rows, notes, err := analysis.InfoRows(rec.Responses, rec.Trials, analysis.InfoOptions{Subsets: spec, Window: w, Boot: boot, Context: ctx})
 	if ctx.Err() != nil {
@@ -492,7 +510,6 @@ func fisherRun(ctx context.Context, dir string, spec fisher.SubsetSpec, boot fis
 	if len(rows) == 0 {
 		return fmt.Errorf("%s: nothing to analyse: no session and block has recorded trials at both +c and -c for a coherence c > 0 with enough trials (see the notes above); %s not written", dir, rundir.FisherFile)
 	}
-	outPath := filepath.Join(dir, rundir.FisherFile)
 	if err := rundir.WriteFileAtomic(outPath, func(f io.Writer) error { return report.WriteFisherCSV(f, rows) }); err != nil {
 		return err
 	}
