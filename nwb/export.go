@@ -375,11 +375,6 @@ func (e *exporter) units(els []analysis.Electrode) (int64, error) {
 	r := d.Responses
 	n := r.Neurons
 	e.group(g)
-	cols := []string{"spike_times", "electrodes", "preferred_orientation", "soma_x", "soma_y", "soma_z"}
-	e.table(g, "core", "Units", "one unit per simulated neuron", n, cols)
-	if e.err != nil {
-		return 0, e.err
-	}
 	// The electrodes of each unit.
 	unitEls := make([][]int64, n)
 	for k, el := range els {
@@ -393,13 +388,25 @@ func (e *exporter) units(els []analysis.Electrode) (int64, error) {
 		flat = append(flat, l...)
 		ends = append(ends, uint64(len(flat)))
 	}
-	write(e, g+"/electrodes", []int{len(flat)}, flat)
-	e.typed(g+"/electrodes", "hdmf-common", "DynamicTableRegion")
-	e.attr(g+"/electrodes", "description", "the electrodes of the virtual array whose recording disc holds the unit's soma")
-	if e.err == nil {
-		e.err = e.f.AttrRef(g+"/electrodes", "table", "/general/extracellular_ephys/electrodes")
+	cols := []string{"spike_times", "preferred_orientation", "soma_x", "soma_y", "soma_z"}
+	if len(flat) > 0 {
+		cols = append(cols, "electrodes")
 	}
-	e.index(g+"/electrodes", ends, "Index for VectorData 'electrodes'")
+	e.table(g, "core", "Units", "one unit per simulated neuron", n, cols)
+	if e.err != nil {
+		return 0, e.err
+	}
+	// A column of no values (no soma within any electrode's radius, a slab
+	// much smaller than the array) is left out: NWB tools fail on it.
+	if len(flat) > 0 {
+		write(e, g+"/electrodes", []int{len(flat)}, flat)
+		e.typed(g+"/electrodes", "hdmf-common", "DynamicTableRegion")
+		e.attr(g+"/electrodes", "description", "the electrodes of the virtual array whose recording disc holds the unit's soma")
+		if e.err == nil {
+			e.err = e.f.AttrRef(g+"/electrodes", "table", "/general/extracellular_ephys/electrodes")
+		}
+		e.index(g+"/electrodes", ends, "Index for VectorData 'electrodes'")
+	}
 	theta := slices.Clone(d.Theta)
 	write(e, g+"/preferred_orientation", []int{n}, theta)
 	e.column(g+"/preferred_orientation", "preferred orientation (rad, [0, pi))")
