@@ -8,8 +8,12 @@ export PATH := $(PATH):/usr/local/go/bin
 # Headless GL through Mesa's surfaceless EGL platform (llvmpipe without a GPU).
 export EGL_PLATFORM ?= surfaceless
 # go-gl takes its functions through EGL (-tags egl), so no binary links libGL,
-# libGLX or libX11 for them: only the window (GLFW, viz) needs X.
-export GOFLAGS += -tags=egl
+# libGLX or libX11 for them: only the window (GLFW, viz) needs X. NWB export
+# and import link the HDF5 C library (-tags hdf5); the headless GPU build
+# (scripts/gpu-prepare.sh) leaves it out and refuses NWB files.
+export GOFLAGS += -tags=egl,hdf5
+# The NWB tests fail rather than skip without pynwb and nwbinspector.
+export IPLGPU_REQUIRE_NWB ?= 1
 
 .PHONY: deps build run test check bench vet fmt docs
 

@@ -19,6 +19,7 @@ var cliCommands = []struct {
 	{[]string{"analyse"}, "iplgpu analyse -boot 500 runs/abl-s2        # or a directory of runs of several seeds"},
 	{[]string{"config"}, "iplgpu config -preset spatial -set network.neurons=2000 > my.yaml"},
 	{[]string{"fisher"}, "iplgpu fisher -plus a.npy -minus b.npy -ds 0.6 -subset 20 -boot 200 -format csv"},
+	{[]string{"export"}, "iplgpu export -nwb runs/abl-s2.nwb runs/abl-s2     # then: iplgpu fisher -nwb runs/abl-s2.nwb"},
 	{[]string{"compare"}, "iplgpu compare -out runs/cmp -seeds 1,2,3"},
 	{[]string{"calibrate"}, "iplgpu calibrate -out runs/cal -mechanism feedback"},
 	{[]string{"bench"}, "iplgpu bench -scaling -backend cpu,gl -n-max 200000 -out runs/scaling"},
