@@ -194,6 +194,7 @@ func (e *exporter) write(st *ExportStats) error {
 	st.Electrodes = len(els)
 	st.Trials = e.trials()
 	e.frames()
+	e.network()
 	n, err := e.units(els)
 	st.Units, st.Spikes = d.Responses.Neurons, n
 	if err != nil {
@@ -311,6 +312,53 @@ func (e *exporter) frames() {
 		e.err = e.f.AttrInt32(g+"/timestamps", "interval", 1)
 	}
 	e.attr(g+"/timestamps", "unit", "seconds")
+}
+
+// network writes the network the analysis summarises (network.csv,
+// w_hist.csv, islets.csv, the linked pairs of spatial.csv) as the processing
+// module "network": the owner of each spine, and each candidate contact's
+// two spines and structural weight w after each session.
+func (e *exporter) network() {
+	d := e.d
+	const m = "/processing/network"
+	e.group(m)
+	e.typed(m, "core", "ProcessingModule")
+	e.attr(m, "description", "the simulated network: spines and their candidate contacts (IPL sites) with the structural weight w after each session")
+	ns, ne := len(d.Owner), len(d.EdgeA)
+	e.group(m + "/spines")
+	e.table(m+"/spines", "hdmf-common", "DynamicTable", "one row per dendritic spine", ns, []string{"owner"})
+	write(e, m+"/spines/owner", []int{ns}, d.Owner)
+	e.column(m+"/spines/owner", "the unit (neuron) the spine belongs to")
+	cols := []string{"spine_a", "spine_b"}
+	what := "w_sessions"
+	if d.WFinalOnly {
+		what = "w_final"
+	}
+	if len(d.WSnapshots) > 0 {
+		cols = append(cols, what)
+	}
+	e.group(m + "/contacts")
+	e.table(m+"/contacts", "hdmf-common", "DynamicTable", "one row per candidate contact between two spines of different neurons (an IPL site)", ne, cols)
+	write(e, m+"/contacts/spine_a", []int{ne}, d.EdgeA)
+	e.column(m+"/contacts/spine_a", "row of the first spine in the spines table")
+	write(e, m+"/contacts/spine_b", []int{ne}, d.EdgeB)
+	e.column(m+"/contacts/spine_b", "row of the second spine in the spines table")
+	if len(d.WSnapshots) == 0 {
+		return
+	}
+	S := len(d.WSnapshots)
+	w := make([]float32, ne*S)
+	for k, snap := range d.WSnapshots {
+		for c, v := range snap {
+			w[c*S+k] = v
+		}
+	}
+	write(e, m+"/contacts/"+what, []int{ne, S}, w)
+	if d.WFinalOnly {
+		e.column(m+"/contacts/w_final", "structural weight w at the end of the run")
+	} else {
+		e.column(m+"/contacts/w_sessions", "structural weight w after each session (column 0 before training), as the run's w_sessions.npy")
+	}
 }
 
 func (e *exporter) electrodes() ([]analysis.Electrode, error) {

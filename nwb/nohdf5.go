@@ -28,6 +28,9 @@ type OpenOptions struct {
 // Open needs -tags hdf5.
 func Open(path string, roles Roles, opt OpenOptions) (*File, error) { return nil, ErrNoHDF5 }
 
+// ReadProtocol needs -tags hdf5.
+func ReadProtocol(path string) (string, error) { return "", ErrNoHDF5 }
+
 // Export needs -tags hdf5.
 func Export(d *rundir.Run, path string) (ExportStats, error) { return ExportStats{}, ErrNoHDF5 }
 
@@ -36,5 +39,8 @@ func Export(d *rundir.Run, path string) (ExportStats, error) { return ExportStat
 // File is an NWB file read as a recording.
 type File struct {
 	recording.Recording
-	Protocol string // general/protocol: an iplgpu file's resolved config
+	Protocol            string
+	Owner, EdgeA, EdgeB []int32
+	WSnapshots          [][]float32
+	WFinalOnly          bool
 }

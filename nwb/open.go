@@ -17,6 +17,13 @@ import (
 type File struct {
 	recording.Recording
 	Protocol string // general/protocol: an iplgpu file's resolved config ("" when absent)
+
+	// The network of an iplgpu file (processing/network; nil when absent):
+	// the owner unit of each spine, the two spines of each candidate
+	// contact, and w per snapshot (WFinalOnly: the end of the run only).
+	Owner, EdgeA, EdgeB []int32
+	WSnapshots          [][]float32
+	WFinalOnly          bool
 }
 
 // OpenOptions are the choices of Open.
@@ -103,7 +110,101 @@ func Open(path string, roles Roles, opt OpenOptions) (*File, error) {
 	if err := readUnits(f, &out.Recording); err != nil {
 		return nil, err
 	}
+	if err := readFrames(f, &out.Recording, starts, stops); err != nil {
+		return nil, err
+	}
+	if err := readNetwork(f, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// readFrames reads stimulus/presentation/frame_orientation, when the file
+// has it, as the frames of each trial: those whose timestamps fall in the
+// trial's [start_time, stop_time). Every trial must have as many, else the
+// frames are left out.
+func readFrames(f *hdf5.File, r *recording.Recording, starts, stops []float64) error {
+	const g = "/stimulus/presentation/frame_orientation/"
+	di, ok1 := f.Stat(g + "data")
+	ti, ok2 := f.Stat(g + "timestamps")
+	if !ok1 || !ok2 || len(di.Dims) != 1 || di.Len() != ti.Len() || di.Class != hdf5.Float {
+		return nil
+	}
+	data, err := hdf5.Read[float32](f, g+"data", 0, -1)
+	if err != nil {
+		return err
+	}
+	ts, err := hdf5.Read[float64](f, g+"timestamps", 0, -1)
+	if err != nil {
+		return err
+	}
+	per := -1
+	var frames []float32
+	j := 0
+	for k := range starts {
+		for j < len(ts) && ts[j] < starts[k] {
+			j++
+		}
+		a := j
+		for j < len(ts) && ts[j] < stops[k] {
+			j++
+		}
+		if j == a { // the frames end here (a run stopped early)
+			break
+		}
+		if per >= 0 && j-a != per {
+			return nil
+		}
+		per = j - a
+		frames = append(frames, data[a:j]...)
+	}
+	if per > 0 {
+		r.Frames, r.FramesPerTrial, r.FrameRows = frames, per, len(frames)/per
+	}
+	return nil
+}
+
+// readNetwork reads processing/network, an iplgpu file's network.
+func readNetwork(f *hdf5.File, out *File) error {
+	const m = "/processing/network/"
+	if _, ok := f.Stat(m + "spines/owner"); !ok {
+		return nil
+	}
+	var err error
+	if out.Owner, err = hdf5.Read[int32](f, m+"spines/owner", 0, -1); err != nil {
+		return err
+	}
+	if out.EdgeA, err = hdf5.Read[int32](f, m+"contacts/spine_a", 0, -1); err != nil {
+		return err
+	}
+	if out.EdgeB, err = hdf5.Read[int32](f, m+"contacts/spine_b", 0, -1); err != nil {
+		return err
+	}
+	ne := len(out.EdgeA)
+	for _, name := range []string{"w_sessions", "w_final"} {
+		info, ok := f.Stat(m + "contacts/" + name)
+		if !ok {
+			continue
+		}
+		if len(info.Dims) != 2 || info.Dims[0] != ne {
+			return fmt.Errorf("%s: %scontacts/%s has shape %v; want contacts (%d) x snapshots", f.Path(), m, name, info.Dims, ne)
+		}
+		w, err := hdf5.Read[float32](f, m+"contacts/"+name, 0, -1)
+		if err != nil {
+			return err
+		}
+		S := info.Dims[1]
+		for k := range S {
+			snap := make([]float32, ne)
+			for c := range snap {
+				snap[c] = w[c*S+k]
+			}
+			out.WSnapshots = append(out.WSnapshots, snap)
+		}
+		out.WFinalOnly = name == "w_final"
+		break
+	}
+	return nil
 }
 
 // column checks that trials-table column name exists with one value per
@@ -441,4 +542,22 @@ func readUnits(f *hdf5.File, r *recording.Recording) error {
 	}
 	r.Electrodes = els
 	return nil
+}
+
+// ReadProtocol returns general/protocol, the resolved config an iplgpu file
+// holds ("" when the file has none).
+func ReadProtocol(path string) (string, error) {
+	f, err := hdf5.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if !f.Exists("/general/protocol") {
+		return "", nil
+	}
+	p, err := f.ReadStrings("/general/protocol")
+	if err != nil || len(p) != 1 {
+		return "", fmt.Errorf("%s: general/protocol is not one string: %v", path, err)
+	}
+	return p[0], nil
 }

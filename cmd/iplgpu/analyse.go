@@ -23,6 +23,7 @@ import (
 )
 
 const analyseSynopsis = `[-unverified] [-subset n] [-sizes LIST] [-subsets K] [-boot B] [-time-subsets K] [-islet-threshold x] [-seed S] [-no-figures] DIR [DIR...]
+       iplgpu analyse [flags] [-out DIR] FILE.nwb
 
 Analyses a run directory written by 'iplgpu run' (also an interrupted one) and
 (re)writes into it: info.csv, timecourse.csv, network.csv, w_hist.csv,
@@ -41,7 +42,12 @@ down), or several run directories, of one configuration with different
 seeds, analyses each run and writes the spread across seeds, next to the
 within-run intervals, to seeds.csv, seeds.md and fig_seeds in that directory
 (or in -out), and the model-against-Liu table (docs/model.md section 9) judged on
-the mean over the seeds to seeds_calibration.csv and seeds.md.`
+the mean over the seeds to seeds_calibration.csv and seeds.md.
+
+An NWB file that 'iplgpu export' wrote is analysed as its run, its spike
+times binned again into the run's counts, into -out (default FILE.analysis,
+next to it), the same tables as the run directory's. A recording from
+elsewhere lacks the protocol this needs: 'iplgpu fisher -nwb' analyses it.`
 
 // cmdAnalyse is the analyse subcommand.
 func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
@@ -55,7 +61,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	threshold := fs.Float64("islet-threshold", analysis.DefaultIsletThreshold, "structural weight w at or above which a contact links an islet, in (0, 1]")
 	seed := fs.Uint64("seed", analysis.DefaultSeed, "seed of the subset draws and the bootstrap (> 0)")
 	noFigures := fs.Bool("no-figures", false, "write the tables and the report but no figures")
-	out := fs.String("out", "", "with several runs: the directory for seeds.csv and seeds.md (default: the runs' parent)")
+	out := fs.String("out", "", "with several runs: the directory for seeds.csv and seeds.md (default: the runs' parent); with FILE.nwb: the directory of the analysis (default FILE.analysis)")
 	unverified := fs.Bool("unverified", false, "analyse a run whose files differ from its manifest.json (each difference is a note in the report) instead of refusing it")
 	dirs, code, done := parseWithDirs(fs, args)
 	if done {
@@ -106,6 +112,13 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 		opt.BootReplicates = *boot
 	}
 	ropt := report.WriteOptions{NoFigures: *noFigures, Context: ctx}
+	if len(dirs) == 1 && isNWB(dirs[0]) {
+		dst := *out
+		if dst == "" {
+			dst = strings.TrimSuffix(dirs[0], filepath.Ext(dirs[0])) + ".analysis"
+		}
+		return analyseNWB(ctx, dirs[0], dst, opt, ropt, stdout, stderr)
+	}
 	runs, parent, err := runDirs(dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "iplgpu analyse: %v\n", err)

@@ -1,9 +1,18 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/report"
 
 	"github.com/iplgpu/iplgpu/nwb"
 	"github.com/iplgpu/iplgpu/recording"
@@ -57,4 +66,73 @@ func openRecording(path string, roles *nwbRoles, notef rundir.Notef) (*recording
 		return nil, "", err
 	}
 	return rec, filepath.Join(path, rundir.FisherFile), nil
+}
+
+// openNWBRun reads an NWB file that iplgpu export wrote as the run it came
+// from, for the whole analysis: its protocol (the resolved config) goes to
+// out/config.yaml, where the analysis then writes its tables, figures and
+// report. A file without the protocol is refused: the analysis needs the
+// protocol's blocks and timing.
+func openNWBRun(file, out string) (*rundir.Run, error) {
+	proto, err := nwb.ReadProtocol(file)
+	if err != nil {
+		return nil, err
+	}
+	if proto == "" {
+		return nil, fmt.Errorf("%s has no iplgpu protocol (general/protocol, the resolved config that 'iplgpu export' writes): the whole analysis needs its blocks and timing; 'iplgpu fisher -nwb %s' measures the Fisher information per block of any recording", file, file)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(out, rundir.ConfigFile)
+	if err := rundir.WriteFileAtomic(cfgPath, func(w io.Writer) error { _, err := io.WriteString(w, proto); return err }); err != nil {
+		return nil, err
+	}
+	cfg, err := model.LoadConfig("", cfgPath, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: general/protocol: %w", file, err)
+	}
+	f, err := nwb.Open(file, nwb.DefaultRoles, nwb.OpenOptions{BinMs: cfg.Stimulus.BinMs})
+	if err != nil {
+		return nil, err
+	}
+	d := &rundir.Run{Dir: out, Recording: f.Recording, Config: cfg, ConfigYAML: []byte(proto),
+		Owner: f.Owner, EdgeA: f.EdgeA, EdgeB: f.EdgeB, WSnapshots: f.WSnapshots, WFinalOnly: f.WFinalOnly}
+	if err := d.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return d, nil
+}
+
+// analyseNWB analyses an NWB file that iplgpu export wrote into out, as
+// analyseDir analyses a run directory.
+func analyseNWB(ctx context.Context, file, out string, opt analysis.Options, ropt report.WriteOptions, stdout, stderr io.Writer) int {
+	const prefix = "iplgpu analyse"
+	t0 := time.Now()
+	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
+	opt.Context, ropt.Context = ctx, ctx
+	d, err := openNWBRun(file, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		return 1
+	}
+	sum, err := analysis.Compute(d, opt)
+	if interrupted(ctx, err, prefix, file, stderr) {
+		return 130
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
+		return 1
+	}
+	sum.Notes = append([]string{fmt.Sprintf("analysed from the NWB file %s (spike times binned in %g ms bins)", file, d.Config.Stimulus.BinMs)}, sum.Notes...)
+	written, err := report.Write(sum, d, ropt)
+	if interrupted(ctx, err, prefix, file, stderr) {
+		return 130
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(written.Files), time.Since(t0).Seconds(), filepath.Join(out, rundir.ReportFile))
+	return 0
 }
