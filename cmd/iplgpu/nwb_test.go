@@ -236,4 +236,38 @@ func TestFisherNWBMatchesNumpy(t *testing.T) {
 	if !found {
 		t.Fatalf("no row at subset size %d:\n%s", want.N, got)
 	}
+	// The whole analysis needs an iplgpu protocol, which this file lacks.
+	code, _, errs = runCLI("analyse", "-out", filepath.Join(t.TempDir(), "a"), file)
+	if code != 1 || !strings.Contains(errs, "general/protocol") || !strings.Contains(errs, "fisher -nwb") {
+		t.Errorf("analyse on a file without a protocol: exit %d, want 1 and a message naming general/protocol and fisher -nwb:\n%s", code, errs)
+	}
+}
+
+// iplgpu analyse on an exported run's NWB file writes the same tables as on
+// the run directory.
+func TestAnalyseNWBGivesRunTables(t *testing.T) {
+	dir, file := exportedRun(t, fisherRunArgs)
+	out := filepath.Join(t.TempDir(), "from-nwb")
+	args := []string{"-no-figures", "-boot", "20", "-subsets", "10", "-time-subsets", "5"}
+	if code, o, errs := runCLI(append(append([]string{"analyse"}, args...), dir)...); code != 0 {
+		t.Fatalf("analyse DIR: exit %d\n%s\n%s", code, o, errs)
+	}
+	if code, o, errs := runCLI(append(append([]string{"analyse"}, args...), "-out", out, file)...); code != 0 {
+		t.Fatalf("analyse FILE.nwb: exit %d\n%s\n%s", code, o, errs)
+	}
+	tables, _ := filepath.Glob(filepath.Join(out, "*.csv"))
+	if len(tables) < 5 {
+		t.Fatalf("the analysis of the NWB file wrote %d tables: %v", len(tables), tables)
+	}
+	for _, p := range tables {
+		got, _ := os.ReadFile(p)
+		want, err := os.ReadFile(filepath.Join(dir, filepath.Base(p)))
+		if err != nil {
+			t.Errorf("%s: the run's analysis has no such table: %v", filepath.Base(p), err)
+			continue
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s differs between the run directory and its NWB file", filepath.Base(p))
+		}
+	}
 }
