@@ -38,10 +38,12 @@ test: deps
 # science tests (held-out seeds, every prediction's preset) and the sweep
 # tests against a real single-node Slurm started for them and stopped after
 # (IPLGPU_REQUIRE_SLURM=1: they fail rather than skip without it; the slow
-# time-limit requeue test too).
-check: deps vet
+# time-limit requeue test too); then the Python package, installed with pip
+# (pip install ./python), and its tests against bin/iplgpu.
+check: deps vet build
 	IPLGPU_REQUIRE_GL=1 IPLGPU_REQUIRE_SLURM=1 IPLGPU_SLURM_SLOW=1 ./scripts/slurm/with-slurm.sh \
 		xvfb-run -a -s "-screen 0 1280x1024x24" $(GO) test -count=1 -timeout 80m ./...
+	./scripts/python-test.sh $(BIN)
 
 bench: build
 	$(GO) test -run XXX -bench . -benchtime 3x ./engine/

@@ -374,7 +374,6 @@ func (e *exporter) electrodes() ([]analysis.Electrode, error) {
 	e.group(dev)
 	e.typed(dev, "core", "Device")
 	e.attr(dev, "description", fmt.Sprintf("virtual Utah array: %d x %d electrodes, %v um pitch, centred on the %.0f x %.0f um slab; electrodes outside the slab left out", analysis.DefaultArraySize, analysis.DefaultArraySize, analysis.DefaultArrayPitchUm, slab[0], slab[1]))
-	e.attr(dev, "manufacturer", "iplgpu (simulated)")
 	e.group(grp)
 	e.typed(grp, "core", "ElectrodeGroup")
 	e.attr(grp, "description", fmt.Sprintf("the virtual Utah array; an electrode records the units whose soma lies within %v um of it horizontally", analysis.DefaultRecordingRadiusUm))
