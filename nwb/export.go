@@ -24,7 +24,7 @@ const Version = "2.9.0"
 
 // unitBlock is the number of units whose spike times are generated and
 // written together (the only spike times in memory at once).
-const unitBlock = 256
+const unitBlock = 32
 
 // ExportStats says what Export wrote.
 type ExportStats struct {
