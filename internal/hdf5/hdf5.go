@@ -651,10 +651,8 @@ func (f *File) Stat(name string) (Info, bool) {
 	if !f.Exists(name) {
 		return Info{}, false
 	}
-	n := cstr(name)
-	defer C.free(unsafe.Pointer(n))
-	id := C.H5Dopen2(f.id, n, C.p_default())
-	if id < 0 {
+	id, err := f.openDataset(name)
+	if err != nil {
 		return Info{}, false
 	}
 	defer C.H5Dclose(id)
@@ -674,15 +672,24 @@ func (f *File) Stat(name string) (Info, bool) {
 	return info, true
 }
 
-// Read reads count values of dataset name from offset start along axis 0
-// (count < 0: all), converted to T by the library (integers, floats; bools
-// as 0 and 1).
-func Read[T Number](f *File, name string, start, count int) ([]T, error) {
+// openDataset opens dataset name; the caller closes it.
+func (f *File) openDataset(name string) (C.hid_t, error) {
 	n := cstr(name)
 	defer C.free(unsafe.Pointer(n))
 	id := C.H5Dopen2(f.id, n, C.p_default())
 	if id < 0 {
-		return nil, fmt.Errorf("%s: no dataset %s", f.path, name)
+		return -1, fmt.Errorf("%s: no dataset %s", f.path, name)
+	}
+	return id, nil
+}
+
+// Read reads count values of dataset name from offset start along axis 0
+// (count < 0: all), converted to T by the library (integers, floats; bools
+// as 0 and 1).
+func Read[T Number](f *File, name string, start, count int) ([]T, error) {
+	id, err := f.openDataset(name)
+	if err != nil {
+		return nil, err
 	}
 	defer C.H5Dclose(id)
 	fs := C.H5Dget_space(id)
@@ -742,11 +749,9 @@ func Read[T Number](f *File, name string, start, count int) ([]T, error) {
 
 // ReadStrings reads a dataset of strings (scalar or 1 axis).
 func (f *File) ReadStrings(name string) ([]string, error) {
-	n := cstr(name)
-	defer C.free(unsafe.Pointer(n))
-	id := C.H5Dopen2(f.id, n, C.p_default())
-	if id < 0 {
-		return nil, fmt.Errorf("%s: no dataset %s", f.path, name)
+	id, err := f.openDataset(name)
+	if err != nil {
+		return nil, err
 	}
 	defer C.H5Dclose(id)
 	ft := C.H5Dget_type(id)
@@ -773,9 +778,10 @@ func (f *File) ReadRefs(name string) ([]string, error) {
 	if !ok || info.Class != Reference {
 		return nil, fmt.Errorf("%s: %s is not a dataset of object references", f.path, name)
 	}
-	n := cstr(name)
-	defer C.free(unsafe.Pointer(n))
-	id := C.H5Dopen2(f.id, n, C.p_default())
+	id, err := f.openDataset(name)
+	if err != nil {
+		return nil, err
+	}
 	defer C.H5Dclose(id)
 	cnt := info.Len()
 	out := make([]string, cnt)
