@@ -228,7 +228,7 @@ func TestFisherNWBMatchesNumpy(t *testing.T) {
 		found = true
 		for key, w := range map[string]float64{"i_real": want.IReal, "i_shuffle": want.IShuffle} {
 			g, _ := r[key].(float64)
-			if math.Abs(g-w) > 1e-6*math.Abs(w) {
+			if math.Abs(g-w) > 1e-5*math.Abs(w) { // the table carries 6 significant digits
 				t.Errorf("%s = %v; numpy computes %v", key, g, w)
 			}
 		}

@@ -30,7 +30,7 @@ for i in range(N):
     times = []
     for k in range(len(signs)):
         times.extend(np.sort(k * 1.0 + rng.uniform(0.001, dur - 0.001, counts[k, i])))
-        times.extend(k * 1.0 + dur + rng.uniform(0.05, 0.4, 2))  # spikes between trials, not counted
+        times.extend(k * 1.0 + dur + rng.uniform(0.05, 0.4, rng.poisson(3)))  # spikes between trials, not counted
     f.add_unit(spike_times=np.array(times), electrodes=[i % 4])
 with NWBHDF5IO(path, "w") as io:
     io.write(f)
