@@ -19,6 +19,9 @@ import (
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
+// Available says whether this build reads and writes NWB files.
+const Available = true
+
 // Version is the NWB schema version of the files Export writes.
 const Version = "2.9.0"
 

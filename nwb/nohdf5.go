@@ -3,15 +3,12 @@
 package nwb
 
 import (
-	"errors"
-
 	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
-// ErrNoHDF5 is the error of every NWB function in a build without -tags
-// hdf5 (the HDF5 C library), such as the headless GPU build.
-var ErrNoHDF5 = errors.New("this iplgpu was built without NWB support (build it with -tags hdf5 and Debian's libhdf5-dev, as make does)")
+// Available says whether this build reads and writes NWB files.
+const Available = false
 
 // ExportStats says what Export wrote.
 type ExportStats struct {

@@ -1,5 +1,11 @@
 package nwb
 
+import "errors"
+
+// ErrNoHDF5 is the error of every NWB function in a build without -tags
+// hdf5 (the HDF5 C library), such as the headless GPU build.
+var ErrNoHDF5 = errors.New("this iplgpu was built without NWB support (build it with -tags hdf5 and Debian's libhdf5-dev, as make does)")
+
 // Roles names the trials-table columns that carry what the analysis needs.
 type Roles struct {
 	// Stimulus is the signed stimulus: + one orientation, - the other, 0

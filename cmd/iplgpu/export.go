@@ -37,6 +37,10 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if !nwb.Available {
+		fmt.Fprintf(stderr, "iplgpu export: %v\n", nwb.ErrNoHDF5)
+		return 1
+	}
 	path := *out
 	if path == "" {
 		path = filepath.Join(dirs[0], "recording.nwb")

@@ -47,4 +47,9 @@ func TestHeadlessBuildLinksNoX(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "-tags nowindow") {
 		t.Errorf("iplgpu view in the headless build: err %v, output %q; want a failure naming -tags nowindow", err, out)
 	}
+	// Nor the HDF5 library: NWB export says it is left out.
+	out, err = exec.Command(bin, "export", "-nwb", filepath.Join(t.TempDir(), "a.nwb"), t.TempDir()).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "-tags hdf5") {
+		t.Errorf("iplgpu export in the headless build: err %v, output %q; want a failure naming -tags hdf5", err, out)
+	}
 }
