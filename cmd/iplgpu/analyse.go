@@ -46,8 +46,14 @@ the mean over the seeds to seeds_calibration.csv and seeds.md.
 
 An NWB file that 'iplgpu export' wrote is analysed as its run, its spike
 times binned again into the run's counts, into -out (default FILE.analysis,
-next to it), the same tables as the run directory's. A recording from
-elsewhere lacks the protocol this needs: 'iplgpu fisher -nwb' analyses it.`
+next to it): the same tables as the run directory's. A recording from
+elsewhere (no iplgpu protocol in general/protocol) is binned as
+'iplgpu fisher -nwb' bins it, its trial columns named by the -*-column flags,
+and analysed as far as it allows: fisher.csv (I_real, I_shuffle, redundancy
+per block and coherence, with bootstrap intervals, noise correlations, Fano
+factors, epsilon) and distance.csv (signature b: the redundancy increase from
+the first to the last task block against unit distance at matched tuning,
+on soma or electrode positions, where the units have preferred orientations).`
 
 // cmdAnalyse is the analyse subcommand.
 func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
@@ -63,6 +69,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 	noFigures := fs.Bool("no-figures", false, "write the tables and the report but no figures")
 	out := fs.String("out", "", "with several runs: the directory for seeds.csv and seeds.md (default: the runs' parent); with FILE.nwb: the directory of the analysis (default FILE.analysis)")
 	unverified := fs.Bool("unverified", false, "analyse a run whose files differ from its manifest.json (each difference is a note in the report) instead of refusing it")
+	roles := nwbRoleFlags(fs)
 	dirs, code, done := parseWithDirs(fs, args)
 	if done {
 		return code
@@ -117,7 +124,12 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 		if dst == "" {
 			dst = strings.TrimSuffix(dirs[0], filepath.Ext(dirs[0])) + ".analysis"
 		}
-		return analyseNWB(ctx, dirs[0], dst, opt, ropt, stdout, stderr)
+		return analyseNWB(ctx, dirs[0], dst, roles, opt, ropt, stdout, stderr)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if roles.set(given) {
+		return usageErr("the -*-column and -bin-ms flags go with an NWB file")
 	}
 	runs, parent, err := runDirs(dirs)
 	if err != nil {

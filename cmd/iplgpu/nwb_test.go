@@ -3,12 +3,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,10 +193,11 @@ func TestFisherNWBRefusesColumns(t *testing.T) {
 	}
 }
 
-// A recording written by pynwb (units, trials, electrodes; made up with
-// known statistics, with spikes between the trials that must not count)
-// gives the Fisher information numpy computes on its counts.
-func TestFisherNWBMatchesNumpy(t *testing.T) {
+// A recording written by pynwb (units, trials in two conditions,
+// electrodes; made up with known statistics, with spikes between the trials
+// that must not count) gives, through fisher -nwb and through analyse, the
+// Fisher information numpy computes on its counts.
+func TestNWBRecordingMatchesNumpy(t *testing.T) {
 	py := python(t)
 	file := filepath.Join(t.TempDir(), "lab.nwb")
 	out, err := exec.Command(py, "testdata/nwb_make.py", file).Output()
@@ -202,44 +205,84 @@ func TestFisherNWBMatchesNumpy(t *testing.T) {
 		t.Fatalf("nwb_make.py: %v\n%s", err, out)
 	}
 	var want struct {
-		N               int
-		IReal, IShuffle float64
+		N      int
+		Blocks map[string]struct {
+			IReal    float64 `json:"i_real"`
+			IShuffle float64 `json:"i_shuffle"`
+		}
 	}
-	var raw map[string]float64
-	if err := json.Unmarshal(out, &raw); err != nil {
+	if err := json.Unmarshal(out, &want); err != nil || len(want.Blocks) != 2 {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	want.N, want.IReal, want.IShuffle = int(raw["n"]), raw["i_real"], raw["i_shuffle"]
-	code, got, errs := runCLI("fisher", "-nwb", file, "-stimulus-column", "signed_coherence", "-block-column", "condition",
-		"-mode-column", "state", "-session-column", "", "-recorded-column", "", "-bin-ms", "100",
-		"-subset", "8", "-subsets", "1", "-boot", "0", "-format", "json")
+	roles := []string{"-stimulus-column", "signed_coherence", "-block-column", "condition",
+		"-mode-column", "state", "-session-column", "", "-recorded-column", "", "-bin-ms", "100", "-subset", "8", "-subsets", "1", "-boot", "0"}
+	check := func(how string, rows [][]string, header []string) {
+		t.Helper()
+		col := map[string]int{}
+		for i, h := range header {
+			col[h] = i
+		}
+		seen := 0
+		for _, r := range rows {
+			if r[col["subset_n"]] != strconv.Itoa(want.N) {
+				continue
+			}
+			w, ok := want.Blocks[r[col["block_name"]]]
+			if !ok {
+				t.Errorf("%s: block %q is not one of the file's conditions", how, r[col["block_name"]])
+				continue
+			}
+			seen++
+			for key, wv := range map[string]float64{"i_real": w.IReal, "i_shuffle": w.IShuffle} {
+				g, err := strconv.ParseFloat(r[col[key]], 64)
+				if err != nil || math.Abs(g-wv) > 1e-5*math.Abs(wv) { // the table carries 6 significant digits
+					t.Errorf("%s: block %s: %s = %v; numpy computes %v", how, r[col["block_name"]], key, r[col[key]], wv)
+				}
+			}
+		}
+		if seen != 2 {
+			t.Errorf("%s: %d rows at subset size %d, want one per condition", how, seen, want.N)
+		}
+	}
+	code, got, errs := runCLI(append(append([]string{"fisher", "-nwb", file}, roles...), "-format", "csv")...)
 	if code != 0 {
 		t.Fatalf("fisher -nwb: exit %d\n%s", code, errs)
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(got), &rows); err != nil {
-		t.Fatalf("%v\n%s", err, got)
+	recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("fisher -nwb output: %v\n%s", err, got)
 	}
-	found := false
-	for _, r := range rows {
-		if n, _ := r["subset_n"].(float64); int(n) != want.N {
-			continue
-		}
-		found = true
-		for key, w := range map[string]float64{"i_real": want.IReal, "i_shuffle": want.IShuffle} {
-			g, _ := r[key].(float64)
-			if math.Abs(g-w) > 1e-5*math.Abs(w) { // the table carries 6 significant digits
-				t.Errorf("%s = %v; numpy computes %v", key, g, w)
-			}
-		}
+	check("fisher -nwb", recs[1:], recs[0])
+
+	dir := filepath.Join(t.TempDir(), "a")
+	code, o, errs := runCLI(append(append([]string{"analyse", "-out", dir}, roles...), file)...)
+	if code != 0 {
+		t.Fatalf("analyse: exit %d\n%s\n%s", code, o, errs)
 	}
-	if !found {
-		t.Fatalf("no row at subset size %d:\n%s", want.N, got)
+	b, err := os.ReadFile(filepath.Join(dir, rundir.FisherFile))
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The whole analysis needs an iplgpu protocol, which this file lacks.
-	code, _, errs = runCLI("analyse", "-out", filepath.Join(t.TempDir(), "a"), file)
-	if code != 1 || !strings.Contains(errs, "general/protocol") || !strings.Contains(errs, "fisher -nwb") {
-		t.Errorf("analyse on a file without a protocol: exit %d, want 1 and a message naming general/protocol and fisher -nwb:\n%s", code, errs)
+	recs, err = csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("analyse's %s: %v", rundir.FisherFile, err)
+	}
+	check("analyse", recs[1:], recs[0])
+	// Signature (b) on the electrode positions (two units per electrode).
+	b, err = os.ReadFile(filepath.Join(dir, DistanceFile))
+	if err != nil {
+		t.Fatalf("analyse wrote no %s: %v\n%s", DistanceFile, err, errs)
+	}
+	recs, err = csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][0] != "0" || recs[1][1] != "1" {
+		t.Fatalf("%s: %v\n%s", DistanceFile, err, b)
+	}
+	if pairs, _ := strconv.Atoi(recs[1][2]); pairs < 1 || pairs > want.N*(want.N-1)/2 {
+		t.Errorf("%s: %d pairs; want 1 to %d", DistanceFile, pairs, want.N*(want.N-1)/2)
+	}
+	// A role flag without an NWB file is a usage error.
+	if code, _, errs := runCLI("analyse", "-stimulus-column", "x", t.TempDir()); code != 2 || !strings.Contains(errs, "NWB file") {
+		t.Errorf("analyse DIR -stimulus-column: exit %d\n%s", code, errs)
 	}
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +81,7 @@ func openNWBRun(file, out string) (*rundir.Run, error) {
 		return nil, err
 	}
 	if proto == "" {
-		return nil, fmt.Errorf("%s has no iplgpu protocol (general/protocol, the resolved config that 'iplgpu export' writes): the whole analysis needs its blocks and timing; 'iplgpu fisher -nwb %s' measures the Fisher information per block of any recording", file, file)
+		return nil, fmt.Errorf("%s has no iplgpu protocol (general/protocol)", file)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
@@ -106,11 +108,17 @@ func openNWBRun(file, out string) (*rundir.Run, error) {
 
 // analyseNWB analyses an NWB file that iplgpu export wrote into out, as
 // analyseDir analyses a run directory.
-func analyseNWB(ctx context.Context, file, out string, opt analysis.Options, ropt report.WriteOptions, stdout, stderr io.Writer) int {
+func analyseNWB(ctx context.Context, file, out string, roles *nwbRoles, opt analysis.Options, ropt report.WriteOptions, stdout, stderr io.Writer) int {
 	const prefix = "iplgpu analyse"
 	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
 	opt.Context, ropt.Context = ctx, ctx
+	if proto, err := nwb.ReadProtocol(file); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		return 1
+	} else if proto == "" {
+		return analyseRecording(ctx, file, out, roles, opt, stdout, stderr)
+	}
 	d, err := openNWBRun(file, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
@@ -134,5 +142,59 @@ func analyseNWB(ctx context.Context, file, out string, opt analysis.Options, rop
 		return 1
 	}
 	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(written.Files), time.Since(t0).Seconds(), filepath.Join(out, rundir.ReportFile))
+	return 0
+}
+
+// DistanceFile is the table of signature (b) that analyse writes for a
+// recording without an iplgpu protocol.
+const DistanceFile = "distance.csv"
+
+// analyseRecording analyses an NWB recording without an iplgpu protocol
+// (analysis.AnalyseRecording) into out: fisher.csv and, where the recording
+// allows, distance.csv.
+func analyseRecording(ctx context.Context, file, out string, roles *nwbRoles, opt analysis.Options, stdout, stderr io.Writer) int {
+	const prefix = "iplgpu analyse"
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		return 1
+	}
+	t0 := time.Now()
+	rec, _, err := openRecording(file, roles, nil)
+	if err != nil {
+		return fail(err)
+	}
+	sum, err := analysis.AnalyseRecording(rec, opt)
+	if interrupted(ctx, err, prefix, file, stderr) {
+		return 130
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if len(sum.Info) == 0 {
+		return fail(fmt.Errorf("%s: nothing to analyse: no session and block has recorded trials at both +c and -c for a coherence c > 0 with enough trials (see the notes above)", file))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fail(err)
+	}
+	written := []string{filepath.Join(out, rundir.FisherFile)}
+	if err := rundir.WriteFileAtomic(written[0], func(w io.Writer) error { return report.WriteFisherCSV(w, sum.Info) }); err != nil {
+		return fail(err)
+	}
+	if d := sum.Distance; d != nil {
+		path := filepath.Join(out, DistanceFile)
+		err := rundir.WriteFileAtomic(path, func(w io.Writer) error {
+			c := csv.NewWriter(w)
+			c.Write([]string{"early_block", "late_block", "pairs", "slope_per_100um", "slope_se", "near_minus_far", "near_minus_far_se", "mean_increase"})
+			g := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+			c.Write([]string{strconv.Itoa(d.Early), strconv.Itoa(d.Late), strconv.Itoa(d.Pairs), g(d.Slope), g(d.SlopeSE), g(d.NearFar), g(d.NearFarSE), g(d.Increase)})
+			c.Flush()
+			return c.Error()
+		})
+		if err != nil {
+			return fail(err)
+		}
+		written = append(written, path)
+	}
+	fmt.Fprintf(stdout, "analysis of the recording %s: %d rows in %.1f s\n%s\n", file, len(sum.Info), time.Since(t0).Seconds(), strings.Join(written, "\n"))
 	return 0
 }
