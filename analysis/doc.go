@@ -18,7 +18,9 @@
 // soma_pos.npy, without which the spatial analysis is skipped with a note, and
 // w_sessions.npy, or w_final.npy when the run kept no snapshots) and Compute
 // analyses it. InfoRows is the Fisher analysis alone, on any recording in the
-// run-directory layout (rundir.OpenRecording).
+// run-directory layout (rundir.OpenRecording). AnalyseRecording analyses a
+// recording.Recording without an iplgpu protocol (an NWB file's, package
+// nwb): the Fisher table and the distance signature, as far as it allows.
 //
 // # Definitions
 //

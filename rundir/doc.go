@@ -1,6 +1,8 @@
 // Package rundir owns the run directory: every file's name, dtype, shape,
 // columns and units, the one writer (Writer, used by engine.Simulate), the one
-// reader (Open, OpenRecording), the one trial table (TrialRecord, ReadTrials)
+// reader (Open, OpenRecording: a Run holds a recording.Recording, what the
+// analysis reads whatever its format), the one trial table (TrialRecord, the
+// recording's Trial; ReadTrials)
 // and the one atomic write (WriteFileAtomic). Every other package, and the
 // command line, reads and writes runs through it. This comment is the
 // contract; numpy and pandas read every file (np.load, pd.read_csv).
