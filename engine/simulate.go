@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Progress is reported after every trial.
@@ -25,21 +24,20 @@ type SimulateOptions struct {
 	// AfterSession, if set, is called with the backend after each session's blocks
 	// (and after session 0), e.g. to snapshot coupling; it must not change state.
 	AfterSession func(session int, be Backend) error
-	// Resume, if set, continues the stopped run that rundir.Reopen reopened
-	// (out is that Reopen's Writer, and the config is Resume.Config): from its
-	// checkpoint, or from the first trial when it has none. Simulate closes
-	// the checkpoint.
-	Resume *rundir.Resume
+	// Resume, if set, continues a stopped run (out is then its
+	// ResumedRecorder, and cfg its config): from its checkpoint, or from the
+	// first trial when it has none. Simulate closes the checkpoint.
+	Resume *Resume
 }
 
-// Simulate runs the whole protocol of cfg on the backend and writes the run
-// directory through out (config.yaml, network arrays, responses.npy,
-// trials.csv, frames.npy, w_sessions.npy, run.json; see package rundir), then
-// closes out. When ctx is cancelled it stops after the current trial, writes a
-// checkpoint, leaves every file valid and returns ctx's error; the status says
-// "interrupted".
+// Simulate runs the whole protocol of cfg on the backend and hands what it
+// produces to out (the config, the network, each trial's counts and frames,
+// w after every session, checkpoints, the status; rundir.Writer writes them
+// as a run directory), then closes out. When ctx is cancelled it stops after
+// the current trial, writes a checkpoint, leaves every record valid and
+// returns ctx's error; the status says "interrupted".
 //
-// Checkpoints (rundir.CheckpointFile) hold everything the run carries from one
+// Checkpoints hold everything the run carries from one
 // trial to the next: the backend's State (every array of State.Arrays), the
 // host's state (simulator.vars: the step counter, the gate, the shared gain's
 // OU variable, homeostasis), the protocol position and what the recorder has
@@ -48,27 +46,35 @@ type SimulateOptions struct {
 // removes it. A run resumed from one (opt.Resume)
 // ends with the same files, byte for byte, as a run never stopped (run.json's
 // timing fields aside).
-func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Writer, opt SimulateOptions) (st *rundir.Status, err error) {
+func Simulate(ctx context.Context, cfg *model.Config, be Backend, out Recorder, opt SimulateOptions) (st *model.RunStatus, err error) {
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			opt.Log(fmt.Sprintf(format, a...))
 		}
 	}
-	var ck *rundir.Checkpoint
+	var ck Checkpoint
+	var resumed ResumedRecorder
 	// untouched: a resumed run whose directory nothing has changed yet; a
 	// refusal then leaves it exactly as it was, run.json included.
 	untouched := false
-	if opt.Resume != nil {
-		ck = opt.Resume.Checkpoint
+	st = &model.RunStatus{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: model.StateFailed, Started: time.Now()}
+	if r := opt.Resume; r != nil {
+		ck = r.Checkpoint
 		untouched = ck != nil
-		defer opt.Resume.Close()
-		for _, n := range opt.Resume.Notes {
+		if ck != nil {
+			defer ck.Close()
+		}
+		var ok bool
+		if resumed, ok = out.(ResumedRecorder); !ok {
+			out.Close()
+			return st, fmt.Errorf("engine: resuming a run needs a ResumedRecorder; %T is not one", out)
+		}
+		for _, n := range r.Notes {
 			logf("note: %s", n)
 		}
-	}
-	st = &rundir.Status{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: rundir.StateFailed, Started: time.Now()}
-	if r := opt.Resume; r != nil && r.HasStatus && !r.Status.Started.IsZero() {
-		st.Started = r.Status.Started // the run's start, not this process's
+		if !r.Started.IsZero() {
+			st.Started = r.Started // the run's start, not this process's
+		}
 	}
 	defer func() {
 		// A panic (a bug) still leaves a run.json that says failed and why,
@@ -76,28 +82,28 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		p := recover()
 		if p != nil {
 			err = fmt.Errorf("panic: %v", p)
-			st.State = rundir.StateFailed
+			st.State = model.StateFailed
 		}
 		if cerr := out.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
 		st.Finished = time.Now()
-		if err != nil && st.State == rundir.StateFailed && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			st.State = rundir.StateInterrupted // during the build: nothing simulated
+		if err != nil && st.State == model.StateFailed && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			st.State = model.StateInterrupted // during the build: nothing simulated
 		}
-		if err != nil && st.State == rundir.StateFailed {
+		if err != nil && st.State == model.StateFailed {
 			st.Error = err.Error()
 		}
-		if untouched && !out.Changed() && p == nil {
+		if untouched && !resumed.Changed() && p == nil {
 			return
 		}
-		if werr := rundir.WriteStatus(out.Dir(), st); werr != nil && err == nil {
+		if werr := out.WriteStatus(st); werr != nil && err == nil {
 			err = werr
 		}
 		// A complete run needs no checkpoint; run.json says complete first,
 		// so a crash in between leaves a complete run, not a lost one.
-		if err == nil && st.State == rundir.StateComplete {
-			err = rundir.RemoveCheckpoint(out.Dir())
+		if err == nil && st.State == model.StateComplete {
+			err = out.RemoveCheckpoint()
 		}
 		if p != nil {
 			panic(p)
@@ -135,7 +141,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		if err := out.WriteNetwork(net); err != nil {
 			return st, err
 		}
-	} else if err := out.CheckNetwork(net); err != nil {
+	} else if err := resumed.CheckNetwork(net); err != nil {
 		return st, err
 	}
 	if err := be.Load(net, d.Params); err != nil {
@@ -148,30 +154,28 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	pos := position{}
 	if ck != nil {
 		if pos, err = restore(ck, plan, net, be, sim, &state); err != nil {
-			return st, rundir.Refusal{Err: fmt.Errorf("cannot resume: %w", err)}
+			return st, fmt.Errorf("cannot resume: %w", err)
 		}
-		if !sameBackend(ck.Info.Backend, be.Name()) {
-			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ck.Info.Backend)
+		if ckBackend := ck.At().Backend; !sameBackend(ckBackend, be.Name()) {
+			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ckBackend)
 		}
 		logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", pos.done, plan.Trials, pos.block, pos.trial, ck.Path())
-		if r := opt.Resume; r.HasStatus {
-			st.SimSeconds = r.Status.SimSeconds
-		}
+		st.SimSeconds = opt.Resume.SimSeconds
 	}
 	if ck != nil {
 		// Checked before anything changes: a refusal leaves the directory.
-		if err := out.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots, ck.Info); err != nil {
+		if err := resumed.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
 			return st, err
 		}
 	}
 	// run.json says "running" from here on, so that a run killed outright
 	// (kill -9, a power cut) is told apart from one that never started.
-	st.State, st.TrialsDone = rundir.StateRunning, pos.done
-	if err := rundir.WriteStatus(out.Dir(), st); err != nil {
-		st.State = rundir.StateFailed
+	st.State, st.TrialsDone = model.StateRunning, pos.done
+	if err := out.WriteStatus(st); err != nil {
+		st.State = model.StateFailed
 		return st, err
 	}
-	st.State = rundir.StateFailed
+	st.State = model.StateFailed
 	if ck == nil {
 		if err := out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
 			return st, err
@@ -188,9 +192,8 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 		if err := be.State(&state); err != nil {
 			return err
 		}
-		info := rundir.CheckpointInfo{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(),
-			TrialsDone: p.done, TrialsTotal: plan.Trials, Block: p.block, TrialInBlock: p.trial}
-		return out.WriteCheckpoint(info, checkpointVars(&state, sim))
+		at := model.CheckpointAt{Backend: be.Name(), TrialsDone: p.done, TrialsTotal: plan.Trials, Block: p.block, TrialInBlock: p.trial}
+		return out.WriteCheckpoint(at, checkpointVars(&state, sim))
 	}
 	snapshot := func(session int) error {
 		if opt.AfterSession != nil {
@@ -226,7 +229,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 			// Stop before anything of the trial happens, its block's w snapshot
 			// included: the checkpoint is the state before this position.
 			if err := ctx.Err(); err != nil {
-				st.State = rundir.StateInterrupted
+				st.State = model.StateInterrupted
 				st.TrialsDone = pos.done
 				if cerr := checkpoint(here); cerr != nil {
 					return st, fmt.Errorf("interrupted, and the checkpoint failed: %w", cerr)
@@ -244,7 +247,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 			if err != nil {
 				return st, fmt.Errorf("block %d (%s), trial %d: %w", b.Index, b.Name, ti, err)
 			}
-			rec := rundir.TrialRecord{
+			rec := model.TrialRecord{
 				Trial: pos.done, Session: b.Session, Block: b.Index, BlockName: b.Name, Mode: b.Mode,
 				Coherence: tr.Coherence, Learning: b.Learning, Ablation: b.Ablation, Frames: b.Frames,
 				Recorded: b.Record, GateStart: sim.lastGateStart,
@@ -282,7 +285,7 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 	if err := out.Finish(pos.done); err != nil {
 		return st, err
 	}
-	st.State = rundir.StateComplete
+	st.State = model.StateComplete
 	return st, nil
 }
 
@@ -304,13 +307,13 @@ type position struct{ block, trial, done int }
 
 // checkpointVars is everything a checkpoint holds besides its info: every
 // array of the backend's state (state/NAME) and the host's state (host/NAME).
-func checkpointVars(state *State, sim *simulator) []rundir.Var {
-	var vars []rundir.Var
+func checkpointVars(state *State, sim *simulator) []model.Var {
+	var vars []model.Var
 	for _, a := range state.Arrays() {
-		vars = append(vars, rundir.Var{Name: "state/" + a.Name, Ptr: a.Ptr})
+		vars = append(vars, model.Var{Name: "state/" + a.Name, Ptr: a.Ptr})
 	}
 	for _, v := range sim.vars() {
-		vars = append(vars, rundir.Var{Name: "host/" + v.Name, Ptr: v.Ptr})
+		vars = append(vars, model.Var{Name: "host/" + v.Name, Ptr: v.Ptr})
 	}
 	return vars
 }
@@ -318,8 +321,8 @@ func checkpointVars(state *State, sim *simulator) []rundir.Var {
 // restore loads the checkpoint into the backend (loaded with net) and the
 // host, after checking that its protocol position is the one its trial count
 // names in plan.
-func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Backend, sim *simulator, state *State) (position, error) {
-	in := ck.Info
+func restore(ck Checkpoint, plan *model.Plan, net *model.Network, be Backend, sim *simulator, state *State) (position, error) {
+	in := ck.At()
 	p := position{done: in.TrialsDone}
 	if in.TrialsTotal != plan.Trials || in.TrialsDone < 0 || in.TrialsDone > plan.Trials {
 		return p, fmt.Errorf("%s: %d of %d trials done, but the protocol of config.yaml has %d trials", ck.Path(), in.TrialsDone, in.TrialsTotal, plan.Trials)
@@ -349,17 +352,4 @@ func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Bac
 		return p, err
 	}
 	return p, nil
-}
-
-// SimulateDir claims the new run directory dir (rundir.Create) and runs
-// Simulate into it.
-func SimulateDir(ctx context.Context, cfg *model.Config, be Backend, dir string, opt SimulateOptions) (*rundir.Status, error) {
-	if err := cfg.CheckRunnable(); err != nil {
-		return nil, err
-	}
-	out, err := rundir.Create(dir)
-	if err != nil {
-		return nil, err
-	}
-	return Simulate(ctx, cfg, be, out, opt)
 }

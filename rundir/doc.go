@@ -1,5 +1,6 @@
 // Package rundir owns the run directory: every file's name, dtype, shape,
-// columns and units, the one writer (Writer, used by engine.Simulate), the one
+// columns and units, the one writer (Writer, the engine.Recorder of a run
+// directory; package simrun hands it to engine.Simulate), the one
 // reader (Open, OpenRecording), the one trial table (TrialRecord, ReadTrials)
 // and the one atomic write (WriteFileAtomic). Every other package, and the
 // command line, reads and writes runs through it. This comment is the

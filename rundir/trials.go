@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // ErrBadTrials marks a trials.csv that cannot be read as a trial table.
@@ -17,23 +19,10 @@ var ErrBadTrials = errors.New("malformed trial table")
 var TrialsColumns = []string{"trial", "session", "block", "block_name", "mode", "coherence", "learning", "ablation", "frames", "recorded", "row", "gate_start"}
 
 // TrialRecord is one line of trials.csv: one trial of the protocol.
-type TrialRecord struct {
-	Trial     int     // running index over the run (-1 when the column is absent)
-	Session   int     // 0 before training, 1..S training sessions, S+1 after
-	Block     int     // block index in the run
-	BlockName string  // the block's name in the config
-	Mode      string  // task | passive
-	Coherence float64 // signed: + for orientation A, - for B
-	Learning  bool    // structural plasticity on
-	Ablation  string  // none | formation | lateral
-	Frames    string  // noise | consistent
-	Recorded  bool    // the trial's counts are a row of responses.npy
-	Row       int     // that row; -1 when not recorded
-	GateStart float32 // top-down gate m at the trial's first step (NaN when the column is absent)
-}
+type TrialRecord = model.TrialRecord
 
-// fields formats the record in the order of TrialsColumns.
-func (t *TrialRecord) fields() []string {
+// trialFields formats t in the order of TrialsColumns.
+func trialFields(t *TrialRecord) []string {
 	return []string{
 		strconv.Itoa(t.Trial), strconv.Itoa(t.Session), strconv.Itoa(t.Block), t.BlockName, t.Mode,
 		strconv.FormatFloat(t.Coherence, 'g', -1, 64), b01(t.Learning), t.Ablation, t.Frames,
