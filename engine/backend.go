@@ -8,7 +8,7 @@ import (
 )
 
 // Backend steps the model. The CPU backend (cpu.New) is the reference; the GL
-// backend (glbackend.New) must draw the same random numbers and match it within the
+// backend (glbackend.NewBackend) must draw the same random numbers and match it within the
 // tolerances stated in its tests.
 //
 // A backend owns the dynamic state: spine potentials s, coincidence traces x,
