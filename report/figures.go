@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 )
 
@@ -295,7 +296,7 @@ func fig3(sum *page) (bool, string, error) {
 				}
 				iv[j] = ci(w.Gap)
 			}
-			if err := addBand(p, analysis.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
+			if err := addBand(p, model.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
 				return false, "", err
 			}
 			n++
@@ -330,9 +331,9 @@ func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockRe
 			k = len(groups)
 			at[a.Session] = k
 			groups = append(groups, []*analysis.BlockResult{sum.BlockByIndex(a.Control)})
-			lbl := analysis.SessionLabel(a.Session, sum.Sessions)
+			lbl := model.SessionLabel(a.Session, sum.Sessions)
 			if a.ControlSession != a.Session {
-				lbl += fmt.Sprintf("\n(control: %s)", analysis.SessionLabel(a.ControlSession, sum.Sessions))
+				lbl += fmt.Sprintf("\n(control: %s)", model.SessionLabel(a.ControlSession, sum.Sessions))
 			}
 			labels = append(labels, lbl)
 		}
@@ -353,7 +354,7 @@ func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockRe
 		return nil, nil
 	}
 	first, last := s.blocks[0], s.blocks[len(s.blocks)-1]
-	return []string{analysis.SessionLabel(first.Session, sum.Sessions), analysis.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
+	return []string{model.SessionLabel(first.Session, sum.Sessions), model.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
 }
 
 func fig4(sum *page) (bool, string, error) {
@@ -662,10 +663,10 @@ func fig7(sum *page) (bool, string, error) {
 	for k, a := range sum.Ablations {
 		c := palette[k%len(palette)]
 		ctl, abl := sum.BlockByIndex(a.Control), sum.BlockByIndex(a.Block)
-		if err := addLine(p, fmt.Sprintf("control, %s", analysis.SessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("control, %s", model.SessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
 			return false, "", err
 		}
-		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), analysis.SessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), model.SessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
 			return false, "", err
 		}
 		n += 2

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -153,14 +154,14 @@ func taskCorrSentences(sum *page) []string {
 	S := sum.Sessions
 	if l == nil {
 		return []string{fmt.Sprintf("Task-aligned noise correlations (one control task block, %s): A-vs-B %s raw and %s conditioned on the frames; within A %s raw and %s conditioned.",
-			analysis.SessionLabel(e.Session, S), valText(e.RawGroups.AvsB, num), valText(e.CondGroups.AvsB, num), valText(e.RawGroups.WithinA, num), valText(e.CondGroups.WithinA, num))}
+			model.SessionLabel(e.Session, S), valText(e.RawGroups.AvsB, num), valText(e.CondGroups.AvsB, num), valText(e.RawGroups.WithinA, num), valText(e.CondGroups.WithinA, num))}
 	}
 	part := func(name string, a, b analysis.Value) string {
 		c := analysis.Compare(b, a)
 		return fmt.Sprintf("%s %s from %s to %s (%s)", name, verdict(c, "rose", "fell"), valText(a, num), valText(b, num), testText(c, num))
 	}
 	return []string{fmt.Sprintf("Task-aligned noise correlations (Bondy et al. 2018; neurons within ±%g° of A or of B), %s against %s: raw, %s and %s; conditioned on each trial's frames, %s and %s. The frames alone drive A- and B-preferring neurons in opposite directions: only the conditioned values speak to internal, belief-like fluctuations.",
-		analysis.DefaultTaskCorrGroupDeg, analysis.SessionLabel(l.Session, S), analysis.SessionLabel(e.Session, S),
+		analysis.DefaultTaskCorrGroupDeg, model.SessionLabel(l.Session, S), model.SessionLabel(e.Session, S),
 		part("A-vs-B", e.RawGroups.AvsB, l.RawGroups.AvsB), part("within A", e.RawGroups.WithinA, l.RawGroups.WithinA),
 		part("A-vs-B", e.CondGroups.AvsB, l.CondGroups.AvsB), part("within A", e.CondGroups.WithinA, l.CondGroups.WithinA))}
 }
@@ -182,7 +183,7 @@ func taskCorrSection(w io.Writer, sum *page) {
 		if tc == nil {
 			continue
 		}
-		p("| %d | %s | %d / %d | %s | %s | %s | %s | %s | %s |\n", tc.Block, analysis.SessionShort(tc.Session, S), tc.GroupNeurons[0], tc.GroupNeurons[1],
+		p("| %d | %s | %d / %d | %s | %s | %s | %s | %s | %s |\n", tc.Block, model.SessionShort(tc.Session, S), tc.GroupNeurons[0], tc.GroupNeurons[1],
 			valCell(tc.RawGroups.WithinA, num), valCell(tc.RawGroups.WithinB, num), valCell(tc.RawGroups.AvsB, num),
 			valCell(tc.CondGroups.WithinA, num), valCell(tc.CondGroups.WithinB, num), valCell(tc.CondGroups.AvsB, num))
 	}
@@ -196,7 +197,7 @@ func consistencySentences(sum *page) []string {
 	for _, pr := range sum.ConsistencyPairs {
 		pb, ib := sum.ConsistencyOf(pr.Persistent), sum.ConsistencyOf(pr.Independent)
 		s := fmt.Sprintf("Consistency (%s): with a persistent signal (rho %g) the within-trial slope of the gap was %s per s against %s with independent frames: %s (difference %s)",
-			analysis.SessionLabel(pb.Session, S), pb.Persistence, valText(pb.Slope, num), valText(ib.Slope, num), diffWord(pr.SlopeTest), testText(pr.SlopeTest, num))
+			model.SessionLabel(pb.Session, S), pb.Persistence, valText(pb.Slope, num), valText(ib.Slope, num), diffWord(pr.SlopeTest), testText(pr.SlopeTest, num))
 		if pb.Regression != nil && ib.Regression != nil {
 			s += fmt.Sprintf("; the per-bin gap changed by %s per signal frame in the last %g ms with a persistent signal and by %s with independent frames (difference %s)",
 				valText(pb.Regression.Beta, num), pb.Regression.LagMs, valText(ib.Regression.Beta, num), testText(pr.BetaTest, num))
@@ -206,7 +207,7 @@ func consistencySentences(sum *page) []string {
 	if cl := sum.ConsistencyLearning; cl != nil {
 		after := sum.BlockByIndex(sum.ConsistencyPairs[cl.After].Persistent).Session
 		out = append(out, fmt.Sprintf("Consistency and the links: the persistence effect (slope persistent - independent) %s against that before training, when there are no links yet: %s (difference of differences %s).",
-			analysis.SessionLabel(after, S), diffWord(cl.SlopeTest), testText(cl.SlopeTest, num)))
+			model.SessionLabel(after, S), diffWord(cl.SlopeTest), testText(cl.SlopeTest, num)))
 	}
 	return out
 }
@@ -231,7 +232,7 @@ func consistencySection(w io.Writer, sum *page) {
 		if r := cb.Regression; r != nil {
 			frac, run, beta, cells = num(r.SignalFrac), num(r.RunFrames), valCell(r.Beta, num), strconv.Itoa(r.Cells)
 		}
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", cb.Block, analysis.SessionShort(cb.Session, S), frames, frac, run, valCell(cb.Slope, num), beta, cells)
+		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", cb.Block, model.SessionShort(cb.Session, S), frames, frac, run, valCell(cb.Slope, num), beta, cells)
 	}
 	p("\n")
 }
@@ -338,7 +339,7 @@ func fig9(sum *page) (bool, string, error) {
 		pal.SetMax(lim)
 		var row []*plot.Plot
 		for _, tc := range blocks {
-			p := newPlot(fmt.Sprintf("%s, %s\ncolour: −%.3f (blue) to +%.3f (red)", kind, analysis.SessionLabel(tc.Session, sum.Sessions), lim, lim),
+			p := newPlot(fmt.Sprintf("%s, %s\ncolour: −%.3f (blue) to +%.3f (red)", kind, model.SessionLabel(tc.Session, sum.Sessions), lim, lim),
 				"preferred orientation − A (deg), neuron j", "preferred orientation − A (deg), neuron i")
 			h := plotter.NewHeatMap(corrGrid{m: pick(tc), step: tc.BinDeg}, pal.Palette(255))
 			h.Min, h.Max = -lim, lim
@@ -375,7 +376,7 @@ func fig10(sum *page) (bool, string, error) {
 		return false, "no persistent-signal block with an independent-frames block in its session", nil
 	}
 	pr := sum.ConsistencyPairs[len(sum.ConsistencyPairs)-1]
-	pa := newPlot(fmt.Sprintf("(a) Gap over the trial, %s", analysis.SessionLabel(sum.BlockByIndex(pr.Persistent).Session, sum.Sessions)), "time from stimulus onset (ms)", gapAxis)
+	pa := newPlot(fmt.Sprintf("(a) Gap over the trial, %s", model.SessionLabel(sum.BlockByIndex(pr.Persistent).Session, sum.Sessions)), "time from stimulus onset (ms)", gapAxis)
 	pb := newPlot("(b) Gap against the recent signal", "k: signal frames among the last frames up to the bin's end", "per-bin gap, adjusted for the bin "+infoUnit)
 	for k, idx := range []int{pr.Independent, pr.Persistent} {
 		b := sum.BlockByIndex(idx)

@@ -84,7 +84,7 @@ func keyResults(sum *page) []string {
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0], task.blocks[len(task.blocks)-1]
 		mf, ml := f.Main(), l.Main()
-		wf, wl := analysis.PairLabels(f, l, S)
+		wf, wl := pairLabels(f, l, S)
 		c := analysis.Compare(ml.RedundancyPct, mf.RedundancyPct)
 		out = append(out, fmt.Sprintf("Redundancy in task blocks (%d neurons per subset) %s from %s %s to %s %s: a difference of %s.",
 			mf.N, verdict(c, "rose", "fell"), pctText(mf.RedundancyPct), wf, pctText(ml.RedundancyPct), wl, testText(c, pointsU)))
@@ -128,7 +128,7 @@ func keyResults(sum *page) []string {
 	}
 	if len(passive.blocks) > 0 {
 		f, l := passive.blocks[0], passive.blocks[len(passive.blocks)-1]
-		wf, wl := analysis.PairLabels(f, l, S)
+		wf, wl := pairLabels(f, l, S)
 		s := fmt.Sprintf("In passive blocks redundancy was %s %s and %s %s", pctText(f.Main().RedundancyPct), wf, pctText(l.Main().RedundancyPct), wl)
 		if hasTask {
 			taskAt := map[int]*analysis.BlockResult{}
@@ -186,7 +186,7 @@ func keyResults(sum *page) []string {
 		var parts []string
 		for _, a := range as {
 			parts = append(parts, fmt.Sprintf("%s it was %s against %s in its control task block (%s): %s, %s",
-				analysis.SessionLabel(a.Session, S), pctText(a.RedundancyPct[1]), pctText(a.RedundancyPct[0]), analysis.SessionLabel(a.ControlSession, S),
+				model.SessionLabel(a.Session, S), pctText(a.RedundancyPct[1]), pctText(a.RedundancyPct[0]), model.SessionLabel(a.ControlSession, S),
 				diffWord(a.PctTest), testText(a.PctTest, pointsU)))
 		}
 		s := fmt.Sprintf("With %s, redundancy: %s", what, strings.Join(parts, "; "))
@@ -216,13 +216,13 @@ func keyResults(sum *page) []string {
 
 	// Within trial.
 	if e := sum.Early; e != nil {
-		we := analysis.SessionLabel(e.Session, S)
+		we := model.SessionLabel(e.Session, S)
 		var wl string
 		if l := sum.Late; l != nil {
 			if be, bl := sum.BlockByIndex(e.Block), sum.BlockByIndex(l.Block); be != nil && bl != nil {
-				we, wl = analysis.PairLabels(be, bl, S)
+				we, wl = pairLabels(be, bl, S)
 			} else {
-				wl = analysis.SessionLabel(l.Session, S)
+				wl = model.SessionLabel(l.Session, S)
 			}
 		}
 		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (last minus first %s; slope %s per s over single %g ms bins)",
@@ -370,11 +370,11 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	p("|---:|---|---|---:|---:|---:|---|---|---|---|---|---|---:|\n")
 	for _, b := range sum.Blocks {
 		if len(b.Info) == 0 {
-			p("| %d | %s | %s | %d | | %s | no estimate | | | | | | |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
+			p("| %d | %s | %s | %d | | %s | no estimate | | | | | | |\n", b.Index, model.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
 		}
 		for _, in := range b.Info {
 			m := in.MainSize()
-			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
+			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, model.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
 				valCell(m.IReal, num), valCell(m.IShuffle, num), valCell(m.Gap, num), valCell(m.RedundancyPct, pctNum), valCell(in.NoiseCorr, num), valCell(in.Epsilon, num), num(in.Fano))
 		}
 	}
@@ -395,7 +395,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		for _, s := range sum.conditionSeries() {
 			for _, b := range s.blocks {
 				h := b.Headline()
-				p("| %d | %s | %s |", b.Index, analysis.SessionShort(b.Session, S), b.Condition())
+				p("| %d | %s | %s |", b.Index, model.SessionShort(b.Session, S), b.Condition())
 				for _, n := range sizes {
 					if r := h.Size(n); r != nil {
 						p(" %s |", valCell(r.RedundancyPct, pctNum))
@@ -422,7 +422,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		if wt == nil {
 			continue
 		}
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), b.Condition(),
+		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, model.SessionShort(b.Session, S), b.Condition(),
 			valCell(wt.First.IShuffle, num), valCell(wt.First.Gap, num), valCell(wt.Last.IShuffle, num), valCell(wt.Last.Gap, num), valCell(wt.Slope, num))
 	}
 	p("\n")
@@ -443,7 +443,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 			if a.HasInfo {
 				rp = [3]string{valCell(a.RedundancyPct[1], pctNum), valCell(a.RedundancyPct[0], pctNum), testText(a.PctTest, points)}
 			}
-			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, analysis.SessionLabel(a.Session, S), a.Control, analysis.SessionLabel(a.ControlSession, S),
+			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, model.SessionLabel(a.Session, S), a.Control, model.SessionLabel(a.ControlSession, S),
 				rp[0], rp[1], rp[2], num(a.AblatedRateHz), num(a.ControlRateHz), 100*a.RateChange, 100*a.TuningDiff)
 		}
 		p("\n")

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
@@ -75,6 +77,28 @@ func Blocks(c *Config) []Block {
 		}
 	}
 	return blocks
+}
+
+// SessionLabel names session s of a protocol of sessions training sessions
+// for a reader: "before training" (0), "after session k" (the measurement
+// blocks of session k follow its training), "at the end" (the blocks after
+// the last session).
+func SessionLabel(s, sessions int) string {
+	switch {
+	case s <= 0:
+		return "before training"
+	case s > sessions:
+		return "at the end"
+	}
+	return fmt.Sprintf("after session %d", s)
+}
+
+// SessionShort is session s in tables and on axes: "0", "1", ..., "end".
+func SessionShort(s, sessions int) string {
+	if s > sessions {
+		return "end"
+	}
+	return strconv.Itoa(s)
 }
 
 // MakePlan expands the protocol: blocks in order (before, [baseline], sessions,

@@ -191,3 +191,17 @@ func TestFrozenFrames(t *testing.T) {
 		t.Fatalf("noise with sequences: %v, want an error naming sequences", err)
 	}
 }
+
+func TestSessionLabels(t *testing.T) {
+	for _, c := range []struct {
+		s           int
+		label, tick string
+	}{{0, "before training", "0"}, {1, "after session 1", "1"}, {10, "after session 10", "10"}, {11, "at the end", "end"}} {
+		if got := SessionLabel(c.s, 10); got != c.label {
+			t.Errorf("SessionLabel(%d, 10) = %q, want %q", c.s, got, c.label)
+		}
+		if got := SessionShort(c.s, 10); got != c.tick {
+			t.Errorf("SessionShort(%d, 10) = %q, want %q", c.s, got, c.tick)
+		}
+	}
+}
