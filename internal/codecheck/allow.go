@@ -1,0 +1,63 @@
+package codecheck
+
+// MaxLines and MaxParams bound a non-test function: longer ones are split
+// into named steps, longer parameter lists become an options struct, unless
+// SizeAllowed states why not.
+const (
+	MaxLines  = 100
+	MaxParams = 6
+)
+
+// notYet marks a function that is to be split and has not been yet: listed
+// so that the list can only shrink.
+const notYet = "not split yet"
+
+// SizeAllowed are the functions over MaxLines or MaxParams, each with the
+// reason it stays so.
+var SizeAllowed = map[string]string{
+	"analysis/AcrossSeeds":             notYet,
+	"analysis/Calibration":             notYet,
+	"analysis/Compute":                 notYet,
+	"analysis/DistanceAtMatchedTuning": notYet,
+	"analysis/FrozenTaskCorrelations":  notYet,
+	"analysis/InfoRows":                notYet,
+	"analysis/RegressOnSignal":         notYet,
+	"analysis/TaskCorrelations":        notYet,
+	"analysis/VirtualArray":            notYet,
+	"analysis/blockTimeCourse":         notYet,
+	"analysis/infoRow":                 notYet,
+	"analysis/signalCounts":            notYet,
+	"analysis/spatialAnalysis":         notYet,
+	"analysis/switchCourse":            notYet,
+	"analysis/taskCorrBoot":            notYet,
+	"analysis/taskCorrStats":           notYet,
+	"analysis/tuningCurve":             notYet,
+	"cmd/iplgpu/analyseDir":            notYet,
+	"cmd/iplgpu/benchScaling":          notYet,
+	"cmd/iplgpu/cmdFisher":             notYet,
+	"cmd/iplgpu/cmdMerge":              notYet,
+	"cmd/iplgpu/cmdView":               notYet,
+	"cmd/iplgpu/fisherRun":             notYet,
+	"cmd/iplgpu/parseScalingFlags":     notYet,
+	"cmd/iplgpu/simulateInto":          notYet,
+	"compare/Calibrate":                notYet,
+	"engine/Simulate":                  notYet,
+	"engine/gl/Context.DenseMatVec":    notYet,
+	"engine/glbackend/Backend.Run":     notYet,
+	"engine/model/Config.Validate":     "a flat list of range checks, one per config key, in the order of the config file",
+	"engine/model/Imply":               "a flat sequence of the quantities a config implies, each computed once from those before it",
+	"engine/model/makeFrames":          notYet,
+	"fisher/BootstrapContext":          notYet,
+	"fisher/TimeCourse":                notYet,
+	"fisher/replicate.subsetMeans":     notYet,
+	"report/fig5":                      notYet,
+	"report/keyResults":                notYet,
+	"report/report":                    notYet,
+	"report/sweepFigure":               notYet,
+	"report/writePredictionCSVs":       notYet,
+	"report/writeTables":               notYet,
+	"rundir/OpenWith":                  notYet,
+	"rundir/ReadTrials":                notYet,
+	"viz/drawKeyLabels":                notYet,
+	"viz/drawScaleBar":                 notYet,
+}
