@@ -41,7 +41,6 @@ var SizeAllowed = map[string]string{
 	"cmd/iplgpu/parseScalingFlags":     notYet,
 	"cmd/iplgpu/simulateInto":          notYet,
 	"compare/Calibrate":                notYet,
-	"engine/Simulate":                  notYet,
 	"engine/gl/Context.DenseMatVec":    notYet,
 	"engine/glbackend/Backend.Run":     notYet,
 	"engine/model/Config.Validate":     "a flat list of range checks, one per config key, in the order of the config file",
