@@ -48,8 +48,6 @@ var SizeAllowed = map[string]string{
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
 	"report/fig5":                      notYet,
-	"report/keyResults":                notYet,
-	"report/report":                    notYet,
 	"report/sweepFigure":               notYet,
 	"report/writePredictionCSVs":       notYet,
 	"report/writeTables":               notYet,
