@@ -443,48 +443,78 @@ func fig5(sum *page) (bool, string, error) {
 	if len(ns) == 0 {
 		return false, "no structural weights", nil
 	}
-	x := make([]float64, len(ns))
-	useSession := true
-	for k, n := range ns {
-		x[k] = float64(n.Session)
-		if n.Session < 0 {
-			useSession = false
+	n5 := newNetworkPanels(sum)
+	var grid [2][3]*plot.Plot
+	for k, panel := range []func() (*plot.Plot, error){n5.wHistPanel, n5.meanWPanel, n5.linkTuningPanel, n5.isletCountPanel, n5.isletSizePanel, n5.isletSizesPanel} {
+		p, err := panel()
+		if err != nil {
+			return false, "", err
 		}
+		grid[k/3][k%3] = p
 	}
-	if !useSession {
-		for k := range x {
-			x[k] = float64(k)
-		}
-	}
-	axis := func(p *plot.Plot) {
-		if useSession {
-			sessionAxis(p, sum.Sessions, x[0], x[len(x)-1])
-			p.X.Label.Text = "after session (0: before training, end: after the final blocks)"
-		} else {
-			p.X.Label.Text = "snapshot"
-		}
-	}
-	get := func(f func(analysis.NetworkStats) float64) []float64 {
-		out := make([]float64, len(ns))
-		for k, n := range ns {
-			out[k] = f(n)
-		}
-		return out
-	}
+	return true, "", saveTiles(sum, "fig5_network", [][]*plot.Plot{grid[0][:], grid[1][:]}, 15*vg.Inch, 9*vg.Inch, false)
+}
 
-	// (a) w histograms.
-	shown := spread(len(ns), 8)
+// networkPanels are the panels of fig5, the network by snapshot: their x
+// (the session after which each snapshot was taken, or the snapshot's index)
+// and the snapshots the histograms show.
+type networkPanels struct {
+	sum        *page
+	ns         []analysis.NetworkStats
+	x          []float64
+	useSession bool
+	shown      []int
+}
+
+func newNetworkPanels(sum *page) *networkPanels {
+	ns := sum.Network
+	n5 := &networkPanels{sum: sum, ns: ns, x: make([]float64, len(ns)), useSession: true, shown: spread(len(ns), 8)}
+	for k, n := range ns {
+		n5.x[k] = float64(n.Session)
+		if n.Session < 0 {
+			n5.useSession = false
+		}
+	}
+	if !n5.useSession {
+		for k := range n5.x {
+			n5.x[k] = float64(k)
+		}
+	}
+	return n5
+}
+
+// axis labels p's x axis by session or by snapshot.
+func (n5 *networkPanels) axis(p *plot.Plot) {
+	if n5.useSession {
+		sessionAxis(p, n5.sum.Sessions, n5.x[0], n5.x[len(n5.x)-1])
+		p.X.Label.Text = "after session (0: before training, end: after the final blocks)"
+	} else {
+		p.X.Label.Text = "snapshot"
+	}
+}
+
+// get is f of every snapshot.
+func (n5 *networkPanels) get(f func(analysis.NetworkStats) float64) []float64 {
+	out := make([]float64, len(n5.ns))
+	for k, n := range n5.ns {
+		out[k] = f(n)
+	}
+	return out
+}
+
+// wHistPanel is panel (a): the w histogram of up to 8 snapshots, on a log axis.
+func (n5 *networkPanels) wHistPanel() (*plot.Plot, error) {
 	pa := newPlot("(a) Structural weights w", fmt.Sprintf("w (%d bins on [0, 1])", analysis.WHistBins), "fraction of candidate contacts")
 	pa.Legend.Left = false
 	pa.Legend.Top = false
 	pa.Legend.YOffs = vg.Points(6)
 	pa.Legend.XOffs = -vg.Points(70)
 	total := 0
-	for _, c := range ns[0].WHist {
+	for _, c := range n5.ns[0].WHist {
 		total += c
 	}
-	for _, k := range shown {
-		n := ns[k]
+	for _, k := range n5.shown {
+		n := n5.ns[k]
 		xs := make([]float64, analysis.WHistBins)
 		ys := make([]float64, analysis.WHistBins)
 		for j, c := range n.WHist {
@@ -494,72 +524,84 @@ func fig5(sum *page) (bool, string, error) {
 				ys[j] = float64(c) / float64(max(total, 1))
 			}
 		}
-		if err := addLine(pa, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
-			return false, "", err
+		if err := addLine(pa, n5.sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(n5.ns))}, true); err != nil {
+			return nil, err
 		}
 	}
 	pa.X.Min, pa.X.Max = 0, 1
 	pa.Y.Scale = plot.LogScale{}
 	pa.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	pa.Y.Min, pa.Y.Max = 0.5/float64(max(total, 1)), 1.5
+	return pa, nil
+}
 
-	// (b) mean w and fraction linked.
+// meanWPanel is panel (b): mean w and the fraction of contacts that are links.
+func (n5 *networkPanels) meanWPanel() (*plot.Plot, error) {
 	pb := newPlot("(b) Mean w and linked contacts", "", "w, or fraction of contacts")
-	if err := addLine(pb, "mean w", x, get(func(n analysis.NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pb, "mean w", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", n5.sum.Threshold), n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	axis(pb)
+	n5.axis(pb)
 	pb.Y.Min = 0
 	headroom(pb, 2)
+	return pb, nil
+}
 
-	// (c) tuning similarity of links.
+// linkTuningPanel is panel (c): the tuning similarity of linked neurons.
+func (n5 *networkPanels) linkTuningPanel() (*plot.Plot, error) {
 	pc := newPlot("(c) Tuning similarity of linked neurons", "", "mean cos 2(θ_i − θ_j)")
-	if err := addLine(pc, "w-weighted, all contacts", x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pc, "w-weighted, all contacts", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", n5.sum.Threshold), n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pc, "all candidate contacts (reference)", x, get(func(n analysis.NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
-		return false, "", err
+	if err := addLine(pc, "all candidate contacts (reference)", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
+		return nil, err
 	}
-	axis(pc)
+	n5.axis(pc)
 	pc.Y.Min = math.Min(pc.Y.Min, -0.1)
 	pc.Y.Max = math.Max(pc.Y.Max, 0.5)
 	headroom(pc, 3)
+	return pc, nil
+}
 
-	// (d) number of islets.
-	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", sum.Threshold), "", "number of islets")
-	if err := addLine(pd, "islets", x, get(func(n analysis.NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+// isletCountPanel is panel (d): the number of islets.
+func (n5 *networkPanels) isletCountPanel() (*plot.Plot, error) {
+	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", n5.sum.Threshold), "", "number of islets")
+	if err := addLine(pd, "islets", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	axis(pd)
+	n5.axis(pd)
 	pd.Y.Min = 0
 	pd.Y.Max = math.Max(pd.Y.Max, 1)
 	pd.Legend = plot.NewLegend()
+	return pd, nil
+}
 
-	// (e) islet sizes.
+// isletSizePanel is panel (e): the mean and largest islet size.
+func (n5 *networkPanels) isletSizePanel() (*plot.Plot, error) {
 	pe := newPlot("(e) Islet size", "", "spines or neurons per islet")
-	if err := addLine(pe, "mean spines", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pe, "mean spines", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pe, "mean neurons", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pe, "mean neurons", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pe, "largest (spines)", x, get(func(n analysis.NetworkStats) float64 {
+	if err := addLine(pe, "largest (spines)", n5.x, n5.get(func(n analysis.NetworkStats) float64 {
 		if n.Islets == 0 {
 			return math.NaN()
 		}
 		return float64(n.IsletMaxSpines)
 	}), style{color: colVermilion, dashed: true, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+		return nil, err
 	}
-	axis(pe)
+	n5.axis(pe)
 	any := false
-	for _, n := range ns {
+	for _, n := range n5.ns {
 		any = any || n.Islets > 0
 	}
 	if any {
@@ -569,17 +611,20 @@ func fig5(sum *page) (bool, string, error) {
 		pe.Y.Max = pe.Y.Max * math.Pow(pe.Y.Max, 0.35)
 	} else {
 		pe.Y.Min, pe.Y.Max = 0, 1
-		if err := addNote(pe, x[0], 0.5, "no islets at this threshold"); err != nil {
-			return false, "", err
+		if err := addNote(pe, n5.x[0], 0.5, "no islets at this threshold"); err != nil {
+			return nil, err
 		}
 	}
+	return pe, nil
+}
 
-	// (f) islet size distribution.
+// isletSizesPanel is panel (f): the distribution of islet sizes of up to 8 snapshots.
+func (n5 *networkPanels) isletSizesPanel() (*plot.Plot, error) {
 	pf := newPlot("(f) Islet size distribution", "islet size (spines)", "number of islets")
 	pf.Legend.Left = false
 	drawn := 0
-	for _, k := range shown {
-		n := ns[k]
+	for _, k := range n5.shown {
+		n := n5.ns[k]
 		if len(n.IsletSizes) == 0 {
 			continue
 		}
@@ -588,8 +633,8 @@ func fig5(sum *page) (bool, string, error) {
 		for j, sc := range n.IsletSizes {
 			xs[j], ys[j] = float64(sc.Size), float64(sc.Count)
 		}
-		if err := addLine(pf, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
-			return false, "", err
+		if err := addLine(pf, n5.sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(n5.ns))}, true); err != nil {
+			return nil, err
 		}
 		drawn++
 	}
@@ -602,11 +647,10 @@ func fig5(sum *page) (bool, string, error) {
 	} else {
 		pf.X.Min, pf.X.Max, pf.Y.Min, pf.Y.Max = 0, 1, 0, 1
 		if err := addNote(pf, 0.2, 0.5, "no islets at this threshold"); err != nil {
-			return false, "", err
+			return nil, err
 		}
 	}
-	grid := [][]*plot.Plot{{pa, pb, pc}, {pd, pe, pf}}
-	return true, "", saveTiles(sum, "fig5_network", grid, 15*vg.Inch, 9*vg.Inch, false)
+	return pf, nil
 }
 
 func fig6(sum *page) (bool, string, error) {

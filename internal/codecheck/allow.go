@@ -47,7 +47,6 @@ var SizeAllowed = map[string]string{
 	"fisher/BootstrapContext":          notYet,
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
-	"report/fig5":                      notYet,
 	"report/sweepFigure":               notYet,
 	"report/writePredictionCSVs":       notYet,
 	"report/writeTables":               notYet,
