@@ -26,122 +26,137 @@ import (
 // reversibility.csv (each only when there is something to write).
 func writePredictionCSVs(sum *page) error {
 	if len(sum.TaskCorr) > 0 {
-		err := writeCSV(sum, rundir.TaskCorrFile, rundir.TaskCorrColumns, func(emit func([]string) error) error {
-			for _, tc := range sum.TaskCorr {
-				key := []string{strconv.Itoa(tc.Session), strconv.Itoa(tc.Block), tc.BlockName, tc.Mode}
-				for _, kind := range []struct {
-					name string
-					m    [][]analysis.Value
-					g    analysis.GroupCorr
-				}{{"raw", tc.Raw, tc.RawGroups}, {"conditioned", tc.Cond, tc.CondGroups}} {
-					for a := range kind.m {
-						for b := a; b < len(kind.m); b++ {
-							rec := append(append([]string{}, key...), kind.name, "bin", strconv.Itoa(a), strconv.Itoa(b),
-								fmtG(float64(a)*tc.BinDeg), fmtG(float64(b)*tc.BinDeg), strconv.Itoa(tc.BinNeurons[a]), strconv.Itoa(tc.BinNeurons[b]))
-							if err := emit(append(rec, ciFields(kind.m[a][b])...)); err != nil {
-								return err
-							}
-						}
-					}
-					for _, g := range []struct {
-						name string
-						v    analysis.Value
-						a, b int
-					}{{"within_a", kind.g.WithinA, 0, 0}, {"within_b", kind.g.WithinB, 1, 1}, {"a_vs_b", kind.g.AvsB, 0, 1}} {
-						rec := append(append([]string{}, key...), kind.name, g.name, "", "", "", "", strconv.Itoa(tc.GroupNeurons[g.a]), strconv.Itoa(tc.GroupNeurons[g.b]))
-						if err := emit(append(rec, ciFields(g.v)...)); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := writeTaskCorrCSV(sum); err != nil {
 			return err
 		}
 	}
 	if len(sum.Consistency) > 0 {
-		err := writeCSV(sum, rundir.ConsistencyFile, rundir.ConsistencyColumns, func(emit func([]string) error) error {
-			for _, cb := range sum.Consistency {
-				key := []string{strconv.Itoa(cb.Session), strconv.Itoa(cb.Block), cb.Name, cb.Frames, fmtG(cb.Persistence)}
-				tail := []string{"", "", "", "", ""}
-				if r := cb.Regression; r != nil {
-					tail = []string{fmtG(r.LagMs), strconv.Itoa(r.Subset), strconv.Itoa(r.Cells), fmtG(r.SignalFrac), fmtG(r.RunFrames)}
-				}
-				line := func(measure, k string, v analysis.Value) error {
-					return emit(append(append(append(append([]string{}, key...), measure, k), ciFields(v)...), tail...))
-				}
-				if err := line("slope_per_s", "", cb.Slope); err != nil {
-					return err
-				}
-				if r := cb.Regression; r != nil {
-					if err := line("beta_per_frame", "", r.Beta); err != nil {
-						return err
-					}
-					for k, v := range r.ByK {
-						if err := line("gap_by_k", strconv.Itoa(k), v); err != nil {
+		if err := writeConsistencyCSV(sum); err != nil {
+			return err
+		}
+	}
+	if sum.Reversibility != nil {
+		return writeReversibilityCSV(sum)
+	}
+	return nil
+}
+
+// writeTaskCorrCSV writes taskcorr.csv: per block, the raw and the
+// conditioned correlation of every pair of orientation bins, then of the
+// groups.
+func writeTaskCorrCSV(sum *page) error {
+	return writeCSV(sum, rundir.TaskCorrFile, rundir.TaskCorrColumns, func(emit func([]string) error) error {
+		for _, tc := range sum.TaskCorr {
+			key := []string{strconv.Itoa(tc.Session), strconv.Itoa(tc.Block), tc.BlockName, tc.Mode}
+			for _, kind := range []struct {
+				name string
+				m    [][]analysis.Value
+				g    analysis.GroupCorr
+			}{{"raw", tc.Raw, tc.RawGroups}, {"conditioned", tc.Cond, tc.CondGroups}} {
+				for a := range kind.m {
+					for b := a; b < len(kind.m); b++ {
+						rec := append(append([]string{}, key...), kind.name, "bin", strconv.Itoa(a), strconv.Itoa(b),
+							fmtG(float64(a)*tc.BinDeg), fmtG(float64(b)*tc.BinDeg), strconv.Itoa(tc.BinNeurons[a]), strconv.Itoa(tc.BinNeurons[b]))
+						if err := emit(append(rec, ciFields(kind.m[a][b])...)); err != nil {
 							return err
 						}
 					}
 				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if rev := sum.Reversibility; rev != nil {
-		err := writeCSV(sum, rundir.ReversibilityFile, rundir.ReversibilityColumns, func(emit func([]string) error) error {
-			for _, sc := range rev.Courses {
-				key := []string{sc.From, sc.To, strconv.Itoa(sc.Switches)}
-				empty := func(n int) []string { return make([]string, n) }
-				for _, p := range sc.Positions {
-					rec := append(append([]string{}, key...), "position", strconv.Itoa(p.K), fmtG(p.TimeS), strconv.Itoa(p.TPlus), strconv.Itoa(p.TMinus), fmtG(p.Gate), strconv.Itoa(sc.SubsetN))
-					for _, v := range []analysis.Value{p.IReal, p.IShuffle, p.Gap, p.RedundancyPct} {
-						rec = append(rec, ciFields(v)...)
-					}
-					if err := emit(append(rec, empty(10)...)); err != nil {
-						return err
-					}
-				}
-				for _, f := range []struct {
+				for _, g := range []struct {
 					name string
-					fit  *analysis.ExpFit
-				}{{"fit_gap", sc.Fit}, {"fit_gate", sc.GateFit}} {
-					if f.fit == nil {
-						continue
-					}
-					rec := append(append([]string{}, key...), f.name, "", "", "", "", "", strconv.Itoa(sc.SubsetN))
-					rec = append(rec, empty(12)...)
-					for _, v := range []analysis.Value{f.fit.Tau, f.fit.Y0, f.fit.YInf} {
-						rec = append(rec, ciFields(v)...)
-					}
-					if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
+					v    analysis.Value
+					a, b int
+				}{{"within_a", kind.g.WithinA, 0, 0}, {"within_b", kind.g.WithinB, 1, 1}, {"a_vs_b", kind.g.AvsB, 0, 1}} {
+					rec := append(append([]string{}, key...), kind.name, g.name, "", "", "", "", strconv.Itoa(tc.GroupNeurons[g.a]), strconv.Itoa(tc.GroupNeurons[g.b]))
+					if err := emit(append(rec, ciFields(g.v)...)); err != nil {
 						return err
 					}
 				}
 			}
-			// The joint fits of both directions: y0 is the first
-			// condition's level, yinf the second's.
-			for _, pf := range rev.Pairs {
-				rec := []string{pf.A, pf.B, "", "pair_fit", "", "", "", "", "", ""}
-				rec = append(rec, make([]string, 12)...)
-				for _, v := range []analysis.Value{pf.Tau, pf.LevelA, pf.LevelB} {
+		}
+		return nil
+	})
+}
+
+// writeConsistencyCSV writes consistency.csv: per block, the slope of the gap
+// and the regression on the signal frames.
+func writeConsistencyCSV(sum *page) error {
+	return writeCSV(sum, rundir.ConsistencyFile, rundir.ConsistencyColumns, func(emit func([]string) error) error {
+		for _, cb := range sum.Consistency {
+			key := []string{strconv.Itoa(cb.Session), strconv.Itoa(cb.Block), cb.Name, cb.Frames, fmtG(cb.Persistence)}
+			tail := []string{"", "", "", "", ""}
+			if r := cb.Regression; r != nil {
+				tail = []string{fmtG(r.LagMs), strconv.Itoa(r.Subset), strconv.Itoa(r.Cells), fmtG(r.SignalFrac), fmtG(r.RunFrames)}
+			}
+			line := func(measure, k string, v analysis.Value) error {
+				return emit(append(append(append(append([]string{}, key...), measure, k), ciFields(v)...), tail...))
+			}
+			if err := line("slope_per_s", "", cb.Slope); err != nil {
+				return err
+			}
+			if r := cb.Regression; r != nil {
+				if err := line("beta_per_frame", "", r.Beta); err != nil {
+					return err
+				}
+				for k, v := range r.ByK {
+					if err := line("gap_by_k", strconv.Itoa(k), v); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// writeReversibilityCSV writes reversibility.csv: per kind of switch, the
+// gap at each trial after it and the fitted exponentials, then the joint fits.
+func writeReversibilityCSV(sum *page) error {
+	rev := sum.Reversibility
+	return writeCSV(sum, rundir.ReversibilityFile, rundir.ReversibilityColumns, func(emit func([]string) error) error {
+		for _, sc := range rev.Courses {
+			key := []string{sc.From, sc.To, strconv.Itoa(sc.Switches)}
+			empty := func(n int) []string { return make([]string, n) }
+			for _, p := range sc.Positions {
+				rec := append(append([]string{}, key...), "position", strconv.Itoa(p.K), fmtG(p.TimeS), strconv.Itoa(p.TPlus), strconv.Itoa(p.TMinus), fmtG(p.Gate), strconv.Itoa(sc.SubsetN))
+				for _, v := range []analysis.Value{p.IReal, p.IShuffle, p.Gap, p.RedundancyPct} {
+					rec = append(rec, ciFields(v)...)
+				}
+				if err := emit(append(rec, empty(10)...)); err != nil {
+					return err
+				}
+			}
+			for _, f := range []struct {
+				name string
+				fit  *analysis.ExpFit
+			}{{"fit_gap", sc.Fit}, {"fit_gate", sc.GateFit}} {
+				if f.fit == nil {
+					continue
+				}
+				rec := append(append([]string{}, key...), f.name, "", "", "", "", "", strconv.Itoa(sc.SubsetN))
+				rec = append(rec, empty(12)...)
+				for _, v := range []analysis.Value{f.fit.Tau, f.fit.Y0, f.fit.YInf} {
 					rec = append(rec, ciFields(v)...)
 				}
 				if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
 					return err
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-	}
-	return nil
+		// The joint fits of both directions: y0 is the first
+		// condition's level, yinf the second's.
+		for _, pf := range rev.Pairs {
+			rec := []string{pf.A, pf.B, "", "pair_fit", "", "", "", "", "", ""}
+			rec = append(rec, make([]string, 12)...)
+			for _, v := range []analysis.Value{pf.Tau, pf.LevelA, pf.LevelB} {
+				rec = append(rec, ciFields(v)...)
+			}
+			if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // taskCorrSentences: the A-vs-B and within-A correlations before and after
