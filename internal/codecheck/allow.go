@@ -48,7 +48,6 @@ var SizeAllowed = map[string]string{
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
 	"report/sweepFigure":               notYet,
-	"report/writeTables":               notYet,
 	"rundir/OpenWith":                  notYet,
 	"rundir/ReadTrials":                notYet,
 	"viz/drawKeyLabels":                notYet,
