@@ -31,6 +31,8 @@ func writeCSV(sum *page, name string, header []string, rows func(emit func([]str
 	})
 }
 
+// writeTables writes every table of the analysis (their names and columns:
+// package rundir).
 func writeTables(sum *page) error {
 	for _, write := range []func(*page) error{writeInfoCSV, writeTimeCourseCSV, writeNetworkCSV, writeWHistCSV, writeIsletsCSV, writeTuningCSV,
 		writeSpatialCSV, writeCalibrationCSV, writePredictionCSVs} {

@@ -127,7 +127,7 @@ func NewBackendOn(c *gl.Context) (*Backend, error) {
 		var blocks int32
 		ogl.GetIntegerv(ogl.MAX_COMPUTE_SHADER_STORAGE_BLOCKS, &blocks)
 		if l.MaxSSBOBindings < len(blockNames) || int(blocks) < maxBlocksPerKernel {
-			return fmt.Errorf("engine/gl: the GL backend needs %d shader storage bindings and %d storage blocks per compute shader; %s has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS) and %d (GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS): use -backend cpu",
+			return fmt.Errorf("glbackend: the GL backend needs %d shader storage bindings and %d storage blocks per compute shader; %s has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS) and %d (GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS): use -backend cpu",
 				len(blockNames), maxBlocksPerKernel, c.Info().Renderer, l.MaxSSBOBindings, blocks)
 		}
 		for _, p := range []struct {
@@ -167,22 +167,22 @@ func (b *Backend) readBindings() error {
 				continue // not used by this kernel
 			}
 			if m, ok := b.binding[name]; ok && m != n {
-				return fmt.Errorf("engine/gl: storage block %s has binding %d in one kernel and %d in %s; the kernels must take it from common.glsl", name, m, n, p.Name())
+				return fmt.Errorf("glbackend: storage block %s has binding %d in one kernel and %d in %s; the kernels must take it from common.glsl", name, m, n, p.Name())
 			}
 			if n >= b.c.Limits().MaxSSBOBindings {
-				return fmt.Errorf("engine/gl: storage block %s of %s has binding %d, beyond GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS = %d", name, p.Name(), n, b.c.Limits().MaxSSBOBindings)
+				return fmt.Errorf("glbackend: storage block %s of %s has binding %d, beyond GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS = %d", name, p.Name(), n, b.c.Limits().MaxSSBOBindings)
 			}
 			b.binding[name] = n
 		}
 		if _, ok := b.binding[name]; !ok {
-			return fmt.Errorf("engine/gl: no kernel uses storage block %s", name)
+			return fmt.Errorf("glbackend: no kernel uses storage block %s", name)
 		}
 	}
 	owner := map[int]string{}
 	for _, name := range blockNames {
 		n := b.binding[name]
 		if other, ok := owner[n]; ok {
-			return fmt.Errorf("engine/gl: storage blocks %s and %s share binding %d; each array needs its own (common.glsl)", other, name, n)
+			return fmt.Errorf("glbackend: storage blocks %s and %s share binding %d; each array needs its own (common.glsl)", other, name, n)
 		}
 		owner[n] = name
 	}
@@ -264,7 +264,7 @@ func (b *Backend) CheckLimits(net *model.Network) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("engine/gl: a network of %d neurons x %d spines with %d edges does not fit %s, whose GL_MAX_SHADER_STORAGE_BLOCK_SIZE is %d bytes (%.1f MiB): %w; use fewer neurons (network.neurons), spines per neuron (network.spines_per_neuron) or contacts per spine, or -backend cpu",
+	return fmt.Errorf("glbackend: a network of %d neurons x %d spines with %d edges does not fit %s, whose GL_MAX_SHADER_STORAGE_BLOCK_SIZE is %d bytes (%.1f MiB): %w; use fewer neurons (network.neurons), spines per neuron (network.spines_per_neuron) or contacts per spine, or -backend cpu",
 		net.N, net.M, net.Edges(), b.c.Info().Renderer, limit, float64(limit)/(1<<20), errors.Join(errs...))
 }
 
@@ -277,7 +277,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 	}
 	S, E, N := net.Spines(), net.Edges(), net.N
 	if S > math.MaxInt32 || E > math.MaxInt32 {
-		return fmt.Errorf("engine/gl: %d spines and %d edges exceed the int32 indices of the kernels", S, E)
+		return fmt.Errorf("glbackend: %d spines and %d edges exceed the int32 indices of the kernels", S, E)
 	}
 	return b.c.Do(func() error {
 		b.freeBuffers()
@@ -380,7 +380,7 @@ func (b *Backend) Close() error {
 // State implements engine.Backend.
 func (b *Backend) State(dst *engine.State) error {
 	if b.net == nil {
-		return errors.New("engine/gl: State before Load")
+		return errors.New("glbackend: State before Load")
 	}
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	dst.S = resize(dst.S, S)
@@ -418,10 +418,10 @@ func (b *Backend) State(dst *engine.State) error {
 // SetState implements engine.Backend.
 func (b *Backend) SetState(src *engine.State) error {
 	if b.net == nil {
-		return errors.New("engine/gl: SetState before Load")
+		return errors.New("glbackend: SetState before Load")
 	}
 	if err := src.Check(b.net); err != nil {
-		return fmt.Errorf("engine/gl: SetState: %w", err)
+		return fmt.Errorf("glbackend: SetState: %w", err)
 	}
 	E := b.net.Edges()
 	ev := make([]uint32, len(src.Events))
