@@ -170,9 +170,9 @@ func drawFigures(sum *page) error {
 		name string
 		draw func(*page) (bool, string, error)
 	}{
-		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
-		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
-		{"fig8_spatial", fig8}, {"fig9_taskcorr", fig9}, {"fig10_consistency", fig10}, {"fig11_reversibility", fig11},
+		{"fig1_information", figInformation}, {"fig2_redundancy", figRedundancy}, {"fig3_within_trial", figWithinTrial},
+		{"fig4_ablation", figAblation}, {"fig5_network", figNetwork}, {"fig6_noise_correlation", figNoiseCorrelation}, {"fig7_tuning", figTuning},
+		{"fig8_spatial", figSpatial}, {"fig9_taskcorr", figTaskCorr}, {"fig10_consistency", figConsistency}, {"fig11_reversibility", figReversibility},
 	} {
 		ok, why, err := f.draw(sum)
 		if err != nil {
@@ -185,7 +185,7 @@ func drawFigures(sum *page) error {
 	return nil
 }
 
-func fig1(sum *page) (bool, string, error) {
+func figInformation(sum *page) (bool, string, error) {
 	s, ok := sum.taskSeries()
 	if !ok {
 		return false, "no control task block with a Fisher estimate", nil
@@ -207,7 +207,7 @@ func fig1(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig1_information", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
 }
 
-func fig2(sum *page) (bool, string, error) {
+func figRedundancy(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
@@ -260,7 +260,7 @@ func sizeNote(n, main int) string {
 	return ""
 }
 
-func fig3(sum *page) (bool, string, error) {
+func figWithinTrial(sum *page) (bool, string, error) {
 	if sum.Early == nil {
 		return false, "no control task block with a time course", nil
 	}
@@ -357,7 +357,7 @@ func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockRe
 	return []string{model.SessionLabel(first.Session, sum.Sessions), model.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
 }
 
-func fig4(sum *page) (bool, string, error) {
+func figAblation(sum *page) (bool, string, error) {
 	labels, groups := sum.ablationGroups()
 	if len(groups) == 0 {
 		return false, "no ablated blocks and no training with an ablation in this run", nil
@@ -438,7 +438,7 @@ func fig4(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
 }
 
-func fig5(sum *page) (bool, string, error) {
+func figNetwork(sum *page) (bool, string, error) {
 	ns := sum.Network
 	if len(ns) == 0 {
 		return false, "no structural weights", nil
@@ -455,7 +455,7 @@ func fig5(sum *page) (bool, string, error) {
 	return true, "", saveTiles(sum, "fig5_network", [][]*plot.Plot{grid[0][:], grid[1][:]}, 15*vg.Inch, 9*vg.Inch, false)
 }
 
-// networkPanels are the panels of fig5, the network by snapshot: their x
+// networkPanels are the panels of figNetwork, the network by snapshot: their x
 // (the session after which each snapshot was taken, or the snapshot's index)
 // and the snapshots the histograms show.
 type networkPanels struct {
@@ -653,7 +653,7 @@ func (n5 *networkPanels) isletSizesPanel() (*plot.Plot, error) {
 	return pf, nil
 }
 
-func fig6(sum *page) (bool, string, error) {
+func figNoiseCorrelation(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
@@ -693,7 +693,7 @@ func fig6(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn, pe}, {pr, pf}}, 12*vg.Inch, 8.5*vg.Inch)
 }
 
-func fig7(sum *page) (bool, string, error) {
+func figTuning(sum *page) (bool, string, error) {
 	if len(sum.Ablations) == 0 {
 		return false, "no ablated blocks in this run", nil
 	}

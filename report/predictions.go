@@ -315,9 +315,9 @@ func reversibilitySection(w io.Writer, sum *page) {
 	p("\n")
 }
 
-// fig9 draws the task-aligned matrices: raw and conditioned, before and after
+// figTaskCorr draws the task-aligned matrices: raw and conditioned, before and after
 // learning.
-func fig9(sum *page) (bool, string, error) {
+func figTaskCorr(sum *page) (bool, string, error) {
 	e, l := sum.TaskCorrEarlyLate()
 	if e == nil {
 		return false, "no control task block with task-aligned correlations", nil
@@ -384,9 +384,9 @@ func (g corrGrid) Z(c, r int) float64 { return g.m[r][c].Est }
 func (g corrGrid) X(c int) float64    { return float64(c) * g.step }
 func (g corrGrid) Y(r int) float64    { return float64(r) * g.step }
 
-// fig10 draws the consistency analysis: the gap over the trial with
+// figConsistency draws the consistency analysis: the gap over the trial with
 // persistent and independent signal, and the gap against the recent signal.
-func fig10(sum *page) (bool, string, error) {
+func figConsistency(sum *page) (bool, string, error) {
 	if len(sum.ConsistencyPairs) == 0 {
 		return false, "no persistent-signal block with an independent-frames block in its session", nil
 	}
@@ -437,8 +437,8 @@ func fig10(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig10_consistency", [][]*plot.Plot{{pa, pb}}, 12*vg.Inch, 4.8*vg.Inch)
 }
 
-// fig11 draws the gap and the gate trial by trial after each kind of switch.
-func fig11(sum *page) (bool, string, error) {
+// figReversibility draws the gap and the gate trial by trial after each kind of switch.
+func figReversibility(sum *page) (bool, string, error) {
 	rev := sum.Reversibility
 	if rev == nil {
 		return false, "no run of alternating blocks with at least 2 switches of a kind", nil

@@ -184,7 +184,7 @@ var kindName = map[string]string{
 	analysis.KindElectrodes: "electrode pairs (multi-units)",
 }
 
-func fig8(sum *page) (bool, string, error) {
+func figSpatial(sum *page) (bool, string, error) {
 	sp := sum.Spatial
 	switch {
 	case sp == nil:

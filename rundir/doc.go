@@ -25,8 +25,8 @@
 //	spine_pos.npy    float32, spines x 3: spine position (um)
 //	spine_phi.npy    float32, spines: spine tuning (rad, [0, pi))
 //	spine_owner.npy  int32, spines: owner neuron (spine k belongs to k / M)
-//	edges.npy        int32, edges x 2: the two spines of each candidate contact
-//	                 (IPL site), a < b, sorted
+//	edges.npy        int32, edges x 2: the two spines of each candidate contact,
+//	                 a < b, sorted
 //	w_sessions.npy   float32, snapshots x edges: structural weight w after each
 //	                 session (snapshot 0 before training; written when
 //	                 output.w_snapshots is on)
