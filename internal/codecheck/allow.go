@@ -35,7 +35,6 @@ var SizeAllowed = map[string]string{
 	"cmd/iplgpu/analyseDir":            notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
 	"cmd/iplgpu/cmdMerge":              notYet,
-	"cmd/iplgpu/cmdView":               notYet,
 	"cmd/iplgpu/fisherRun":             notYet,
 	"cmd/iplgpu/simulateInto":          notYet,
 	"compare/Calibrate":                notYet,
