@@ -34,7 +34,6 @@ var SizeAllowed = map[string]string{
 	"analysis/tuningCurve":             notYet,
 	"cmd/iplgpu/analyseDir":            notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
-	"cmd/iplgpu/cmdMerge":              notYet,
 	"cmd/iplgpu/fisherRun":             notYet,
 	"cmd/iplgpu/simulateInto":          notYet,
 	"compare/Calibrate":                notYet,
