@@ -26,9 +26,9 @@ func TestPersistentFrames(t *testing.T) {
 		var n, s, pairs, ss, s0, s1 float64
 		repeatNoise := 0
 		for tr := range trials {
-			fr := makeFrames(st, tr, coh, a, frames, "persistent", rho)
+			fr := makeFrames(st, tr, coh, a, frameKind{frames, "persistent", rho})
 			if rho == 0 {
-				if noise := makeFrames(st, tr, coh, a, frames, "noise", 0); !equal(fr, noise) {
+				if noise := makeFrames(st, tr, coh, a, frameKind{frames, "noise", 0}); !equal(fr, noise) {
 					t.Fatalf("rho 0, trial %d: %v differs from the noise frames %v", tr, fr, noise)
 				}
 			}

@@ -41,13 +41,10 @@ var SizeAllowed = map[string]string{
 	"engine/glbackend/Backend.Run":     notYet,
 	"engine/model/Config.Validate":     "a flat list of range checks, one per config key, in the order of the config file",
 	"engine/model/Imply":               "a flat sequence of the quantities a config implies, each computed once from those before it",
-	"engine/model/makeFrames":          notYet,
 	"fisher/BootstrapContext":          notYet,
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
 	"report/sweepFigure":               notYet,
 	"rundir/OpenWith":                  notYet,
 	"rundir/ReadTrials":                notYet,
-	"viz/drawKeyLabels":                notYet,
-	"viz/drawScaleBar":                 notYet,
 }
