@@ -27,7 +27,6 @@ var SizeAllowed = map[string]string{
 	"analysis/blockTimeCourse":         notYet,
 	"analysis/infoRow":                 notYet,
 	"analysis/signalCounts":            notYet,
-	"analysis/spatialAnalysis":         notYet,
 	"analysis/switchCourse":            notYet,
 	"analysis/taskCorrBoot":            notYet,
 	"analysis/taskCorrStats":           notYet,
