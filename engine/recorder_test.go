@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -98,15 +97,11 @@ func TestSimulateRecorder(t *testing.T) {
 	if len(m.ats) == 0 || m.ats[0].TrialsDone != 0 || m.ats[0].Backend != st.Backend {
 		t.Fatalf("checkpoints %+v: want the first before any trial, by %s", m.ats, st.Backend)
 	}
-	f, err := os.Open(filepath.Join(dir, rundir.TrialsFile))
+	rec, err := rundir.OpenRecording(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	trials, err := rundir.ReadTrials(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	trials := rec.Trials
 	if len(trials) != len(m.trials) {
 		t.Fatalf("%d trials recorded, %d in trials.csv", len(m.trials), len(trials))
 	}
