@@ -43,7 +43,6 @@ var SizeAllowed = map[string]string{
 	"fisher/BootstrapContext":          notYet,
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
-	"report/sweepFigure":               notYet,
 	"rundir/OpenWith":                  notYet,
 	"rundir/ReadTrials":                notYet,
 }
