@@ -505,109 +505,17 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	if err := seg.Check(b.net, counts); err != nil {
 		return err
 	}
-	net, p := b.net, &b.p
-	S, E, N := net.Spines(), net.Edges(), net.N
+	S, N := b.net.Spines(), b.net.N
 	bins := 0
 	if seg.Record {
 		bins = seg.Bins()
 	}
 	err := b.c.Do(func() error {
-		if seg.Gain != nil {
-			if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
-				return err
-			}
-		}
-		if seg.Feedback != nil && (!b.fbOK || b.fbA != seg.TaskA) {
-			// u(theta_i) in Go, uploaded: the same float32 values as the CPU's.
-			u := make([]float32, N)
-			for i, th := range net.Theta {
-				u[i] = model.FeedbackU(p, th, seg.TaskA)
-			}
-			if err := gl.Upload(b.dev.fbU, 0, u); err != nil {
-				return err
-			}
-			b.fbA, b.fbOK = seg.TaskA, true
-		}
-		if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
+		if err := b.prepare(seg, bins); err != nil {
 			return err
-		}
-		if err := gl.Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
-			return err
-		}
-		if _, err := b.ensure(&b.counts, "spike counts", 4*max(bins*N, 1)); err != nil {
-			return fmt.Errorf("%w; record fewer bins per segment or fewer neurons", err)
-		}
-		clearBuffer(b.counts, 4*bins*N)
-		b.bindAll()
-
-		if seg.Task && (!b.gainOK || b.gainA != seg.TaskA) {
-			g := b.progGain
-			g.SetFloat("uKappa", p.Kappa)
-			g.SetFloat("uBeta", p.Beta)
-			g.SetFloat("uTaskA", seg.TaskA)
-			g.SetFloat("uHalfPi", math.Pi/2)
-			g.Dispatch1D(S)
-			b.c.Barrier()
-			b.gainA, b.gainOK = seg.TaskA, true
 		}
 		b.setStepConstants(seg)
-		cur := 0
-		lastFrame := -2
-		es := model.NewEScale()
-		for t := 0; t < seg.Steps; t++ {
-			if fi, frame := seg.FrameAt(t); fi != lastFrame {
-				pr := b.progProb
-				blank := frame != frame
-				if blank {
-					frame = 0
-				}
-				pr.SetFloat("uFrame", frame)
-				pr.SetUint("uBlank", boolU(blank))
-				pr.SetUint("uTask", boolU(seg.Task))
-				pr.Dispatch1D(S)
-				b.c.Barrier()
-				lastFrame = fi
-			}
-			step := seg.Step0 + uint64(t)
-			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.sBuf[1-cur].BindBase(b.binding[blockSNext])
-			sp := b.progSpines
-			sp.SetU64("uStep", step)
-			sp.SetUint("uT", uint32(t))
-			sp.SetFloat("uD", es.D)
-			sp.Dispatch1D(S)
-			b.c.Barrier()
-			// Edges and neurons read this step's events and potentials and write
-			// disjoint arrays: no barrier between them.
-			fold := es.Step(p)
-			ed := b.progEdges
-			ed.SetFloat("uD", es.D)
-			ed.SetFloat("uInvD", es.Inv)
-			ed.Dispatch1D(E)
-			ne := b.progNeurons
-			ne.SetU64("uStep", step)
-			ne.SetFloat("uShared", seg.SharedAt(t))
-			ne.SetFloat("uFeedback", seg.FeedbackAt(t))
-			if seg.Record {
-				ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
-			}
-			ne.Dispatch1D(N)
-			b.c.Barrier()
-			cur = 1 - cur
-			if fold {
-				b.sBuf[cur].BindBase(b.binding[blockS])
-				b.decay(seg, model.SegmentDecay{}, es.D)
-				b.c.Barrier()
-				es.Reset()
-			}
-		}
-		f := seg.EndDecay(p)
-		if fe := es.End(f); f.ITI || f.LearnW || fe != 1 {
-			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.decay(seg, f, fe)
-			b.c.Barrier()
-		}
-		if cur != 0 {
+		if cur := b.steps(seg); cur != 0 {
 			// Keep the state in sBuf[0] between Runs, where Buffers().S points.
 			b.sBuf[0].CopyFrom(b.sBuf[1], 4*S)
 		}
@@ -628,6 +536,117 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		counts[i] = uint16(min(c, math.MaxUint16))
 	}
 	return nil
+}
+
+// prepare uploads what the segment brings (the gains, the feedback's u,
+// the gate), clears the counts of its bins, binds the buffers and computes
+// the task gain when the task's orientation changed. Call inside Do.
+func (b *Backend) prepare(seg *engine.Segment, bins int) error {
+	net, p := b.net, &b.p
+	S, N := net.Spines(), net.N
+	if seg.Gain != nil {
+		if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
+			return err
+		}
+	}
+	if seg.Feedback != nil && (!b.fbOK || b.fbA != seg.TaskA) {
+		// u(theta_i) in Go, uploaded: the same float32 values as the CPU's.
+		u := make([]float32, N)
+		for i, th := range net.Theta {
+			u[i] = model.FeedbackU(p, th, seg.TaskA)
+		}
+		if err := gl.Upload(b.dev.fbU, 0, u); err != nil {
+			return err
+		}
+		b.fbA, b.fbOK = seg.TaskA, true
+	}
+	if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
+		return err
+	}
+	if err := gl.Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
+		return err
+	}
+	if _, err := b.ensure(&b.counts, "spike counts", 4*max(bins*N, 1)); err != nil {
+		return fmt.Errorf("%w; record fewer bins per segment or fewer neurons", err)
+	}
+	clearBuffer(b.counts, 4*bins*N)
+	b.bindAll()
+
+	if seg.Task && (!b.gainOK || b.gainA != seg.TaskA) {
+		g := b.progGain
+		g.SetFloat("uKappa", p.Kappa)
+		g.SetFloat("uBeta", p.Beta)
+		g.SetFloat("uTaskA", seg.TaskA)
+		g.SetFloat("uHalfPi", math.Pi/2)
+		g.Dispatch1D(S)
+		b.c.Barrier()
+		b.gainA, b.gainOK = seg.TaskA, true
+	}
+	return nil
+}
+
+// steps runs the segment's steps and its end-of-segment decay; it returns
+// which of sBuf holds the spine potentials after them. Call inside Do.
+func (b *Backend) steps(seg *engine.Segment) (cur int) {
+	p := &b.p
+	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
+	cur = 0
+	lastFrame := -2
+	es := model.NewEScale()
+	for t := 0; t < seg.Steps; t++ {
+		if fi, frame := seg.FrameAt(t); fi != lastFrame {
+			pr := b.progProb
+			blank := frame != frame
+			if blank {
+				frame = 0
+			}
+			pr.SetFloat("uFrame", frame)
+			pr.SetUint("uBlank", boolU(blank))
+			pr.SetUint("uTask", boolU(seg.Task))
+			pr.Dispatch1D(S)
+			b.c.Barrier()
+			lastFrame = fi
+		}
+		step := seg.Step0 + uint64(t)
+		b.sBuf[cur].BindBase(b.binding[blockS])
+		b.sBuf[1-cur].BindBase(b.binding[blockSNext])
+		sp := b.progSpines
+		sp.SetU64("uStep", step)
+		sp.SetUint("uT", uint32(t))
+		sp.SetFloat("uD", es.D)
+		sp.Dispatch1D(S)
+		b.c.Barrier()
+		// Edges and neurons read this step's events and potentials and write
+		// disjoint arrays: no barrier between them.
+		fold := es.Step(p)
+		ed := b.progEdges
+		ed.SetFloat("uD", es.D)
+		ed.SetFloat("uInvD", es.Inv)
+		ed.Dispatch1D(E)
+		ne := b.progNeurons
+		ne.SetU64("uStep", step)
+		ne.SetFloat("uShared", seg.SharedAt(t))
+		ne.SetFloat("uFeedback", seg.FeedbackAt(t))
+		if seg.Record {
+			ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
+		}
+		ne.Dispatch1D(N)
+		b.c.Barrier()
+		cur = 1 - cur
+		if fold {
+			b.sBuf[cur].BindBase(b.binding[blockS])
+			b.decay(seg, model.SegmentDecay{}, es.D)
+			b.c.Barrier()
+			es.Reset()
+		}
+	}
+	f := seg.EndDecay(p)
+	if fe := es.End(f); f.ITI || f.LearnW || fe != 1 {
+		b.sBuf[cur].BindBase(b.binding[blockS])
+		b.decay(seg, f, fe)
+		b.c.Barrier()
+	}
+	return cur
 }
 
 // setStepConstants sets the uniforms that stay fixed over a segment. Call inside Do.

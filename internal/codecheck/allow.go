@@ -37,7 +37,6 @@ var SizeAllowed = map[string]string{
 	"cmd/iplgpu/simulateInto":          notYet,
 	"compare/Calibrate":                notYet,
 	"engine/gl/Context.DenseMatVec":    notYet,
-	"engine/glbackend/Backend.Run":     notYet,
 	"engine/model/Config.Validate":     "a flat list of range checks, one per config key, in the order of the config file",
 	"engine/model/Imply":               "a flat sequence of the quantities a config implies, each computed once from those before it",
 	"fisher/BootstrapContext":          notYet,
