@@ -39,7 +39,7 @@ var SizeAllowed = map[string]string{
 	"engine/gl/Context.DenseMatVec":    notYet,
 	"engine/model/Config.Validate":     "a flat list of range checks, one per config key, in the order of the config file",
 	"engine/model/Imply":               "a flat sequence of the quantities a config implies, each computed once from those before it",
-	"fisher/BootstrapContext":          notYet,
+	"fisher/BootstrapContext":          "Bootstrap's six arguments after the context, which goes first by Go convention",
 	"fisher/TimeCourse":                notYet,
 	"fisher/replicate.subsetMeans":     notYet,
 	"rundir/OpenWith":                  notYet,
