@@ -550,7 +550,7 @@ func fanoRows(sum *Summary) []CalibrationRow {
 		na := "no control block with a Fano factor"
 		if b != nil {
 			r.Model = b.Headline().FanoBoot
-			r.Note = fmt.Sprintf("%s block, %s (%d blocks)", b.Mode, SessionLabel(b.Session, sum.Sessions), count)
+			r.Note = fmt.Sprintf("%s block, %s (%d blocks)", b.Mode, model.SessionLabel(b.Session, sum.Sessions), count)
 			na = ""
 		}
 		r.judge(na)
@@ -573,12 +573,12 @@ func withinTrialRow(sum *Summary, cb calBlocks) CalibrationRow {
 		var ns []string
 		for _, b := range append([]*BlockResult{cb.early}, cb.late...) {
 			if sum.TimeCourse(b) == nil {
-				na = fmt.Sprintf("no time course of the task block %s", SessionLabel(b.Session, sum.Sessions))
+				na = fmt.Sprintf("no time course of the task block %s", model.SessionLabel(b.Session, sum.Sessions))
 				break
 			}
 			wt := sum.WithinTrialOf(b)
 			if wt == nil {
-				na = fmt.Sprintf("the task block %s has fewer than two 400 ms windows", SessionLabel(b.Session, sum.Sessions))
+				na = fmt.Sprintf("the task block %s has fewer than two 400 ms windows", model.SessionLabel(b.Session, sum.Sessions))
 				break
 			}
 			slopes = append(slopes, wt.Slope)

@@ -16,6 +16,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // The learning pattern over the full default experiment and its calibration
@@ -90,7 +91,7 @@ func simulatePreset(t *testing.T, preset string, seed uint64) *presetRun {
 	dir := runDir(t, fmt.Sprintf("%s-seed%d", preset, seed))
 	st, ok, _ := rundir.ReadStatus(dir)
 	if !(os.Getenv("IPLGPU_TEST_REUSE") == "1" && ok && st.State == rundir.StateComplete) {
-		if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

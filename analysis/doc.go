@@ -67,12 +67,10 @@
 // The Fano factor of a block is the median over its usable neurons of the
 // within-condition variance over the mean of the trial's count.
 //
-// The cost: the bootstrap of the default run (16 blocks of 160 trials, 200
-// neurons, 7 subset sizes; 100 replicates of 5 subsets for each of the 52
-// windows of each block's time course) makes the whole analysis take about
-// 21 s of CPU time, 60% of it in the time courses' bootstraps (measured:
-// /usr/bin/time iplgpu analyse on the default run, seed 1: 21.0 s user, 44 s
-// wall on 2 shared cores; the share from a CPU profile of analysis.Load).
+// The cost: most of the analysis's time goes to the bootstraps of the time
+// courses (100 replicates of 5 subsets for each window of each block); the
+// time of the default run's analysis, with the command that measured it, is in
+// BENCHMARKS.md ("Analysis of the default run").
 //
 // Where a block has several coherence levels, its headline estimate is the
 // level with the most trials (ties: the larger c); every level is in info.csv

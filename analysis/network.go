@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -124,7 +125,7 @@ func snapshotSession(d *rundir.Run, sessions []int, k int) (int, string) {
 		}
 		return -1, "final"
 	case k < len(sessions):
-		return sessions[k], SessionShort(sessions[k], d.Config.Protocol.Sessions)
+		return sessions[k], model.SessionShort(sessions[k], d.Config.Protocol.Sessions)
 	default:
 		return -1, "snapshot " + strconv.Itoa(k)
 	}
@@ -178,4 +179,13 @@ func fillNetwork(ns *NetworkStats, w []float32, cos2 []float64, d *rundir.Run, t
 		ns.IsletSizes = append(ns.IsletSizes, SizeCount{s, c})
 	}
 	slices.SortFunc(ns.IsletSizes, func(a, b SizeCount) int { return cmp.Compare(a.Size, b.Size) })
+}
+
+// SnapshotLabel names a w snapshot in a legend: its label ("final",
+// "snapshot k") or the session it follows (model.SessionLabel).
+func (sum *Summary) SnapshotLabel(n NetworkStats) string {
+	if n.Session < 0 || n.Label == "final" {
+		return n.Label
+	}
+	return model.SessionLabel(n.Session, sum.Sessions)
 }

@@ -26,7 +26,7 @@ type FrozenCorr struct {
 	Session, Block int
 	BlockName      string
 	Mode           string
-	Trials         int // trials in sequences shown at least MinRepeats times
+	Trials         int // trials in sequences shown at least FrozenMinRepeats times
 	Sequences      int // such sequences
 	Neurons        int // neurons that vary within sequences
 	GroupNeurons   [2]int

@@ -444,14 +444,7 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 		notef("spatial analysis skipped: %d neuron", n)
 		return nil, nil
 	}
-
-	var blocks []*BlockResult
-	for k := range sum.Blocks {
-		b := &sum.Blocks[k]
-		if b.IsControl() && (b.Mode == "task" || b.Mode == "passive") && b.Headline() != nil {
-			blocks = append(blocks, b)
-		}
-	}
+	blocks := spatialBlocks(sum)
 	if len(blocks) == 0 {
 		notef("spatial analysis skipped: no control block with a Fisher estimate")
 		return nil, nil
@@ -470,11 +463,54 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 			sp.Late = task[len(task)-1].Index
 		}
 	}
+	if ns := sum.Network; len(ns) > 0 {
+		sp.LinkSnapshot = sum.SnapshotLabel(ns[len(ns)-1])
+	}
+	neurons, linked, unlinked := spatialPairSets(d, sp, opt, notef)
+	sets := []*pairSet{neurons, linked, unlinked}
+	if electrodes := electrodePairs(sp, pos, n, opt, notef); electrodes != nil {
+		sets = append(sets, electrodes)
+	}
+	if sp.ArrayNote != "" {
+		notef("spatial: %s", sp.ArrayNote)
+	}
+	kept, err := spatialBlockResults(d, blocks, sets, sp, opt, notef)
+	if err != nil {
+		return nil, err
+	}
+	if len(sp.Blocks) == 0 {
+		notef("spatial analysis skipped: no block had enough trials")
+		return nil, nil
+	}
+	early, late := kept[sp.Early], kept[sp.Late]
+	if early == nil || late == nil {
+		return sp, nil
+	}
+	spatialIncrease(sp, sets, early, late, opt)
+	return sp, nil
+}
 
-	// The pair sets.
+// spatialBlocks are the control blocks, task or passive, with a Fisher
+// estimate: those the spatial analysis measures.
+func spatialBlocks(sum *Summary) []*BlockResult {
+	var blocks []*BlockResult
+	for k := range sum.Blocks {
+		b := &sum.Blocks[k]
+		if b.IsControl() && (b.Mode == "task" || b.Mode == "passive") && b.Headline() != nil {
+			blocks = append(blocks, b)
+		}
+	}
+	return blocks
+}
+
+// spatialPairSets draws the neuron pairs (all pairs up to
+// opt.SpatialMaxPairs) and the linked and unlinked ones, with their soma
+// distances and distance bins; it sets sp's pair counts.
+func spatialPairSets(d *rundir.Run, sp *SpatialSummary, opt Options, notef func(string, ...any)) (neurons, linked, unlinked *pairSet) {
+	n, pos := d.Responses.Neurons, d.SomaPos
 	na, nb, all := samplePairs(n, opt.SpatialMaxPairs, opt.Seed)
 	sp.AllPairs = all
-	neurons := &pairSet{kind: KindNeurons, a: na, b: nb}
+	neurons = &pairSet{kind: KindNeurons, a: na, b: nb}
 	// A run stopped before its first session ended has no w snapshot: which
 	// pairs are linked is unknown, and both the linked and the unlinked sets
 	// stay empty.
@@ -484,9 +520,6 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 		links = linkedPairs(d.Owner, d.EdgeA, d.EdgeB, d.WSnapshots[len(d.WSnapshots)-1], opt.IsletThreshold)
 	} else {
 		notef("spatial: no w snapshot in the run (it stopped before its first session ended): no linked or unlinked pairs")
-	}
-	if ns := sum.Network; len(ns) > 0 {
-		sp.LinkSnapshot = sum.SnapshotLabel(ns[len(ns)-1])
 	}
 	isLinked := make(map[uint64]struct{}, len(links))
 	for _, k := range links {
@@ -503,11 +536,11 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 		slices.Sort(links)
 		notef("spatial: %d linked neuron pairs; a random sample of %d analysed", len(isLinked), len(links))
 	}
-	linked := &pairSet{kind: KindLinked}
+	linked = &pairSet{kind: KindLinked}
 	for _, k := range links {
 		linked.a, linked.b = append(linked.a, int32(k>>32)), append(linked.b, int32(k&0xffffffff))
 	}
-	unlinked := &pairSet{kind: KindUnlinked}
+	unlinked = &pairSet{kind: KindUnlinked}
 	for p := range na {
 		if !knownLinks {
 			break
@@ -516,8 +549,7 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 			unlinked.a, unlinked.b = append(unlinked.a, na[p]), append(unlinked.b, nb[p])
 		}
 	}
-	sets := []*pairSet{neurons, linked, unlinked}
-	for _, ps := range sets {
+	for _, ps := range []*pairSet{neurons, linked, unlinked} {
 		ps.dist = make([]float64, ps.len())
 		for p := range ps.dist {
 			ps.dist[p] = somaDistance(pos, ps.a[p], ps.b[p])
@@ -528,8 +560,13 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 		}
 	}
 	sp.NeuronPairs, sp.LinkedPairs, sp.UnlinkedPairs = neurons.len(), linked.len(), unlinked.len()
+	return neurons, linked, unlinked
+}
 
-	// The virtual array.
+// electrodePairs places the virtual Utah array on the slab (sp.Electrodes)
+// and returns the pairs of its electrodes with their distances, or nil (with
+// sp.ArrayNote saying why) when the slab holds fewer than two electrodes.
+func electrodePairs(sp *SpatialSummary, pos []float32, n int, opt Options, notef func(string, ...any)) *pairSet {
 	var electrodes *pairSet
 	if span := max(sp.SlabUm[0], sp.SlabUm[1]); span < 2*opt.ArrayPitchUm {
 		sp.ArrayNote = fmt.Sprintf("slab %.0f um < 2 pitches: no virtual array (pitch %g um)", span, opt.ArrayPitchUm)
@@ -562,15 +599,15 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 				}
 			}
 			electrodes.edges, electrodes.bin = pitchBins(electrodes.dist, opt.ArrayPitchUm)
-			sets = append(sets, electrodes)
 		}
 	}
-	if sp.ArrayNote != "" {
-		notef("spatial: %s", sp.ArrayNote)
-	}
+	return electrodes
+}
 
-	// Per block; the earliest and the latest task block's pairs are kept for
-	// the paired increase.
+// spatialBlockResults measures every pair of sets in each block of blocks
+// (sp.Blocks: the binned means); it returns the pairs' results of the
+// earliest and the latest task block, by block index, for the increase.
+func spatialBlockResults(d *rundir.Run, blocks []*BlockResult, sets []*pairSet, sp *SpatialSummary, opt Options, notef func(string, ...any)) (map[int][]pairResults, error) {
 	kept := map[int][]pairResults{}
 	window := fisher.BinRange{Start: 0, End: d.Responses.Bins}
 	for _, b := range blocks {
@@ -613,15 +650,15 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 		}
 		sp.Blocks = append(sp.Blocks, sb)
 	}
-	if len(sp.Blocks) == 0 {
-		notef("spatial analysis skipped: no block had enough trials")
-		return nil, nil
-	}
+	return kept, nil
+}
 
-	early, late := kept[sp.Early], kept[sp.Late]
-	if early == nil || late == nil {
-		return sp, nil
-	}
+// spatialIncrease is the increase from the earliest to the latest task block
+// (early and late: their pairs' results, in the order of sets): by distance
+// bin, pooled, near and far, and of the unlinked pairs matched to the linked
+// ones in distance.
+func spatialIncrease(sp *SpatialSummary, sets []*pairSet, early, late []pairResults, opt Options) {
+	neurons, linked, unlinked := sets[0], sets[1], sets[2]
 	diffs := make([][3][]float64, len(sets)) // per set: redundancy, I_real, I_shuffle increase
 	for s, ps := range sets {
 		n := ps.len()
@@ -666,7 +703,6 @@ func spatialAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string
 	sp.Far = meanOf(neurons, far, dr[0], dr[1], dr[2])
 	sp.Far.LoUm, sp.Far.HiUm = opt.ArrayPitchUm, math.Max(opt.ArrayPitchUm, math.Ceil(slices.Max(neurons.dist)/opt.SpatialBinUm)*opt.SpatialBinUm)
 	sp.UnlinkedMatched = matchedIncrease(linked, unlinked, diffs[1], diffs[2], opt.SpatialBinUm)
-	return sp, nil
 }
 
 // redundancies returns I_shuffle - I_real of each pair.

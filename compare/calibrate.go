@@ -16,6 +16,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // CalibrateOptions configure a calibration (docs/model.md section 7.4, fair
@@ -125,7 +126,7 @@ func measure(ctx context.Context, cfg *model.Config, o CalibrateOptions, dir str
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	_, err = engine.SimulateDir(ctx, cfg, be, dir, engine.SimulateOptions{})
+	_, err = simrun.Create(ctx, cfg, be, dir, engine.SimulateOptions{})
 	be.Close()
 	if err != nil {
 		return 0, 0, 0, err

@@ -22,6 +22,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // Options configure a comparison.
@@ -257,13 +258,13 @@ func simulateRun(ctx context.Context, o Options, cfg *model.Config, dir, name st
 			return fmt.Errorf("compare: %s: %w", name, err)
 		}
 		logf("%s: continuing the stopped run in %s...", name, dir)
-		_, err = engine.Simulate(ctx, r.Config, be, out, engine.SimulateOptions{Resume: r})
+		_, err = simrun.Continue(ctx, be, out, r, engine.SimulateOptions{})
 		if err != nil {
 			return fmt.Errorf("compare: %s: %w", name, err)
 		}
 	} else {
 		logf("%s: simulating...", name)
-		if _, err := engine.SimulateDir(ctx, cfg, be, dir, engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(ctx, cfg, be, dir, engine.SimulateOptions{}); err != nil {
 			return fmt.Errorf("compare: %s: %w", name, err)
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 )
 
-// Backend steps the model. The CPU backend (NewCPU) is the reference; the GL
-// backend (engine/gl) must draw the same random numbers and match it within the
+// Backend steps the model. The CPU backend (cpu.New) is the reference; the GL
+// backend (glbackend.NewBackend) must draw the same random numbers and match it within the
 // tolerances stated in its tests.
 //
 // A backend owns the dynamic state: spine potentials s, coincidence traces x,

@@ -66,7 +66,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 				if err := be.State(&state); err != nil {
 					b.Fatal(err)
 				}
-				if err := out.WriteCheckpoint(rundir.CheckpointInfo{Version: model.Version}, engine.CheckpointVars(&state, sim)); err != nil {
+				if err := out.WriteCheckpoint(model.CheckpointAt{}, engine.CheckpointVars(&state, sim)); err != nil {
 					b.Fatal(err)
 				}
 			}

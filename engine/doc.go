@@ -8,9 +8,11 @@
 // -> model.BuildNetwork (somata, spines, tuning, candidate contacts by a
 // uniform grid, CSR adjacency by target spine) -> model.MakePlan (sessions ->
 // blocks -> trials with seeded coherence order and frames) -> a Backend
-// stepping one Segment (a trial) at a time -> rundir.Writer streaming
-// responses.npy, trials.csv and the rest. Simulate does all of it;
-// analysis and report read the directory afterwards.
+// stepping one Segment (a trial) at a time -> a Recorder taking each trial's
+// counts, the checkpoints and the status. Simulate does all of it; the engine
+// writes no file itself: rundir.Writer is the Recorder that writes a run
+// directory (package simrun joins the two), and analysis and report read the
+// directory afterwards.
 //
 // Contracts:
 //   - Every random number comes from engine/rng (Philox4x32-10) keyed by the run

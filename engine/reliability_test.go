@@ -17,6 +17,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // panicky is the CPU backend with a bug: its third segment panics.
@@ -49,7 +50,7 @@ func TestSimulatePanicIsRecorded(t *testing.T) {
 				t.Errorf("recovered %v, want the backend's panic", r)
 			}
 		}()
-		engine.SimulateDir(context.Background(), cfg, &panicky{Backend: cpu.New(1)}, dir, engine.SimulateOptions{})
+		simrun.Create(context.Background(), cfg, &panicky{Backend: cpu.New(1)}, dir, engine.SimulateOptions{})
 	}()
 	st, ok, err := rundir.ReadStatus(dir)
 	if err != nil || !ok || st.State != rundir.StateFailed || !strings.Contains(st.Error, "panic: runtime error: index out of range") {
@@ -70,7 +71,7 @@ func TestSimulateInterruptedInTheBuild(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir := filepath.Join(t.TempDir(), "run")
-	st, err := engine.SimulateDir(ctx, cfg, cpu.New(1), dir, engine.SimulateOptions{})
+	st, err := simrun.Create(ctx, cfg, cpu.New(1), dir, engine.SimulateOptions{})
 	if !errors.Is(err, context.Canceled) || st.State != rundir.StateInterrupted || st.Error != "" {
 		t.Fatalf("status %+v, error %v", st, err)
 	}
@@ -109,7 +110,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 				}
 			}()
 			dir := filepath.Join(mnt, "run")
-			st, simErr := engine.SimulateDir(context.Background(), cfg, cpu.New(1), dir, engine.SimulateOptions{})
+			st, simErr := simrun.Create(context.Background(), cfg, cpu.New(1), dir, engine.SimulateOptions{})
 			t.Logf("%d kB: status %q after %d trials, error %v", kb, st.State, st.TrialsDone, simErr)
 			if simErr == nil {
 				if st.State != rundir.StateComplete {
@@ -175,7 +176,7 @@ func TestSimulateRefusesANetworkWithoutContacts(t *testing.T) {
 			continue
 		}
 		dir := filepath.Join(t.TempDir(), "run")
-		st, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), dir, engine.SimulateOptions{})
+		st, err := simrun.Create(context.Background(), cfg, cpu.New(1), dir, engine.SimulateOptions{})
 		var ce *model.ConfigError
 		if !errors.As(err, &ce) || ce.Key != "network.contact_distance_um" || st.State != rundir.StateFailed || !strings.Contains(st.Error, "no candidate contacts") {
 			t.Fatalf("seed %d: %v, status %+v", seed, err, st)

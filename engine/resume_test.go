@@ -15,6 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // resumeSets is tinySets (two sessions, learning, homeostasis, w snapshots,
@@ -37,7 +38,7 @@ func resumeDir(t *testing.T, dir string, be engine.Backend) *rundir.Status {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := engine.Simulate(context.Background(), r.Config, be, out, engine.SimulateOptions{Resume: r})
+	st, err := simrun.Continue(context.Background(), be, out, r, engine.SimulateOptions{})
 	if err != nil {
 		t.Fatalf("resuming %s: %v", dir, err)
 	}
@@ -63,7 +64,7 @@ func sameDirs(t *testing.T, want, got, what string) {
 func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 	cfg := tinyConfig(t)
 	want := filepath.Join(t.TempDir(), "whole")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(want, rundir.CheckpointFile)); err == nil {
@@ -85,15 +86,14 @@ func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 				if stop == 0 {
 					cancel()
 				}
-				st, err = engine.SimulateDir(ctx, cfg, cpu.New(1), dir, opt)
+				st, err = simrun.Create(ctx, cfg, cpu.New(1), dir, opt)
 				first = false
 			} else {
 				out, r, rerr := rundir.Reopen(dir)
 				if rerr != nil {
 					t.Fatal(rerr)
 				}
-				opt.Resume = r
-				st, err = engine.Simulate(ctx, r.Config, cpu.New(1), out, opt)
+				st, err = simrun.Continue(ctx, cpu.New(1), out, r, opt)
 			}
 			cancel()
 			if !errors.Is(err, context.Canceled) || st.State != rundir.StateInterrupted || st.TrialsDone != stop {
@@ -128,13 +128,13 @@ func TestResumeAfterInterruptIsIdentical(t *testing.T) {
 func TestResumeAfterKillIsIdentical(t *testing.T) {
 	cfg := tinyConfig(t)
 	want := filepath.Join(t.TempDir(), "whole")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, kill := range []int{3, 5, 13, 22, 33} {
 		src := filepath.Join(t.TempDir(), "run")
 		killed := filepath.Join(t.TempDir(), "killed")
-		_, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{Progress: func(p engine.Progress) {
+		_, err := simrun.Create(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{Progress: func(p engine.Progress) {
 			if p.Trial == kill {
 				copyDir(t, src, killed)
 			}
@@ -174,14 +174,14 @@ func TestResumeAfterKillIsIdentical(t *testing.T) {
 func TestResumeRefuses(t *testing.T) {
 	cfg := tinyConfig(t)
 	done := filepath.Join(t.TempDir(), "done")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), done, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(1), done, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	stopped := func() string {
 		dir := filepath.Join(t.TempDir(), "stopped")
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		engine.SimulateDir(ctx, cfg, cpu.New(1), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
+		simrun.Create(ctx, cfg, cpu.New(1), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
 			if p.Trial == 8 {
 				cancel()
 			}
@@ -289,7 +289,7 @@ func copyDir(t *testing.T, src, dst string) {
 func TestResumeWithFeedbackIsIdentical(t *testing.T) {
 	cfg := tinyConfig(t, "mechanism=both")
 	want := filepath.Join(t.TempDir(), "whole")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(2), want, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
@@ -303,14 +303,13 @@ func TestResumeWithFeedbackIsIdentical(t *testing.T) {
 		var st *rundir.Status
 		var err error
 		if i == 0 {
-			st, err = engine.SimulateDir(ctx, cfg, cpu.New(1), dir, opt)
+			st, err = simrun.Create(ctx, cfg, cpu.New(1), dir, opt)
 		} else {
 			out, r, rerr := rundir.Reopen(dir)
 			if rerr != nil {
 				t.Fatal(rerr)
 			}
-			opt.Resume = r
-			st, err = engine.Simulate(ctx, r.Config, cpu.New(1), out, opt)
+			st, err = simrun.Continue(ctx, cpu.New(1), out, r, opt)
 		}
 		cancel()
 		if !errors.Is(err, context.Canceled) || st.TrialsDone != stop {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/iplgpu/iplgpu/engine/model"
-	"github.com/iplgpu/iplgpu/rundir"
 )
 
 // Progress is reported after every trial.
@@ -25,21 +24,20 @@ type SimulateOptions struct {
 	// AfterSession, if set, is called with the backend after each session's blocks
 	// (and after session 0), e.g. to snapshot coupling; it must not change state.
 	AfterSession func(session int, be Backend) error
-	// Resume, if set, continues the stopped run that rundir.Reopen reopened
-	// (out is that Reopen's Writer, and the config is Resume.Config): from its
-	// checkpoint, or from the first trial when it has none. Simulate closes
-	// the checkpoint.
-	Resume *rundir.Resume
+	// Resume, if set, continues a stopped run (out is then its
+	// ResumedRecorder, and cfg its config): from its checkpoint, or from the
+	// first trial when it has none. Simulate closes the checkpoint.
+	Resume *Resume
 }
 
-// Simulate runs the whole protocol of cfg on the backend and writes the run
-// directory through out (config.yaml, network arrays, responses.npy,
-// trials.csv, frames.npy, w_sessions.npy, run.json; see package rundir), then
-// closes out. When ctx is cancelled it stops after the current trial, writes a
-// checkpoint, leaves every file valid and returns ctx's error; the status says
-// "interrupted".
+// Simulate runs the whole protocol of cfg on the backend and hands what it
+// produces to out (the config, the network, each trial's counts and frames,
+// w after every session, checkpoints, the status; rundir.Writer writes them
+// as a run directory), then closes out. When ctx is cancelled it stops after
+// the current trial, writes a checkpoint, leaves every record valid and
+// returns ctx's error; the status says "interrupted".
 //
-// Checkpoints (rundir.CheckpointFile) hold everything the run carries from one
+// Checkpoints hold everything the run carries from one
 // trial to the next: the backend's State (every array of State.Arrays), the
 // host's state (simulator.vars: the step counter, the gate, the shared gain's
 // OU variable, homeostasis), the protocol position and what the recorder has
@@ -48,173 +46,259 @@ type SimulateOptions struct {
 // removes it. A run resumed from one (opt.Resume)
 // ends with the same files, byte for byte, as a run never stopped (run.json's
 // timing fields aside).
-func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Writer, opt SimulateOptions) (st *rundir.Status, err error) {
-	logf := func(format string, a ...any) {
-		if opt.Log != nil {
-			opt.Log(fmt.Sprintf(format, a...))
-		}
+func Simulate(ctx context.Context, cfg *model.Config, be Backend, out Recorder, opt SimulateOptions) (st *model.RunStatus, err error) {
+	r := &simRun{ctx: ctx, cfg: cfg, be: be, out: out, opt: opt}
+	r.st = &model.RunStatus{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: model.StateFailed, Started: time.Now()}
+	if err := r.openResume(); err != nil {
+		return r.st, err
 	}
-	var ck *rundir.Checkpoint
-	// untouched: a resumed run whose directory nothing has changed yet; a
-	// refusal then leaves it exactly as it was, run.json included.
-	untouched := false
-	if opt.Resume != nil {
-		ck = opt.Resume.Checkpoint
-		untouched = ck != nil
-		defer opt.Resume.Close()
-		for _, n := range opt.Resume.Notes {
-			logf("note: %s", n)
-		}
-	}
-	st = &rundir.Status{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(), State: rundir.StateFailed, Started: time.Now()}
-	if r := opt.Resume; r != nil && r.HasStatus && !r.Status.Started.IsZero() {
-		st.Started = r.Status.Started // the run's start, not this process's
+	if r.ck != nil {
+		defer r.ck.Close()
 	}
 	defer func() {
 		// A panic (a bug) still leaves a run.json that says failed and why,
 		// then goes on with its stack trace.
 		p := recover()
-		if p != nil {
-			err = fmt.Errorf("panic: %v", p)
-			st.State = rundir.StateFailed
-		}
-		if cerr := out.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-		st.Finished = time.Now()
-		if err != nil && st.State == rundir.StateFailed && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			st.State = rundir.StateInterrupted // during the build: nothing simulated
-		}
-		if err != nil && st.State == rundir.StateFailed {
-			st.Error = err.Error()
-		}
-		if untouched && !out.Changed() && p == nil {
-			return
-		}
-		if werr := rundir.WriteStatus(out.Dir(), st); werr != nil && err == nil {
-			err = werr
-		}
-		// A complete run needs no checkpoint; run.json says complete first,
-		// so a crash in between leaves a complete run, not a lost one.
-		if err == nil && st.State == rundir.StateComplete {
-			err = rundir.RemoveCheckpoint(out.Dir())
-		}
+		err = r.close(err, p)
 		if p != nil {
 			panic(p)
 		}
 	}()
-	if err := cfg.CheckRunnable(); err != nil {
-		return st, err
+	if err := r.build(); err != nil {
+		return r.st, err
 	}
-	if opt.Resume == nil {
-		if err := out.WriteConfig(cfg); err != nil {
-			return st, err
-		}
+	if err := r.begin(); err != nil {
+		return r.st, err
 	}
-
-	d := model.Derive(cfg)
-	t0 := time.Now()
-	logf("network: building %d neurons x %d spines...", cfg.Network.Neurons, cfg.Network.SpinesPerNeuron)
-	net, err := model.BuildNetworkContext(ctx, cfg, 0)
-	if err != nil {
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			logf("interrupted while building the network; nothing was simulated")
-		}
-		return st, err
-	}
-	st.BuildSeconds = time.Since(t0).Seconds()
-	st.Neurons, st.Spines, st.Edges, st.ContactUm = net.N, net.Spines(), net.Edges(), net.ContactUm
-	if net.Edges() == 0 {
-		return st, &model.ConfigError{Key: "network.contact_distance_um", Value: net.ContactUm,
-			Why:     fmt.Sprintf("gives no candidate contacts among the %d spines of this network (no two spines of different neurons are that close): there is nothing for IPLs to form on", net.Spines()),
-			Allowed: "a larger distance, or 0 to derive it from network.contacts_per_spine"}
-	}
-	logf("network: %d neurons, %d spines, %d candidate contacts (d_c = %.2f um, %.2f per spine), slab %.0f x %.0f x %.0f um, built in %.2f s",
-		net.N, net.Spines(), net.Edges(), net.ContactUm, 2*float64(net.Edges())/float64(net.Spines()), net.SlabUm[0], net.SlabUm[1], net.SlabUm[2], st.BuildSeconds)
-	if ck == nil { // a resumed run's checkpoint came after these files
-		if err := out.WriteNetwork(net); err != nil {
-			return st, err
-		}
-	} else if err := out.CheckNetwork(net); err != nil {
-		return st, err
-	}
-	if err := be.Load(net, d.Params); err != nil {
-		return st, err
-	}
-	plan := model.MakePlan(cfg)
-	st.TrialsTotal = plan.Trials
-	sim := newSimulator(d, net, be)
-	var state State
-	pos := position{}
-	if ck != nil {
-		if pos, err = restore(ck, plan, net, be, sim, &state); err != nil {
-			return st, rundir.Refusal{Err: fmt.Errorf("cannot resume: %w", err)}
-		}
-		if !sameBackend(ck.Info.Backend, be.Name()) {
-			logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", be.Name(), ck.Info.Backend)
-		}
-		logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", pos.done, plan.Trials, pos.block, pos.trial, ck.Path())
-		if r := opt.Resume; r.HasStatus {
-			st.SimSeconds = r.Status.SimSeconds
-		}
-	}
-	if ck != nil {
-		// Checked before anything changes: a refusal leaves the directory.
-		if err := out.ResumeRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots, ck.Info); err != nil {
-			return st, err
-		}
-	}
-	// run.json says "running" from here on, so that a run killed outright
-	// (kill -9, a power cut) is told apart from one that never started.
-	st.State, st.TrialsDone = rundir.StateRunning, pos.done
-	if err := rundir.WriteStatus(out.Dir(), st); err != nil {
-		st.State = rundir.StateFailed
-		return st, err
-	}
-	st.State = rundir.StateFailed
-	if ck == nil {
-		if err := out.StartRecording(d.Timing.Bins, net.N, cfg.Stimulus.Frames, net.Edges(), cfg.Output.WSnapshots); err != nil {
-			return st, err
-		}
-	}
-
-	simSeconds0 := st.SimSeconds
+	simSeconds0 := r.st.SimSeconds
 	t1 := time.Now()
 	defer func() {
-		st.SimSeconds = simSeconds0 + time.Since(t1).Seconds()
-		st.Recorded = out.Rows()
+		r.st.SimSeconds = simSeconds0 + time.Since(t1).Seconds()
+		r.st.Recorded = out.Rows()
 	}()
-	checkpoint := func(p position) error {
-		if err := be.State(&state); err != nil {
-			return err
-		}
-		info := rundir.CheckpointInfo{Version: model.Version, Seed: cfg.Seed, Backend: be.Name(),
-			TrialsDone: p.done, TrialsTotal: plan.Trials, Block: p.block, TrialInBlock: p.trial}
-		return out.WriteCheckpoint(info, checkpointVars(&state, sim))
-	}
-	snapshot := func(session int) error {
-		if opt.AfterSession != nil {
-			if err := opt.AfterSession(session, be); err != nil {
-				return err
-			}
-		}
-		if cfg.Output.WSnapshots {
-			if err := be.State(&state); err != nil {
-				return err
-			}
-			return out.AppendWSnapshot(state.W)
-		}
-		return nil
-	}
-	if ck == nil {
+	if r.ck == nil {
 		// The state before the first trial: a run stopped before its first
 		// periodic checkpoint resumes from here, without rebuilding anything
 		// but the network.
-		if err := checkpoint(pos); err != nil {
-			return st, err
+		if err := r.checkpoint(r.pos); err != nil {
+			return r.st, err
 		}
 	}
-	every := cfg.Output.CheckpointTrials
+	if err := r.trials(); err != nil {
+		return r.st, err
+	}
+	if err := r.end(); err != nil {
+		return r.st, err
+	}
+	r.st.State = model.StateComplete
+	return r.st, nil
+}
+
+// simRun is one call of Simulate: its arguments and what the steps hand on.
+type simRun struct {
+	ctx     context.Context
+	cfg     *model.Config
+	be      Backend
+	out     Recorder
+	opt     SimulateOptions
+	st      *model.RunStatus
+	ck      Checkpoint      // the checkpoint a resumed run continues from (nil: none)
+	resumed ResumedRecorder // out, when resuming
+	// untouched: a resumed run whose records nothing has changed yet; a
+	// refusal then leaves them exactly as they were, the status included.
+	untouched bool
+
+	d     *model.Derived
+	net   *model.Network
+	plan  *model.Plan
+	sim   *simulator
+	state State
+	pos   position
+}
+
+func (r *simRun) logf(format string, a ...any) {
+	if r.opt.Log != nil {
+		r.opt.Log(fmt.Sprintf(format, a...))
+	}
+}
+
+// openResume takes what opt.Resume says of a stopped run.
+func (r *simRun) openResume() error {
+	res := r.opt.Resume
+	if res == nil {
+		return nil
+	}
+	r.ck = res.Checkpoint
+	r.untouched = r.ck != nil
+	var ok bool
+	if r.resumed, ok = r.out.(ResumedRecorder); !ok {
+		if r.ck != nil {
+			r.ck.Close()
+		}
+		r.out.Close()
+		return fmt.Errorf("engine: resuming a run needs a ResumedRecorder; %T is not one", r.out)
+	}
+	for _, n := range res.Notes {
+		r.logf("note: %s", n)
+	}
+	if !res.Started.IsZero() {
+		r.st.Started = res.Started // the run's start, not this process's
+	}
+	return nil
+}
+
+// close closes the recorder and records the final status (err: the run's
+// error; p: a panic's value), and removes the checkpoint of a complete run;
+// it returns err, or the first error of these.
+func (r *simRun) close(err error, p any) error {
+	st := r.st
+	if p != nil {
+		err = fmt.Errorf("panic: %v", p)
+		st.State = model.StateFailed
+	}
+	if cerr := r.out.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	st.Finished = time.Now()
+	if err != nil && st.State == model.StateFailed && r.ctx.Err() != nil && errors.Is(err, r.ctx.Err()) {
+		st.State = model.StateInterrupted // during the build: nothing simulated
+	}
+	if err != nil && st.State == model.StateFailed {
+		st.Error = err.Error()
+	}
+	if r.untouched && !r.resumed.Changed() && p == nil {
+		return err
+	}
+	if werr := r.out.WriteStatus(st); werr != nil && err == nil {
+		err = werr
+	}
+	// A complete run needs no checkpoint; the status says complete first,
+	// so a crash in between leaves a complete run, not a lost one.
+	if err == nil && st.State == model.StateComplete {
+		err = r.out.RemoveCheckpoint()
+	}
+	return err
+}
+
+// build records the config, builds the network (checking it against the
+// recorded one when resuming), loads the backend, expands the protocol and
+// restores the checkpoint, if any.
+func (r *simRun) build() error {
+	cfg, st := r.cfg, r.st
+	if err := cfg.CheckRunnable(); err != nil {
+		return err
+	}
+	if r.opt.Resume == nil {
+		if err := r.out.WriteConfig(cfg); err != nil {
+			return err
+		}
+	}
+	r.d = model.Derive(cfg)
+	t0 := time.Now()
+	r.logf("network: building %d neurons x %d spines...", cfg.Network.Neurons, cfg.Network.SpinesPerNeuron)
+	net, err := model.BuildNetworkContext(r.ctx, cfg, 0)
+	if err != nil {
+		if r.ctx.Err() != nil && errors.Is(err, r.ctx.Err()) {
+			r.logf("interrupted while building the network; nothing was simulated")
+		}
+		return err
+	}
+	r.net = net
+	st.BuildSeconds = time.Since(t0).Seconds()
+	st.Neurons, st.Spines, st.Edges, st.ContactUm = net.N, net.Spines(), net.Edges(), net.ContactUm
+	if net.Edges() == 0 {
+		return &model.ConfigError{Key: "network.contact_distance_um", Value: net.ContactUm,
+			Why:     fmt.Sprintf("gives no candidate contacts among the %d spines of this network (no two spines of different neurons are that close): there is nothing for IPLs to form on", net.Spines()),
+			Allowed: "a larger distance, or 0 to derive it from network.contacts_per_spine"}
+	}
+	r.logf("network: %d neurons, %d spines, %d candidate contacts (d_c = %.2f um, %.2f per spine), slab %.0f x %.0f x %.0f um, built in %.2f s",
+		net.N, net.Spines(), net.Edges(), net.ContactUm, 2*float64(net.Edges())/float64(net.Spines()), net.SlabUm[0], net.SlabUm[1], net.SlabUm[2], st.BuildSeconds)
+	if r.ck == nil { // a resumed run's checkpoint came after these files
+		if err := r.out.WriteNetwork(net); err != nil {
+			return err
+		}
+	} else if err := r.resumed.CheckNetwork(net); err != nil {
+		return err
+	}
+	if err := r.be.Load(net, r.d.Params); err != nil {
+		return err
+	}
+	r.plan = model.MakePlan(cfg)
+	st.TrialsTotal = r.plan.Trials
+	r.sim = newSimulator(r.d, net, r.be)
+	if r.ck != nil {
+		return r.restore()
+	}
+	return nil
+}
+
+// restore continues from the checkpoint r.ck.
+func (r *simRun) restore() error {
+	var err error
+	if r.pos, err = restore(r.ck, r.plan, r.net, r.be, r.sim, &r.state); err != nil {
+		return fmt.Errorf("cannot resume: %w", err)
+	}
+	if ckBackend := r.ck.At().Backend; !sameBackend(ckBackend, r.be.Name()) {
+		r.logf("resuming on %s a checkpoint that %s wrote: the backends agree within the tolerances of their tests, not necessarily bit for bit", r.be.Name(), ckBackend)
+	}
+	r.logf("resuming after %d of %d trials (block %d, trial %d of it) from %s", r.pos.done, r.plan.Trials, r.pos.block, r.pos.trial, r.ck.Path())
+	r.st.SimSeconds = r.opt.Resume.SimSeconds
+	return nil
+}
+
+// begin starts (or, resuming, continues) the per-trial records and says
+// "running".
+func (r *simRun) begin() error {
+	cfg, st := r.cfg, r.st
+	if r.ck != nil {
+		// Checked before anything changes: a refusal leaves the directory.
+		if err := r.resumed.ResumeRecording(r.d.Timing.Bins, r.net.N, cfg.Stimulus.Frames, r.net.Edges(), cfg.Output.WSnapshots); err != nil {
+			return err
+		}
+	}
+	// The status says "running" from here on, so that a run killed outright
+	// (kill -9, a power cut) is told apart from one that never started.
+	st.State, st.TrialsDone = model.StateRunning, r.pos.done
+	if err := r.out.WriteStatus(st); err != nil {
+		st.State = model.StateFailed
+		return err
+	}
+	st.State = model.StateFailed
+	if r.ck != nil {
+		return nil
+	}
+	return r.out.StartRecording(r.d.Timing.Bins, r.net.N, cfg.Stimulus.Frames, r.net.Edges(), cfg.Output.WSnapshots)
+}
+
+// checkpoint saves the whole state at protocol position p.
+func (r *simRun) checkpoint(p position) error {
+	if err := r.be.State(&r.state); err != nil {
+		return err
+	}
+	at := model.CheckpointAt{Backend: r.be.Name(), TrialsDone: p.done, TrialsTotal: r.plan.Trials, Block: p.block, TrialInBlock: p.trial}
+	return r.out.WriteCheckpoint(at, checkpointVars(&r.state, r.sim))
+}
+
+// snapshot ends a session: opt.AfterSession, then w when snapshots are on.
+func (r *simRun) snapshot(session int) error {
+	if r.opt.AfterSession != nil {
+		if err := r.opt.AfterSession(session, r.be); err != nil {
+			return err
+		}
+	}
+	if r.cfg.Output.WSnapshots {
+		if err := r.be.State(&r.state); err != nil {
+			return err
+		}
+		return r.out.AppendWSnapshot(r.state.W)
+	}
+	return nil
+}
+
+// trials runs every trial from r.pos on; it stops with a checkpoint when
+// the context is cancelled.
+func (r *simRun) trials() error {
+	plan, pos := r.plan, &r.pos
 	for bi := pos.block; bi < len(plan.Blocks); bi++ {
 		b := &plan.Blocks[bi]
 		ti0 := 0
@@ -225,65 +309,83 @@ func Simulate(ctx context.Context, cfg *model.Config, be Backend, out *rundir.Wr
 			here := position{block: bi, trial: ti, done: pos.done}
 			// Stop before anything of the trial happens, its block's w snapshot
 			// included: the checkpoint is the state before this position.
-			if err := ctx.Err(); err != nil {
-				st.State = rundir.StateInterrupted
-				st.TrialsDone = pos.done
-				if cerr := checkpoint(here); cerr != nil {
-					return st, fmt.Errorf("interrupted, and the checkpoint failed: %w", cerr)
-				}
-				logf("interrupted after %d of %d trials; the run directory holds every finished trial and a checkpoint (iplgpu run -resume %s continues it)", pos.done, plan.Trials, out.Dir())
-				return st, err
+			if err := r.ctx.Err(); err != nil {
+				return r.interrupt(here, err)
 			}
 			if ti == 0 && bi > 0 && plan.Blocks[bi-1].Session != b.Session {
-				if err := snapshot(plan.Blocks[bi-1].Session); err != nil {
-					return st, err
+				if err := r.snapshot(plan.Blocks[bi-1].Session); err != nil {
+					return err
 				}
 			}
-			tr := &b.Trials[ti]
-			counts, rate, err := sim.trial(b, tr)
-			if err != nil {
-				return st, fmt.Errorf("block %d (%s), trial %d: %w", b.Index, b.Name, ti, err)
-			}
-			rec := rundir.TrialRecord{
-				Trial: pos.done, Session: b.Session, Block: b.Index, BlockName: b.Name, Mode: b.Mode,
-				Coherence: tr.Coherence, Learning: b.Learning, Ablation: b.Ablation, Frames: b.Frames,
-				Recorded: b.Record, GateStart: sim.lastGateStart,
-			}
-			if err := out.AppendTrial(&rec, counts, tr.Frames); err != nil {
-				return st, err
-			}
-			pos.done++
-			st.TrialsDone = pos.done
-			if opt.Progress != nil {
-				opt.Progress(Progress{Trial: pos.done, Trials: plan.Trials, Block: b, MeanRateHz: rate})
-			}
-			if every > 0 && pos.done%every == 0 && pos.done < plan.Trials {
-				next := position{block: bi, trial: ti + 1, done: pos.done}
-				if next.trial == len(b.Trials) {
-					next.block, next.trial = bi+1, 0
-				}
-				if err := checkpoint(next); err != nil {
-					return st, err
-				}
+			if err := r.trial(bi, ti); err != nil {
+				return err
 			}
 		}
 	}
-	if n := len(plan.Blocks); n > 0 {
-		if err := snapshot(plan.Blocks[n-1].Session); err != nil {
-			return st, err
+	return nil
+}
+
+// interrupt stops the run at position here with a checkpoint; err is the
+// context's error.
+func (r *simRun) interrupt(here position, err error) error {
+	r.st.State = model.StateInterrupted
+	r.st.TrialsDone = r.pos.done
+	if cerr := r.checkpoint(here); cerr != nil {
+		return fmt.Errorf("interrupted, and the checkpoint failed: %w", cerr)
+	}
+	r.logf("interrupted after %d of %d trials; the run directory holds every finished trial and a checkpoint (iplgpu run -resume %s continues it)", r.pos.done, r.plan.Trials, r.out.Dir())
+	return err
+}
+
+// trial runs trial ti of block bi, records it, reports progress and writes
+// a checkpoint every output.checkpoint_trials trials.
+func (r *simRun) trial(bi, ti int) error {
+	plan, pos := r.plan, &r.pos
+	b := &plan.Blocks[bi]
+	tr := &b.Trials[ti]
+	counts, rate, err := r.sim.trial(b, tr)
+	if err != nil {
+		return fmt.Errorf("block %d (%s), trial %d: %w", b.Index, b.Name, ti, err)
+	}
+	rec := model.TrialRecord{
+		Trial: pos.done, Session: b.Session, Block: b.Index, BlockName: b.Name, Mode: b.Mode,
+		Coherence: tr.Coherence, Learning: b.Learning, Ablation: b.Ablation, Frames: b.Frames,
+		Recorded: b.Record, GateStart: r.sim.lastGateStart,
+	}
+	if err := r.out.AppendTrial(&rec, counts, tr.Frames); err != nil {
+		return err
+	}
+	pos.done++
+	r.st.TrialsDone = pos.done
+	if r.opt.Progress != nil {
+		r.opt.Progress(Progress{Trial: pos.done, Trials: plan.Trials, Block: b, MeanRateHz: rate})
+	}
+	if every := r.cfg.Output.CheckpointTrials; every > 0 && pos.done%every == 0 && pos.done < plan.Trials {
+		next := position{block: bi, trial: ti + 1, done: pos.done}
+		if next.trial == len(b.Trials) {
+			next.block, next.trial = bi+1, 0
+		}
+		if err := r.checkpoint(next); err != nil {
+			return err
 		}
 	}
-	if err := be.State(&state); err != nil {
-		return st, err
+	return nil
+}
+
+// end snapshots the last session and records the final w and gains.
+func (r *simRun) end() error {
+	if n := len(r.plan.Blocks); n > 0 {
+		if err := r.snapshot(r.plan.Blocks[n-1].Session); err != nil {
+			return err
+		}
 	}
-	if err := out.WriteFinal(state.W, state.H); err != nil {
-		return st, err
+	if err := r.be.State(&r.state); err != nil {
+		return err
 	}
-	if err := out.Finish(pos.done); err != nil {
-		return st, err
+	if err := r.out.WriteFinal(r.state.W, r.state.H); err != nil {
+		return err
 	}
-	st.State = rundir.StateComplete
-	return st, nil
+	return r.out.Finish(r.pos.done)
 }
 
 // sameBackend says whether two backends, as Name gives them, compute the same
@@ -304,13 +406,13 @@ type position struct{ block, trial, done int }
 
 // checkpointVars is everything a checkpoint holds besides its info: every
 // array of the backend's state (state/NAME) and the host's state (host/NAME).
-func checkpointVars(state *State, sim *simulator) []rundir.Var {
-	var vars []rundir.Var
+func checkpointVars(state *State, sim *simulator) []model.Var {
+	var vars []model.Var
 	for _, a := range state.Arrays() {
-		vars = append(vars, rundir.Var{Name: "state/" + a.Name, Ptr: a.Ptr})
+		vars = append(vars, model.Var{Name: "state/" + a.Name, Ptr: a.Ptr})
 	}
 	for _, v := range sim.vars() {
-		vars = append(vars, rundir.Var{Name: "host/" + v.Name, Ptr: v.Ptr})
+		vars = append(vars, model.Var{Name: "host/" + v.Name, Ptr: v.Ptr})
 	}
 	return vars
 }
@@ -318,8 +420,8 @@ func checkpointVars(state *State, sim *simulator) []rundir.Var {
 // restore loads the checkpoint into the backend (loaded with net) and the
 // host, after checking that its protocol position is the one its trial count
 // names in plan.
-func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Backend, sim *simulator, state *State) (position, error) {
-	in := ck.Info
+func restore(ck Checkpoint, plan *model.Plan, net *model.Network, be Backend, sim *simulator, state *State) (position, error) {
+	in := ck.At()
 	p := position{done: in.TrialsDone}
 	if in.TrialsTotal != plan.Trials || in.TrialsDone < 0 || in.TrialsDone > plan.Trials {
 		return p, fmt.Errorf("%s: %d of %d trials done, but the protocol of config.yaml has %d trials", ck.Path(), in.TrialsDone, in.TrialsTotal, plan.Trials)
@@ -349,17 +451,4 @@ func restore(ck *rundir.Checkpoint, plan *model.Plan, net *model.Network, be Bac
 		return p, err
 	}
 	return p, nil
-}
-
-// SimulateDir claims the new run directory dir (rundir.Create) and runs
-// Simulate into it.
-func SimulateDir(ctx context.Context, cfg *model.Config, be Backend, dir string, opt SimulateOptions) (*rundir.Status, error) {
-	if err := cfg.CheckRunnable(); err != nil {
-		return nil, err
-	}
-	out, err := rundir.Create(dir)
-	if err != nil {
-		return nil, err
-	}
-	return Simulate(ctx, cfg, be, out, opt)
 }

@@ -65,7 +65,7 @@ func newSimulator(d *model.Derived, net *model.Network, be Backend) *simulator {
 	return s
 }
 
-// hostVar is one variable of the host's state, for checkpoints (rundir.Var
+// hostVar is one variable of the host's state, for checkpoints (model.Var
 // without the "host/" prefix).
 type hostVar struct {
 	Name string

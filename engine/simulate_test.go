@@ -17,6 +17,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // tinySets is a protocol small enough for unit tests: 2 sessions of a few trials.
@@ -34,7 +35,7 @@ func simulateTiny(t *testing.T, extra ...string) (string, *rundir.Status) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	sum, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{})
+	sum, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
-	sum, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
+	sum, err := simrun.Create(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
 		if p.Trial == 9 {
 			cancel()
 		}
@@ -134,7 +135,7 @@ func TestSimulateInterruptKeepsFinishedTrials(t *testing.T) {
 		t.Fatal("run.json missing after interrupt")
 	}
 	// A second run into the same directory is refused: nothing is overwritten.
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err == nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err == nil {
 		t.Fatal("Simulate overwrote an existing run directory")
 	}
 }
@@ -149,7 +150,7 @@ func TestSimulateInterruptedWhileBuilding(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	sum, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{})
+	sum, err := simrun.Create(ctx, cfg, cpu.New(0), dir, engine.SimulateOptions{})
 	if !errors.Is(err, context.Canceled) || sum.State != "interrupted" || sum.TrialsDone != 0 {
 		t.Fatalf("err %v, status %s, done %d; want canceled, interrupted, 0", err, sum.State, sum.TrialsDone)
 	}

@@ -103,96 +103,27 @@ func BootBytes(replicates, sizes, p, t, workers int) int64 {
 // bootstrap whose buffers would not fit in memory is refused (ErrBadData)
 // before anything is allocated.
 func BootstrapContext(ctx context.Context, plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootSpec) (*BootResult, error) {
-	tp, n := plus.Dims()
-	tm, nm := minus.Dims()
-	if nm != n {
-		return nil, fmt.Errorf("%w: shape mismatch: plus is %d x %d and minus %d x %d (trials x neurons)", ErrBadData, tp, n, tm, nm)
-	}
-	if !(ds > 0) || math.IsInf(ds, 0) {
-		return nil, fmt.Errorf("%w: ds = %v; the stimulus difference between the conditions must be a positive number", ErrBadData, ds)
-	}
-	if spec.Replicates < 2 || spec.Subsets < 1 {
-		return nil, fmt.Errorf("%w: %d replicates of %d subsets; a bootstrap needs at least 2 replicates and 1 subset per replicate", ErrBadData, spec.Replicates, spec.Subsets)
-	}
-	if pool == nil {
-		pool = make([]int, n)
-		for i := range pool {
-			pool[i] = i
-		}
-	}
-	for _, i := range pool {
-		if i < 0 || i >= n {
-			panic(fmt.Sprintf("fisher: Bootstrap: pool neuron %d outside [0, %d)", i, n))
-		}
-	}
-	for _, s := range sizes {
-		d := Design{N: s, TPlus: tp, TMinus: tm, DF: tp + tm - 2, DS: ds}
-		if s < 1 || s > len(pool) {
-			return nil, fmt.Errorf("%w: subsets of %d neurons from a pool of %d; the size must be between 1 and %d", ErrBadData, s, len(pool), len(pool))
-		}
-		if err := d.check(); err != nil {
-			return nil, err
-		}
-	}
-	if err := CheckDS(ds); err != nil {
+	pool, err := checkBootstrap(plus, minus, ds, pool, sizes, spec)
+	if err != nil {
 		return nil, err
 	}
+	tp, _ := plus.Dims()
+	tm, _ := minus.Dims()
 	np := len(pool)
 	workers := min(runtime.GOMAXPROCS(0), spec.Replicates)
 	if err := sysmem.Check(BootBytes(spec.Replicates, len(sizes), np, tp+tm, workers+1), fmt.Sprintf("a bootstrap of %d replicates of %d neurons and %d trials", spec.Replicates, np, tp+tm)); err != nil {
 		return nil, fmt.Errorf("%w: %v: ask for fewer replicates or neurons", ErrBadData, err)
 	}
-	res := &BootResult{Spec: spec, Sizes: slices.Clone(sizes), NoiseCorr: make([]float64, spec.Replicates)}
-	res.Real = make([][]float64, len(sizes))
-	res.Shuffle = make([][]float64, len(sizes))
-	res.Gap = make([][]float64, len(sizes))
-	res.Deflate = make([][3]float64, len(sizes))
+	res := newBootResult(spec, sizes)
 	within := make([][3][]float64, len(sizes)) // per size and quantity: the variance among a replicate's subsets
 	for s := range sizes {
-		res.Real[s] = make([]float64, spec.Replicates)
-		res.Shuffle[s] = make([]float64, spec.Replicates)
-		res.Gap[s] = make([]float64, spec.Replicates)
 		for q := range 3 {
 			within[s][q] = make([]float64, spec.Replicates)
 		}
 	}
-	// The data of the pool, neuron-major: column a of the pool at
-	// data[a*t : (a+1)*t], + trials first.
-	t := tp + tm
-	data := make([]float64, len(pool)*t)
-	for a, i := range pool {
-		col := data[a*t : (a+1)*t]
-		for k := range tp {
-			col[k] = plus.At(k, i)
-		}
-		for k := range tm {
-			col[tp+k] = minus.At(k, i)
-		}
-	}
+	data := poolData(plus, minus, pool)
 	st := rng.New(spec.Seed)
-
-	// The resampled population's signal, size by size: the data's f'
-	// shrunk by kappa so that the population carries the bias-corrected
-	// information of the estimate rather than the plug-in's (see the package
-	// documentation). The data themselves are replicate "-1": every trial
-	// once.
-	id := newReplicate(len(pool), tp, tm, ds)
-	for k := range id.draw {
-		id.draw[k] = k
-	}
-	id.recompute(data)
-	fhat := slices.Clone(id.fprime)
-	res.Kappa = make([][2]float64, len(sizes))
-	plugin := float64(t) / float64(t-2) // the resampled population's covariance divides by T, not DF
-	for s, size := range sizes {
-		m := id.subsetMeans(st, dataStep, s, size, max(4*spec.Subsets, 20), nil, [2]float64{1, 1})
-		for q, v := range [2][2]float64{{m.real, m.realNaive}, {m.shuffle, m.shuffleNaive}} {
-			if v[0] > 0 && v[1] > 0 {
-				res.Kappa[s][q] = math.Sqrt(min(v[0]/(v[1]*plugin), 1))
-			}
-		}
-	}
-
+	fhat := res.setKappa(st, data, len(pool), tp, tm, ds)
 	singular := make([]int, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -238,6 +169,106 @@ func BootstrapContext(ctx context.Context, plus, minus *mat.Dense, ds float64, p
 		}
 	}
 	return res, nil
+}
+
+// checkBootstrap refuses the arguments of BootstrapContext that describe no
+// bootstrap (ErrBadData) and returns the pool, every neuron when pool is nil.
+func checkBootstrap(plus, minus *mat.Dense, ds float64, pool, sizes []int, spec BootSpec) ([]int, error) {
+	tp, n := plus.Dims()
+	tm, nm := minus.Dims()
+	if nm != n {
+		return nil, fmt.Errorf("%w: shape mismatch: plus is %d x %d and minus %d x %d (trials x neurons)", ErrBadData, tp, n, tm, nm)
+	}
+	if !(ds > 0) || math.IsInf(ds, 0) {
+		return nil, fmt.Errorf("%w: ds = %v; the stimulus difference between the conditions must be a positive number", ErrBadData, ds)
+	}
+	if spec.Replicates < 2 || spec.Subsets < 1 {
+		return nil, fmt.Errorf("%w: %d replicates of %d subsets; a bootstrap needs at least 2 replicates and 1 subset per replicate", ErrBadData, spec.Replicates, spec.Subsets)
+	}
+	if pool == nil {
+		pool = make([]int, n)
+		for i := range pool {
+			pool[i] = i
+		}
+	}
+	for _, i := range pool {
+		if i < 0 || i >= n {
+			panic(fmt.Sprintf("fisher: Bootstrap: pool neuron %d outside [0, %d)", i, n))
+		}
+	}
+	for _, s := range sizes {
+		d := Design{N: s, TPlus: tp, TMinus: tm, DF: tp + tm - 2, DS: ds}
+		if s < 1 || s > len(pool) {
+			return nil, fmt.Errorf("%w: subsets of %d neurons from a pool of %d; the size must be between 1 and %d", ErrBadData, s, len(pool), len(pool))
+		}
+		if err := d.check(); err != nil {
+			return nil, err
+		}
+	}
+	if err := CheckDS(ds); err != nil {
+		return nil, err
+	}
+	return pool, nil
+}
+
+// newBootResult is a BootResult of spec's replicates at sizes, to fill.
+func newBootResult(spec BootSpec, sizes []int) *BootResult {
+	res := &BootResult{Spec: spec, Sizes: slices.Clone(sizes), NoiseCorr: make([]float64, spec.Replicates)}
+	res.Real = make([][]float64, len(sizes))
+	res.Shuffle = make([][]float64, len(sizes))
+	res.Gap = make([][]float64, len(sizes))
+	res.Deflate = make([][3]float64, len(sizes))
+	for s := range sizes {
+		res.Real[s] = make([]float64, spec.Replicates)
+		res.Shuffle[s] = make([]float64, spec.Replicates)
+		res.Gap[s] = make([]float64, spec.Replicates)
+	}
+	return res
+}
+
+// poolData is the data of the pool, neuron-major: column a of the pool at
+// data[a*t : (a+1)*t], + trials first.
+func poolData(plus, minus *mat.Dense, pool []int) []float64 {
+	tp, _ := plus.Dims()
+	tm, _ := minus.Dims()
+	t := tp + tm
+	data := make([]float64, len(pool)*t)
+	for a, i := range pool {
+		col := data[a*t : (a+1)*t]
+		for k := range tp {
+			col[k] = plus.At(k, i)
+		}
+		for k := range tm {
+			col[tp+k] = minus.At(k, i)
+		}
+	}
+	return data
+}
+
+// setKappa sets res.Kappa, the resampled population's signal size by size:
+// the data's f' shrunk by kappa so that the population carries the
+// bias-corrected information of the estimate rather than the plug-in's (see
+// the package documentation). The data themselves are replicate "-1": every
+// trial once. It returns the data's f' (fhat) of the np neurons.
+func (res *BootResult) setKappa(st rng.Stream, data []float64, np, tp, tm int, ds float64) (fhat []float64) {
+	t := tp + tm
+	id := newReplicate(np, tp, tm, ds)
+	for k := range id.draw {
+		id.draw[k] = k
+	}
+	id.recompute(data)
+	fhat = slices.Clone(id.fprime)
+	res.Kappa = make([][2]float64, len(res.Sizes))
+	plugin := float64(t) / float64(t-2) // the resampled population's covariance divides by T, not DF
+	for s, size := range res.Sizes {
+		m := id.subsetMeans(st, dataStep, s, size, max(4*res.Spec.Subsets, 20), nil, [2]float64{1, 1})
+		for q, v := range [2][2]float64{{m.real, m.realNaive}, {m.shuffle, m.shuffleNaive}} {
+			if v[0] > 0 && v[1] > 0 {
+				res.Kappa[s][q] = math.Sqrt(min(v[0]/(v[1]*plugin), 1))
+			}
+		}
+	}
+	return fhat
 }
 
 // replicate is one worker's buffers for one resample at a time.

@@ -44,9 +44,9 @@
 //
 // For within-trial time courses, Responses wraps a trials x bins x neurons array
 // and TimeCourse analyses the sums over each Window (Windows for single or
-// w-bin windows, Cumulative for [0, b)). AnalyseRun does the per-session,
-// block, mode and coherence analysis of a run directory (ReadTrials,
-// WriteInfoCSV). Combine merges coherence levels by inverse-variance weights.
+// w-bin windows, Cumulative for [0, b)). The per-session, block,
+// mode and coherence analysis of a recording is analysis.InfoRows (its table:
+// report.WriteFisherCSV). Combine merges coherence levels by inverse-variance weights.
 // Saturation fits 1/I(n) = 1/(a n) + epsilon over subset sizes; epsilon, the
 // variance of the noise along f' that limits information, is the
 // information-limiting part of the covariance. ExactLinearGaussian is the

@@ -595,7 +595,7 @@ type EstimateOptions struct {
 
 // Result is the analysis of two conditions.
 type Result struct {
-	Window    BinRange      // bins summed (TimeCourse and AnalyseRun only)
+	Window    BinRange      // bins summed (set by TimeCourse)
 	Full      *Estimate     // all neurons; nil when there are too few trials for them (FullNote says so)
 	FullNote  string        // why Full is nil
 	Subsets   *SubsetResult // nil when no subsets were asked for

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 )
 
@@ -169,9 +170,9 @@ func drawFigures(sum *page) error {
 		name string
 		draw func(*page) (bool, string, error)
 	}{
-		{"fig1_information", fig1}, {"fig2_redundancy", fig2}, {"fig3_within_trial", fig3},
-		{"fig4_ablation", fig4}, {"fig5_network", fig5}, {"fig6_noise_correlation", fig6}, {"fig7_tuning", fig7},
-		{"fig8_spatial", fig8}, {"fig9_taskcorr", fig9}, {"fig10_consistency", fig10}, {"fig11_reversibility", fig11},
+		{"fig1_information", figInformation}, {"fig2_redundancy", figRedundancy}, {"fig3_within_trial", figWithinTrial},
+		{"fig4_ablation", figAblation}, {"fig5_network", figNetwork}, {"fig6_noise_correlation", figNoiseCorrelation}, {"fig7_tuning", figTuning},
+		{"fig8_spatial", figSpatial}, {"fig9_taskcorr", figTaskCorr}, {"fig10_consistency", figConsistency}, {"fig11_reversibility", figReversibility},
 	} {
 		ok, why, err := f.draw(sum)
 		if err != nil {
@@ -184,7 +185,7 @@ func drawFigures(sum *page) error {
 	return nil
 }
 
-func fig1(sum *page) (bool, string, error) {
+func figInformation(sum *page) (bool, string, error) {
 	s, ok := sum.taskSeries()
 	if !ok {
 		return false, "no control task block with a Fisher estimate", nil
@@ -206,7 +207,7 @@ func fig1(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig1_information", [][]*plot.Plot{{p}}, 6.5*vg.Inch, 4.5*vg.Inch)
 }
 
-func fig2(sum *page) (bool, string, error) {
+func figRedundancy(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
@@ -259,7 +260,7 @@ func sizeNote(n, main int) string {
 	return ""
 }
 
-func fig3(sum *page) (bool, string, error) {
+func figWithinTrial(sum *page) (bool, string, error) {
 	if sum.Early == nil {
 		return false, "no control task block with a time course", nil
 	}
@@ -295,7 +296,7 @@ func fig3(sum *page) (bool, string, error) {
 				}
 				iv[j] = ci(w.Gap)
 			}
-			if err := addBand(p, analysis.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
+			if err := addBand(p, model.SessionLabel(e.wt.Session, sum.Sessions), x, iv, e.st); err != nil {
 				return false, "", err
 			}
 			n++
@@ -330,9 +331,9 @@ func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockRe
 			k = len(groups)
 			at[a.Session] = k
 			groups = append(groups, []*analysis.BlockResult{sum.BlockByIndex(a.Control)})
-			lbl := analysis.SessionLabel(a.Session, sum.Sessions)
+			lbl := model.SessionLabel(a.Session, sum.Sessions)
 			if a.ControlSession != a.Session {
-				lbl += fmt.Sprintf("\n(control: %s)", analysis.SessionLabel(a.ControlSession, sum.Sessions))
+				lbl += fmt.Sprintf("\n(control: %s)", model.SessionLabel(a.ControlSession, sum.Sessions))
 			}
 			labels = append(labels, lbl)
 		}
@@ -353,10 +354,10 @@ func (sum *page) ablationGroups() (labels []string, groups [][]*analysis.BlockRe
 		return nil, nil
 	}
 	first, last := s.blocks[0], s.blocks[len(s.blocks)-1]
-	return []string{analysis.SessionLabel(first.Session, sum.Sessions), analysis.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
+	return []string{model.SessionLabel(first.Session, sum.Sessions), model.SessionLabel(last.Session, sum.Sessions)}, [][]*analysis.BlockResult{{first}, {last}}
 }
 
-func fig4(sum *page) (bool, string, error) {
+func figAblation(sum *page) (bool, string, error) {
 	labels, groups := sum.ablationGroups()
 	if len(groups) == 0 {
 		return false, "no ablated blocks and no training with an ablation in this run", nil
@@ -437,53 +438,83 @@ func fig4(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig4_ablation", [][]*plot.Plot{row}, 14*vg.Inch, 4.6*vg.Inch)
 }
 
-func fig5(sum *page) (bool, string, error) {
+func figNetwork(sum *page) (bool, string, error) {
 	ns := sum.Network
 	if len(ns) == 0 {
 		return false, "no structural weights", nil
 	}
-	x := make([]float64, len(ns))
-	useSession := true
-	for k, n := range ns {
-		x[k] = float64(n.Session)
-		if n.Session < 0 {
-			useSession = false
+	n5 := newNetworkPanels(sum)
+	var grid [2][3]*plot.Plot
+	for k, panel := range []func() (*plot.Plot, error){n5.wHistPanel, n5.meanWPanel, n5.linkTuningPanel, n5.isletCountPanel, n5.isletSizePanel, n5.isletSizesPanel} {
+		p, err := panel()
+		if err != nil {
+			return false, "", err
 		}
+		grid[k/3][k%3] = p
 	}
-	if !useSession {
-		for k := range x {
-			x[k] = float64(k)
-		}
-	}
-	axis := func(p *plot.Plot) {
-		if useSession {
-			sessionAxis(p, sum.Sessions, x[0], x[len(x)-1])
-			p.X.Label.Text = "after session (0: before training, end: after the final blocks)"
-		} else {
-			p.X.Label.Text = "snapshot"
-		}
-	}
-	get := func(f func(analysis.NetworkStats) float64) []float64 {
-		out := make([]float64, len(ns))
-		for k, n := range ns {
-			out[k] = f(n)
-		}
-		return out
-	}
+	return true, "", saveTiles(sum, "fig5_network", [][]*plot.Plot{grid[0][:], grid[1][:]}, 15*vg.Inch, 9*vg.Inch, false)
+}
 
-	// (a) w histograms.
-	shown := spread(len(ns), 8)
+// networkPanels are the panels of figNetwork, the network by snapshot: their x
+// (the session after which each snapshot was taken, or the snapshot's index)
+// and the snapshots the histograms show.
+type networkPanels struct {
+	sum        *page
+	ns         []analysis.NetworkStats
+	x          []float64
+	useSession bool
+	shown      []int
+}
+
+func newNetworkPanels(sum *page) *networkPanels {
+	ns := sum.Network
+	n5 := &networkPanels{sum: sum, ns: ns, x: make([]float64, len(ns)), useSession: true, shown: spread(len(ns), 8)}
+	for k, n := range ns {
+		n5.x[k] = float64(n.Session)
+		if n.Session < 0 {
+			n5.useSession = false
+		}
+	}
+	if !n5.useSession {
+		for k := range n5.x {
+			n5.x[k] = float64(k)
+		}
+	}
+	return n5
+}
+
+// axis labels p's x axis by session or by snapshot.
+func (n5 *networkPanels) axis(p *plot.Plot) {
+	if n5.useSession {
+		sessionAxis(p, n5.sum.Sessions, n5.x[0], n5.x[len(n5.x)-1])
+		p.X.Label.Text = "after session (0: before training, end: after the final blocks)"
+	} else {
+		p.X.Label.Text = "snapshot"
+	}
+}
+
+// get is f of every snapshot.
+func (n5 *networkPanels) get(f func(analysis.NetworkStats) float64) []float64 {
+	out := make([]float64, len(n5.ns))
+	for k, n := range n5.ns {
+		out[k] = f(n)
+	}
+	return out
+}
+
+// wHistPanel is panel (a): the w histogram of up to 8 snapshots, on a log axis.
+func (n5 *networkPanels) wHistPanel() (*plot.Plot, error) {
 	pa := newPlot("(a) Structural weights w", fmt.Sprintf("w (%d bins on [0, 1])", analysis.WHistBins), "fraction of candidate contacts")
 	pa.Legend.Left = false
 	pa.Legend.Top = false
 	pa.Legend.YOffs = vg.Points(6)
 	pa.Legend.XOffs = -vg.Points(70)
 	total := 0
-	for _, c := range ns[0].WHist {
+	for _, c := range n5.ns[0].WHist {
 		total += c
 	}
-	for _, k := range shown {
-		n := ns[k]
+	for _, k := range n5.shown {
+		n := n5.ns[k]
 		xs := make([]float64, analysis.WHistBins)
 		ys := make([]float64, analysis.WHistBins)
 		for j, c := range n.WHist {
@@ -493,72 +524,84 @@ func fig5(sum *page) (bool, string, error) {
 				ys[j] = float64(c) / float64(max(total, 1))
 			}
 		}
-		if err := addLine(pa, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
-			return false, "", err
+		if err := addLine(pa, n5.sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(n5.ns))}, true); err != nil {
+			return nil, err
 		}
 	}
 	pa.X.Min, pa.X.Max = 0, 1
 	pa.Y.Scale = plot.LogScale{}
 	pa.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	pa.Y.Min, pa.Y.Max = 0.5/float64(max(total, 1)), 1.5
+	return pa, nil
+}
 
-	// (b) mean w and fraction linked.
+// meanWPanel is panel (b): mean w and the fraction of contacts that are links.
+func (n5 *networkPanels) meanWPanel() (*plot.Plot, error) {
 	pb := newPlot("(b) Mean w and linked contacts", "", "w, or fraction of contacts")
-	if err := addLine(pb, "mean w", x, get(func(n analysis.NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pb, "mean w", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.MeanW }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pb, fmt.Sprintf("fraction with w ≥ %g", n5.sum.Threshold), n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkedFrac }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	axis(pb)
+	n5.axis(pb)
 	pb.Y.Min = 0
 	headroom(pb, 2)
+	return pb, nil
+}
 
-	// (c) tuning similarity of links.
+// linkTuningPanel is panel (c): the tuning similarity of linked neurons.
+func (n5 *networkPanels) linkTuningPanel() (*plot.Plot, error) {
 	pc := newPlot("(c) Tuning similarity of linked neurons", "", "mean cos 2(θ_i − θ_j)")
-	if err := addLine(pc, "w-weighted, all contacts", x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pc, "w-weighted, all contacts", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Weighted }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", sum.Threshold), x, get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pc, fmt.Sprintf("links with w ≥ %g", n5.sum.Threshold), n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.LinkCos2Linked }), style{color: colVermilion, glyph: draw.SquareGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pc, "all candidate contacts (reference)", x, get(func(n analysis.NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
-		return false, "", err
+	if err := addLine(pc, "all candidate contacts (reference)", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.CandidateCos2 }), style{color: colGrey, dashed: true}, false); err != nil {
+		return nil, err
 	}
-	axis(pc)
+	n5.axis(pc)
 	pc.Y.Min = math.Min(pc.Y.Min, -0.1)
 	pc.Y.Max = math.Max(pc.Y.Max, 0.5)
 	headroom(pc, 3)
+	return pc, nil
+}
 
-	// (d) number of islets.
-	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", sum.Threshold), "", "number of islets")
-	if err := addLine(pd, "islets", x, get(func(n analysis.NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+// isletCountPanel is panel (d): the number of islets.
+func (n5 *networkPanels) isletCountPanel() (*plot.Plot, error) {
+	pd := newPlot(fmt.Sprintf("(d) Islets (w ≥ %g)", n5.sum.Threshold), "", "number of islets")
+	if err := addLine(pd, "islets", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return float64(n.Islets) }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	axis(pd)
+	n5.axis(pd)
 	pd.Y.Min = 0
 	pd.Y.Max = math.Max(pd.Y.Max, 1)
 	pd.Legend = plot.NewLegend()
+	return pd, nil
+}
 
-	// (e) islet sizes.
+// isletSizePanel is panel (e): the mean and largest islet size.
+func (n5 *networkPanels) isletSizePanel() (*plot.Plot, error) {
 	pe := newPlot("(e) Islet size", "", "spines or neurons per islet")
-	if err := addLine(pe, "mean spines", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
-		return false, "", err
+	if err := addLine(pe, "mean spines", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.IsletMeanSpines }), style{color: colBlue}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pe, "mean neurons", x, get(func(n analysis.NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
-		return false, "", err
+	if err := addLine(pe, "mean neurons", n5.x, n5.get(func(n analysis.NetworkStats) float64 { return n.IsletMeanNeurons }), style{color: colGreen, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		return nil, err
 	}
-	if err := addLine(pe, "largest (spines)", x, get(func(n analysis.NetworkStats) float64 {
+	if err := addLine(pe, "largest (spines)", n5.x, n5.get(func(n analysis.NetworkStats) float64 {
 		if n.Islets == 0 {
 			return math.NaN()
 		}
 		return float64(n.IsletMaxSpines)
 	}), style{color: colVermilion, dashed: true, glyph: draw.SquareGlyph{}}, true); err != nil {
-		return false, "", err
+		return nil, err
 	}
-	axis(pe)
+	n5.axis(pe)
 	any := false
-	for _, n := range ns {
+	for _, n := range n5.ns {
 		any = any || n.Islets > 0
 	}
 	if any {
@@ -568,17 +611,20 @@ func fig5(sum *page) (bool, string, error) {
 		pe.Y.Max = pe.Y.Max * math.Pow(pe.Y.Max, 0.35)
 	} else {
 		pe.Y.Min, pe.Y.Max = 0, 1
-		if err := addNote(pe, x[0], 0.5, "no islets at this threshold"); err != nil {
-			return false, "", err
+		if err := addNote(pe, n5.x[0], 0.5, "no islets at this threshold"); err != nil {
+			return nil, err
 		}
 	}
+	return pe, nil
+}
 
-	// (f) islet size distribution.
+// isletSizesPanel is panel (f): the distribution of islet sizes of up to 8 snapshots.
+func (n5 *networkPanels) isletSizesPanel() (*plot.Plot, error) {
 	pf := newPlot("(f) Islet size distribution", "islet size (spines)", "number of islets")
 	pf.Legend.Left = false
 	drawn := 0
-	for _, k := range shown {
-		n := ns[k]
+	for _, k := range n5.shown {
+		n := n5.ns[k]
 		if len(n.IsletSizes) == 0 {
 			continue
 		}
@@ -587,8 +633,8 @@ func fig5(sum *page) (bool, string, error) {
 		for j, sc := range n.IsletSizes {
 			xs[j], ys[j] = float64(sc.Size), float64(sc.Count)
 		}
-		if err := addLine(pf, sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(ns))}, true); err != nil {
-			return false, "", err
+		if err := addLine(pf, n5.sum.SnapshotLabel(n), xs, ys, style{color: gradient(k, len(n5.ns))}, true); err != nil {
+			return nil, err
 		}
 		drawn++
 	}
@@ -601,14 +647,13 @@ func fig5(sum *page) (bool, string, error) {
 	} else {
 		pf.X.Min, pf.X.Max, pf.Y.Min, pf.Y.Max = 0, 1, 0, 1
 		if err := addNote(pf, 0.2, 0.5, "no islets at this threshold"); err != nil {
-			return false, "", err
+			return nil, err
 		}
 	}
-	grid := [][]*plot.Plot{{pa, pb, pc}, {pd, pe, pf}}
-	return true, "", saveTiles(sum, "fig5_network", grid, 15*vg.Inch, 9*vg.Inch, false)
+	return pf, nil
 }
 
-func fig6(sum *page) (bool, string, error) {
+func figNoiseCorrelation(sum *page) (bool, string, error) {
 	ss := sum.conditionSeries()
 	if len(ss) == 0 {
 		return false, "no control block with a Fisher estimate", nil
@@ -648,7 +693,7 @@ func fig6(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig6_noise_correlation", [][]*plot.Plot{{pn, pe}, {pr, pf}}, 12*vg.Inch, 8.5*vg.Inch)
 }
 
-func fig7(sum *page) (bool, string, error) {
+func figTuning(sum *page) (bool, string, error) {
 	if len(sum.Ablations) == 0 {
 		return false, "no ablated blocks in this run", nil
 	}
@@ -662,10 +707,10 @@ func fig7(sum *page) (bool, string, error) {
 	for k, a := range sum.Ablations {
 		c := palette[k%len(palette)]
 		ctl, abl := sum.BlockByIndex(a.Control), sum.BlockByIndex(a.Block)
-		if err := addLine(p, fmt.Sprintf("control, %s", analysis.SessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("control, %s", model.SessionLabel(ctl.Session, sum.Sessions)), xs, ctl.Tuning, style{color: c}, true); err != nil {
 			return false, "", err
 		}
-		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), analysis.SessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
+		if err := addLine(p, fmt.Sprintf("%s, %s", abl.Condition(), model.SessionLabel(abl.Session, sum.Sessions)), xs, abl.Tuning, style{color: c, dashed: true, glyph: draw.TriangleGlyph{}}, true); err != nil {
 			return false, "", err
 		}
 		n += 2

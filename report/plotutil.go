@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 )
 
@@ -283,7 +284,7 @@ func (t sessionTicks) Ticks(lo, hi float64) []plot.Tick {
 	for k := a; k <= b; k++ {
 		label := ""
 		if (k-a)%step == 0 || k == t.sessions+1 {
-			label = analysis.SessionShort(k, t.sessions)
+			label = model.SessionShort(k, t.sessions)
 		}
 		ticks = append(ticks, plot.Tick{Value: float64(k), Label: label})
 	}

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -25,122 +26,137 @@ import (
 // reversibility.csv (each only when there is something to write).
 func writePredictionCSVs(sum *page) error {
 	if len(sum.TaskCorr) > 0 {
-		err := writeCSV(sum, rundir.TaskCorrFile, rundir.TaskCorrColumns, func(emit func([]string) error) error {
-			for _, tc := range sum.TaskCorr {
-				key := []string{strconv.Itoa(tc.Session), strconv.Itoa(tc.Block), tc.BlockName, tc.Mode}
-				for _, kind := range []struct {
-					name string
-					m    [][]analysis.Value
-					g    analysis.GroupCorr
-				}{{"raw", tc.Raw, tc.RawGroups}, {"conditioned", tc.Cond, tc.CondGroups}} {
-					for a := range kind.m {
-						for b := a; b < len(kind.m); b++ {
-							rec := append(append([]string{}, key...), kind.name, "bin", strconv.Itoa(a), strconv.Itoa(b),
-								fmtG(float64(a)*tc.BinDeg), fmtG(float64(b)*tc.BinDeg), strconv.Itoa(tc.BinNeurons[a]), strconv.Itoa(tc.BinNeurons[b]))
-							if err := emit(append(rec, ciFields(kind.m[a][b])...)); err != nil {
-								return err
-							}
-						}
-					}
-					for _, g := range []struct {
-						name string
-						v    analysis.Value
-						a, b int
-					}{{"within_a", kind.g.WithinA, 0, 0}, {"within_b", kind.g.WithinB, 1, 1}, {"a_vs_b", kind.g.AvsB, 0, 1}} {
-						rec := append(append([]string{}, key...), kind.name, g.name, "", "", "", "", strconv.Itoa(tc.GroupNeurons[g.a]), strconv.Itoa(tc.GroupNeurons[g.b]))
-						if err := emit(append(rec, ciFields(g.v)...)); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := writeTaskCorrCSV(sum); err != nil {
 			return err
 		}
 	}
 	if len(sum.Consistency) > 0 {
-		err := writeCSV(sum, rundir.ConsistencyFile, rundir.ConsistencyColumns, func(emit func([]string) error) error {
-			for _, cb := range sum.Consistency {
-				key := []string{strconv.Itoa(cb.Session), strconv.Itoa(cb.Block), cb.Name, cb.Frames, fmtG(cb.Persistence)}
-				tail := []string{"", "", "", "", ""}
-				if r := cb.Regression; r != nil {
-					tail = []string{fmtG(r.LagMs), strconv.Itoa(r.Subset), strconv.Itoa(r.Cells), fmtG(r.SignalFrac), fmtG(r.RunFrames)}
-				}
-				line := func(measure, k string, v analysis.Value) error {
-					return emit(append(append(append(append([]string{}, key...), measure, k), ciFields(v)...), tail...))
-				}
-				if err := line("slope_per_s", "", cb.Slope); err != nil {
-					return err
-				}
-				if r := cb.Regression; r != nil {
-					if err := line("beta_per_frame", "", r.Beta); err != nil {
-						return err
-					}
-					for k, v := range r.ByK {
-						if err := line("gap_by_k", strconv.Itoa(k), v); err != nil {
+		if err := writeConsistencyCSV(sum); err != nil {
+			return err
+		}
+	}
+	if sum.Reversibility != nil {
+		return writeReversibilityCSV(sum)
+	}
+	return nil
+}
+
+// writeTaskCorrCSV writes taskcorr.csv: per block, the raw and the
+// conditioned correlation of every pair of orientation bins, then of the
+// groups.
+func writeTaskCorrCSV(sum *page) error {
+	return writeCSV(sum, rundir.TaskCorrFile, rundir.TaskCorrColumns, func(emit func([]string) error) error {
+		for _, tc := range sum.TaskCorr {
+			key := []string{strconv.Itoa(tc.Session), strconv.Itoa(tc.Block), tc.BlockName, tc.Mode}
+			for _, kind := range []struct {
+				name string
+				m    [][]analysis.Value
+				g    analysis.GroupCorr
+			}{{"raw", tc.Raw, tc.RawGroups}, {"conditioned", tc.Cond, tc.CondGroups}} {
+				for a := range kind.m {
+					for b := a; b < len(kind.m); b++ {
+						rec := append(append([]string{}, key...), kind.name, "bin", strconv.Itoa(a), strconv.Itoa(b),
+							fmtG(float64(a)*tc.BinDeg), fmtG(float64(b)*tc.BinDeg), strconv.Itoa(tc.BinNeurons[a]), strconv.Itoa(tc.BinNeurons[b]))
+						if err := emit(append(rec, ciFields(kind.m[a][b])...)); err != nil {
 							return err
 						}
 					}
 				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if rev := sum.Reversibility; rev != nil {
-		err := writeCSV(sum, rundir.ReversibilityFile, rundir.ReversibilityColumns, func(emit func([]string) error) error {
-			for _, sc := range rev.Courses {
-				key := []string{sc.From, sc.To, strconv.Itoa(sc.Switches)}
-				empty := func(n int) []string { return make([]string, n) }
-				for _, p := range sc.Positions {
-					rec := append(append([]string{}, key...), "position", strconv.Itoa(p.K), fmtG(p.TimeS), strconv.Itoa(p.TPlus), strconv.Itoa(p.TMinus), fmtG(p.Gate), strconv.Itoa(sc.SubsetN))
-					for _, v := range []analysis.Value{p.IReal, p.IShuffle, p.Gap, p.RedundancyPct} {
-						rec = append(rec, ciFields(v)...)
-					}
-					if err := emit(append(rec, empty(10)...)); err != nil {
-						return err
-					}
-				}
-				for _, f := range []struct {
+				for _, g := range []struct {
 					name string
-					fit  *analysis.ExpFit
-				}{{"fit_gap", sc.Fit}, {"fit_gate", sc.GateFit}} {
-					if f.fit == nil {
-						continue
-					}
-					rec := append(append([]string{}, key...), f.name, "", "", "", "", "", strconv.Itoa(sc.SubsetN))
-					rec = append(rec, empty(12)...)
-					for _, v := range []analysis.Value{f.fit.Tau, f.fit.Y0, f.fit.YInf} {
-						rec = append(rec, ciFields(v)...)
-					}
-					if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
+					v    analysis.Value
+					a, b int
+				}{{"within_a", kind.g.WithinA, 0, 0}, {"within_b", kind.g.WithinB, 1, 1}, {"a_vs_b", kind.g.AvsB, 0, 1}} {
+					rec := append(append([]string{}, key...), kind.name, g.name, "", "", "", "", strconv.Itoa(tc.GroupNeurons[g.a]), strconv.Itoa(tc.GroupNeurons[g.b]))
+					if err := emit(append(rec, ciFields(g.v)...)); err != nil {
 						return err
 					}
 				}
 			}
-			// The joint fits of both directions: y0 is the first
-			// condition's level, yinf the second's.
-			for _, pf := range rev.Pairs {
-				rec := []string{pf.A, pf.B, "", "pair_fit", "", "", "", "", "", ""}
-				rec = append(rec, make([]string, 12)...)
-				for _, v := range []analysis.Value{pf.Tau, pf.LevelA, pf.LevelB} {
+		}
+		return nil
+	})
+}
+
+// writeConsistencyCSV writes consistency.csv: per block, the slope of the gap
+// and the regression on the signal frames.
+func writeConsistencyCSV(sum *page) error {
+	return writeCSV(sum, rundir.ConsistencyFile, rundir.ConsistencyColumns, func(emit func([]string) error) error {
+		for _, cb := range sum.Consistency {
+			key := []string{strconv.Itoa(cb.Session), strconv.Itoa(cb.Block), cb.Name, cb.Frames, fmtG(cb.Persistence)}
+			tail := []string{"", "", "", "", ""}
+			if r := cb.Regression; r != nil {
+				tail = []string{fmtG(r.LagMs), strconv.Itoa(r.Subset), strconv.Itoa(r.Cells), fmtG(r.SignalFrac), fmtG(r.RunFrames)}
+			}
+			line := func(measure, k string, v analysis.Value) error {
+				return emit(append(append(append(append([]string{}, key...), measure, k), ciFields(v)...), tail...))
+			}
+			if err := line("slope_per_s", "", cb.Slope); err != nil {
+				return err
+			}
+			if r := cb.Regression; r != nil {
+				if err := line("beta_per_frame", "", r.Beta); err != nil {
+					return err
+				}
+				for k, v := range r.ByK {
+					if err := line("gap_by_k", strconv.Itoa(k), v); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// writeReversibilityCSV writes reversibility.csv: per kind of switch, the
+// gap at each trial after it and the fitted exponentials, then the joint fits.
+func writeReversibilityCSV(sum *page) error {
+	rev := sum.Reversibility
+	return writeCSV(sum, rundir.ReversibilityFile, rundir.ReversibilityColumns, func(emit func([]string) error) error {
+		for _, sc := range rev.Courses {
+			key := []string{sc.From, sc.To, strconv.Itoa(sc.Switches)}
+			empty := func(n int) []string { return make([]string, n) }
+			for _, p := range sc.Positions {
+				rec := append(append([]string{}, key...), "position", strconv.Itoa(p.K), fmtG(p.TimeS), strconv.Itoa(p.TPlus), strconv.Itoa(p.TMinus), fmtG(p.Gate), strconv.Itoa(sc.SubsetN))
+				for _, v := range []analysis.Value{p.IReal, p.IShuffle, p.Gap, p.RedundancyPct} {
+					rec = append(rec, ciFields(v)...)
+				}
+				if err := emit(append(rec, empty(10)...)); err != nil {
+					return err
+				}
+			}
+			for _, f := range []struct {
+				name string
+				fit  *analysis.ExpFit
+			}{{"fit_gap", sc.Fit}, {"fit_gate", sc.GateFit}} {
+				if f.fit == nil {
+					continue
+				}
+				rec := append(append([]string{}, key...), f.name, "", "", "", "", "", strconv.Itoa(sc.SubsetN))
+				rec = append(rec, empty(12)...)
+				for _, v := range []analysis.Value{f.fit.Tau, f.fit.Y0, f.fit.YInf} {
 					rec = append(rec, ciFields(v)...)
 				}
 				if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
 					return err
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-	}
-	return nil
+		// The joint fits of both directions: y0 is the first
+		// condition's level, yinf the second's.
+		for _, pf := range rev.Pairs {
+			rec := []string{pf.A, pf.B, "", "pair_fit", "", "", "", "", "", ""}
+			rec = append(rec, make([]string, 12)...)
+			for _, v := range []analysis.Value{pf.Tau, pf.LevelA, pf.LevelB} {
+				rec = append(rec, ciFields(v)...)
+			}
+			if err := emit(append(rec, fmtG(rev.TauMS))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // taskCorrSentences: the A-vs-B and within-A correlations before and after
@@ -153,14 +169,14 @@ func taskCorrSentences(sum *page) []string {
 	S := sum.Sessions
 	if l == nil {
 		return []string{fmt.Sprintf("Task-aligned noise correlations (one control task block, %s): A-vs-B %s raw and %s conditioned on the frames; within A %s raw and %s conditioned.",
-			analysis.SessionLabel(e.Session, S), valText(e.RawGroups.AvsB, num), valText(e.CondGroups.AvsB, num), valText(e.RawGroups.WithinA, num), valText(e.CondGroups.WithinA, num))}
+			model.SessionLabel(e.Session, S), valText(e.RawGroups.AvsB, num), valText(e.CondGroups.AvsB, num), valText(e.RawGroups.WithinA, num), valText(e.CondGroups.WithinA, num))}
 	}
 	part := func(name string, a, b analysis.Value) string {
 		c := analysis.Compare(b, a)
 		return fmt.Sprintf("%s %s from %s to %s (%s)", name, verdict(c, "rose", "fell"), valText(a, num), valText(b, num), testText(c, num))
 	}
 	return []string{fmt.Sprintf("Task-aligned noise correlations (Bondy et al. 2018; neurons within ±%g° of A or of B), %s against %s: raw, %s and %s; conditioned on each trial's frames, %s and %s. The frames alone drive A- and B-preferring neurons in opposite directions: only the conditioned values speak to internal, belief-like fluctuations.",
-		analysis.DefaultTaskCorrGroupDeg, analysis.SessionLabel(l.Session, S), analysis.SessionLabel(e.Session, S),
+		analysis.DefaultTaskCorrGroupDeg, model.SessionLabel(l.Session, S), model.SessionLabel(e.Session, S),
 		part("A-vs-B", e.RawGroups.AvsB, l.RawGroups.AvsB), part("within A", e.RawGroups.WithinA, l.RawGroups.WithinA),
 		part("A-vs-B", e.CondGroups.AvsB, l.CondGroups.AvsB), part("within A", e.CondGroups.WithinA, l.CondGroups.WithinA))}
 }
@@ -182,7 +198,7 @@ func taskCorrSection(w io.Writer, sum *page) {
 		if tc == nil {
 			continue
 		}
-		p("| %d | %s | %d / %d | %s | %s | %s | %s | %s | %s |\n", tc.Block, analysis.SessionShort(tc.Session, S), tc.GroupNeurons[0], tc.GroupNeurons[1],
+		p("| %d | %s | %d / %d | %s | %s | %s | %s | %s | %s |\n", tc.Block, model.SessionShort(tc.Session, S), tc.GroupNeurons[0], tc.GroupNeurons[1],
 			valCell(tc.RawGroups.WithinA, num), valCell(tc.RawGroups.WithinB, num), valCell(tc.RawGroups.AvsB, num),
 			valCell(tc.CondGroups.WithinA, num), valCell(tc.CondGroups.WithinB, num), valCell(tc.CondGroups.AvsB, num))
 	}
@@ -196,7 +212,7 @@ func consistencySentences(sum *page) []string {
 	for _, pr := range sum.ConsistencyPairs {
 		pb, ib := sum.ConsistencyOf(pr.Persistent), sum.ConsistencyOf(pr.Independent)
 		s := fmt.Sprintf("Consistency (%s): with a persistent signal (rho %g) the within-trial slope of the gap was %s per s against %s with independent frames: %s (difference %s)",
-			analysis.SessionLabel(pb.Session, S), pb.Persistence, valText(pb.Slope, num), valText(ib.Slope, num), diffWord(pr.SlopeTest), testText(pr.SlopeTest, num))
+			model.SessionLabel(pb.Session, S), pb.Persistence, valText(pb.Slope, num), valText(ib.Slope, num), diffWord(pr.SlopeTest), testText(pr.SlopeTest, num))
 		if pb.Regression != nil && ib.Regression != nil {
 			s += fmt.Sprintf("; the per-bin gap changed by %s per signal frame in the last %g ms with a persistent signal and by %s with independent frames (difference %s)",
 				valText(pb.Regression.Beta, num), pb.Regression.LagMs, valText(ib.Regression.Beta, num), testText(pr.BetaTest, num))
@@ -206,7 +222,7 @@ func consistencySentences(sum *page) []string {
 	if cl := sum.ConsistencyLearning; cl != nil {
 		after := sum.BlockByIndex(sum.ConsistencyPairs[cl.After].Persistent).Session
 		out = append(out, fmt.Sprintf("Consistency and the links: the persistence effect (slope persistent - independent) %s against that before training, when there are no links yet: %s (difference of differences %s).",
-			analysis.SessionLabel(after, S), diffWord(cl.SlopeTest), testText(cl.SlopeTest, num)))
+			model.SessionLabel(after, S), diffWord(cl.SlopeTest), testText(cl.SlopeTest, num)))
 	}
 	return out
 }
@@ -231,7 +247,7 @@ func consistencySection(w io.Writer, sum *page) {
 		if r := cb.Regression; r != nil {
 			frac, run, beta, cells = num(r.SignalFrac), num(r.RunFrames), valCell(r.Beta, num), strconv.Itoa(r.Cells)
 		}
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", cb.Block, analysis.SessionShort(cb.Session, S), frames, frac, run, valCell(cb.Slope, num), beta, cells)
+		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", cb.Block, model.SessionShort(cb.Session, S), frames, frac, run, valCell(cb.Slope, num), beta, cells)
 	}
 	p("\n")
 }
@@ -299,9 +315,9 @@ func reversibilitySection(w io.Writer, sum *page) {
 	p("\n")
 }
 
-// fig9 draws the task-aligned matrices: raw and conditioned, before and after
+// figTaskCorr draws the task-aligned matrices: raw and conditioned, before and after
 // learning.
-func fig9(sum *page) (bool, string, error) {
+func figTaskCorr(sum *page) (bool, string, error) {
 	e, l := sum.TaskCorrEarlyLate()
 	if e == nil {
 		return false, "no control task block with task-aligned correlations", nil
@@ -338,7 +354,7 @@ func fig9(sum *page) (bool, string, error) {
 		pal.SetMax(lim)
 		var row []*plot.Plot
 		for _, tc := range blocks {
-			p := newPlot(fmt.Sprintf("%s, %s\ncolour: −%.3f (blue) to +%.3f (red)", kind, analysis.SessionLabel(tc.Session, sum.Sessions), lim, lim),
+			p := newPlot(fmt.Sprintf("%s, %s\ncolour: −%.3f (blue) to +%.3f (red)", kind, model.SessionLabel(tc.Session, sum.Sessions), lim, lim),
 				"preferred orientation − A (deg), neuron j", "preferred orientation − A (deg), neuron i")
 			h := plotter.NewHeatMap(corrGrid{m: pick(tc), step: tc.BinDeg}, pal.Palette(255))
 			h.Min, h.Max = -lim, lim
@@ -368,14 +384,14 @@ func (g corrGrid) Z(c, r int) float64 { return g.m[r][c].Est }
 func (g corrGrid) X(c int) float64    { return float64(c) * g.step }
 func (g corrGrid) Y(r int) float64    { return float64(r) * g.step }
 
-// fig10 draws the consistency analysis: the gap over the trial with
+// figConsistency draws the consistency analysis: the gap over the trial with
 // persistent and independent signal, and the gap against the recent signal.
-func fig10(sum *page) (bool, string, error) {
+func figConsistency(sum *page) (bool, string, error) {
 	if len(sum.ConsistencyPairs) == 0 {
 		return false, "no persistent-signal block with an independent-frames block in its session", nil
 	}
 	pr := sum.ConsistencyPairs[len(sum.ConsistencyPairs)-1]
-	pa := newPlot(fmt.Sprintf("(a) Gap over the trial, %s", analysis.SessionLabel(sum.BlockByIndex(pr.Persistent).Session, sum.Sessions)), "time from stimulus onset (ms)", gapAxis)
+	pa := newPlot(fmt.Sprintf("(a) Gap over the trial, %s", model.SessionLabel(sum.BlockByIndex(pr.Persistent).Session, sum.Sessions)), "time from stimulus onset (ms)", gapAxis)
 	pb := newPlot("(b) Gap against the recent signal", "k: signal frames among the last frames up to the bin's end", "per-bin gap, adjusted for the bin "+infoUnit)
 	for k, idx := range []int{pr.Independent, pr.Persistent} {
 		b := sum.BlockByIndex(idx)
@@ -421,8 +437,8 @@ func fig10(sum *page) (bool, string, error) {
 	return true, "", saveGrid(sum, "fig10_consistency", [][]*plot.Plot{{pa, pb}}, 12*vg.Inch, 4.8*vg.Inch)
 }
 
-// fig11 draws the gap and the gate trial by trial after each kind of switch.
-func fig11(sum *page) (bool, string, error) {
+// figReversibility draws the gap and the gate trial by trial after each kind of switch.
+func figReversibility(sum *page) (bool, string, error) {
 	rev := sum.Reversibility
 	if rev == nil {
 		return false, "no run of alternating blocks with at least 2 switches of a kind", nil

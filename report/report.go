@@ -64,9 +64,30 @@ func relText(r analysis.Value, a, b float64) string {
 // keyResults returns the report's findings, each sentence computed from the
 // numbers; every difference is stated with its bootstrap test.
 func keyResults(sum *page) []string {
-	var out []string
 	task, hasTask := sum.taskSeries()
-	S := sum.Sessions
+	var out []string
+	out = append(out, trainingSentences(sum)...)
+	out = append(out, learningSentences(sum, task, hasTask)...)
+	out = append(out, passiveSentences(sum, task, hasTask)...)
+	out = append(out, ablationSentences(sum)...)
+	out = append(out, withinTrialSentences(sum)...)
+	// Consistency (prediction 3) and reversibility (prediction 2).
+	out = append(out, consistencySentences(sum)...)
+	out = append(out, reversibilitySentences(sum)...)
+	out = append(out, noiseSentences(sum, task, hasTask)...)
+	// The task-aligned correlation matrix.
+	out = append(out, taskCorrSentences(sum)...)
+	// Spatial scale: the headline.
+	if ss := spatialSentences(sum); len(ss) > 0 {
+		out = append(out, ss[0])
+	}
+	out = append(out, networkSentences(sum)...)
+	return out
+}
+
+// trainingSentences says which training ran with an ablation.
+func trainingSentences(sum *page) []string {
+	var out []string
 	var trained []string
 	for _, b := range sum.Blocks {
 		if b.TrainedWith != "none" && !slices.Contains(trained, b.TrainedWith) {
@@ -80,11 +101,18 @@ func keyResults(sum *page) []string {
 		}
 		out = append(out, fmt.Sprintf("Training ran with %s (from the first session with such a training block); the blocks measured after it are marked so in the per-block table.", strings.Join(what, " and ")))
 	}
+	return out
+}
+
+// learningSentences is the learning curve of the task blocks: redundancy %, at each subset size, and I_shuffle against I_real.
+func learningSentences(sum *page, task series, hasTask bool) []string {
+	var out []string
+	S := sum.Sessions
 	main := sum.Options.SubsetSize
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0], task.blocks[len(task.blocks)-1]
 		mf, ml := f.Main(), l.Main()
-		wf, wl := analysis.PairLabels(f, l, S)
+		wf, wl := pairLabels(f, l, S)
 		c := analysis.Compare(ml.RedundancyPct, mf.RedundancyPct)
 		out = append(out, fmt.Sprintf("Redundancy in task blocks (%d neurons per subset) %s from %s %s to %s %s: a difference of %s.",
 			mf.N, verdict(c, "rose", "fell"), pctText(mf.RedundancyPct), wf, pctText(ml.RedundancyPct), wl, testText(c, pointsU)))
@@ -118,8 +146,13 @@ func keyResults(sum *page) []string {
 	} else {
 		out = append(out, "No control task block has a Fisher estimate, so there is no learning curve (see the notes).")
 	}
+	return out
+}
 
-	// Passive against task, session by session.
+// passiveSentences compares passive with task blocks, session by session.
+func passiveSentences(sum *page, task series, hasTask bool) []string {
+	var out []string
+	S := sum.Sessions
 	var passive series
 	for _, s := range sum.conditionSeries() {
 		if b := s.blocks[0]; b.Mode == "passive" && b.Frames == "noise" && !b.TaskGain {
@@ -128,7 +161,7 @@ func keyResults(sum *page) []string {
 	}
 	if len(passive.blocks) > 0 {
 		f, l := passive.blocks[0], passive.blocks[len(passive.blocks)-1]
-		wf, wl := analysis.PairLabels(f, l, S)
+		wf, wl := pairLabels(f, l, S)
 		s := fmt.Sprintf("In passive blocks redundancy was %s %s and %s %s", pctText(f.Main().RedundancyPct), wf, pctText(l.Main().RedundancyPct), wl)
 		if hasTask {
 			taskAt := map[int]*analysis.BlockResult{}
@@ -163,9 +196,13 @@ func keyResults(sum *page) []string {
 		}
 		out = append(out, s+".")
 	}
+	return out
+}
 
-	// Ablations, by kind: each ablated block against its control, and the
-	// increase with the ablation against the control's.
+// ablationSentences compares, by kind of ablation, each ablated block with its control, and the increase with the ablation with the control's.
+func ablationSentences(sum *page) []string {
+	var out []string
+	S := sum.Sessions
 	var kinds []string
 	for _, a := range sum.Ablations {
 		if !slices.Contains(kinds, a.Ablation) {
@@ -186,7 +223,7 @@ func keyResults(sum *page) []string {
 		var parts []string
 		for _, a := range as {
 			parts = append(parts, fmt.Sprintf("%s it was %s against %s in its control task block (%s): %s, %s",
-				analysis.SessionLabel(a.Session, S), pctText(a.RedundancyPct[1]), pctText(a.RedundancyPct[0]), analysis.SessionLabel(a.ControlSession, S),
+				model.SessionLabel(a.Session, S), pctText(a.RedundancyPct[1]), pctText(a.RedundancyPct[0]), model.SessionLabel(a.ControlSession, S),
 				diffWord(a.PctTest), testText(a.PctTest, pointsU)))
 		}
 		s := fmt.Sprintf("With %s, redundancy: %s", what, strings.Join(parts, "; "))
@@ -213,16 +250,21 @@ func keyResults(sum *page) []string {
 		s += fmt.Sprintf(". Mean rates differed from control by at most %.1f%% and tuning curves by at most %.1f%% of the control peak, %s the 10%% criterion.", 100*maxRate, 100*maxTune, within)
 		out = append(out, s)
 	}
+	return out
+}
 
-	// Within trial.
+// withinTrialSentences is the gap early and late in the trial, and its slope early and late in learning.
+func withinTrialSentences(sum *page) []string {
+	var out []string
+	S := sum.Sessions
 	if e := sum.Early; e != nil {
-		we := analysis.SessionLabel(e.Session, S)
+		we := model.SessionLabel(e.Session, S)
 		var wl string
 		if l := sum.Late; l != nil {
 			if be, bl := sum.BlockByIndex(e.Block), sum.BlockByIndex(l.Block); be != nil && bl != nil {
-				we, wl = analysis.PairLabels(be, bl, S)
+				we, wl = pairLabels(be, bl, S)
 			} else {
-				wl = analysis.SessionLabel(l.Session, S)
+				wl = model.SessionLabel(l.Session, S)
 			}
 		}
 		s := fmt.Sprintf("Within the trial, the gap I_shuffle − I_real %s from %s in the first %g ms to %s in the last %g ms %s (last minus first %s; slope %s per s over single %g ms bins)",
@@ -242,12 +284,12 @@ func keyResults(sum *page) []string {
 		}
 		out = append(out, s+".")
 	}
+	return out
+}
 
-	// Consistency (prediction 3) and reversibility (prediction 2).
-	out = append(out, consistencySentences(sum)...)
-	out = append(out, reversibilitySentences(sum)...)
-
-	// Noise correlations and the information-limiting variance next to redundancy.
+// noiseSentences sets the noise correlations and the information-limiting variance next to redundancy.
+func noiseSentences(sum *page, task series, hasTask bool) []string {
+	var out []string
 	if hasTask && len(task.blocks) >= 2 {
 		f, l := task.blocks[0].Headline(), task.blocks[len(task.blocks)-1].Headline()
 		cn := analysis.Compare(l.NoiseCorr, f.NoiseCorr)
@@ -256,16 +298,12 @@ func keyResults(sum *page) []string {
 			verdict(cn, "rose", "fell"), valText(f.NoiseCorr, num), valText(l.NoiseCorr, num), testText(cn, num),
 			verdict(ce, "rose", "fell"), valText(f.Epsilon, num), valText(l.Epsilon, num), testText(ce, num), num(f.Fano), num(l.Fano)))
 	}
+	return out
+}
 
-	// The task-aligned correlation matrix.
-	out = append(out, taskCorrSentences(sum)...)
-
-	// Spatial scale: the headline.
-	if ss := spatialSentences(sum); len(ss) > 0 {
-		out = append(out, ss[0])
-	}
-
-	// Network.
+// networkSentences describes the structural weights, the links and the islets.
+func networkSentences(sum *page) []string {
+	var out []string
 	if n := len(sum.Network); n > 0 {
 		f, l := sum.Network[0], sum.Network[n-1]
 		s := fmt.Sprintf("Structural weights: mean w %s from %s (%s) to %s (%s); %s of the candidate contacts are links (w ≥ %g) at the end",
@@ -304,6 +342,27 @@ func writeReport(sum *page, d *rundir.Run) error {
 }
 
 func report(w io.Writer, sum *page, d *rundir.Run) error {
+	runSection(w, sum, d)
+	calibrationSection(w, sum)
+	keyResultsSection(w, sum)
+	figuresSection(w, sum)
+	blocksSection(w, sum)
+	sizesSection(w, sum)
+	withinTrialSection(w, sum)
+	consistencySection(w, sum)
+	reversibilitySection(w, sum)
+	taskCorrSection(w, sum)
+	spatialSection(w, sum)
+	ablationSection(w, sum)
+	networkSection(w, sum, d)
+	notesSection(w, sum)
+	filesSection(w, sum)
+	configSection(w, d)
+	return nil
+}
+
+// runSection is the title and what was run, and how it was analysed.
+func runSection(w io.Writer, sum *page, d *rundir.Run) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	cfg := d.Config
 	S := sum.Sessions
@@ -330,14 +389,21 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	p("**Analysis.** Linear Fisher information about the sign of the coherence (±c, ds = 2c) in spike counts summed over the %g ms trial, bias-corrected (Kanitscheider et al. 2015), in units of 1/coherence²; I_shuffle from trials shuffled per neuron; redundancy = I_shuffle − I_real (the gap); redundancy %% = 100 mean(gap)/mean(I_shuffle) over the subsets, left blank where the 95%% interval of I_shuffle reaches 0 or below. Values are means over %d random subsets of %d neurons (also %s); time courses over %d subsets per window. Islets: connected components of ≥ 2 spines linked by contacts with w ≥ %g.\n\n",
 		sum.TrialMs, sum.Options.Subsets, sum.Options.SubsetSize, sizesText(sum), sum.Options.TimeSubsets, sum.Threshold)
 	p("**Uncertainty.** %s\n\n", uncertaintyText(sum))
-	calibrationSection(w, sum)
+}
 
+// keyResultsSection lists the key results as sentences.
+func keyResultsSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Key results\n\n")
 	for _, s := range keyResults(sum) {
 		p("- %s\n", s)
 	}
 	p("\n")
+}
 
+// figuresSection shows each figure drawn with its caption, and says which were not.
+func figuresSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Figures\n\n")
 	captions := []struct{ file, caption string }{
 		{"fig1_information", "I_real and I_shuffle of the task blocks across sessions."},
@@ -363,23 +429,33 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 	if len(sum.missing) > 0 {
 		p("\n")
 	}
+}
 
+// blocksSection is the table of every block's numbers.
+func blocksSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	S := sum.Sessions
 	p("## Per-block numbers\n\n")
 	p("Session 0: before training; k: the measurement blocks after training session k; end: the blocks after the last session. Information in 1/coherence², at %d neurons per subset (fewer where the notes say so): estimate [%s]; redundancy %% blank (–) where I_shuffle is not clearly above 0. ε: information-limiting variance (coherence²). Fano: median over neurons of the trial count's variance/mean. Rate: mean over neurons, bins and trials. Table: `info.csv` (every subset size, the spread over subsets and the intervals).\n\n", sum.Options.SubsetSize, ciShort(sum))
 	p("| block | session | condition | trials | c | rate (Hz) | I_real | I_shuffle | redundancy | redundancy %% | noise corr. | ε | Fano |\n")
 	p("|---:|---|---|---:|---:|---:|---|---|---|---|---|---|---:|\n")
 	for _, b := range sum.Blocks {
 		if len(b.Info) == 0 {
-			p("| %d | %s | %s | %d | | %s | no estimate | | | | | | |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
+			p("| %d | %s | %s | %d | | %s | no estimate | | | | | | |\n", b.Index, model.SessionShort(b.Session, S), tableCondition(&b), b.Trials, num(b.MeanRateHz))
 		}
 		for _, in := range b.Info {
 			m := in.MainSize()
-			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
+			p("| %d | %s | %s | %d | %g | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, model.SessionShort(b.Session, S), tableCondition(&b), b.Trials, in.Coherence, num(b.MeanRateHz),
 				valCell(m.IReal, num), valCell(m.IShuffle, num), valCell(m.Gap, num), valCell(m.RedundancyPct, pctNum), valCell(in.NoiseCorr, num), valCell(in.Epsilon, num), num(in.Fano))
 		}
 	}
 	p("\n")
+}
 
+// sizesSection is the redundancy % of the control blocks at each subset size, when there are several.
+func sizesSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	S := sum.Sessions
 	if sizes := sum.sizes(); len(sizes) > 1 {
 		p("## Redundancy by subset size\n\n")
 		p("Redundancy %% of the control blocks at each subset size (Liu et al. recorded 14 units in monkey R and 52 in monkey G) [%s]; a size the block's trials or neurons do not allow (T must exceed n + 4 at each sign) is left out, with a note.\n\n", ciShort(sum))
@@ -395,7 +471,7 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		for _, s := range sum.conditionSeries() {
 			for _, b := range s.blocks {
 				h := b.Headline()
-				p("| %d | %s | %s |", b.Index, analysis.SessionShort(b.Session, S), b.Condition())
+				p("| %d | %s | %s |", b.Index, model.SessionShort(b.Session, S), b.Condition())
 				for _, n := range sizes {
 					if r := h.Size(n); r != nil {
 						p(" %s |", valCell(r.RedundancyPct, pctNum))
@@ -408,7 +484,12 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		}
 		p("\n")
 	}
+}
 
+// withinTrialSection is the information early and late in the trial.
+func withinTrialSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	S := sum.Sessions
 	p("## Within the trial\n\n")
 	p("Information in the first and the last 400 ms of the trial (counts summed over the window) and the least-squares slope of the gap I_shuffle − I_real over single %g ms bins [%s; the slope's from the replicates' slopes]. Table: `timecourse.csv`.\n\n", sum.BinMs, ciShort(sum))
 	p("| block | session | condition | I_shuffle first | gap first | I_shuffle last | gap last | gap slope (per s) |\n")
@@ -422,17 +503,16 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		if wt == nil {
 			continue
 		}
-		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, analysis.SessionShort(b.Session, S), b.Condition(),
+		p("| %d | %s | %s | %s | %s | %s | %s | %s |\n", b.Index, model.SessionShort(b.Session, S), b.Condition(),
 			valCell(wt.First.IShuffle, num), valCell(wt.First.Gap, num), valCell(wt.Last.IShuffle, num), valCell(wt.Last.Gap, num), valCell(wt.Slope, num))
 	}
 	p("\n")
+}
 
-	consistencySection(w, sum)
-	reversibilitySection(w, sum)
-	taskCorrSection(w, sum)
-
-	spatialSection(w, sum)
-
+// ablationSection compares each ablated block with its control.
+func ablationSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	S := sum.Sessions
 	if len(sum.Ablations) > 0 {
 		p("## Ablation checks\n\n")
 		p("Each ablated block against its control task block [%s]; ablated − control: the bootstrap test of the difference (independent trials). Tuning difference: the largest difference over orientation bins relative to the control's peak rate (`tuning.csv`).\n\n", ciShort(sum))
@@ -443,12 +523,16 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 			if a.HasInfo {
 				rp = [3]string{valCell(a.RedundancyPct[1], pctNum), valCell(a.RedundancyPct[0], pctNum), testText(a.PctTest, points)}
 			}
-			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, analysis.SessionLabel(a.Session, S), a.Control, analysis.SessionLabel(a.ControlSession, S),
+			p("| %d (%s, %s) | %d (%s) | %s | %s | %s | %s | %s | %+.1f%% | %.1f%% |\n", a.Block, a.Ablation, model.SessionLabel(a.Session, S), a.Control, model.SessionLabel(a.ControlSession, S),
 				rp[0], rp[1], rp[2], num(a.AblatedRateHz), num(a.ControlRateHz), 100*a.RateChange, 100*a.TuningDiff)
 		}
 		p("\n")
 	}
+}
 
+// networkSection is the table of the network after each session.
+func networkSection(w io.Writer, sum *page, d *rundir.Run) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Network\n\n")
 	p("Structural weight w of the %d candidate contacts after each session; links: w ≥ %g. cos 2Δθ: tuning similarity of the two neurons of a contact (1 same preference, −1 orthogonal). Tables: `network.csv`, `w_hist.csv`, `islets.csv`.\n\n", len(d.EdgeA), sum.Threshold)
 	p("| after session | mean w | links | cos 2Δθ (w-weighted) | cos 2Δθ (links) | cos 2Δθ (all contacts) | islets | spines/islet | neurons/islet | largest | spines in islets |\n")
@@ -458,7 +542,11 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 			num(n.CandidateCos2), n.Islets, num(n.IsletMeanSpines), num(n.IsletMeanNeurons), n.IsletMaxSpines, pct(100*n.SpinesInIsletsFrac))
 	}
 	p("\n")
+}
 
+// notesSection lists the analysis's notes.
+func notesSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	if len(sum.Notes) > 0 {
 		p("## Notes\n\n")
 		for _, n := range sum.Notes {
@@ -466,7 +554,11 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		}
 		p("\n")
 	}
+}
 
+// filesSection names the tables written.
+func filesSection(w io.Writer, sum *page) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Files\n\n")
 	tables := "`info.csv`, `timecourse.csv`, `network.csv`, `w_hist.csv`, `islets.csv`, `tuning.csv`"
 	for _, f := range []string{rundir.SpatialFile, rundir.TaskCorrFile, rundir.ConsistencyFile, rundir.ReversibilityFile} {
@@ -475,7 +567,11 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		}
 	}
 	p("Tables: %s (columns: see the package documentation of rundir). Rerun this analysis with `iplgpu analyse %s`.\n\n", tables, sum.Dir)
+}
 
+// configSection shows the resolved configuration.
+func configSection(w io.Writer, d *rundir.Run) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	p("## Configuration\n\n")
 	p("The resolved configuration ([config.yaml](config.yaml)); `iplgpu run -config config.yaml` reruns it.\n\n")
 	p("```yaml\n%s", d.ConfigYAML)
@@ -483,7 +579,6 @@ func report(w io.Writer, sum *page, d *rundir.Run) error {
 		p("\n")
 	}
 	p("```\n")
-	return nil
 }
 
 // ablationWhat names an ablation: "lateral spread blocked", ...

@@ -22,6 +22,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // tinyExperiment is the default experiment's shape at test size: an ablation
@@ -55,7 +56,7 @@ func tinyRun(t *testing.T) string {
 		if tinyErr != nil {
 			return
 		}
-		_, tinyErr = engine.SimulateDir(context.Background(), cfg, cpu.New(0), filepath.Join(tinyDir, "run"), engine.SimulateOptions{})
+		_, tinyErr = simrun.Create(context.Background(), cfg, cpu.New(0), filepath.Join(tinyDir, "run"), engine.SimulateOptions{})
 	})
 	if tinyErr != nil {
 		t.Fatal(tinyErr)
@@ -398,7 +399,7 @@ func TestAnalyseTooFewTrials(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := Analyse(dir, quick)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/iplgpu/iplgpu/analysis"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 	"gonum.org/v1/plot"
@@ -75,7 +76,7 @@ func spatialSentences(sum *page) []string {
 	}
 	e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
 	s := fmt.Sprintf("The learning-induced redundancy increase between neuron pairs (I_shuffle − I_real of each pair, %s minus %s, mean ± s.e. over pairs) was ",
-		analysis.SessionLabel(l.Session, S), analysis.SessionLabel(e.Session, S))
+		model.SessionLabel(l.Session, S), model.SessionLabel(e.Session, S))
 	if sp.Near.Pairs > 0 {
 		s += fmt.Sprintf("%s below %d µm", pm(sp.Near), analysis.SpatialNearUm)
 	} else {
@@ -183,7 +184,7 @@ var kindName = map[string]string{
 	analysis.KindElectrodes: "electrode pairs (multi-units)",
 }
 
-func fig8(sum *page) (bool, string, error) {
+func figSpatial(sum *page) (bool, string, error) {
 	sp := sum.Spatial
 	switch {
 	case sp == nil:
@@ -193,7 +194,7 @@ func fig8(sum *page) (bool, string, error) {
 	}
 	S := sum.Sessions
 	e, l := sp.BlockOf(sp.Early), sp.BlockOf(sp.Late)
-	sub := fmt.Sprintf("%s minus %s, mean ± s.e. over pairs", analysis.SessionLabel(l.Session, S), analysis.SessionLabel(e.Session, S))
+	sub := fmt.Sprintf("%s minus %s, mean ± s.e. over pairs", model.SessionLabel(l.Session, S), model.SessionLabel(e.Session, S))
 
 	pa := newPlot("(a) Learning-induced redundancy increase\n"+sub, "soma distance (µm)", "pairwise redundancy increase "+infoUnit)
 	pa.Legend.Left = false
@@ -234,7 +235,7 @@ func fig8(sum *page) (bool, string, error) {
 		}{passive, style{color: colOrange, glyph: draw.SquareGlyph{}, dashed: true}})
 	}
 	for _, en := range entries {
-		if err := distanceSeries(pb, fmt.Sprintf("%s, %s", en.b.Mode, analysis.SessionLabel(en.b.Session, S)), en.b.Of(analysis.KindNeurons), en.st); err != nil {
+		if err := distanceSeries(pb, fmt.Sprintf("%s, %s", en.b.Mode, model.SessionLabel(en.b.Session, S)), en.b.Of(analysis.KindNeurons), en.st); err != nil {
 			return false, "", err
 		}
 	}
@@ -305,7 +306,7 @@ func spatialSection(w io.Writer, sum *page) {
 	pooledAny := false
 	p0 := p
 	p = func(format string, a ...any) { fmt.Fprintf(&rows, format, a...) }
-	p("| kind | distance (µm) | mean distance (µm) | pairs | redundancy %s | redundancy %s | increase ± s.e. |\n", analysis.SessionLabel(e.Session, sum.Sessions), analysis.SessionLabel(l.Session, sum.Sessions))
+	p("| kind | distance (µm) | mean distance (µm) | pairs | redundancy %s | redundancy %s | increase ± s.e. |\n", model.SessionLabel(e.Session, sum.Sessions), model.SessionLabel(l.Session, sum.Sessions))
 	p("|---|---|---:|---:|---:|---:|---|\n")
 	for _, k := range analysis.SpatialKinds {
 		bins := sp.IncreaseOf(k)

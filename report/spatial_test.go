@@ -13,6 +13,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // The whole spatial analysis on the tiny run: the slab is too small for the
@@ -147,7 +148,7 @@ func TestSpatialLinkedPairsGainMore(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := analyseWith(dir, analysis.Options{Subsets: 20, TimeSubsets: 5}, WriteOptions{NoFigures: true})

@@ -167,53 +167,11 @@ func quantityTitle(name string) string {
 // each condition's mean across seeds with its 95% t interval, and the seeds
 // as small translucent points.
 func sweepFigure(pg *page, ss *analysis.SweepSummary, k int, base string) (bool, string, error) {
-	// The x positions: the parameter's values as numbers when they all are,
-	// else their order of appearance, labelled.
-	var values []string
-	for _, c := range ss.Conditions {
-		if !slices.Contains(values, c.Values[k]) {
-			values = append(values, c.Values[k])
-		}
-	}
-	if len(values) < 2 {
+	ax := newSweepAxis(ss, k)
+	if len(ax.values) < 2 {
 		return false, fmt.Sprintf("%s takes one value", ss.Params[k]), nil
 	}
-	xs := make(map[string]float64, len(values))
-	numeric := true
-	for _, v := range values {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !finite(f) {
-			numeric = false
-			break
-		}
-		xs[v] = f
-	}
-	if !numeric {
-		for i, v := range values {
-			xs[v] = float64(i)
-		}
-	}
-	// The lines: conditions grouped by the other parameters' values.
-	type group struct {
-		label string
-		conds []analysis.SweepCondition
-	}
-	var groups []*group
-	for _, c := range ss.Conditions {
-		var parts []string
-		for j, p := range ss.Params {
-			if j != k {
-				parts = append(parts, fmt.Sprintf("%s=%s", p[strings.LastIndexByte(p, '.')+1:], c.Values[j]))
-			}
-		}
-		label := strings.Join(parts, ", ")
-		i := slices.IndexFunc(groups, func(g *group) bool { return g.label == label })
-		if i < 0 {
-			groups = append(groups, &group{label: label})
-			i = len(groups) - 1
-		}
-		groups[i].conds = append(groups[i].conds, c)
-	}
+	groups := sweepGroups(ss, k)
 	var panels []*plot.Plot
 	for q, name := range headlineNames(ss) {
 		has := false
@@ -223,64 +181,142 @@ func sweepFigure(pg *page, ss *analysis.SweepSummary, k int, base string) (bool,
 		if !has {
 			continue
 		}
-		p := newPlot(quantityTitle(name), ss.Params[k], quantityLabel(name))
-		for gi, g := range groups {
-			conds := slices.Clone(g.conds)
-			slices.SortStableFunc(conds, func(a, b analysis.SweepCondition) int {
-				return cmpFloat(xs[a.Values[k]], xs[b.Values[k]])
-			})
-			st := style{color: palette[gi%len(palette)]}
-			x := make([]float64, len(conds))
-			iv := make([]fisher.Interval, len(conds))
-			var sx, sy []float64
-			for j, c := range conds {
-				a := c.Seeds.Headline[q].Across
-				x[j] = xs[c.Values[k]]
-				iv[j] = fisher.Interval{Mean: a.Mean, Lo: a.CILo, Hi: a.CIHi}
-				if !finite(a.CILo) { // one seed: no interval
-					iv[j].Lo, iv[j].Hi = a.Mean, a.Mean
-				}
-				for _, v := range c.Seeds.Headline[q].Values {
-					sx, sy = append(sx, x[j]), append(sy, v)
-				}
-			}
-			if err := addLine(p, "", sx, sy, style{color: translucent(st.color, 110), noLine: true}, true); err != nil {
-				return false, "", err
-			}
-			if err := addIntervals(p, g.label, x, iv, st); err != nil {
-				return false, "", err
-			}
-		}
-		if !numeric {
-			p.X.Tick.Marker = labelTicks(values)
-			p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
-		} else {
-			pad := 0.05 * (p.X.Max - p.X.Min)
-			p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
-		}
-		if len(groups) > 1 {
-			headroom(p, len(groups))
+		p, err := ax.panel(ss, q, name, groups)
+		if err != nil {
+			return false, "", err
 		}
 		panels = append(panels, p)
 	}
 	if len(panels) == 0 {
 		return false, "no headline number has a value", nil
 	}
-	// Rows of 3 or 4 panels, as few left empty as may be.
-	cols := min(4, len(panels))
+	grid, rows, cols := panelGrid(panels)
+	grid[0][0].Title.Text = fmt.Sprintf("sweep %s: mean of the seeds, 95%% t interval\n", ss.Name) + grid[0][0].Title.Text
+	return true, "", saveTiles(pg, base, grid, vg.Length(cols)*4.2*vg.Inch, vg.Length(rows)*3.6*vg.Inch, false)
+}
+
+// sweepAxis is the x axis of a sweep figure over parameter k: the
+// parameter's values as numbers when they all are, else their order of
+// appearance, labelled.
+type sweepAxis struct {
+	k       int
+	values  []string           // in order of appearance
+	xs      map[string]float64 // the x of each value
+	numeric bool
+}
+
+func newSweepAxis(ss *analysis.SweepSummary, k int) sweepAxis {
+	ax := sweepAxis{k: k, numeric: true}
+	for _, c := range ss.Conditions {
+		if !slices.Contains(ax.values, c.Values[k]) {
+			ax.values = append(ax.values, c.Values[k])
+		}
+	}
+	ax.xs = make(map[string]float64, len(ax.values))
+	for _, v := range ax.values {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !finite(f) {
+			ax.numeric = false
+			break
+		}
+		ax.xs[v] = f
+	}
+	if !ax.numeric {
+		for i, v := range ax.values {
+			ax.xs[v] = float64(i)
+		}
+	}
+	return ax
+}
+
+// sweepGroup is one line of a sweep figure: the conditions that share the
+// values of the other parameters.
+type sweepGroup struct {
+	label string
+	conds []analysis.SweepCondition
+}
+
+// sweepGroups groups the conditions by the values of every parameter but k.
+func sweepGroups(ss *analysis.SweepSummary, k int) []*sweepGroup {
+	var groups []*sweepGroup
+	for _, c := range ss.Conditions {
+		var parts []string
+		for j, p := range ss.Params {
+			if j != k {
+				parts = append(parts, fmt.Sprintf("%s=%s", p[strings.LastIndexByte(p, '.')+1:], c.Values[j]))
+			}
+		}
+		label := strings.Join(parts, ", ")
+		i := slices.IndexFunc(groups, func(g *sweepGroup) bool { return g.label == label })
+		if i < 0 {
+			groups = append(groups, &sweepGroup{label: label})
+			i = len(groups) - 1
+		}
+		groups[i].conds = append(groups[i].conds, c)
+	}
+	return groups
+}
+
+// panel draws headline number q (name) against the axis: each group's seeds
+// as points and their mean with its interval.
+func (ax sweepAxis) panel(ss *analysis.SweepSummary, q int, name string, groups []*sweepGroup) (*plot.Plot, error) {
+	k, xs := ax.k, ax.xs
+	p := newPlot(quantityTitle(name), ss.Params[k], quantityLabel(name))
+	for gi, g := range groups {
+		conds := slices.Clone(g.conds)
+		slices.SortStableFunc(conds, func(a, b analysis.SweepCondition) int {
+			return cmpFloat(xs[a.Values[k]], xs[b.Values[k]])
+		})
+		st := style{color: palette[gi%len(palette)]}
+		x := make([]float64, len(conds))
+		iv := make([]fisher.Interval, len(conds))
+		var sx, sy []float64
+		for j, c := range conds {
+			a := c.Seeds.Headline[q].Across
+			x[j] = xs[c.Values[k]]
+			iv[j] = fisher.Interval{Mean: a.Mean, Lo: a.CILo, Hi: a.CIHi}
+			if !finite(a.CILo) { // one seed: no interval
+				iv[j].Lo, iv[j].Hi = a.Mean, a.Mean
+			}
+			for _, v := range c.Seeds.Headline[q].Values {
+				sx, sy = append(sx, x[j]), append(sy, v)
+			}
+		}
+		if err := addLine(p, "", sx, sy, style{color: translucent(st.color, 110), noLine: true}, true); err != nil {
+			return nil, err
+		}
+		if err := addIntervals(p, g.label, x, iv, st); err != nil {
+			return nil, err
+		}
+	}
+	if !ax.numeric {
+		p.X.Tick.Marker = labelTicks(ax.values)
+		p.X.Min, p.X.Max = -0.5, float64(len(ax.values))-0.5
+	} else {
+		pad := 0.05 * (p.X.Max - p.X.Min)
+		p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
+	}
+	if len(groups) > 1 {
+		headroom(p, len(groups))
+	}
+	return p, nil
+}
+
+// panelGrid lays panels out in rows of 3 or 4, as few left empty as may be.
+func panelGrid(panels []*plot.Plot) (grid [][]*plot.Plot, rows, cols int) {
+	cols = min(4, len(panels))
 	if n := len(panels); n%3 == 0 || n == 5 {
 		cols = min(3, n)
 	}
-	rows := (len(panels) + cols - 1) / cols
-	grid := make([][]*plot.Plot, rows)
+	rows = (len(panels) + cols - 1) / cols
+	grid = make([][]*plot.Plot, rows)
 	for r := range grid {
 		grid[r] = make([]*plot.Plot, cols)
 	}
 	for i, p := range panels {
 		grid[i/cols][i%cols] = p
 	}
-	grid[0][0].Title.Text = fmt.Sprintf("sweep %s: mean of the seeds, 95%% t interval\n", ss.Name) + grid[0][0].Title.Text
-	return true, "", saveTiles(pg, base, grid, vg.Length(cols)*4.2*vg.Inch, vg.Length(rows)*3.6*vg.Inch, false)
+	return grid, rows, cols
 }
 
 func cmpFloat(a, b float64) int {

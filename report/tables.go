@@ -31,13 +31,37 @@ func writeCSV(sum *page, name string, header []string, rows func(emit func([]str
 	})
 }
 
+// writeTables writes every table of the analysis (their names and columns:
+// package rundir).
 func writeTables(sum *page) error {
-	rows := sum.InfoRows
+	for _, write := range []func(*page) error{writeInfoCSV, writeTimeCourseCSV, writeNetworkCSV, writeWHistCSV, writeIsletsCSV, writeTuningCSV,
+		writeSpatialCSV, writeCalibrationCSV, writePredictionCSVs} {
+		if err := write(sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blocksByIndex maps each block's index to its result.
+func blocksByIndex(sum *page) map[int]*analysis.BlockResult {
 	byIndex := map[int]*analysis.BlockResult{}
 	for k := range sum.Blocks {
 		byIndex[sum.Blocks[k].Index] = &sum.Blocks[k]
 	}
-	err := writeCSV(sum, rundir.InfoFile, rundir.InfoColumns, func(emit func([]string) error) error {
+	return byIndex
+}
+
+// snapKey are the columns that name a w snapshot.
+func snapKey(ns analysis.NetworkStats) []string {
+	return []string{strconv.Itoa(ns.Snapshot), strconv.Itoa(ns.Session), ns.Label}
+}
+
+// writeInfoCSV writes info.csv: fisher.csv's lines with each block's design.
+func writeInfoCSV(sum *page) error {
+	rows := sum.InfoRows
+	byIndex := blocksByIndex(sum)
+	return writeCSV(sum, rundir.InfoFile, rundir.InfoColumns, func(emit func([]string) error) error {
 		for _, r := range rows {
 			b := byIndex[r.Block]
 			if b == nil {
@@ -52,11 +76,12 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	err = writeCSV(sum, rundir.TimeCourseFile, rundir.TimeCourseColumns, func(emit func([]string) error) error {
+// writeTimeCourseCSV writes timecourse.csv: the information in each window of the trial.
+func writeTimeCourseCSV(sum *page) error {
+	byIndex := blocksByIndex(sum)
+	return writeCSV(sum, rundir.TimeCourseFile, rundir.TimeCourseColumns, func(emit func([]string) error) error {
 		for _, tc := range sum.TimeCourses {
 			b := byIndex[tc.Block]
 			for _, w := range tc.Windows {
@@ -76,14 +101,11 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	snapKey := func(ns analysis.NetworkStats) []string {
-		return []string{strconv.Itoa(ns.Snapshot), strconv.Itoa(ns.Session), ns.Label}
-	}
-	err = writeCSV(sum, rundir.NetworkFile, rundir.NetworkColumns, func(emit func([]string) error) error {
+// writeNetworkCSV writes network.csv: the network's statistics after each session.
+func writeNetworkCSV(sum *page) error {
+	return writeCSV(sum, rundir.NetworkFile, rundir.NetworkColumns, func(emit func([]string) error) error {
 		for _, ns := range sum.Network {
 			rec := append(snapKey(ns), fmtG(sum.Threshold), fmtG(ns.MeanW), fmtG(ns.LinkedFrac),
 				fmtG(ns.LinkCos2Weighted), fmtG(ns.LinkCos2Linked), fmtG(ns.CandidateCos2),
@@ -95,11 +117,11 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	err = writeCSV(sum, rundir.WHistFile, rundir.WHistColumns, func(emit func([]string) error) error {
+// writeWHistCSV writes w_hist.csv: the histogram of w after each session.
+func writeWHistCSV(sum *page) error {
+	return writeCSV(sum, rundir.WHistFile, rundir.WHistColumns, func(emit func([]string) error) error {
 		for _, ns := range sum.Network {
 			total := 0
 			for _, c := range ns.WHist {
@@ -115,11 +137,11 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	err = writeCSV(sum, rundir.IsletsFile, rundir.IsletColumns, func(emit func([]string) error) error {
+// writeIsletsCSV writes islets.csv: the islet sizes after each session.
+func writeIsletsCSV(sum *page) error {
+	return writeCSV(sum, rundir.IsletsFile, rundir.IsletColumns, func(emit func([]string) error) error {
 		for _, ns := range sum.Network {
 			for _, sc := range ns.IsletSizes {
 				if err := emit(append(snapKey(ns), strconv.Itoa(sc.Size), strconv.Itoa(sc.Count))); err != nil {
@@ -129,11 +151,11 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
 
-	err = writeCSV(sum, rundir.TuningFile, rundir.TuningColumns, func(emit func([]string) error) error {
+// writeTuningCSV writes tuning.csv: each block's tuning curve.
+func writeTuningCSV(sum *page) error {
+	return writeCSV(sum, rundir.TuningFile, rundir.TuningColumns, func(emit func([]string) error) error {
 		const width = 90.0 / analysis.TuningBins
 		for _, b := range sum.Blocks {
 			for k, r := range b.Tuning {
@@ -147,16 +169,6 @@ func writeTables(sum *page) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if err := writeSpatialCSV(sum); err != nil {
-		return err
-	}
-	if err := writeCalibrationCSV(sum); err != nil {
-		return err
-	}
-	return writePredictionCSVs(sum)
 }
 
 // finite reports whether v is a number (not NaN or infinite).

@@ -70,10 +70,7 @@ type CheckpointInfo struct {
 // The list of Vars is the one description of what a checkpoint holds: the
 // writer and the reader take the same list, so a new variable is one more
 // entry.
-type Var struct {
-	Name string
-	Ptr  any
-}
+type Var = model.Var
 
 // checkpointFile is the file's layout: the info, the names of the nil slices.
 type checkpointFile struct {
@@ -331,6 +328,12 @@ func (c *Checkpoint) checkMembers() error {
 
 // Path is the checkpoint's file.
 func (c *Checkpoint) Path() string { return c.path }
+
+// At is the backend and the protocol position of the checkpoint's info.
+func (c *Checkpoint) At() model.CheckpointAt {
+	in := c.Info
+	return model.CheckpointAt{Backend: in.Backend, TrialsDone: in.TrialsDone, TrialsTotal: in.TrialsTotal, Block: in.Block, TrialInBlock: in.TrialInBlock}
+}
 
 // Close closes the file.
 func (c *Checkpoint) Close() error { return c.zr.Close() }

@@ -30,8 +30,8 @@ type ckVars struct {
 
 func (v *ckVars) list() []Var {
 	return []Var{
-		{"state/f32", &v.F32}, {"state/u8", &v.U8}, {"host/f64", &v.F64}, {"host/u64", &v.U64}, {"host/i64", &v.I64},
-		{"host/nil", &v.Nil}, {"host/step", &v.Step}, {"host/gate", &v.Gate}, {"host/g32", &v.G32}, {"host/n", &v.N}, {"host/sent", &v.Sent},
+		{Name: "state/f32", Ptr: &v.F32}, {Name: "state/u8", Ptr: &v.U8}, {Name: "host/f64", Ptr: &v.F64}, {Name: "host/u64", Ptr: &v.U64}, {Name: "host/i64", Ptr: &v.I64},
+		{Name: "host/nil", Ptr: &v.Nil}, {Name: "host/step", Ptr: &v.Step}, {Name: "host/gate", Ptr: &v.Gate}, {Name: "host/g32", Ptr: &v.G32}, {Name: "host/n", Ptr: &v.N}, {Name: "host/sent", Ptr: &v.Sent},
 	}
 }
 
@@ -113,11 +113,11 @@ func TestCheckpointRestoreIsStrict(t *testing.T) {
 		vars []Var
 		want string
 	}{
-		{"lacks", append(all[:len(all):len(all)], Var{"state/x", &extra}), "it lacks state/x"},
+		{"lacks", append(all[:len(all):len(all)], Var{Name: "state/x", Ptr: &extra}), "it lacks state/x"},
 		{"holds more", all[1:], "it holds state/f32, which this version does not restore"},
 		{"nil one more", append(append([]Var{}, all[:5]...), all[6:]...), "it holds host/nil"},
-		{"other type", append([]Var{{"state/f32", &out.F64}}, all[1:]...), "state/f32.npy holds []float32 of shape [4]; state/f32 is a *[]float64"},
-		{"scalar as array", append(append([]Var{}, all[:6]...), append([]Var{{"host/step", &out.U64}}, all[7:]...)...), "host/step.npy holds []uint64 of shape []"},
+		{"other type", append([]Var{{Name: "state/f32", Ptr: &out.F64}}, all[1:]...), "state/f32.npy holds []float32 of shape [4]; state/f32 is a *[]float64"},
+		{"scalar as array", append(append([]Var{}, all[:6]...), append([]Var{{Name: "host/step", Ptr: &out.U64}}, all[7:]...)...), "host/step.npy holds []uint64 of shape []"},
 	}
 	for _, c := range cases {
 		err := restore(c.vars)
@@ -148,7 +148,7 @@ func TestCheckpointRestoreIsStrict(t *testing.T) {
 	// must not be read), is refused with its shape.
 	arrays := t.TempDir()
 	one, empty := []float32{1, 2}, []uint64{}
-	if err := WriteCheckpoint(arrays, CheckpointInfo{Version: "9.9"}, []Var{{"host/two", &one}, {"host/none", &empty}}); err != nil {
+	if err := WriteCheckpoint(arrays, CheckpointInfo{Version: "9.9"}, []Var{{Name: "host/two", Ptr: &one}, {Name: "host/none", Ptr: &empty}}); err != nil {
 		t.Fatal(err)
 	}
 	var f32 float32
@@ -157,14 +157,14 @@ func TestCheckpointRestoreIsStrict(t *testing.T) {
 		v    Var
 		want string
 	}{
-		{Var{"host/two", &f32}, "host/two.npy: shape [2]; want a scalar"},
-		{Var{"host/none", &u64}, "host/none.npy: shape [0]; want a scalar"},
+		{Var{Name: "host/two", Ptr: &f32}, "host/two.npy: shape [2]; want a scalar"},
+		{Var{Name: "host/none", Ptr: &u64}, "host/none.npy: shape [0]; want a scalar"},
 	} {
 		ck, err := OpenCheckpoint(arrays)
 		if err != nil {
 			t.Fatal(err)
 		}
-		vars := []Var{{"host/two", &one}, {"host/none", &empty}}
+		vars := []Var{{Name: "host/two", Ptr: &one}, {Name: "host/none", Ptr: &empty}}
 		for i := range vars {
 			if vars[i].Name == c.v.Name {
 				vars[i] = c.v

@@ -1,5 +1,6 @@
 // Package rundir owns the run directory: every file's name, dtype, shape,
-// columns and units, the one writer (Writer, used by engine.Simulate), the one
+// columns and units, the one writer (Writer, the engine.Recorder of a run
+// directory; package simrun hands it to engine.Simulate), the one
 // reader (Open, OpenRecording: a Run holds a recording.Recording, what the
 // analysis reads whatever its format), the one trial table (TrialRecord, the
 // recording's Trial; ReadTrials)
@@ -26,8 +27,8 @@
 //	spine_pos.npy    float32, spines x 3: spine position (um)
 //	spine_phi.npy    float32, spines: spine tuning (rad, [0, pi))
 //	spine_owner.npy  int32, spines: owner neuron (spine k belongs to k / M)
-//	edges.npy        int32, edges x 2: the two spines of each candidate contact
-//	                 (IPL site), a < b, sorted
+//	edges.npy        int32, edges x 2: the two spines of each candidate contact,
+//	                 a < b, sorted
 //	w_sessions.npy   float32, snapshots x edges: structural weight w after each
 //	                 session (snapshot 0 before training; written when
 //	                 output.w_snapshots is on)

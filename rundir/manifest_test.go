@@ -12,6 +12,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // A complete run's manifest names every file the run wrote (run.json and
@@ -57,7 +58,7 @@ func TestManifestRecordsTheRun(t *testing.T) {
 	}
 	stopped := filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
-	engine.SimulateDir(ctx, cfg, cpu.New(1), stopped, engine.SimulateOptions{Progress: func(p engine.Progress) {
+	simrun.Create(ctx, cfg, cpu.New(1), stopped, engine.SimulateOptions{Progress: func(p engine.Progress) {
 		if p.Trial == 7 {
 			cancel()
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // tinyRun simulates a run small enough to copy and mutate many times: 20
@@ -34,7 +35,7 @@ var tinyRun = sync.OnceValues(func() (map[string][]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	run := filepath.Join(dir, "run")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), run, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(1), run, engine.SimulateOptions{}); err != nil {
 		return nil, err
 	}
 	files := map[string][]byte{}

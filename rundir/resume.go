@@ -138,6 +138,7 @@ func reopen(dir string, w *Writer) (*Resume, error) {
 		return nil, err
 	}
 	r.Checkpoint = ck
+	w.reopened = &ck.Info
 	return r, nil
 }
 
@@ -198,7 +199,8 @@ func checkSums(dir string, w *Writer, r *Resume, ck *Checkpoint, m *Manifest) er
 }
 
 // ResumeRecording reopens the streamed files of a reopened run (see
-// StartRecording for the shapes) at the counts of checkpoint info: it cuts
+// StartRecording for the shapes) at the counts of the checkpoint Reopen
+// found: it cuts
 // responses.npy, frames.npy and w_sessions.npy to the checkpoint's rows and
 // trials.csv to its lines, dropping the trials a stopped run finished after
 // the checkpoint (they are run again), and appends after them. It checks
@@ -206,7 +208,11 @@ func checkSums(dir string, w *Writer, r *Resume, ck *Checkpoint, m *Manifest) er
 // the kept lines of trials.csv are the first ones of this run (trial
 // indices 0, 1, ...; as many recorded as responses.npy keeps), and changes
 // nothing when one does not.
-func (w *Writer) ResumeRecording(bins, neurons, frames, edges int, snapshots bool, info CheckpointInfo) error {
+func (w *Writer) ResumeRecording(bins, neurons, frames, edges int, snapshots bool) error {
+	if w.reopened == nil {
+		return errors.New("rundir: ResumeRecording without a checkpoint (Reopen found none)")
+	}
+	info := *w.reopened
 	type stream struct {
 		name  string
 		dst   **npy.StreamWriter

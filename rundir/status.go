@@ -8,36 +8,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
+
+	"github.com/iplgpu/iplgpu/engine/model"
 )
 
 // The values of Status.State.
 const (
-	StateRunning     = "running"
-	StateComplete    = "complete"
-	StateInterrupted = "interrupted"
-	StateFailed      = "failed"
+	StateRunning     = model.StateRunning
+	StateComplete    = model.StateComplete
+	StateInterrupted = model.StateInterrupted
+	StateFailed      = model.StateFailed
 )
 
 // Status is run.json: what the run was, how far it got, and what it cost.
-type Status struct {
-	Version      string    `json:"version"`
-	Seed         uint64    `json:"seed"`
-	Backend      string    `json:"backend"`
-	State        string    `json:"status"` // running | complete | interrupted | failed
-	Error        string    `json:"error,omitempty"`
-	TrialsDone   int       `json:"trials_done"`
-	TrialsTotal  int       `json:"trials_total"`
-	Recorded     int       `json:"recorded_trials"`
-	Neurons      int       `json:"neurons"`
-	Spines       int       `json:"spines"`
-	Edges        int       `json:"edges"`
-	ContactUm    float64   `json:"contact_distance_um"`
-	BuildSeconds float64   `json:"build_seconds"`
-	SimSeconds   float64   `json:"simulate_seconds"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished"`
-}
+type Status = model.RunStatus
 
 // WriteStatus writes dir/run.json atomically, so that a full disk or a crash
 // leaves the previous run.json whole.

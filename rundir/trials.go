@@ -22,7 +22,7 @@ var TrialsColumns = []string{"trial", "session", "block", "block_name", "mode", 
 // (recording.Trial, the trials table of any recording).
 type TrialRecord = recording.Trial
 
-// fields formats the record in the order of TrialsColumns.
+// trialFields formats t in the order of TrialsColumns.
 func trialFields(t *TrialRecord) []string {
 	return []string{
 		strconv.Itoa(t.Trial), strconv.Itoa(t.Session), strconv.Itoa(t.Block), t.BlockName, t.Mode,

@@ -41,6 +41,9 @@ type Writer struct {
 	csvBytes *countWriter
 	// changed is set once a resumed run's files are changed (see Changed).
 	changed bool
+	// reopened is the info of the checkpoint Reopen found (nil: none), which
+	// ResumeRecording cuts the streamed files back to.
+	reopened *CheckpointInfo
 }
 
 // countWriter counts the bytes written through it.
@@ -107,6 +110,10 @@ func (w *Writer) sumWritten(name string) error {
 
 // WriteStatus writes run.json atomically.
 func (w *Writer) WriteStatus(s *Status) error { return WriteStatus(w.dir, s) }
+
+// RemoveCheckpoint removes checkpoint.npz (RemoveCheckpoint), which a
+// complete run no longer needs.
+func (w *Writer) RemoveCheckpoint() error { return RemoveCheckpoint(w.dir) }
 
 type networkFile struct {
 	name  string
@@ -335,14 +342,17 @@ func (w *Writer) Finish(trialsDone int) error {
 }
 
 // WriteCheckpoint syncs the streamed files to stable storage, then writes
-// checkpoint.npz (WriteCheckpoint) with info, whose recorder counts
-// (TrialLines, ResponsesRows, FramesRows, WSnapshots) and ConfigSHA256 it
-// fills from what this Writer has written: a checkpoint never counts a row
-// that is not on disk.
-func (w *Writer) WriteCheckpoint(info CheckpointInfo, vars []Var) error {
+// checkpoint.npz (WriteCheckpoint) with the position at and vars; the rest of
+// its info (the engine version, the seed, ConfigSHA256 and the recorder
+// counts TrialLines, ResponsesRows, FramesRows, WSnapshots) it fills from what
+// this Writer has written: a checkpoint never counts a row that is not on
+// disk.
+func (w *Writer) WriteCheckpoint(at model.CheckpointAt, vars []Var) error {
 	if w.csv == nil {
 		return errors.New("rundir: WriteCheckpoint before StartRecording")
 	}
+	info := CheckpointInfo{Version: model.Version, Seed: w.seed, Backend: at.Backend,
+		TrialsDone: at.TrialsDone, TrialsTotal: at.TrialsTotal, Block: at.Block, TrialInBlock: at.TrialInBlock}
 	w.csv.Flush()
 	errs := []error{w.csv.Error(), w.csvFile.Sync()}
 	for _, s := range []*npy.StreamWriter{w.resp, w.frames, w.wsnap} {

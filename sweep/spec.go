@@ -162,7 +162,7 @@ func Parse(source string, data []byte) (*Spec, error) {
 	if len(root.Content) == 0 {
 		return fail(errors.New("empty: it needs at least seeds"))
 	}
-	if err := checkKeys(root.Content[0], reflect.TypeOf(*s), ""); err != nil {
+	if err := specKeys.Check(root.Content[0], reflect.TypeOf(*s)); err != nil {
 		return fail(err)
 	}
 	if err := checkSeeds(root.Content[0]); err != nil {
@@ -577,43 +577,20 @@ func checkPath(key, p string) error {
 	return nil
 }
 
-// checkKeys walks a mapping node against a struct type's yaml tags and names the
-// first unknown key with the keys allowed where it stands.
-func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
-	if reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
-		return nil // checks itself (Grid)
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-				return nil
-			}
-			where := "the sweep file"
-			if prefix != "" {
-				where = prefix
-			}
-			return fmt.Errorf("line %d: %s must be a mapping of keys", n.Line, where)
+// specKeys names the first unknown key of a sweep file with the keys
+// allowed where it stands.
+var specKeys = yamlkeys.Walker{
+	NotMapping: func(n *yaml.Node, key string) error {
+		if key == "" {
+			key = "the sweep file"
 		}
-		fields, names := yamlkeys.Fields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			ft, ok := fields[k]
-			if !ok {
-				where := "at the top level"
-				if prefix != "" {
-					where = "in " + prefix
-				}
-				return fmt.Errorf("line %d: unknown key %q %s (allowed keys: %s)", n.Content[i].Line, k, where, strings.Join(names, ", "))
-			}
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			if err := checkKeys(n.Content[i+1], ft, p); err != nil {
-				return err
-			}
+		return fmt.Errorf("line %d: %s must be a mapping of keys", n.Line, key)
+	},
+	Unknown: func(line int, k, key string, allowed []string) error {
+		where := "at the top level"
+		if key != "" {
+			where = "in " + key
 		}
-	}
-	return nil
+		return fmt.Errorf("line %d: unknown key %q %s (allowed keys: %s)", line, k, where, strings.Join(allowed, ", "))
+	},
 }

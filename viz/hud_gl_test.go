@@ -14,6 +14,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // The HUD is drawn: with nothing else on, the frame is background but for the
@@ -118,7 +119,7 @@ func TestViewerHUDLive(t *testing.T) {
 			}
 		}
 	}}
-	if _, err := engine.SimulateDir(context.Background(), cfg, v.Attach(be), dir, opt); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, v.Attach(be), dir, opt); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, err := v.WaitRedundancy(); n != 1 || err != nil {

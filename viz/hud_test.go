@@ -16,6 +16,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // hudRunSets is a run of two training sessions with a recorded task block
@@ -42,7 +43,7 @@ func hudRun(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), dir, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -180,7 +181,7 @@ func TestOpenReplayRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	noSnap := filepath.Join(tmp, "nosnap")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(0), noSnap, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(0), noSnap, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ dir, want string }{
@@ -220,7 +221,7 @@ func TestOpenReplayInterrupted(t *testing.T) {
 			cancel()
 		}
 	}}
-	if _, err := engine.SimulateDir(ctx, cfg, cpu.New(0), dir, opt); err == nil {
+	if _, err := simrun.Create(ctx, cfg, cpu.New(0), dir, opt); err == nil {
 		t.Fatal("the run was not interrupted")
 	}
 	rp, err := OpenReplay(dir, hudIsletThreshold, nil)

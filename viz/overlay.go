@@ -202,10 +202,10 @@ func ComposeOverlay(dst *image.RGBA, p OverlayParams, dirty []image.Rectangle) (
 		rects = append(rects, drawHelp(dst, p.Width, l, face, text, width))
 	}
 	if p.Legend {
-		rects = append(rects, drawKeyLabels(dst, p.Width, p.Height, h.TaskADeg, small, text, width)...)
+		rects = append(rects, drawKeyLabels(labelCanvas{dst, p.Width, p.Height, small, text, width}, h.TaskADeg)...)
 	}
 	if p.PxPerUm > 0 {
-		rects = append(rects, drawScaleBar(dst, p.Width, p.Height, p.PxPerUm, small, text, width))
+		rects = append(rects, drawScaleBar(labelCanvas{dst, p.Width, p.Height, small, text, width}, p.PxPerUm))
 	}
 	var out []image.Rectangle
 	for _, r := range rects {
@@ -319,9 +319,20 @@ func keyGeometry(width, height int) (cx, cy, radius int, ok bool) {
 	return radius + 14, height - 14, radius, radius >= 12
 }
 
-// drawKeyLabels marks A and B (= A + 90 deg) on the colour key, with ticks at
-// their angles, and names it.
-func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) []image.Rectangle {
+// labelCanvas is where the overlay's labels go: the image of width x height
+// pixels, the face, and the functions that draw and measure text in it.
+type labelCanvas struct {
+	dst           *image.RGBA
+	width, height int
+	f             font.Face
+	text          func(font.Face, color.Color, int, int, string) int
+	measure       func(font.Face, string) int
+}
+
+// drawKeyLabels marks A (at aDeg) and B (= A + 90 deg) on the colour key,
+// with ticks at their angles, and names it.
+func drawKeyLabels(lc labelCanvas, aDeg float64) []image.Rectangle {
+	dst, width, height, f, text, measure := lc.dst, lc.width, lc.height, lc.f, lc.text, lc.measure
 	cx, cy, radius, ok := keyGeometry(width, height)
 	if !ok {
 		return nil
@@ -356,7 +367,8 @@ func drawKeyLabels(dst *image.RGBA, width, height int, aDeg float64, f font.Face
 
 // drawScaleBar draws a bar of a round length in um (1, 2 or 5 x 10^k) that
 // spans 60 to 150 pixels at the view's centre, bottom right.
-func drawScaleBar(dst *image.RGBA, width, height int, pxPerUm float64, f font.Face, text func(font.Face, color.Color, int, int, string) int, measure func(font.Face, string) int) image.Rectangle {
+func drawScaleBar(lc labelCanvas, pxPerUm float64) image.Rectangle {
+	dst, width, height, f, text, measure := lc.dst, lc.width, lc.height, lc.f, lc.text, lc.measure
 	um := ScaleBarUm(pxPerUm)
 	n := int(math.Round(um * pxPerUm))
 	x1, y := width-20, height-16

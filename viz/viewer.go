@@ -302,7 +302,7 @@ func (v *Viewer) updateHUD(bufs glbackend.Buffers) error {
 // Frame draws the newest state with status (the run's progress) in the title,
 // and handles the input that came in since the last frame. While the user has
 // paused it keeps drawing and handling input until resumed, quit, or ctx is
-// done. Call it between trials (RunOptions.Progress): the simulation waits
+// done. Call it between trials (from engine.SimulateOptions.Progress): the simulation waits
 // meanwhile.
 func (v *Viewer) Frame(ctx context.Context, status string) error {
 	for {

@@ -18,6 +18,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/gl"
 	"github.com/iplgpu/iplgpu/engine/glbackend"
 	"github.com/iplgpu/iplgpu/engine/model"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // The tests share one hidden Viewer (GLFW allows one window per process), made
@@ -297,7 +298,7 @@ func TestViewerRunMatchesPlainBackend(t *testing.T) {
 				}
 			}
 		}
-		if _, err := engine.SimulateDir(context.Background(), cfg, b, filepath.Join(dir, name), opt); err != nil {
+		if _, err := simrun.Create(context.Background(), cfg, b, filepath.Join(dir, name), opt); err != nil {
 			t.Fatal(err)
 		}
 		if wrap {

@@ -48,7 +48,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu bench: -spines %d: want 1 or more\n", *m)
 			return 2
 		}
-		o, err := parseScalingFlags(*backends, *nMin, *nMax, *perDecade, *m, *steps, *minSteps, *seconds, *rounds, *dense, *denseGiB, *memFrac, *maxTime, *fitMin, *outDir)
+		o, err := parseScalingFlags(scalingFlags{backends: *backends, nMin: *nMin, nMax: *nMax, perDecade: *perDecade, m: *m, steps: *steps, minSteps: *minSteps,
+			seconds: *seconds, rounds: *rounds, dense: *dense, denseGiB: *denseGiB, memFrac: *memFrac, maxTime: *maxTime, fitMin: *fitMin, out: *outDir})
 		if err != nil {
 			fmt.Fprintf(stderr, "iplgpu bench: %v\n", err)
 			return 2

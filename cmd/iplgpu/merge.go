@@ -73,11 +73,39 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 	t0 := time.Now()
+	sums, cfgs, err := analysePoints(ctx, dir, m, pending, *workers, stderr)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "iplgpu merge: interrupted; nothing merged")
+			return 130
+		}
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	if err := mergeConditions(ss, pending, sums, cfgs); err != nil {
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	w, err := report.WriteSweep(ss, dir, report.WriteOptions{NoFigures: *noFigures, Context: ctx})
+	if err != nil {
+		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
+		return 1
+	}
+	for _, mi := range w.Missing {
+		fmt.Fprintf(stderr, "iplgpu merge: not drawn: %s\n", mi)
+	}
+	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(pending), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
+	return 0
+}
+
+// analysePoints analyses the done points of the sweep in dir, workers at
+// once; it returns each point's summary and config, or the first error.
+func analysePoints(ctx context.Context, dir string, m *sweep.Manifest, pending []sweep.Point, workers int, stderr io.Writer) ([]*analysis.Summary, []*model.Config, error) {
 	sums := make([]*analysis.Summary, len(pending))
 	cfgs := make([]*model.Config, len(pending))
 	errs := make([]error, len(pending))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, *workers)
+	sem := make(chan struct{}, workers)
 	var mu sync.Mutex
 	for i, p := range pending {
 		wg.Add(1)
@@ -103,15 +131,15 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			if ctx.Err() != nil {
-				fmt.Fprintln(stderr, "iplgpu merge: interrupted; nothing merged")
-				return 130
-			}
-			fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
-			return 1
+			return nil, nil, err
 		}
 	}
-	// Conditions in the order of their first point; seeds in point order.
+	return sums, cfgs, nil
+}
+
+// mergeConditions adds to ss the conditions of the points pending, in the
+// order of their first point, each with its seeds (in point order) merged.
+func mergeConditions(ss *analysis.SweepSummary, pending []sweep.Point, sums []*analysis.Summary, cfgs []*model.Config) error {
 	var keys []string
 	groups := map[string][]int{}
 	for i, p := range pending {
@@ -132,22 +160,13 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		for _, o := range pending[groups[k][0]].Grid {
 			c.Values = append(c.Values, o.Value)
 		}
+		var err error
 		if c.Seeds, err = analysis.AcrossSeeds(cs, cc); err != nil {
-			fmt.Fprintf(stderr, "iplgpu merge: condition %s: %v\n", strings.ReplaceAll(k, "\x00", " "), err)
-			return 1
+			return fmt.Errorf("condition %s: %v", strings.ReplaceAll(k, "\x00", " "), err)
 		}
 		ss.Conditions = append(ss.Conditions, c)
 	}
-	w, err := report.WriteSweep(ss, dir, report.WriteOptions{NoFigures: *noFigures, Context: ctx})
-	if err != nil {
-		fmt.Fprintf(stderr, "iplgpu merge: %v\n", err)
-		return 1
-	}
-	for _, mi := range w.Missing {
-		fmt.Fprintf(stderr, "iplgpu merge: not drawn: %s\n", mi)
-	}
-	fmt.Fprintf(stdout, "merged %d runs in %d conditions of sweep %s in %.1f s: %s\n", len(pending), len(ss.Conditions), m.Name, time.Since(t0).Seconds(), filepath.Join(dir, rundir.MergedReportFile))
-	return 0
+	return nil
 }
 
 // loadPoint analyses point p's run after checking that its own config.yaml

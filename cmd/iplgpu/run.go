@@ -16,6 +16,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/report"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // stopSignals stop a run after its current trial, with a checkpoint: Ctrl-C,
@@ -159,7 +160,10 @@ func simulateInto(ctx context.Context, cfg *model.Config, out *rundir.Writer, r 
 	}
 	defer be.Close()
 
-	sopt := engine.SimulateOptions{Log: func(s string) { fmt.Fprintln(stderr, s) }, Resume: r}
+	sopt := engine.SimulateOptions{Log: func(s string) { fmt.Fprintln(stderr, s) }}
+	if r != nil {
+		sopt.Resume = simrun.Resume(r)
+	}
 	if opt.progress {
 		bar := newProgress(stderr)
 		sopt.Progress = func(p engine.Progress) {

@@ -25,6 +25,7 @@ import (
 	"github.com/iplgpu/iplgpu/engine/cpu"
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // tamperBase is a run small enough to copy and damage a few hundred times.
@@ -204,7 +205,7 @@ func TestTamperTable(t *testing.T) {
 	}
 	complete := func(seed uint64) string {
 		dir := filepath.Join(tmp, fmt.Sprint("complete-", seed))
-		if _, err := engine.SimulateDir(context.Background(), load(seed), cpu.New(1), dir, engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(context.Background(), load(seed), cpu.New(1), dir, engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -213,7 +214,7 @@ func TestTamperTable(t *testing.T) {
 		dir := filepath.Join(tmp, fmt.Sprint("stopped-", seed))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		engine.SimulateDir(ctx, load(seed), cpu.New(1), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
+		simrun.Create(ctx, load(seed), cpu.New(1), dir, engine.SimulateOptions{Progress: func(p engine.Progress) {
 			if p.Trial == 13 {
 				cancel()
 			}
@@ -378,7 +379,7 @@ func TestResumeRefusesForgedHostState(t *testing.T) {
 	cfg := tamperConfig(t, tmp)
 	src := filepath.Join(tmp, "stopped")
 	ctx, cancel := context.WithCancel(context.Background())
-	engine.SimulateDir(ctx, cfg, cpu.New(1), src, engine.SimulateOptions{Progress: func(p engine.Progress) {
+	simrun.Create(ctx, cfg, cpu.New(1), src, engine.SimulateOptions{Progress: func(p engine.Progress) {
 		if p.Trial == 7 {
 			cancel()
 		}
@@ -428,7 +429,7 @@ func resumeErr(dir string) error {
 	if err != nil {
 		return err
 	}
-	_, err = engine.Simulate(context.Background(), r.Config, cpu.New(1), out, engine.SimulateOptions{Resume: r})
+	_, err = simrun.Continue(context.Background(), cpu.New(1), out, r, engine.SimulateOptions{})
 	return err
 }
 
@@ -440,7 +441,7 @@ func TestAnalyseChecksLabels(t *testing.T) {
 	tmp := t.TempDir()
 	cfg := tamperConfig(t, tmp)
 	src := filepath.Join(tmp, "run")
-	if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{}); err != nil {
+	if _, err := simrun.Create(context.Background(), cfg, cpu.New(1), src, engine.SimulateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	files := readDir(t, src)
@@ -555,7 +556,7 @@ func TestMergeRefusesSwappedPoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := engine.SimulateDir(context.Background(), cfg, cpu.New(1), dirs[i], engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(context.Background(), cfg, cpu.New(1), dirs[i], engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if code, _, errs := runCLI("analyse", "-no-figures", "-boot", "0", "-subsets", "3", "-time-subsets", "1", dirs[i]); code != 0 {

@@ -53,42 +53,10 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu view: %d run directories %q: give one to replay, or none to simulate\n", len(pos), pos)
 		return 2
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
-		return 1
-	}
-	var width, height int
-	if n, err := fmt.Sscanf(*size, "%dx%d", &width, &height); n != 2 || err != nil || width < 16 || height < 16 || width > 16384 || height > 16384 {
-		fmt.Fprintf(stderr, "iplgpu view: -size %q: want WIDTHxHEIGHT in pixels, each 16 to 16384, e.g. 1280x900\n", *size)
-		return 2
-	}
-	if *threshold < 0 || *threshold >= 1 {
-		fmt.Fprintf(stderr, "iplgpu view: -threshold %g: w lies in [0, 1]; choose a threshold in [0, 1)\n", *threshold)
-		return 2
-	}
-	if *every < 1 {
-		fmt.Fprintf(stderr, "iplgpu view: -every %d: want 1 or more\n", *every)
-		return 2
-	}
-	if *frames < 0 {
-		fmt.Fprintf(stderr, "iplgpu view: -frames %d: want 0 (no limit) or more\n", *frames)
-		return 2
-	}
-	if *displayTimeout <= 0 {
-		fmt.Fprintf(stderr, "iplgpu view: -display-timeout %v: want a positive duration, e.g. 10s\n", *displayTimeout)
-		return 2
-	}
-	if *fps < 0 {
-		fmt.Fprintf(stderr, "iplgpu view: -fps %d: want 0 (no measurement) or more frames\n", *fps)
-		return 2
-	}
-	if !(*isletThreshold > 0 && *isletThreshold <= 1) {
-		fmt.Fprintf(stderr, "iplgpu view: -islet-threshold %g: w lies in [0, 1]; choose a threshold in (0, 1]\n", *isletThreshold)
-		return 2
-	}
-	if *advance < 0 {
-		fmt.Fprintf(stderr, "iplgpu view: -advance %g: want 0 (off) or more seconds\n", *advance)
-		return 2
+	f := viewFlags{threshold: *threshold, isletThreshold: *isletThreshold, session: *session, advance: *advance, shot: *shot,
+		frames: *frames, fps: *fps, displayTimeout: *displayTimeout, every: *every}
+	if code := f.check(*size, stderr); code != 0 {
+		return code
 	}
 	if len(pos) == 1 {
 		var simFlags []string
@@ -102,28 +70,66 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu view: %s: %v apply to a new simulation; a replay shows the run as it was\n", pos[0], simFlags)
 			return 2
 		}
-		return viewReplay(pos[0], replayFlags{width: width, height: height, threshold: *threshold, isletThreshold: *isletThreshold,
-			session: *session, advance: *advance, shot: *shot, frames: *frames, fps: *fps, displayTimeout: *displayTimeout}, stdout, stderr)
+		return viewReplay(pos[0], f, stdout, stderr)
 	}
-	if *session != -1 {
+	if f.session != -1 {
 		fmt.Fprintln(stderr, "iplgpu view: -session picks a session of a replay: give the run directory (iplgpu view -session K RUN)")
 		return 2
 	}
 	cfg, dir, err := in.resolve()
 	if err != nil {
-		return fail("%v", err)
+		fmt.Fprintf(stderr, "iplgpu view: %v\n", err)
+		return 1
 	}
 	fmt.Fprintln(stderr, model.MemoryReport(cfg))
+	return viewLive(cfg, dir, f, stdout, stderr)
+}
 
+// check parses -size into f and checks every flag's range; it returns 2
+// (with the message) when one is out of range, else 0.
+func (f *viewFlags) check(size string, stderr io.Writer) int {
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
+		return 2
+	}
+	if n, err := fmt.Sscanf(size, "%dx%d", &f.width, &f.height); n != 2 || err != nil || f.width < 16 || f.height < 16 || f.width > 16384 || f.height > 16384 {
+		return bad("-size %q: want WIDTHxHEIGHT in pixels, each 16 to 16384, e.g. 1280x900", size)
+	}
+	switch {
+	case f.threshold < 0 || f.threshold >= 1:
+		return bad("-threshold %g: w lies in [0, 1]; choose a threshold in [0, 1)", f.threshold)
+	case f.every < 1:
+		return bad("-every %d: want 1 or more", f.every)
+	case f.frames < 0:
+		return bad("-frames %d: want 0 (no limit) or more", f.frames)
+	case f.displayTimeout <= 0:
+		return bad("-display-timeout %v: want a positive duration, e.g. 10s", f.displayTimeout)
+	case f.fps < 0:
+		return bad("-fps %d: want 0 (no measurement) or more frames", f.fps)
+	case !(f.isletThreshold > 0 && f.isletThreshold <= 1):
+		return bad("-islet-threshold %g: w lies in [0, 1]; choose a threshold in (0, 1]", f.isletThreshold)
+	case f.advance < 0:
+		return bad("-advance %g: want 0 (off) or more seconds", f.advance)
+	}
+	return 0
+}
+
+// viewLive simulates cfg into the new run directory dir while drawing it in
+// a window; it returns the exit status.
+func viewLive(cfg *model.Config, dir string, f viewFlags, stdout, stderr io.Writer) int {
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
+		return 1
+	}
 	// The window comes first: without a display nothing else is made, not even
 	// the run directory.
 	style := viz.DefaultStyle()
-	style.Threshold = float32(*threshold)
+	style.Threshold = float32(f.threshold)
 	v, err := viz.NewViewer(viz.Options{
-		Window:         viz.WindowOptions{Width: width, Height: height, Title: "iplgpu view", DisplayTimeout: *displayTimeout},
+		Window:         viz.WindowOptions{Width: f.width, Height: f.height, Title: "iplgpu view", DisplayTimeout: f.displayTimeout},
 		Style:          style,
 		Log:            func(s string) { fmt.Fprintln(stderr, "view: "+s) },
-		IsletThreshold: *isletThreshold,
+		IsletThreshold: f.isletThreshold,
 		TaskADeg:       cfg.Stimulus.TaskOrientationDeg,
 	})
 	if errors.Is(err, viz.ErrNoDisplay) {
@@ -157,58 +163,79 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 		case <-ctx.Done():
 		}
 	}()
-
-	bar := newProgress(stderr)
-	drawn := 0
-	var frameErr error
+	vr := &viewedRun{v: v, f: f, ctx: ctx, cancel: cancel, bar: newProgress(stderr)}
 	sum, err := engine.Simulate(ctx, cfg, v.Attach(be), out, engine.SimulateOptions{
-		Log: func(s string) { fmt.Fprintln(stderr, s) },
-		Progress: func(p engine.Progress) {
-			label := fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz)
-			bar.update(p.Trial, p.Trials, label)
-			v.Progress(p)
-			if frameErr != nil || ctx.Err() != nil {
-				return
-			}
-			status := fmt.Sprintf("session %d %s (block %d) | trial %d/%d | %.1f Hz", p.Block.Session, p.Block.Name, p.Block.Index, p.Trial, p.Trials, p.MeanRateHz)
-			if p.Trial%*every != 0 && p.Trial != p.Trials {
-				if frameErr = v.Poll(ctx, status); frameErr != nil {
-					cancel(frameErr)
-				}
-				return
-			}
-			if frameErr = v.Frame(ctx, status); frameErr != nil {
-				cancel(frameErr)
-				return
-			}
-			drawn++
-			if *frames > 0 && drawn >= *frames {
-				cancel(errFramesDone)
-			}
-		},
+		Log:      func(s string) { fmt.Fprintln(stderr, s) },
+		Progress: vr.progress,
 	})
-	cause := context.Cause(ctx)
+	return vr.finish(sum, err, dir, stdout, stderr)
+}
+
+// viewedRun is a simulation drawn in a window: what its progress callback
+// needs and what it leaves.
+type viewedRun struct {
+	v        *viz.Viewer
+	f        viewFlags
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	bar      *progress
+	drawn    int   // frames drawn
+	frameErr error // the first drawing error, which stops the run
+}
+
+// progress draws every -every'th trial (and handles input after every
+// trial); it stops the run after -frames frames or on a drawing error.
+func (vr *viewedRun) progress(p engine.Progress) {
+	v, ctx := vr.v, vr.ctx
+	label := fmt.Sprintf("session %d %s, %.1f Hz", p.Block.Session, p.Block.Name, p.MeanRateHz)
+	vr.bar.update(p.Trial, p.Trials, label)
+	v.Progress(p)
+	if vr.frameErr != nil || ctx.Err() != nil {
+		return
+	}
+	status := fmt.Sprintf("session %d %s (block %d) | trial %d/%d | %.1f Hz", p.Block.Session, p.Block.Name, p.Block.Index, p.Trial, p.Trials, p.MeanRateHz)
+	if p.Trial%vr.f.every != 0 && p.Trial != p.Trials {
+		if vr.frameErr = v.Poll(ctx, status); vr.frameErr != nil {
+			vr.cancel(vr.frameErr)
+		}
+		return
+	}
+	if vr.frameErr = v.Frame(ctx, status); vr.frameErr != nil {
+		vr.cancel(vr.frameErr)
+		return
+	}
+	vr.drawn++
+	if vr.f.frames > 0 && vr.drawn >= vr.f.frames {
+		vr.cancel(errFramesDone)
+	}
+}
+
+// finish reports how the run ended (sum and err from engine.Simulate), the
+// frame rates, and saves -screenshot; it returns the exit status.
+func (vr *viewedRun) finish(sum *rundir.Status, err error, dir string, stdout, stderr io.Writer) int {
+	v, f, frameErr := vr.v, vr.f, vr.frameErr
+	cause := context.Cause(vr.ctx)
 	if st := v.FrameStats(); st.Frames > 0 {
 		fmt.Fprintf(stderr, "view: %d frames drawn during the run, %.1f ms each (%.1f frames per second of drawing)\n", st.Frames, 1000*st.Seconds/float64(st.Frames), st.FPS())
 	}
-	if *fps > 0 && frameErr == nil && (err == nil || errors.Is(cause, errFramesDone)) {
-		st, ferr := v.MeasureOrbit(*fps)
+	if f.fps > 0 && frameErr == nil && (err == nil || errors.Is(cause, errFramesDone)) {
+		st, ferr := v.MeasureOrbit(f.fps)
 		if ferr != nil {
 			fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", ferr)
 			return 1
 		}
-		fmt.Fprintf(stdout, "view: %d frames turning the camera at %dx%d: %.2f frames per second (%.1f ms per frame)\n", st.Frames, width, height, st.FPS(), 1000*st.Seconds/float64(max(st.Frames, 1)))
+		fmt.Fprintf(stdout, "view: %d frames turning the camera at %dx%d: %.2f frames per second (%.1f ms per frame)\n", st.Frames, f.width, f.height, st.FPS(), 1000*st.Seconds/float64(max(st.Frames, 1)))
 	}
-	code = 0
+	code := 0
 	switch {
 	case frameErr != nil:
 		fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", frameErr)
 		code = 1
 	case err == nil:
 		fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
-		if *frames == 0 {
+		if f.frames == 0 {
 			fmt.Fprintln(stderr, "view: the run is complete; close the window (Esc or Q) to exit")
-			if herr := v.Hold(ctx, fmt.Sprintf("run complete: %d trials", sum.TrialsDone)); herr != nil {
+			if herr := v.Hold(vr.ctx, fmt.Sprintf("run complete: %d trials", sum.TrialsDone)); herr != nil {
 				fmt.Fprintf(stderr, "iplgpu view: drawing: %v\n", herr)
 				code = 1
 			}
@@ -228,16 +255,16 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu view: %v\n", rerr)
 		}
 	}
-	if *shot != "" && sum != nil && sum.TrialsDone > 0 {
+	if f.shot != "" && sum != nil && sum.TrialsDone > 0 {
 		img, ierr := v.Image()
 		if ierr == nil {
-			ierr = viz.WritePNG(*shot, img)
+			ierr = viz.WritePNG(f.shot, img)
 		}
 		if ierr != nil {
 			fmt.Fprintf(stderr, "iplgpu view: screenshot: %v\n", ierr)
 			return 1
 		}
-		fmt.Fprintf(stderr, "view: last frame saved to %s\n", *shot)
+		fmt.Fprintf(stderr, "view: last frame saved to %s\n", f.shot)
 	}
 	if code == 0 && sum != nil {
 		fmt.Fprintf(stderr, "view: analyse the run with: iplgpu analyse %s\n", dir)
@@ -245,8 +272,8 @@ func cmdView(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// replayFlags are the flags of a replay.
-type replayFlags struct {
+// viewFlags are the flags of iplgpu view, checked (check).
+type viewFlags struct {
 	width, height             int
 	threshold, isletThreshold float64
 	session                   int
@@ -254,12 +281,13 @@ type replayFlags struct {
 	shot                      string
 	frames, fps               int
 	displayTimeout            time.Duration
+	every                     int // live: draw every this many trials
 }
 
 // viewReplay shows the w snapshots of the run directory dir, session by
 // session, in a window, without simulating; with -frames it draws that many
 // frames of the chosen session, saves -screenshot and exits.
-func viewReplay(dir string, f replayFlags, stdout, stderr io.Writer) int {
+func viewReplay(dir string, f viewFlags, stdout, stderr io.Writer) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "iplgpu view: "+format+"\n", a...)
 		return 1

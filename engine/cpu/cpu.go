@@ -32,8 +32,8 @@ import (
 // two entries, one under each of its spines, each with its own copy of w, e
 // (we) and w x e (ac), so a spine reads its contacts' weights in a row, and
 // the event pass reads the w and e of a spine's contacts in a row too, instead
-// of gathering them by edge id (at 20,000 neurons x 32 spines, where the
-// edges outgrow the caches, that made a step 9% faster: BENCHMARKS.md). The
+// of gathering them by edge id (faster where the edges outgrow the caches:
+// the measurement is in BENCHMARKS.md). The
 // copies are equal bit for bit: the event pass writes the one result to both
 // (mirror gives the other entry), and the end of a segment scales both by the
 // same factors and recomputes both products.

@@ -161,7 +161,7 @@ func EventRateMatchesMean(t *testing.T, f Factory) {
 
 // EdgesFollowCoincidences: over one step, every trace follows x' = x CDecay + n
 // and every edge's e follows e' = e EDecay + min(j_e C, 1)(1 - e EDecay) and w
-// (learning on) w' = w + min(eta_w C, 1)(1 - w) with C = engine.Coincidences of
+// (learning on) w' = w + min(eta_w C, 1)(1 - w) with C = model.Coincidences of
 // the step's counts and new traces; then the end-of-segment decay multiplies w by
 // the factor of the segment.
 func EdgesFollowCoincidences(t *testing.T, f Factory) {

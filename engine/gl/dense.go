@@ -75,91 +75,13 @@ func (c *Context) DenseMatVec(n, reps int) (secPerProduct float64, err error) {
 		return 0, fmt.Errorf("engine/gl: dense baseline of %d x %d needs more than 2^32 invocations per pass", n, n)
 	}
 	err = c.Do(func() error {
-		var progs [3]*Program
-		for i, name := range []string{"dense_fill.comp", "dense_partial.comp", "dense_reduce.comp"} {
-			p, err := c.NewProgram(name, nil)
-			if err != nil {
-				return err
-			}
-			defer p.Delete()
-			progs[i] = p
-		}
-		fill, partial, reduce := progs[0], progs[1], progs[2]
-
-		type block struct {
-			buf        *Buffer
-			base, cols int
-		}
-		var blocks []block
-		defer func() {
-			for _, b := range blocks {
-				b.buf.Delete()
-			}
-		}()
-		for base := 0; base < n; base += plan.ColsPerBlock {
-			cols := min(plan.ColsPerBlock, n-base)
-			buf, err := c.NewBuffer(fmt.Sprintf("dense W columns %d-%d", base, base+cols-1), cols*n*4)
-			if err != nil {
-				return fmt.Errorf("dense baseline of %d x %d (%.2f GiB): %w", n, n, float64(n)*float64(n)*4/(1<<30), err)
-			}
-			blocks = append(blocks, block{buf, base, cols})
-			if err := fill.Bind("DenseW", buf); err != nil {
-				return err
-			}
-			fill.SetUint("uN", uint32(n))
-			fill.SetUint("uColBase", uint32(base))
-			fill.Dispatch1D(cols * n)
-		}
-		x := make([]float32, n)
-		for j := range x {
-			x[j] = denseX(j)
-		}
-		chunksPerBlock := (plan.ColsPerBlock + plan.Chunk - 1) / plan.Chunk
-		bufs := map[string]int{"dense x": 4 * n, "dense y": 4 * n, "dense partial sums": 4 * n * chunksPerBlock}
-		made := map[string]*Buffer{}
-		for name, size := range bufs {
-			b, err := c.NewBuffer(name, size)
-			if err != nil {
-				return err
-			}
-			defer b.Delete()
-			made[name] = b
-		}
-		xBuf, yBuf, pBuf := made["dense x"], made["dense y"], made["dense partial sums"]
-		if err := Upload(xBuf, 0, x); err != nil {
+		d := &denseRun{c: c, n: n, plan: plan}
+		defer d.delete()
+		if err := d.build(); err != nil {
 			return err
 		}
-		for _, bind := range []struct {
-			p     *Program
-			block string
-			buf   *Buffer
-		}{{partial, "DenseX", xBuf}, {partial, "DensePartial", pBuf}, {reduce, "DensePartial", pBuf}, {reduce, "DenseY", yBuf}} {
-			if err := bind.p.Bind(bind.block, bind.buf); err != nil {
-				return err
-			}
-		}
-		partial.SetUint("uN", uint32(n))
-		partial.SetUint("uChunk", uint32(plan.Chunk))
-		reduce.SetUint("uN", uint32(n))
-		product := func() error {
-			for bi, b := range blocks {
-				if err := partial.Bind("DenseW", b.buf); err != nil {
-					return err
-				}
-				chunks := (b.cols + plan.Chunk - 1) / plan.Chunk
-				partial.SetUint("uColBase", uint32(b.base))
-				partial.SetUint("uCols", uint32(b.cols))
-				partial.Dispatch1D(chunks * n)
-				c.Barrier()
-				reduce.SetUint("uChunks", uint32(chunks))
-				reduce.SetUint("uAccumulate", uint32(min(bi, 1)))
-				reduce.Dispatch1D(n)
-				c.Barrier()
-			}
-			return nil
-		}
 		c.Barrier()
-		if err := product(); err != nil { // warm-up: first use, page faults
+		if err := d.product(); err != nil { // warm-up: first use, page faults
 			return err
 		}
 		t := c.NewTimer()
@@ -167,7 +89,7 @@ func (c *Context) DenseMatVec(n, reps int) (secPerProduct float64, err error) {
 		fastest := time.Duration(math.MaxInt64)
 		for range reps {
 			t.Begin()
-			if err := product(); err != nil {
+			if err := d.product(); err != nil {
 				return err
 			}
 			t.End()
@@ -176,23 +98,8 @@ func (c *Context) DenseMatVec(n, reps int) (secPerProduct float64, err error) {
 		if err := glError("dense baseline"); err != nil {
 			return err
 		}
-		// Every row of a small product, else 64 spread over the rows and the last.
-		y := make([]float32, n)
-		if err := Download(yBuf, 0, y); err != nil {
+		if err := d.check(); err != nil {
 			return err
-		}
-		check := []int{n - 1}
-		for row := 0; row < n-1; row += max(1, n/64) {
-			check = append(check, row)
-		}
-		for _, row := range check {
-			want := 0.0
-			for j := range n {
-				want += denseEntry(row, j, n) * float64(x[j])
-			}
-			if d := math.Abs(float64(y[row]) - want); d > 1e-3*math.Abs(want) {
-				return fmt.Errorf("engine/gl: dense baseline row %d: y = %v, the host computes %v", row, y[row], want)
-			}
 		}
 		if fastest <= 0 {
 			return fmt.Errorf("engine/gl: the fastest of %d dense products timed at %v", reps, fastest)
@@ -201,4 +108,138 @@ func (c *Context) DenseMatVec(n, reps int) (secPerProduct float64, err error) {
 		return nil
 	})
 	return secPerProduct, err
+}
+
+// denseRun is the dense baseline's programs and buffers: W in blocks of
+// columns, x, y and the partial sums.
+type denseRun struct {
+	c                     *Context
+	n                     int
+	plan                  DensePlan
+	fill, partial, reduce *Program
+	blocks                []denseBlock
+	xBuf, yBuf, pBuf      *Buffer
+	x                     []float32
+	owned                 []interface{ Delete() }
+}
+
+// denseBlock is a block of columns of W: its buffer, first column and width.
+type denseBlock struct {
+	buf        *Buffer
+	base, cols int
+}
+
+// delete frees what build made.
+func (d *denseRun) delete() {
+	for i := len(d.owned) - 1; i >= 0; i-- {
+		d.owned[i].Delete()
+	}
+}
+
+// build compiles the programs, fills W on the device block by block, uploads
+// x and binds the buffers. Call inside Do.
+func (d *denseRun) build() error {
+	c, n, plan := d.c, d.n, d.plan
+	var progs [3]*Program
+	for i, name := range []string{"dense_fill.comp", "dense_partial.comp", "dense_reduce.comp"} {
+		p, err := c.NewProgram(name, nil)
+		if err != nil {
+			return err
+		}
+		d.owned = append(d.owned, p)
+		progs[i] = p
+	}
+	d.fill, d.partial, d.reduce = progs[0], progs[1], progs[2]
+	for base := 0; base < n; base += plan.ColsPerBlock {
+		cols := min(plan.ColsPerBlock, n-base)
+		buf, err := c.NewBuffer(fmt.Sprintf("dense W columns %d-%d", base, base+cols-1), cols*n*4)
+		if err != nil {
+			return fmt.Errorf("dense baseline of %d x %d (%.2f GiB): %w", n, n, float64(n)*float64(n)*4/(1<<30), err)
+		}
+		d.owned = append(d.owned, buf)
+		d.blocks = append(d.blocks, denseBlock{buf, base, cols})
+		if err := d.fill.Bind("DenseW", buf); err != nil {
+			return err
+		}
+		d.fill.SetUint("uN", uint32(n))
+		d.fill.SetUint("uColBase", uint32(base))
+		d.fill.Dispatch1D(cols * n)
+	}
+	d.x = make([]float32, n)
+	for j := range d.x {
+		d.x[j] = denseX(j)
+	}
+	chunksPerBlock := (plan.ColsPerBlock + plan.Chunk - 1) / plan.Chunk
+	bufs := map[string]int{"dense x": 4 * n, "dense y": 4 * n, "dense partial sums": 4 * n * chunksPerBlock}
+	made := map[string]*Buffer{}
+	for name, size := range bufs {
+		b, err := c.NewBuffer(name, size)
+		if err != nil {
+			return err
+		}
+		d.owned = append(d.owned, b)
+		made[name] = b
+	}
+	d.xBuf, d.yBuf, d.pBuf = made["dense x"], made["dense y"], made["dense partial sums"]
+	if err := Upload(d.xBuf, 0, d.x); err != nil {
+		return err
+	}
+	for _, bind := range []struct {
+		p     *Program
+		block string
+		buf   *Buffer
+	}{{d.partial, "DenseX", d.xBuf}, {d.partial, "DensePartial", d.pBuf}, {d.reduce, "DensePartial", d.pBuf}, {d.reduce, "DenseY", d.yBuf}} {
+		if err := bind.p.Bind(bind.block, bind.buf); err != nil {
+			return err
+		}
+	}
+	d.partial.SetUint("uN", uint32(n))
+	d.partial.SetUint("uChunk", uint32(plan.Chunk))
+	d.reduce.SetUint("uN", uint32(n))
+	return nil
+}
+
+// product computes y = W x, block by block: the partial sums of each chunk
+// of columns, then their sum. Call inside Do.
+func (d *denseRun) product() error {
+	c, n, plan := d.c, d.n, d.plan
+	for bi, b := range d.blocks {
+		if err := d.partial.Bind("DenseW", b.buf); err != nil {
+			return err
+		}
+		chunks := (b.cols + plan.Chunk - 1) / plan.Chunk
+		d.partial.SetUint("uColBase", uint32(b.base))
+		d.partial.SetUint("uCols", uint32(b.cols))
+		d.partial.Dispatch1D(chunks * n)
+		c.Barrier()
+		d.reduce.SetUint("uChunks", uint32(chunks))
+		d.reduce.SetUint("uAccumulate", uint32(min(bi, 1)))
+		d.reduce.Dispatch1D(n)
+		c.Barrier()
+	}
+	return nil
+}
+
+// check compares y with the host's product: every row of a small product,
+// else 64 spread over the rows and the last. Call inside Do.
+func (d *denseRun) check() error {
+	n := d.n
+	y := make([]float32, n)
+	if err := Download(d.yBuf, 0, y); err != nil {
+		return err
+	}
+	check := []int{n - 1}
+	for row := 0; row < n-1; row += max(1, n/64) {
+		check = append(check, row)
+	}
+	for _, row := range check {
+		want := 0.0
+		for j := range n {
+			want += denseEntry(row, j, n) * float64(d.x[j])
+		}
+		if diff := math.Abs(float64(y[row]) - want); diff > 1e-3*math.Abs(want) {
+			return fmt.Errorf("engine/gl: dense baseline row %d: y = %v, the host computes %v", row, y[row], want)
+		}
+	}
+	return nil
 }

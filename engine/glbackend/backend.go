@@ -127,7 +127,7 @@ func NewBackendOn(c *gl.Context) (*Backend, error) {
 		var blocks int32
 		ogl.GetIntegerv(ogl.MAX_COMPUTE_SHADER_STORAGE_BLOCKS, &blocks)
 		if l.MaxSSBOBindings < len(blockNames) || int(blocks) < maxBlocksPerKernel {
-			return fmt.Errorf("engine/gl: the GL backend needs %d shader storage bindings and %d storage blocks per compute shader; %s has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS) and %d (GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS): use -backend cpu",
+			return fmt.Errorf("glbackend: the GL backend needs %d shader storage bindings and %d storage blocks per compute shader; %s has %d (GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS) and %d (GL_MAX_COMPUTE_SHADER_STORAGE_BLOCKS): use -backend cpu",
 				len(blockNames), maxBlocksPerKernel, c.Info().Renderer, l.MaxSSBOBindings, blocks)
 		}
 		for _, p := range []struct {
@@ -167,22 +167,22 @@ func (b *Backend) readBindings() error {
 				continue // not used by this kernel
 			}
 			if m, ok := b.binding[name]; ok && m != n {
-				return fmt.Errorf("engine/gl: storage block %s has binding %d in one kernel and %d in %s; the kernels must take it from common.glsl", name, m, n, p.Name())
+				return fmt.Errorf("glbackend: storage block %s has binding %d in one kernel and %d in %s; the kernels must take it from common.glsl", name, m, n, p.Name())
 			}
 			if n >= b.c.Limits().MaxSSBOBindings {
-				return fmt.Errorf("engine/gl: storage block %s of %s has binding %d, beyond GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS = %d", name, p.Name(), n, b.c.Limits().MaxSSBOBindings)
+				return fmt.Errorf("glbackend: storage block %s of %s has binding %d, beyond GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS = %d", name, p.Name(), n, b.c.Limits().MaxSSBOBindings)
 			}
 			b.binding[name] = n
 		}
 		if _, ok := b.binding[name]; !ok {
-			return fmt.Errorf("engine/gl: no kernel uses storage block %s", name)
+			return fmt.Errorf("glbackend: no kernel uses storage block %s", name)
 		}
 	}
 	owner := map[int]string{}
 	for _, name := range blockNames {
 		n := b.binding[name]
 		if other, ok := owner[n]; ok {
-			return fmt.Errorf("engine/gl: storage blocks %s and %s share binding %d; each array needs its own (common.glsl)", other, name, n)
+			return fmt.Errorf("glbackend: storage blocks %s and %s share binding %d; each array needs its own (common.glsl)", other, name, n)
 		}
 		owner[n] = name
 	}
@@ -264,7 +264,7 @@ func (b *Backend) CheckLimits(net *model.Network) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("engine/gl: a network of %d neurons x %d spines with %d edges does not fit %s, whose GL_MAX_SHADER_STORAGE_BLOCK_SIZE is %d bytes (%.1f MiB): %w; use fewer neurons (network.neurons), spines per neuron (network.spines_per_neuron) or contacts per spine, or -backend cpu",
+	return fmt.Errorf("glbackend: a network of %d neurons x %d spines with %d edges does not fit %s, whose GL_MAX_SHADER_STORAGE_BLOCK_SIZE is %d bytes (%.1f MiB): %w; use fewer neurons (network.neurons), spines per neuron (network.spines_per_neuron) or contacts per spine, or -backend cpu",
 		net.N, net.M, net.Edges(), b.c.Info().Renderer, limit, float64(limit)/(1<<20), errors.Join(errs...))
 }
 
@@ -277,7 +277,7 @@ func (b *Backend) Load(net *model.Network, p model.Params) error {
 	}
 	S, E, N := net.Spines(), net.Edges(), net.N
 	if S > math.MaxInt32 || E > math.MaxInt32 {
-		return fmt.Errorf("engine/gl: %d spines and %d edges exceed the int32 indices of the kernels", S, E)
+		return fmt.Errorf("glbackend: %d spines and %d edges exceed the int32 indices of the kernels", S, E)
 	}
 	return b.c.Do(func() error {
 		b.freeBuffers()
@@ -380,7 +380,7 @@ func (b *Backend) Close() error {
 // State implements engine.Backend.
 func (b *Backend) State(dst *engine.State) error {
 	if b.net == nil {
-		return errors.New("engine/gl: State before Load")
+		return errors.New("glbackend: State before Load")
 	}
 	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
 	dst.S = resize(dst.S, S)
@@ -418,10 +418,10 @@ func (b *Backend) State(dst *engine.State) error {
 // SetState implements engine.Backend.
 func (b *Backend) SetState(src *engine.State) error {
 	if b.net == nil {
-		return errors.New("engine/gl: SetState before Load")
+		return errors.New("glbackend: SetState before Load")
 	}
 	if err := src.Check(b.net); err != nil {
-		return fmt.Errorf("engine/gl: SetState: %w", err)
+		return fmt.Errorf("glbackend: SetState: %w", err)
 	}
 	E := b.net.Edges()
 	ev := make([]uint32, len(src.Events))
@@ -505,109 +505,17 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 	if err := seg.Check(b.net, counts); err != nil {
 		return err
 	}
-	net, p := b.net, &b.p
-	S, E, N := net.Spines(), net.Edges(), net.N
+	S, N := b.net.Spines(), b.net.N
 	bins := 0
 	if seg.Record {
 		bins = seg.Bins()
 	}
 	err := b.c.Do(func() error {
-		if seg.Gain != nil {
-			if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
-				return err
-			}
-		}
-		if seg.Feedback != nil && (!b.fbOK || b.fbA != seg.TaskA) {
-			// u(theta_i) in Go, uploaded: the same float32 values as the CPU's.
-			u := make([]float32, N)
-			for i, th := range net.Theta {
-				u[i] = model.FeedbackU(p, th, seg.TaskA)
-			}
-			if err := gl.Upload(b.dev.fbU, 0, u); err != nil {
-				return err
-			}
-			b.fbA, b.fbOK = seg.TaskA, true
-		}
-		if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
+		if err := b.prepare(seg, bins); err != nil {
 			return err
-		}
-		if err := gl.Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
-			return err
-		}
-		if _, err := b.ensure(&b.counts, "spike counts", 4*max(bins*N, 1)); err != nil {
-			return fmt.Errorf("%w; record fewer bins per segment or fewer neurons", err)
-		}
-		clearBuffer(b.counts, 4*bins*N)
-		b.bindAll()
-
-		if seg.Task && (!b.gainOK || b.gainA != seg.TaskA) {
-			g := b.progGain
-			g.SetFloat("uKappa", p.Kappa)
-			g.SetFloat("uBeta", p.Beta)
-			g.SetFloat("uTaskA", seg.TaskA)
-			g.SetFloat("uHalfPi", math.Pi/2)
-			g.Dispatch1D(S)
-			b.c.Barrier()
-			b.gainA, b.gainOK = seg.TaskA, true
 		}
 		b.setStepConstants(seg)
-		cur := 0
-		lastFrame := -2
-		es := model.NewEScale()
-		for t := 0; t < seg.Steps; t++ {
-			if fi, frame := seg.FrameAt(t); fi != lastFrame {
-				pr := b.progProb
-				blank := frame != frame
-				if blank {
-					frame = 0
-				}
-				pr.SetFloat("uFrame", frame)
-				pr.SetUint("uBlank", boolU(blank))
-				pr.SetUint("uTask", boolU(seg.Task))
-				pr.Dispatch1D(S)
-				b.c.Barrier()
-				lastFrame = fi
-			}
-			step := seg.Step0 + uint64(t)
-			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.sBuf[1-cur].BindBase(b.binding[blockSNext])
-			sp := b.progSpines
-			sp.SetU64("uStep", step)
-			sp.SetUint("uT", uint32(t))
-			sp.SetFloat("uD", es.D)
-			sp.Dispatch1D(S)
-			b.c.Barrier()
-			// Edges and neurons read this step's events and potentials and write
-			// disjoint arrays: no barrier between them.
-			fold := es.Step(p)
-			ed := b.progEdges
-			ed.SetFloat("uD", es.D)
-			ed.SetFloat("uInvD", es.Inv)
-			ed.Dispatch1D(E)
-			ne := b.progNeurons
-			ne.SetU64("uStep", step)
-			ne.SetFloat("uShared", seg.SharedAt(t))
-			ne.SetFloat("uFeedback", seg.FeedbackAt(t))
-			if seg.Record {
-				ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
-			}
-			ne.Dispatch1D(N)
-			b.c.Barrier()
-			cur = 1 - cur
-			if fold {
-				b.sBuf[cur].BindBase(b.binding[blockS])
-				b.decay(seg, model.SegmentDecay{}, es.D)
-				b.c.Barrier()
-				es.Reset()
-			}
-		}
-		f := seg.EndDecay(p)
-		if fe := es.End(f); f.ITI || f.LearnW || fe != 1 {
-			b.sBuf[cur].BindBase(b.binding[blockS])
-			b.decay(seg, f, fe)
-			b.c.Barrier()
-		}
-		if cur != 0 {
+		if cur := b.steps(seg); cur != 0 {
 			// Keep the state in sBuf[0] between Runs, where Buffers().S points.
 			b.sBuf[0].CopyFrom(b.sBuf[1], 4*S)
 		}
@@ -628,6 +536,117 @@ func (b *Backend) Run(seg *engine.Segment, counts []uint16) error {
 		counts[i] = uint16(min(c, math.MaxUint16))
 	}
 	return nil
+}
+
+// prepare uploads what the segment brings (the gains, the feedback's u,
+// the gate), clears the counts of its bins, binds the buffers and computes
+// the task gain when the task's orientation changed. Call inside Do.
+func (b *Backend) prepare(seg *engine.Segment, bins int) error {
+	net, p := b.net, &b.p
+	S, N := net.Spines(), net.N
+	if seg.Gain != nil {
+		if err := gl.Upload(b.dev.h, 0, seg.Gain); err != nil {
+			return err
+		}
+	}
+	if seg.Feedback != nil && (!b.fbOK || b.fbA != seg.TaskA) {
+		// u(theta_i) in Go, uploaded: the same float32 values as the CPU's.
+		u := make([]float32, N)
+		for i, th := range net.Theta {
+			u[i] = model.FeedbackU(p, th, seg.TaskA)
+		}
+		if err := gl.Upload(b.dev.fbU, 0, u); err != nil {
+			return err
+		}
+		b.fbA, b.fbOK = seg.TaskA, true
+	}
+	if _, err := b.ensure(&b.gate, "segment gate", 4*max(seg.Steps, 1)); err != nil {
+		return err
+	}
+	if err := gl.Upload(b.gate, 0, seg.Gate[:seg.Steps]); err != nil {
+		return err
+	}
+	if _, err := b.ensure(&b.counts, "spike counts", 4*max(bins*N, 1)); err != nil {
+		return fmt.Errorf("%w; record fewer bins per segment or fewer neurons", err)
+	}
+	clearBuffer(b.counts, 4*bins*N)
+	b.bindAll()
+
+	if seg.Task && (!b.gainOK || b.gainA != seg.TaskA) {
+		g := b.progGain
+		g.SetFloat("uKappa", p.Kappa)
+		g.SetFloat("uBeta", p.Beta)
+		g.SetFloat("uTaskA", seg.TaskA)
+		g.SetFloat("uHalfPi", math.Pi/2)
+		g.Dispatch1D(S)
+		b.c.Barrier()
+		b.gainA, b.gainOK = seg.TaskA, true
+	}
+	return nil
+}
+
+// steps runs the segment's steps and its end-of-segment decay; it returns
+// which of sBuf holds the spine potentials after them. Call inside Do.
+func (b *Backend) steps(seg *engine.Segment) (cur int) {
+	p := &b.p
+	S, E, N := b.net.Spines(), b.net.Edges(), b.net.N
+	cur = 0
+	lastFrame := -2
+	es := model.NewEScale()
+	for t := 0; t < seg.Steps; t++ {
+		if fi, frame := seg.FrameAt(t); fi != lastFrame {
+			pr := b.progProb
+			blank := frame != frame
+			if blank {
+				frame = 0
+			}
+			pr.SetFloat("uFrame", frame)
+			pr.SetUint("uBlank", boolU(blank))
+			pr.SetUint("uTask", boolU(seg.Task))
+			pr.Dispatch1D(S)
+			b.c.Barrier()
+			lastFrame = fi
+		}
+		step := seg.Step0 + uint64(t)
+		b.sBuf[cur].BindBase(b.binding[blockS])
+		b.sBuf[1-cur].BindBase(b.binding[blockSNext])
+		sp := b.progSpines
+		sp.SetU64("uStep", step)
+		sp.SetUint("uT", uint32(t))
+		sp.SetFloat("uD", es.D)
+		sp.Dispatch1D(S)
+		b.c.Barrier()
+		// Edges and neurons read this step's events and potentials and write
+		// disjoint arrays: no barrier between them.
+		fold := es.Step(p)
+		ed := b.progEdges
+		ed.SetFloat("uD", es.D)
+		ed.SetFloat("uInvD", es.Inv)
+		ed.Dispatch1D(E)
+		ne := b.progNeurons
+		ne.SetU64("uStep", step)
+		ne.SetFloat("uShared", seg.SharedAt(t))
+		ne.SetFloat("uFeedback", seg.FeedbackAt(t))
+		if seg.Record {
+			ne.SetUint("uBinOffset", uint32(t/seg.BinSteps*N))
+		}
+		ne.Dispatch1D(N)
+		b.c.Barrier()
+		cur = 1 - cur
+		if fold {
+			b.sBuf[cur].BindBase(b.binding[blockS])
+			b.decay(seg, model.SegmentDecay{}, es.D)
+			b.c.Barrier()
+			es.Reset()
+		}
+	}
+	f := seg.EndDecay(p)
+	if fe := es.End(f); f.ITI || f.LearnW || fe != 1 {
+		b.sBuf[cur].BindBase(b.binding[blockS])
+		b.decay(seg, f, fe)
+		b.c.Barrier()
+	}
+	return cur
 }
 
 // setStepConstants sets the uniforms that stay fixed over a segment. Call inside Do.

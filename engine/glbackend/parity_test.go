@@ -19,6 +19,7 @@ import (
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/internal/npy"
 	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/simrun"
 )
 
 // Tolerances of the GL backend against the CPU reference.
@@ -358,7 +359,7 @@ func TestParityLongRun(t *testing.T) {
 	run := func(name string, be engine.Backend) result {
 		out := filepath.Join(dir, name)
 		t0 := time.Now()
-		if _, err := engine.SimulateDir(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		shape, data, err := npy.Read(filepath.Join(out, "responses.npy"))
@@ -481,7 +482,7 @@ func TestParityFeedbackRun(t *testing.T) {
 	dir := t.TempDir()
 	run := func(name string, cfg *model.Config, be engine.Backend) []uint16 {
 		out := filepath.Join(dir, name)
-		if _, err := engine.SimulateDir(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
+		if _, err := simrun.Create(context.Background(), cfg, be, out, engine.SimulateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		_, data, err := npy.Read(filepath.Join(out, "responses.npy"))

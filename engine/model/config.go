@@ -262,7 +262,7 @@ func decodeStrict(source string, data []byte, cfg *Config) error {
 	if len(root.Content) == 0 {
 		return nil // empty document: nothing to change
 	}
-	if err := checkKeys(root.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
+	if err := configKeys.Check(root.Content[0], reflect.TypeOf(*cfg)); err != nil {
 		return fmt.Errorf("%s: %w", source, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -273,48 +273,16 @@ func decodeStrict(source string, data []byte, cfg *Config) error {
 	return nil
 }
 
-// checkKeys walks a mapping node against a struct type's yaml tags.
-func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if t.Kind() != reflect.Struct {
-		if err := checkScalar(n, t, prefix); err != nil {
-			return err
-		}
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-				return nil
-			}
-			return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(prefix, "the document"), Shorten(n.Value))
-		}
-		fields, names := yamlkeys.Fields(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			ft, ok := fields[k]
-			if !ok {
-				return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", n.Content[i].Line, Shorten(k), nameOr(prefix, "the top level"), strings.Join(names, ", "))
-			}
-			if err := checkKeys(n.Content[i+1], ft, join(prefix, k)); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice:
-		if n.Kind == yaml.SequenceNode {
-			for i, c := range n.Content {
-				if err := checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+// configKeys checks a config document's keys and integers before the
+// decoder reads it.
+var configKeys = yamlkeys.Walker{
+	Scalar: checkScalar,
+	NotMapping: func(n *yaml.Node, key string) error {
+		return fmt.Errorf("line %d: %s must be a mapping of keys, not %q", n.Line, nameOr(key, "the document"), Shorten(n.Value))
+	},
+	Unknown: func(line int, k, key string, allowed []string) error {
+		return fmt.Errorf("line %d: unknown key %q in %s (allowed keys: %s)", line, Shorten(k), nameOr(key, "the top level"), strings.Join(allowed, ", "))
+	},
 }
 
 func nameOr(s, alt string) string {
@@ -322,13 +290,6 @@ func nameOr(s, alt string) string {
 		return alt
 	}
 	return "section " + s
-}
-
-func join(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "." + k
 }
 
 // YAML returns the resolved configuration as YAML (without the comments of the

@@ -26,10 +26,8 @@ const (
 // live data: the collector lets the heap grow to twice the live data
 // (GOGC=100) before it collects, and the build's temporaries, the run
 // directory's writes and the analysis come and go on top of the arrays that
-// stay. Measured: `/usr/bin/time -v iplgpu run -preset large-check -backend
-// cpu` (100,000 x 32, 3.2 million spines) peaked at 1.35 GiB resident on
-// 2026-11-30 (56 B per contact); the estimate without the headroom is about
-// 0.97 GiB, with it 1.93 GiB (BENCHMARKS.md).
+// stay. The peak measured against the estimate, with the command:
+// BENCHMARKS.md, "100,000 neurons x 32 spines on 2 cores".
 const gcHeadroom = 2
 
 // EstimateBytes is the peak host memory a run of cfg needs (Imply's Run

@@ -23,7 +23,7 @@ type Network struct {
 
 	ContactUm float64 // contact distance d_c actually used (um)
 
-	// Edges are the candidate contacts (IPL sites): spine pairs of different
+	// Edges are the candidate contacts: spine pairs of different
 	// neurons closer than ContactUm, with EdgeA[e] < EdgeB[e], sorted.
 	EdgeA, EdgeB []int32
 

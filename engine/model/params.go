@@ -31,7 +31,7 @@ import (
 //     (lambda_w, hours) is applied once per segment as the exact factor
 //     exp(-lambda_w T) over the segment's time T, since a per-step factor would be
 //     lost to float32 rounding at small dt;
-//   - neuron: V = mean_k s_k + b, b an exact OU update (BgDecay, BgNoise), rate =
+//   - neuron: V = mean_k s_k + b, b an exact OU update (BgDecayPerStep, BgNoisePerStep), rate =
 //     h G rgain max(V - r0, 0) with G the shared gain of the step (host), spikes
 //     ~ Poisson(rate dt), with V the trapezoid mean over the step (its values
 //     before and after the step), so that a step's count is centred on the step.

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 )
@@ -77,6 +79,28 @@ func Blocks(c *Config) []Block {
 	return blocks
 }
 
+// SessionLabel names session s of a protocol of sessions training sessions
+// for a reader: "before training" (0), "after session k" (the measurement
+// blocks of session k follow its training), "at the end" (the blocks after
+// the last session).
+func SessionLabel(s, sessions int) string {
+	switch {
+	case s <= 0:
+		return "before training"
+	case s > sessions:
+		return "at the end"
+	}
+	return fmt.Sprintf("after session %d", s)
+}
+
+// SessionShort is session s in tables and on axes: "0", "1", ..., "end".
+func SessionShort(s, sessions int) string {
+	if s > sessions {
+		return "end"
+	}
+	return strconv.Itoa(s)
+}
+
 // MakePlan expands the protocol: blocks in order (before, [baseline], sessions,
 // after), each with its trials' coherences in a seeded random order and frames
 // drawn per docs/model.md section 4.3.
@@ -118,7 +142,7 @@ func MakePlan(c *Config) *Plan {
 				seen[coh]++
 				b.Trials[i] = Trial{Coherence: coh, Frames: append([]float32(nil), seq...)}
 			} else {
-				b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, c.Stimulus.Frames, b.Frames, b.Persistence)}
+				b.Trials[i] = Trial{Coherence: coh, Frames: makeFrames(st, trial, coh, a, frameKind{c.Stimulus.Frames, b.Frames, b.Persistence})}
 			}
 			trial++
 		}
@@ -127,7 +151,15 @@ func MakePlan(c *Config) *Plan {
 	return p
 }
 
-// makeFrames draws one trial's frames: each frame shows the signalled orientation
+// frameKind is how a block's frames are drawn: n frames per trial, the mode
+// (noise, consistent or persistent) and, when persistent, rho.
+type frameKind struct {
+	n    int
+	mode string
+	rho  float64
+}
+
+// makeFrames draws one trial's frames (angle A = a rad): each frame shows the signalled orientation
 // (A for c > 0, B = A + 90 deg for c < 0) with probability |c|, otherwise a uniform
 // random orientation. With "consistent" frames, the random orientation is drawn
 // once per trial and repeated, so the sequence is predictable.
@@ -143,7 +175,8 @@ func MakePlan(c *Config) *Plan {
 // persistence varies. The fresh draws are those of noise frames (the same
 // words), so rho = 0 gives exactly the frames of "noise"; the repeat draws
 // use elements 0x80000000 + f of the trial's Frames stream.
-func makeFrames(st rng.Stream, trial int, coh float64, a float32, n int, mode string, rho float64) []float32 {
+func makeFrames(st rng.Stream, trial int, coh float64, a float32, fk frameKind) []float32 {
+	n, mode, rho := fk.n, fk.mode, fk.rho
 	sig := a
 	if coh < 0 {
 		sig = a + math.Pi/2

@@ -26,9 +26,9 @@ func TestPersistentFrames(t *testing.T) {
 		var n, s, pairs, ss, s0, s1 float64
 		repeatNoise := 0
 		for tr := range trials {
-			fr := makeFrames(st, tr, coh, a, frames, "persistent", rho)
+			fr := makeFrames(st, tr, coh, a, frameKind{frames, "persistent", rho})
 			if rho == 0 {
-				if noise := makeFrames(st, tr, coh, a, frames, "noise", 0); !equal(fr, noise) {
+				if noise := makeFrames(st, tr, coh, a, frameKind{frames, "noise", 0}); !equal(fr, noise) {
 					t.Fatalf("rho 0, trial %d: %v differs from the noise frames %v", tr, fr, noise)
 				}
 			}
@@ -189,5 +189,19 @@ func TestFrozenFrames(t *testing.T) {
 	frz.Protocol.Session[1].Frames, frz.Protocol.Session[1].Sequences = "noise", 2
 	if err := frz.Validate(); err == nil || !strings.Contains(err.Error(), "sequences") {
 		t.Fatalf("noise with sequences: %v, want an error naming sequences", err)
+	}
+}
+
+func TestSessionLabels(t *testing.T) {
+	for _, c := range []struct {
+		s           int
+		label, tick string
+	}{{0, "before training", "0"}, {1, "after session 1", "1"}, {10, "after session 10", "10"}, {11, "at the end", "end"}} {
+		if got := SessionLabel(c.s, 10); got != c.label {
+			t.Errorf("SessionLabel(%d, 10) = %q, want %q", c.s, got, c.label)
+		}
+		if got := SessionShort(c.s, 10); got != c.tick {
+			t.Errorf("SessionShort(%d, 10) = %q, want %q", c.s, got, c.tick)
+		}
 	}
 }

@@ -4,7 +4,7 @@
 // defaults are the file's values, the meanings its comments and the units the
 // keys' suffixes (_ms, _hz, _um, ...), so the tables cannot drift from what
 // the engine loads: TestParameterTable fails when docs/model.md differs from
-// what Tables gives, and `go test ./internal/modeldoc -run ParameterTable
+// what Tables gives, and `go test ./internal/modeldoc -run TestParameterTable
 // -update` rewrites it.
 package modeldoc
 

@@ -1,6 +1,7 @@
 // Package yamlkeys holds what the strict YAML readers of the config (package
 // model) and of the sweep file (package sweep) share: the keys a struct
-// accepts and readable decoder errors.
+// accepts, the one walk that checks a document's keys against them (Walker),
+// and readable decoder errors.
 package yamlkeys
 
 import (

@@ -1,0 +1,3 @@
+package p
+
+func longTest(a, b, c, d, e, f, g int) {}
