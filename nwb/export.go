@@ -418,6 +418,22 @@ func (e *exporter) electrodes() ([]analysis.Electrode, error) {
 	return els, e.err
 }
 
+// unitElectrodes lists the electrodes of each of n units as one flat column
+// and its index (the end of each unit's run).
+func unitElectrodes(els []analysis.Electrode, n int) (flat []int64, ends []uint64) {
+	unitEls := make([][]int64, n)
+	for k, el := range els {
+		for _, i := range el.Neurons {
+			unitEls[i] = append(unitEls[i], int64(k))
+		}
+	}
+	for _, l := range unitEls {
+		flat = append(flat, l...)
+		ends = append(ends, uint64(len(flat)))
+	}
+	return flat, ends
+}
+
 // units writes the units table; it returns the number of spikes.
 func (e *exporter) units(els []analysis.Electrode) (int64, error) {
 	d := e.d
@@ -425,19 +441,7 @@ func (e *exporter) units(els []analysis.Electrode) (int64, error) {
 	r := d.Responses
 	n := r.Neurons
 	e.group(g)
-	// The electrodes of each unit.
-	unitEls := make([][]int64, n)
-	for k, el := range els {
-		for _, i := range el.Neurons {
-			unitEls[i] = append(unitEls[i], int64(k))
-		}
-	}
-	var flat []int64
-	var ends []uint64
-	for _, l := range unitEls {
-		flat = append(flat, l...)
-		ends = append(ends, uint64(len(flat)))
-	}
+	flat, ends := unitElectrodes(els, n)
 	cols := []string{"spike_times", "preferred_orientation", "soma_x", "soma_y", "soma_z"}
 	if len(flat) > 0 {
 		cols = append(cols, "electrodes")
@@ -471,8 +475,16 @@ func (e *exporter) units(els []analysis.Electrode) (int64, error) {
 	if e.err != nil {
 		return 0, e.err
 	}
+	return e.spikeTimes(g)
+}
 
-	// Spike times, unit block by unit block.
+// spikeTimes writes the units' spike times (g/spike_times and its index),
+// unitBlock units at a time, each spike drawn within its count's bin; it
+// returns the number of spikes.
+func (e *exporter) spikeTimes(g string) (int64, error) {
+	d := e.d
+	r := d.Responses
+	n := r.Neurons
 	ap, err := hdf5.NewAppender[float64](e.f, g+"/spike_times", 1<<16)
 	if err != nil {
 		return 0, err

@@ -228,7 +228,36 @@ func column(f *hdf5.File, name, role string, nt int, want ...hdf5.Class) (hdf5.I
 	return info, nil
 }
 
+// readTrials reads the trials table: the role columns (checked first, so
+// that a wrong column is refused before any is read), then iplgpu's own
+// columns where present.
 func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
+	infos, err := checkRoleColumns(f, roles, nt)
+	if err != nil {
+		return nil, err
+	}
+	trials := make([]recording.Trial, nt)
+	for k := range trials {
+		trials[k] = recording.Trial{Trial: k, Mode: "task", Ablation: "none", Frames: "noise", Recorded: true, GateStart: float32(math.NaN())}
+	}
+	if err := readRoleColumns(f, roles, infos, trials); err != nil {
+		return nil, err
+	}
+	readOwnColumns(f, roles, trials)
+	row := 0
+	for k := range trials {
+		trials[k].Row = -1
+		if trials[k].Recorded {
+			trials[k].Row = row
+			row++
+		}
+	}
+	return trials, nil
+}
+
+// checkRoleColumns checks that every column given a role exists with nt rows
+// of the role's type; it returns their descriptions by name.
+func checkRoleColumns(f *hdf5.File, roles Roles, nt int) (map[string]hdf5.Info, error) {
 	if roles.Stimulus == "" || roles.Block == "" {
 		return nil, fmt.Errorf("give the trials columns of the signed stimulus and of the block (condition)")
 	}
@@ -259,25 +288,26 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 		}
 		infos[c.name] = info
 	}
-	trials := make([]recording.Trial, nt)
-	for k := range trials {
-		trials[k] = recording.Trial{Trial: k, Mode: "task", Ablation: "none", Frames: "noise", Recorded: true, GateStart: float32(math.NaN())}
-	}
-	nums := func(name string) ([]float64, error) { return hdf5.Read[float64](f, trialsGroup+name, 0, -1) }
-	stim, err := nums(roles.Stimulus)
+	return infos, nil
+}
+
+// readRoleColumns reads the columns given a role into trials, refusing a
+// value outside the role's range.
+func readRoleColumns(f *hdf5.File, roles Roles, infos map[string]hdf5.Info, trials []recording.Trial) error {
+	stim, err := hdf5.Read[float64](f, trialsGroup+roles.Stimulus, 0, -1)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for k, v := range stim {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("%s: trials column %q (the signed stimulus) is %v in trial %d; want a finite number", f.Path(), roles.Stimulus, v, k)
+			return fmt.Errorf("%s: trials column %q (the signed stimulus) is %v in trial %d; want a finite number", f.Path(), roles.Stimulus, v, k)
 		}
 		trials[k].Coherence = v
 	}
 	if infos[roles.Block].Class == hdf5.String {
 		names, err := f.ReadStrings(trialsGroup + roles.Block)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		index := map[string]int{}
 		for k, s := range names {
@@ -289,11 +319,11 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 	} else {
 		v, err := hdf5.Read[int64](f, trialsGroup+roles.Block, 0, -1)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, b := range v {
 			if b < 0 {
-				return nil, fmt.Errorf("%s: trials column %q (the block) is %d in trial %d; want blocks >= 0", f.Path(), roles.Block, b, k)
+				return fmt.Errorf("%s: trials column %q (the block) is %d in trial %d; want blocks >= 0", f.Path(), roles.Block, b, k)
 			}
 			trials[k].Block = int(b)
 		}
@@ -301,11 +331,11 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 	if roles.Mode != "" {
 		modes, err := f.ReadStrings(trialsGroup + roles.Mode)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, m := range modes {
 			if m != "task" && m != "passive" {
-				return nil, fmt.Errorf("%s: trials column %q (the mode) is %q in trial %d; want task or passive", f.Path(), roles.Mode, m, k)
+				return fmt.Errorf("%s: trials column %q (the mode) is %q in trial %d; want task or passive", f.Path(), roles.Mode, m, k)
 			}
 			trials[k].Mode = m
 		}
@@ -313,7 +343,7 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 	if roles.Session != "" {
 		v, err := hdf5.Read[int64](f, trialsGroup+roles.Session, 0, -1)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, s := range v {
 			trials[k].Session = int(s)
@@ -322,15 +352,23 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 	if roles.Recorded != "" {
 		v, err := hdf5.Read[int64](f, trialsGroup+roles.Recorded, 0, -1)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for k, r := range v {
 			if r != 0 && r != 1 {
-				return nil, fmt.Errorf("%s: trials column %q (recorded) is %d in trial %d; want 0 or 1", f.Path(), roles.Recorded, r, k)
+				return fmt.Errorf("%s: trials column %q (recorded) is %d in trial %d; want 0 or 1", f.Path(), roles.Recorded, r, k)
 			}
 			trials[k].Recorded = r == 1
 		}
 	}
+	return nil
+}
+
+// readOwnColumns reads iplgpu's own trial columns where present with nt rows
+// and typed so (an exported run's); a foreign file keeps the defaults.
+func readOwnColumns(f *hdf5.File, roles Roles, trials []recording.Trial) {
+	nt := len(trials)
+	nums := func(name string) ([]float64, error) { return hdf5.Read[float64](f, trialsGroup+name, 0, -1) }
 	// The other columns of iplgpu's trial table, where present and typed so.
 	if info, ok := f.Stat(trialsGroup + "block_name"); ok && info.Class == hdf5.String && info.Len() == nt && roles.Block != "block_name" {
 		if v, err := f.ReadStrings(trialsGroup + "block_name"); err == nil {
@@ -367,15 +405,6 @@ func readTrials(f *hdf5.File, roles Roles, nt int) ([]recording.Trial, error) {
 			}
 		}
 	}
-	row := 0
-	for k := range trials {
-		trials[k].Row = -1
-		if trials[k].Recorded {
-			trials[k].Row = row
-			row++
-		}
-	}
-	return trials, nil
 }
 
 // unitChunk is the number of units whose spike times are read at once.

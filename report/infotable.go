@@ -83,3 +83,16 @@ func WriteFisherCSV(w io.Writer, rows []analysis.InfoRow) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// WriteDistanceCSV writes signature (b) of a recording (distance.csv): the
+// blocks compared, the pairs, the slope of the redundancy increase on
+// distance per 100 um and the near-minus-far difference with their standard
+// errors, and the mean increase.
+func WriteDistanceCSV(w io.Writer, d *analysis.DistanceResult) error {
+	c := csv.NewWriter(w)
+	c.Write([]string{"early_block", "late_block", "pairs", "slope_per_100um", "slope_se", "near_minus_far", "near_minus_far_se", "mean_increase"})
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+	c.Write([]string{strconv.Itoa(d.Early), strconv.Itoa(d.Late), strconv.Itoa(d.Pairs), g(d.Slope), g(d.SlopeSE), g(d.NearFar), g(d.NearFarSE), g(d.Increase)})
+	c.Flush()
+	return c.Error()
+}

@@ -124,7 +124,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 		if dst == "" {
 			dst = strings.TrimSuffix(dirs[0], filepath.Ext(dirs[0])) + ".analysis"
 		}
-		return analyseNWB(ctx, dirs[0], dst, roles, opt, ropt, stdout, stderr)
+		return nwbJob{ctx: ctx, file: dirs[0], out: dst, roles: roles, opt: opt, ropt: ropt, stdout: stdout, stderr: stderr}.analyse()
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -106,9 +104,22 @@ func openNWBRun(file, out string) (*rundir.Run, error) {
 	return d, nil
 }
 
-// analyseNWB analyses an NWB file that iplgpu export wrote into out, as
-// analyseDir analyses a run directory.
-func analyseNWB(ctx context.Context, file, out string, roles *nwbRoles, opt analysis.Options, ropt report.WriteOptions, stdout, stderr io.Writer) int {
+// nwbJob is iplgpu analyse on an NWB file: the file, the output directory,
+// the trial columns' roles and the analysis and report options.
+type nwbJob struct {
+	ctx            context.Context
+	file, out      string
+	roles          *nwbRoles
+	opt            analysis.Options
+	ropt           report.WriteOptions
+	stdout, stderr io.Writer
+}
+
+// analyse analyses an NWB file that iplgpu export wrote into out, as
+// analyseDir analyses a run directory; a recording without an iplgpu
+// protocol goes to recording.
+func (j nwbJob) analyse() int {
+	ctx, file, out, opt, ropt, stdout, stderr := j.ctx, j.file, j.out, j.opt, j.ropt, j.stdout, j.stderr
 	const prefix = "iplgpu analyse"
 	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
@@ -117,7 +128,7 @@ func analyseNWB(ctx context.Context, file, out string, roles *nwbRoles, opt anal
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
 		return 1
 	} else if proto == "" {
-		return analyseRecording(ctx, file, out, roles, opt, stdout, stderr)
+		return j.recording()
 	}
 	d, err := openNWBRun(file, out)
 	if err != nil {
@@ -149,10 +160,11 @@ func analyseNWB(ctx context.Context, file, out string, roles *nwbRoles, opt anal
 // recording without an iplgpu protocol.
 const DistanceFile = "distance.csv"
 
-// analyseRecording analyses an NWB recording without an iplgpu protocol
+// recording analyses an NWB recording without an iplgpu protocol
 // (analysis.AnalyseRecording) into out: fisher.csv and, where the recording
 // allows, distance.csv.
-func analyseRecording(ctx context.Context, file, out string, roles *nwbRoles, opt analysis.Options, stdout, stderr io.Writer) int {
+func (j nwbJob) recording() int {
+	ctx, file, out, roles, opt, stdout, stderr := j.ctx, j.file, j.out, j.roles, j.opt, j.stdout, j.stderr
 	const prefix = "iplgpu analyse"
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
@@ -182,14 +194,7 @@ func analyseRecording(ctx context.Context, file, out string, roles *nwbRoles, op
 	}
 	if d := sum.Distance; d != nil {
 		path := filepath.Join(out, DistanceFile)
-		err := rundir.WriteFileAtomic(path, func(w io.Writer) error {
-			c := csv.NewWriter(w)
-			c.Write([]string{"early_block", "late_block", "pairs", "slope_per_100um", "slope_se", "near_minus_far", "near_minus_far_se", "mean_increase"})
-			g := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
-			c.Write([]string{strconv.Itoa(d.Early), strconv.Itoa(d.Late), strconv.Itoa(d.Pairs), g(d.Slope), g(d.SlopeSE), g(d.NearFar), g(d.NearFarSE), g(d.Increase)})
-			c.Flush()
-			return c.Error()
-		})
+		err := rundir.WriteFileAtomic(path, func(w io.Writer) error { return report.WriteDistanceCSV(w, d) })
 		if err != nil {
 			return fail(err)
 		}

@@ -29,8 +29,10 @@ var camel = regexp.MustCompile(`(?:^|[^.\w"])([A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*)\b
 var NotGo = map[string]bool{
 	"OpenGL": true, "GiB": true, "MiB": true, "NumPy": true, "TrueType": true, "SwiftShader": true,
 	"MemAvailable": true, "VmSize": true, // /proc/meminfo and /proc/self/status fields
-	"MaxArraySize": true, // a Slurm setting
-	"SpineS":       true, // a GLSL storage block
+	"MaxArraySize": true,                                            // a Slurm setting
+	"SpineS":       true,                                            // a GLSL storage block
+	"VectorData":   true, "VectorIndex": true, "DynamicTable": true, // NWB (hdmf-common) types
+	"H5Rcreate": true, // an HDF5 C function
 }
 
 // qualified matches pkg.Name and pkg.Type.Method.
