@@ -498,7 +498,7 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	if !opt.NoBootstrap {
 		tco.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: 1, Seed: opt.Seed}
 	}
-	tcs, tnotes, err := TaskCorrelations(d.Responses, d.Trials, d.Theta, d.Frames, d.FramesPerTrial, d.Config.Stimulus.TaskOrientationDeg, tco)
+	tcs, tnotes, err := TaskCorrelations(&d.Recording, d.Config.Stimulus.TaskOrientationDeg, tco)
 	if cerr := opt.ctx().Err(); cerr != nil {
 		return nil, cerr
 	}
