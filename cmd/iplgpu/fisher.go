@@ -136,7 +136,7 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 		spec := fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := fisherRun(ctx, *runDir, roles, spec, bspec, w, *format, stdout, stderr)
+		err := fisherRun(ctx, *runDir, roles, fisherRunOptions{subsets: spec, boot: bspec, window: w, format: *format}, console{stdout, stderr})
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			fmt.Fprintf(stderr, "iplgpu fisher: interrupted; %s not written\n", filepath.Join(*runDir, rundir.FisherFile))
 			return 130
@@ -229,10 +229,19 @@ func readMatrix(path string) (*mat.Dense, error) {
 	return mat.NewDense(shape[0], shape[1], data), nil
 }
 
+// fisherRunOptions are fisherRun's estimator settings and output format.
+type fisherRunOptions struct {
+	subsets fisher.SubsetSpec
+	boot    fisher.BootSpec
+	window  fisher.BinRange // bins summed per trial; zero: all
+	format  string          // text, json or csv
+}
+
 // fisherRun analyses a recording in the run-directory layout (responses.npy,
 // trials.csv: iplgpu's or a user's) and writes DIR/fisher.csv, its own table:
 // the analysis's info.csv is never touched.
-func fisherRun(ctx context.Context, dir string, roles *nwbRoles, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
+func fisherRun(ctx context.Context, dir string, roles *nwbRoles, fo fisherRunOptions, con console) error {
+	spec, boot, w, format, stdout, stderr := fo.subsets, fo.boot, fo.window, fo.format, con.stdout, con.stderr
 	rec, outPath, err := openRecording(dir, roles, func(format string, a ...any) {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: "+format+"\n", a...)
 	})
