@@ -22,7 +22,6 @@ var SizeAllowed = map[string]string{
 	"analysis/FrozenTaskCorrelations":  notYet,
 	"analysis/InfoRows":                notYet,
 	"analysis/blockTimeCourse":         notYet,
-	"analysis/infoRow":                 notYet,
 	"analysis/switchCourse":            notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
 	"compare/Calibrate":                notYet,
