@@ -136,80 +136,18 @@ type groupKey struct {
 // sizes are left out where they exceed either. Groups with too few trials for
 // 2 neurons are skipped. notes says what was clipped or skipped.
 func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) (rows []InfoRow, notes []string, err error) {
-	spec := opt.Subsets
-	if spec.Size == 0 {
-		spec.Size = fisher.DefaultSubsetSize
-	}
-	if spec.Count == 0 {
-		spec.Count = fisher.DefaultSubsets
-	}
-	if spec.Size < 2 || spec.Count < 1 {
-		return nil, nil, fmt.Errorf("%w: subsets of %d neurons, %d of them; ask for at least 2 neurons and 1 subset", fisher.ErrBadData, spec.Size, spec.Count)
-	}
-	extra := opt.Sizes
-	if extra == nil {
-		extra = DefaultSizes
-	}
-	satSizes := opt.SaturationSizes
-	if satSizes == nil {
-		satSizes = DefaultSaturationSizes
-	}
-	if opt.NoSaturation {
-		satSizes = nil
-	}
-	for _, n := range append(slices.Clone(extra), satSizes...) {
-		if n < 2 {
-			return nil, nil, fmt.Errorf("%w: subset size %d; every size needs at least 2 neurons", fisher.ErrBadData, n)
-		}
-	}
-	if opt.Boot.Replicates != 0 && (opt.Boot.Replicates < 2 || opt.Boot.Subsets < 1) {
-		return nil, nil, fmt.Errorf("%w: a bootstrap of %d replicates with %d subsets each; ask for at least 2 replicates and 1 subset (or 0 replicates for none)", fisher.ErrBadData, opt.Boot.Replicates, opt.Boot.Subsets)
+	spec, w, err := infoSettings(r, opt)
+	if err != nil {
+		return nil, nil, err
 	}
 	ctx := opt.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	w := opt.Window
-	if w == (fisher.BinRange{}) {
-		w = fisher.BinRange{Start: 0, End: r.Bins}
+	order, groups, err := infoGroups(r, trials)
+	if err != nil {
+		return nil, nil, err
 	}
-	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
-		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
-	}
-
-	type level struct{ plus, minus []int }
-	var order []groupKey
-	groups := map[groupKey]map[float64]*level{}
-	for _, t := range trials {
-		if t.Row < 0 {
-			continue
-		}
-		if t.Row >= r.Trials {
-			return nil, nil, fmt.Errorf("%w: trial %d (session %d block %d) is row %d but the responses have %d trials", fisher.ErrBadData, t.Trial, t.Session, t.Block, t.Row, r.Trials)
-		}
-		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
-		g, ok := groups[k]
-		if !ok {
-			g = map[float64]*level{}
-			groups[k] = g
-			order = append(order, k)
-		}
-		if t.Coherence == 0 {
-			continue
-		}
-		c := math.Abs(t.Coherence)
-		l, ok := g[c]
-		if !ok {
-			l = &level{}
-			g[c] = l
-		}
-		if t.Coherence > 0 {
-			l.plus = append(l.plus, t.Row)
-		} else {
-			l.minus = append(l.minus, t.Row)
-		}
-	}
-
 	for _, k := range order {
 		g := groups[k]
 		levels := make([]float64, 0, len(g))
@@ -234,9 +172,10 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 				continue
 			}
 			plus, minus := r.Sum(nil, l.plus, w), r.Sum(nil, l.minus, w)
-			boot := opt.Boot
-			boot.Seed += uint64(k.block)
-			row, ok, err := infoRow(ctx, plus, minus, 2*c, infoSpec{subsets: spec, extra: extra, satSizes: satSizes, boot: boot, notef: notef})
+			ls := spec
+			ls.boot.Seed += uint64(k.block)
+			ls.notef = notef
+			row, ok, err := infoRow(ctx, plus, minus, 2*c, ls)
 			if ctx.Err() != nil {
 				return rows, notes, ctx.Err()
 			}
@@ -252,6 +191,89 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 		}
 	}
 	return rows, notes, nil
+}
+
+// infoSettings fills opt's defaults and checks them: the infoSpec every
+// row shares (notes aside) and the window of bins (every bin when
+// opt.Window is zero).
+func infoSettings(r fisher.Responses, opt InfoOptions) (infoSpec, fisher.BinRange, error) {
+	spec := opt.Subsets
+	if spec.Size == 0 {
+		spec.Size = fisher.DefaultSubsetSize
+	}
+	if spec.Count == 0 {
+		spec.Count = fisher.DefaultSubsets
+	}
+	w := opt.Window
+	if spec.Size < 2 || spec.Count < 1 {
+		return infoSpec{}, w, fmt.Errorf("%w: subsets of %d neurons, %d of them; ask for at least 2 neurons and 1 subset", fisher.ErrBadData, spec.Size, spec.Count)
+	}
+	extra := opt.Sizes
+	if extra == nil {
+		extra = DefaultSizes
+	}
+	satSizes := opt.SaturationSizes
+	if satSizes == nil {
+		satSizes = DefaultSaturationSizes
+	}
+	if opt.NoSaturation {
+		satSizes = nil
+	}
+	for _, n := range append(slices.Clone(extra), satSizes...) {
+		if n < 2 {
+			return infoSpec{}, w, fmt.Errorf("%w: subset size %d; every size needs at least 2 neurons", fisher.ErrBadData, n)
+		}
+	}
+	if opt.Boot.Replicates != 0 && (opt.Boot.Replicates < 2 || opt.Boot.Subsets < 1) {
+		return infoSpec{}, w, fmt.Errorf("%w: a bootstrap of %d replicates with %d subsets each; ask for at least 2 replicates and 1 subset (or 0 replicates for none)", fisher.ErrBadData, opt.Boot.Replicates, opt.Boot.Subsets)
+	}
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: r.Bins}
+	}
+	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
+		return infoSpec{}, w, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	}
+	return infoSpec{subsets: spec, extra: extra, satSizes: satSizes, boot: opt.Boot}, w, nil
+}
+
+// infoLevel is the rows of the trials at +c and at -c.
+type infoLevel struct{ plus, minus []int }
+
+// infoGroups groups the trials with a row by (session, block, block name,
+// mode), in order of first appearance, and within each by coherence c > 0.
+func infoGroups(r fisher.Responses, trials []rundir.TrialRecord) ([]groupKey, map[groupKey]map[float64]*infoLevel, error) {
+	var order []groupKey
+	groups := map[groupKey]map[float64]*infoLevel{}
+	for _, t := range trials {
+		if t.Row < 0 {
+			continue
+		}
+		if t.Row >= r.Trials {
+			return nil, nil, fmt.Errorf("%w: trial %d (session %d block %d) is row %d but the responses have %d trials", fisher.ErrBadData, t.Trial, t.Session, t.Block, t.Row, r.Trials)
+		}
+		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
+		g, ok := groups[k]
+		if !ok {
+			g = map[float64]*infoLevel{}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if t.Coherence == 0 {
+			continue
+		}
+		c := math.Abs(t.Coherence)
+		l, ok := g[c]
+		if !ok {
+			l = &infoLevel{}
+			g[c] = l
+		}
+		if t.Coherence > 0 {
+			l.plus = append(l.plus, t.Row)
+		} else {
+			l.minus = append(l.minus, t.Row)
+		}
+	}
+	return order, groups, nil
 }
 
 // infoSpec is what infoRow estimates for one block at one coherence: the

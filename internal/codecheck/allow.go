@@ -20,7 +20,6 @@ var SizeAllowed = map[string]string{
 	"analysis/Compute":                 notYet,
 	"analysis/DistanceAtMatchedTuning": notYet,
 	"analysis/FrozenTaskCorrelations":  notYet,
-	"analysis/InfoRows":                notYet,
 	"analysis/blockTimeCourse":         notYet,
 	"analysis/switchCourse":            notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
