@@ -20,8 +20,6 @@ var SizeAllowed = map[string]string{
 	"analysis/Compute":                 notYet,
 	"analysis/DistanceAtMatchedTuning": notYet,
 	"analysis/FrozenTaskCorrelations":  notYet,
-	"analysis/blockTimeCourse":         notYet,
-	"analysis/switchCourse":            notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
 	"compare/Calibrate":                notYet,
 	"engine/model/Config.Validate":     "a flat list of range checks, one per config key",
