@@ -17,7 +17,6 @@ const notYet = "not split yet"
 var SizeAllowed = map[string]string{
 	"analysis/AcrossSeeds":             notYet,
 	"analysis/Calibration":             notYet,
-	"analysis/Compute":                 notYet,
 	"analysis/DistanceAtMatchedTuning": notYet,
 	"analysis/FrozenTaskCorrelations":  notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
