@@ -16,7 +16,6 @@ const notYet = "not split yet"
 // reason it stays so.
 var SizeAllowed = map[string]string{
 	"analysis/AcrossSeeds":             notYet,
-	"analysis/Calibration":             notYet,
 	"analysis/DistanceAtMatchedTuning": notYet,
 	"analysis/FrozenTaskCorrelations":  notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
