@@ -15,7 +15,6 @@ const notYet = "not split yet"
 // SizeAllowed are the functions over MaxLines or MaxParams, each with the
 // reason it stays so.
 var SizeAllowed = map[string]string{
-	"analysis/AcrossSeeds":             notYet,
 	"analysis/DistanceAtMatchedTuning": notYet,
 	"analysis/FrozenTaskCorrelations":  notYet,
 	"cmd/iplgpu/cmdFisher":             notYet,
