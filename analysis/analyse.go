@@ -441,74 +441,17 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 		b.Tuning, b.MeanRateHz = blockTuning(d, b.Index, sum.BinMs, d.Config.Stimulus.FrameMs)
 	}
 
-	// fd is the run as the covariance-based analyses see it: every neuron, or
-	// a sample of opt.MaxNeurons of them.
-	fd := d
-	if n := d.Responses.Neurons; n > opt.MaxNeurons {
-		sample := sampleNeurons(n, opt.MaxNeurons, opt.Seed)
-		cp := *d
-		cp.Responses = d.Responses.Select(sample)
-		fd = &cp
-		sum.FisherNeurons = sample
-		notef("the Fisher analyses (information, time courses, consistency, reversibility) use a seeded random sample of %d of the %d neurons (analysis option MaxNeurons), as an array samples a population; rates, tuning, task-aligned correlations, the network and the spatial analysis use all of them", opt.MaxNeurons, n)
-	}
-
-	io := InfoOptions{
-		Subsets:         fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
-		Sizes:           opt.Sizes,
-		SaturationSizes: opt.SaturationSizes,
-	}
-	if !opt.NoBootstrap {
-		io.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: opt.BootSubsets, Seed: opt.Seed}
-	}
-	io.Context = opt.Context
-	if err := opt.ctx().Err(); err != nil {
+	fd := fisherView(d, sum, opt, notef)
+	if err := infoAnalysis(fd, sum, opt, notef); err != nil {
 		return nil, err
 	}
-	rows, notes, err := InfoRows(fd.Responses, fd.Trials, io)
-	for _, n := range notes {
-		notef("information: %s", n)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
-	}
-	sum.InfoRows = rows
-	byIndex := map[int]*BlockResult{}
-	for k := range sum.Blocks {
-		byIndex[sum.Blocks[k].Index] = &sum.Blocks[k]
-	}
-	for _, r := range rows {
-		b := byIndex[r.Block]
-		if b == nil || r.MainSize() == nil {
-			continue
-		}
-		b.Info = append(b.Info, r)
-	}
-	for _, b := range sum.Blocks {
-		if len(b.Info) == 0 {
-			notef("block %d (session %d, %s): no Fisher estimate (see the notes above); it is left out of the figures", b.Index, b.Session, b.Name)
-		}
-	}
-
 	if sum.TimeCourses, err = timeCourses(fd, sum.Blocks, opt, sum.BinMs, notef); err != nil {
 		return nil, err
 	}
 	sum.Early, sum.Late = withinTrial(sum)
-	tco := TaskCorrOptions{Context: opt.Context}
-	if !opt.NoBootstrap {
-		tco.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: 1, Seed: opt.Seed}
+	if err := taskCorrAnalysis(d, sum, opt, notef); err != nil {
+		return nil, err
 	}
-	tcs, tnotes, err := TaskCorrelations(d.Responses, d.Trials, d.Theta, d.Frames, d.FramesPerTrial, d.Config.Stimulus.TaskOrientationDeg, tco)
-	if cerr := opt.ctx().Err(); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: task-aligned correlations: %w", dir, err)
-	}
-	for _, n := range tnotes {
-		notef("task-aligned correlations: %s", n)
-	}
-	sum.TaskCorr = tcs
 	// consistencyAnalysis and reversibility stop early when the context is
 	// cancelled; what they leave is dropped here.
 	sum.Consistency, sum.ConsistencyPairs = consistencyAnalysis(fd, sum, opt, notef)
@@ -534,6 +477,85 @@ func Compute(d *rundir.Run, opt Options) (*Summary, error) {
 	sum.Calibration = Calibration(sum, sum.CalibrationTarget)
 	sum.Seconds = time.Since(t0).Seconds()
 	return sum, nil
+}
+
+// fisherView is the run as the covariance-based analyses see it: every
+// neuron, or a sample of opt.MaxNeurons of them (noted, and kept in
+// sum.FisherNeurons).
+func fisherView(d *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) *rundir.Run {
+	n := d.Responses.Neurons
+	if n <= opt.MaxNeurons {
+		return d
+	}
+	sample := sampleNeurons(n, opt.MaxNeurons, opt.Seed)
+	cp := *d
+	cp.Responses = d.Responses.Select(sample)
+	sum.FisherNeurons = sample
+	notef("the Fisher analyses (information, time courses, consistency, reversibility) use a seeded random sample of %d of the %d neurons (analysis option MaxNeurons), as an array samples a population; rates, tuning, task-aligned correlations, the network and the spatial analysis use all of them", opt.MaxNeurons, n)
+	return &cp
+}
+
+// infoAnalysis computes the information rows of fd into sum and gives each
+// block its rows with a main-size estimate; a block without one is noted.
+func infoAnalysis(fd *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) error {
+	io := InfoOptions{
+		Subsets:         fisher.SubsetSpec{Size: opt.SubsetSize, Count: opt.Subsets, Seed: opt.Seed},
+		Sizes:           opt.Sizes,
+		SaturationSizes: opt.SaturationSizes,
+	}
+	if !opt.NoBootstrap {
+		io.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: opt.BootSubsets, Seed: opt.Seed}
+	}
+	io.Context = opt.Context
+	if err := opt.ctx().Err(); err != nil {
+		return err
+	}
+	rows, notes, err := InfoRows(fd.Responses, fd.Trials, io)
+	for _, n := range notes {
+		notef("information: %s", n)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", sum.Dir, err)
+	}
+	sum.InfoRows = rows
+	byIndex := map[int]*BlockResult{}
+	for k := range sum.Blocks {
+		byIndex[sum.Blocks[k].Index] = &sum.Blocks[k]
+	}
+	for _, r := range rows {
+		b := byIndex[r.Block]
+		if b == nil || r.MainSize() == nil {
+			continue
+		}
+		b.Info = append(b.Info, r)
+	}
+	for _, b := range sum.Blocks {
+		if len(b.Info) == 0 {
+			notef("block %d (session %d, %s): no Fisher estimate (see the notes above); it is left out of the figures", b.Index, b.Session, b.Name)
+		}
+	}
+	return nil
+}
+
+// taskCorrAnalysis computes the task-aligned correlations of every neuron
+// of d into sum.
+func taskCorrAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(string, ...any)) error {
+	tco := TaskCorrOptions{Context: opt.Context}
+	if !opt.NoBootstrap {
+		tco.Boot = fisher.BootSpec{Replicates: opt.BootReplicates, Subsets: 1, Seed: opt.Seed}
+	}
+	tcs, tnotes, err := TaskCorrelations(&d.Recording, d.Config.Stimulus.TaskOrientationDeg, tco)
+	if cerr := opt.ctx().Err(); cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: task-aligned correlations: %w", sum.Dir, err)
+	}
+	for _, n := range tnotes {
+		notef("task-aligned correlations: %s", n)
+	}
+	sum.TaskCorr = tcs
+	return nil
 }
 
 // ControlBlocks returns the control blocks of mode ("task" or "passive":

@@ -28,7 +28,7 @@ func UtahArray(net *model.NetworkConfig, pos []float32, opt Options) ([]Electrod
 	for i := range n {
 		x[i], y[i] = float32(float64(pos[3*i])+pad), float32(float64(pos[3*i+1])+pad)
 	}
-	els := VirtualArray(slab[0]+2*pad, slab[1]+2*pad, x, y, o.ArrayPitchUm, o.ArraySize, o.RecordingRadiusUm)
+	els := VirtualArray(slab[0]+2*pad, slab[1]+2*pad, x, y, ArrayLayout{PitchUm: o.ArrayPitchUm, Size: o.ArraySize, RadiusUm: o.RecordingRadiusUm})
 	for k := range els {
 		els[k].XUm -= pad
 		els[k].YUm -= pad

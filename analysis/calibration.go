@@ -304,10 +304,30 @@ func fmtCI(v Value) string {
 func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 	cb := calibrationBlocks(sum)
 	n := target.N
-	var rows []CalibrationRow
-	inf := math.Inf(1)
+	rows := lateRedundancyRows(cb, target)
+	rows = append(rows, riseRow(cb, n))
+	rows = append(rows, growthRows(cb, n)...)
+	rows = append(rows, taskPassiveRow(sum, cb, n))
+	rows = append(rows, noiseCorrRows(cb)...)
+	rows = append(rows, fanoRows(sum)...)
+	rows = append(rows, withinTrialRow(sum, cb))
+	// docs/model.md section 9.2 sets only the n = 52 redundancy row as the preset
+	// liu-g's target; the rest of the table is the default experiment's, so
+	// a liu-g run shows those rows for comparison, not as its targets.
+	if target.Name != MonkeyR.Name {
+		for i := range rows {
+			if rows[i].Key != "late_redundancy_pct" || rows[i].N != target.N {
+				rows[i].Role = RoleReference
+			}
+		}
+	}
+	return rows
+}
 
-	// Late-learning task redundancy % at each monkey's size.
+// lateRedundancyRows are the late-learning task redundancy % at each
+// monkey's size, target's the target row.
+func lateRedundancyRows(cb calBlocks, target CalibrationTarget) []CalibrationRow {
+	var rows []CalibrationRow
 	for _, m := range Monkeys {
 		r := CalibrationRow{Key: "late_redundancy_pct", N: m.N, Quantity: fmt.Sprintf("late-learning task redundancy %% at n = %d (monkey %s)", m.N, m.Name),
 			Liu: m.LiuText(), Target: fmt.Sprintf("%g-%g%% at n = %d", m.Lo, m.Hi, m.N), TargetLo: m.Lo, TargetHi: m.Hi, Role: RoleReference, Model: nanValue()}
@@ -330,8 +350,12 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 		r.judge(na)
 		rows = append(rows, r)
 	}
+	return rows
+}
 
-	// The rise over learning at the target's size.
+// riseRow is the rise of the task redundancy % over learning at size n.
+func riseRow(cb calBlocks, n int) CalibrationRow {
+	inf := math.Inf(1)
 	rise := CalibrationRow{Key: "redundancy_rise", N: n, Quantity: fmt.Sprintf("rise of task redundancy %% over learning (late - early) at n = %d", n),
 		Liu: "rises over weeks of training (Figs. 3-4)", Target: ">= 10 points (gradual)", TargetLo: 10, TargetHi: inf, Role: RoleTarget, Model: nanValue()}
 	var na string
@@ -351,14 +375,18 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 		}
 	}
 	rise.judge(na)
-	rows = append(rows, rise)
+	return rise
+}
 
-	// I_shuffle against I_real, and I_real preserved.
+// growthRows compare the growth of I_shuffle and I_real over learning at
+// size n, and check that I_real is preserved.
+func growthRows(cb calBlocks, n int) []CalibrationRow {
+	inf := math.Inf(1)
 	faster := CalibrationRow{Key: "shuffle_minus_real_growth", N: n, Quantity: fmt.Sprintf("I_shuffle late/early minus I_real late/early at n = %d", n),
 		Liu: "I_shuffle rises faster (Figs. 3-4)", Target: "> 0 (I_shuffle late/early > I_real late/early)", TargetLo: 0, TargetHi: inf, Strict: true, Role: RoleTarget, Model: nanValue()}
 	realR := CalibrationRow{Key: "real_late_over_early", N: n, Quantity: fmt.Sprintf("I_real late/early at n = %d", n),
 		Liu: "preserved or rising (Figs. 3-4)", Target: "0.9-1.6", TargetLo: 0.9, TargetHi: 1.6, Role: RoleTarget, Model: nanValue()}
-	na = ""
+	var na string
 	if cb.early == nil || cb.late == nil {
 		na = cb.missing
 	} else if es := cb.early.Headline().Size(n); es == nil {
@@ -400,23 +428,7 @@ func Calibration(sum *Summary, target CalibrationTarget) []CalibrationRow {
 	}
 	faster.judge(na)
 	realR.judge(na)
-	rows = append(rows, faster, realR)
-
-	rows = append(rows, taskPassiveRow(sum, cb, n))
-	rows = append(rows, noiseCorrRows(cb)...)
-	rows = append(rows, fanoRows(sum)...)
-	rows = append(rows, withinTrialRow(sum, cb))
-	// docs/model.md section 9.2 sets only the n = 52 redundancy row as the preset
-	// liu-g's target; the rest of the table is the default experiment's, so
-	// a liu-g run shows those rows for comparison, not as its targets.
-	if target.Name != MonkeyR.Name {
-		for i := range rows {
-			if rows[i].Key != "late_redundancy_pct" || rows[i].N != target.N {
-				rows[i].Role = RoleReference
-			}
-		}
-	}
-	return rows
+	return []CalibrationRow{faster, realR}
 }
 
 // taskPassiveRow: task redundancy % above passive in every session after

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -114,15 +115,23 @@ func consistencyLearning(sum *Summary) *ConsistencyLearning {
 	return &ConsistencyLearning{Before: before, After: after, SlopeTest: Compare(effect(a), effect(b))}
 }
 
-// signalCounts returns, per trial (rows of lines) and single bin, the
-// number of signal frames among the nFr frames up to the bin's end; -1
-// where fewer than nFr frames have begun. And the fraction of signal frames
-// and the mean run length.
-func signalCounts(trials []rundir.TrialRecord, lines []int, frames []float32, framesPerTrial int, taskDeg, frameMs, binMs float64, bins, nFr int) (k [][]int, frac, run float64) {
+// SignalStimulus is the stimulus timing the regression on the recent signal
+// needs: the task orientation A (deg), the frame length and the bin width
+// (ms).
+type SignalStimulus struct {
+	TaskDeg, FrameMs, BinMs float64
+}
+
+// signalCounts returns, per trial (rows of lines of rec.Trials) and single
+// bin, the number of signal frames among the nFr frames up to the bin's
+// end; -1 where fewer than nFr frames have begun. And the fraction of
+// signal frames and the mean run length.
+func signalCounts(rec *recording.Recording, lines []int, st SignalStimulus, bins, nFr int) (k [][]int, frac, run float64) {
+	trials, frames, framesPerTrial := rec.Trials, rec.Frames, rec.FramesPerTrial
 	k = make([][]int, len(lines))
 	var sig, all, runs int
 	for a, line := range lines {
-		s := taskDeg
+		s := st.TaskDeg
 		if trials[line].Coherence < 0 {
 			s += 90
 		}
@@ -143,8 +152,8 @@ func signalCounts(trials []rundir.TrialRecord, lines []int, frames []float32, fr
 		}
 		k[a] = make([]int, bins)
 		for b := range bins {
-			end := float64(b+1) * binMs
-			last := int(math.Ceil(end/frameMs)) - 1 // the frame shown during the bin
+			end := float64(b+1) * st.BinMs
+			last := int(math.Ceil(end/st.FrameMs)) - 1 // the frame shown during the bin
 			if last+1 < nFr || last >= framesPerTrial {
 				k[a][b] = -1
 				continue
@@ -167,11 +176,11 @@ func signalCounts(trials []rundir.TrialRecord, lines []int, frames []float32, fr
 }
 
 // RegressOnSignal computes the SignalRegression of the trials lines of a
-// block (lines of trials, each recorded, at one coherence level: +c and
-// -c), with frames (deg, frames.npy rows as trials.csv lines) and the task
-// orientation A (deg). ok is false (with the reason) when no cell has
+// block of rec (lines of rec.Trials, each recorded, at one coherence level:
+// +c and -c), with rec's frames (deg, rows as the trial table's lines) and
+// the stimulus timing st. ok is false (with the reason) when no cell has
 // enough trials.
-func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []int, frames []float32, framesPerTrial int, taskDeg, frameMs, binMs float64, opt ConsistencyOptions) (*SignalRegression, string) {
+func RegressOnSignal(rec *recording.Recording, lines []int, st SignalStimulus, opt ConsistencyOptions) (*SignalRegression, string) {
 	if opt.LagMs == 0 {
 		opt.LagMs = DefaultConsistencyLagMs
 	}
@@ -181,67 +190,15 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 	if opt.Subsets == 0 {
 		opt.Subsets = DefaultConsistencySubs
 	}
-	nFr := max(1, int(math.Round(opt.LagMs/frameMs)))
-	k, frac, run := signalCounts(trials, lines, frames, framesPerTrial, taskDeg, frameMs, binMs, r.Bins, nFr)
-	var plus, minus []int // positions in lines
-	c := 0.0
-	for a, line := range lines {
-		if trials[line].Coherence > 0 {
-			plus = append(plus, a)
-		} else if trials[line].Coherence < 0 {
-			minus = append(minus, a)
-		}
-		c = math.Abs(trials[line].Coherence)
+	nFr := max(1, int(math.Round(opt.LagMs/st.FrameMs)))
+	k, frac, run := signalCounts(rec, lines, st, rec.Responses.Bins, nFr)
+	sc := &signalCells{rec: rec, lines: lines, k: k, nFr: nFr, opt: opt, ctx: opt.Context}
+	if sc.ctx == nil {
+		sc.ctx = context.Background()
 	}
-	reg := &SignalRegression{LagMs: float64(nFr) * frameMs, Frames: nFr, Subset: opt.Subset, Subsets: opt.Subsets, SignalFrac: frac, RunFrames: run}
-	// cellGaps returns gap[b][k] (NaN without an estimate) for the trials
-	// at positions plus, minus of lines (with repeats in a resample); with
-	// only (non-nil) it estimates those cells alone, so that every bootstrap
-	// replicate fits the cells of the data.
-	ctx := opt.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cellGaps := func(plus, minus []int, only [][]float64) [][]float64 {
-		g := make([][]float64, r.Bins)
-		var pr, mr []int
-		for b := range r.Bins {
-			g[b] = make([]float64, nFr+1)
-			if ctx.Err() != nil {
-				for kk := range g[b] {
-					g[b][kk] = math.NaN()
-				}
-				continue
-			}
-			for kk := range nFr + 1 {
-				g[b][kk] = math.NaN()
-				if only != nil && math.IsNaN(only[b][kk]) {
-					continue
-				}
-				pr, mr = pr[:0], mr[:0]
-				for _, a := range plus {
-					if k[a][b] == kk {
-						pr = append(pr, trials[lines[a]].Row)
-					}
-				}
-				for _, a := range minus {
-					if k[a][b] == kk {
-						mr = append(mr, trials[lines[a]].Row)
-					}
-				}
-				if min(len(pr), len(mr)) < minCellTrials(opt.Subset) {
-					continue
-				}
-				w := fisher.BinRange{Start: b, End: b + 1}
-				real, shuf, err := fisher.SubsetMeans(r.Sum(nil, pr, w), r.Sum(nil, mr, w), 2*c, opt.Subset, opt.Subsets, opt.Seed)
-				if err == nil {
-					g[b][kk] = shuf - real
-				}
-			}
-		}
-		return g
-	}
-	est := cellGaps(plus, minus, nil)
+	plus, minus := sc.signs()
+	reg := &SignalRegression{LagMs: float64(nFr) * st.FrameMs, Frames: nFr, Subset: opt.Subset, Subsets: opt.Subsets, SignalFrac: frac, RunFrames: run}
+	est := sc.gaps(plus, minus, nil)
 	beta, byK, cells := fitWithinBins(est, nFr)
 	if cells == 0 || math.IsNaN(beta) {
 		return nil, fmt.Sprintf("no two (bin, signal count) cells in one bin with %d trials or more at each sign", minCellTrials(opt.Subset))
@@ -253,46 +210,127 @@ func RegressOnSignal(r fisher.Responses, trials []rundir.TrialRecord, lines []in
 		reg.ByK[kk] = plainValue(byK[kk])
 	}
 	if opt.Boot > 1 {
-		st := rng.New(opt.Seed)
-		betas := make([]float64, opt.Boot)
-		byKs := make([][]float64, nFr+1)
-		for kk := range byKs {
-			byKs[kk] = make([]float64, opt.Boot)
+		sc.bootstrap(reg, plus, minus, est)
+	}
+	return reg, ""
+}
+
+// signalCells estimates the gaps I_shuffle - I_real of the (bin, signal
+// count) cells of one block's trials.
+type signalCells struct {
+	rec   *recording.Recording
+	lines []int
+	k     [][]int // signal count per trial and bin (signalCounts)
+	nFr   int
+	c     float64 // the coherence level
+	opt   ConsistencyOptions
+	ctx   context.Context
+}
+
+// signs returns the positions in lines of the trials at +c and at -c, and
+// sets c.
+func (sc *signalCells) signs() (plus, minus []int) {
+	for a, line := range sc.lines {
+		t := sc.rec.Trials[line]
+		if t.Coherence > 0 {
+			plus = append(plus, a)
+		} else if t.Coherence < 0 {
+			minus = append(minus, a)
 		}
-		workers := min(runtime.GOMAXPROCS(0), opt.Boot)
-		var wg sync.WaitGroup
-		for wk := range workers {
-			wg.Go(func() {
-				for rep := wk; rep < opt.Boot; rep += workers {
-					if ctx.Err() != nil {
-						return
-					}
-					draw := func(src []int, off int) []int {
-						out := make([]int, len(src))
-						for j := range out {
-							w := st.Block(rng.Bootstrap, uint64(rep), uint32(off+j))
-							out[j] = src[min(int(rng.Float64(w[0], w[1])*float64(len(src))), len(src)-1)]
-						}
-						return out
-					}
-					g := cellGaps(draw(plus, 0), draw(minus, len(plus)), est)
-					b, bk, _ := fitWithinBins(g, nFr)
-					betas[rep] = b
-					for kk := range bk {
-						byKs[kk][rep] = bk[kk]
-					}
+		sc.c = math.Abs(t.Coherence)
+	}
+	return plus, minus
+}
+
+// gaps returns gap[b][k] (NaN without an estimate) for the trials at
+// positions plus, minus of lines (with repeats in a resample); with only
+// (non-nil) it estimates those cells alone, so that every bootstrap
+// replicate fits the cells of the data.
+func (sc *signalCells) gaps(plus, minus []int, only [][]float64) [][]float64 {
+	r, trials, lines, k, nFr, opt := sc.rec.Responses, sc.rec.Trials, sc.lines, sc.k, sc.nFr, sc.opt
+	g := make([][]float64, r.Bins)
+	var pr, mr []int
+	for b := range r.Bins {
+		g[b] = make([]float64, nFr+1)
+		if sc.ctx.Err() != nil {
+			for kk := range g[b] {
+				g[b][kk] = math.NaN()
+			}
+			continue
+		}
+		for kk := range nFr + 1 {
+			g[b][kk] = math.NaN()
+			if only != nil && math.IsNaN(only[b][kk]) {
+				continue
+			}
+			pr, mr = pr[:0], mr[:0]
+			for _, a := range plus {
+				if k[a][b] == kk {
+					pr = append(pr, trials[lines[a]].Row)
 				}
-			})
-		}
-		wg.Wait()
-		reg.Beta.withReps(betas)
-		for kk := range reg.ByK {
-			if finite(reg.ByK[kk].Est) {
-				reg.ByK[kk].withReps(byKs[kk])
+			}
+			for _, a := range minus {
+				if k[a][b] == kk {
+					mr = append(mr, trials[lines[a]].Row)
+				}
+			}
+			if min(len(pr), len(mr)) < minCellTrials(opt.Subset) {
+				continue
+			}
+			w := fisher.BinRange{Start: b, End: b + 1}
+			real, shuf, err := fisher.SubsetMeans(r.Sum(nil, pr, w), r.Sum(nil, mr, w), 2*sc.c, opt.Subset, opt.Subsets, opt.Seed)
+			if err == nil {
+				g[b][kk] = shuf - real
 			}
 		}
 	}
-	return reg, ""
+	return g
+}
+
+// bootstrap gives reg's slope and per-count values the intervals of
+// opt.Boot replicates, trials resampled within each sign (Philox stream of
+// opt.Seed, purpose rng.Bootstrap, step = replicate, element = trial slot),
+// each fitting the cells of est.
+func (sc *signalCells) bootstrap(reg *SignalRegression, plus, minus []int, est [][]float64) {
+	opt, nFr := sc.opt, sc.nFr
+	st := rng.New(opt.Seed)
+	betas := make([]float64, opt.Boot)
+	byKs := make([][]float64, nFr+1)
+	for kk := range byKs {
+		byKs[kk] = make([]float64, opt.Boot)
+	}
+	workers := min(runtime.GOMAXPROCS(0), opt.Boot)
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Go(func() {
+			for rep := wk; rep < opt.Boot; rep += workers {
+				if sc.ctx.Err() != nil {
+					return
+				}
+				draw := func(src []int, off int) []int {
+					out := make([]int, len(src))
+					for j := range out {
+						w := st.Block(rng.Bootstrap, uint64(rep), uint32(off+j))
+						out[j] = src[min(int(rng.Float64(w[0], w[1])*float64(len(src))), len(src)-1)]
+					}
+					return out
+				}
+				g := sc.gaps(draw(plus, 0), draw(minus, len(plus)), est)
+				b, bk, _ := fitWithinBins(g, nFr)
+				betas[rep] = b
+				for kk := range bk {
+					byKs[kk][rep] = bk[kk]
+				}
+			}
+		})
+	}
+	wg.Wait()
+	reg.Beta.withReps(betas)
+	for kk := range reg.ByK {
+		if finite(reg.ByK[kk].Est) {
+			reg.ByK[kk].withReps(byKs[kk])
+		}
+	}
 }
 
 // minCellTrials is the trials at each sign a (bin, k) cell needs: 2n + 4
@@ -394,7 +432,7 @@ func consistencyAnalysis(d *rundir.Run, sum *Summary, opt Options, notef func(st
 		if !opt.NoBootstrap {
 			boot = opt.TimeBootReplicates
 		}
-		reg, why := RegressOnSignal(d.Responses, d.Trials, lines, d.Frames, d.FramesPerTrial, cfg.Stimulus.TaskOrientationDeg, cfg.Stimulus.FrameMs, sum.BinMs,
+		reg, why := RegressOnSignal(&d.Recording, lines, SignalStimulus{TaskDeg: cfg.Stimulus.TaskOrientationDeg, FrameMs: cfg.Stimulus.FrameMs, BinMs: sum.BinMs},
 			ConsistencyOptions{Seed: opt.Seed + uint64(b.Index), Boot: boot, Context: opt.Context})
 		if reg == nil {
 			notef("consistency: block %d (session %d, %s): no regression on the recent signal: %s", b.Index, b.Session, b.Name, why)

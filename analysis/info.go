@@ -136,80 +136,18 @@ type groupKey struct {
 // sizes are left out where they exceed either. Groups with too few trials for
 // 2 neurons are skipped. notes says what was clipped or skipped.
 func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) (rows []InfoRow, notes []string, err error) {
-	spec := opt.Subsets
-	if spec.Size == 0 {
-		spec.Size = fisher.DefaultSubsetSize
-	}
-	if spec.Count == 0 {
-		spec.Count = fisher.DefaultSubsets
-	}
-	if spec.Size < 2 || spec.Count < 1 {
-		return nil, nil, fmt.Errorf("%w: subsets of %d neurons, %d of them; ask for at least 2 neurons and 1 subset", fisher.ErrBadData, spec.Size, spec.Count)
-	}
-	extra := opt.Sizes
-	if extra == nil {
-		extra = DefaultSizes
-	}
-	satSizes := opt.SaturationSizes
-	if satSizes == nil {
-		satSizes = DefaultSaturationSizes
-	}
-	if opt.NoSaturation {
-		satSizes = nil
-	}
-	for _, n := range append(slices.Clone(extra), satSizes...) {
-		if n < 2 {
-			return nil, nil, fmt.Errorf("%w: subset size %d; every size needs at least 2 neurons", fisher.ErrBadData, n)
-		}
-	}
-	if opt.Boot.Replicates != 0 && (opt.Boot.Replicates < 2 || opt.Boot.Subsets < 1) {
-		return nil, nil, fmt.Errorf("%w: a bootstrap of %d replicates with %d subsets each; ask for at least 2 replicates and 1 subset (or 0 replicates for none)", fisher.ErrBadData, opt.Boot.Replicates, opt.Boot.Subsets)
+	spec, w, err := infoSettings(r, opt)
+	if err != nil {
+		return nil, nil, err
 	}
 	ctx := opt.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	w := opt.Window
-	if w == (fisher.BinRange{}) {
-		w = fisher.BinRange{Start: 0, End: r.Bins}
+	order, groups, err := infoGroups(r, trials)
+	if err != nil {
+		return nil, nil, err
 	}
-	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
-		return nil, nil, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
-	}
-
-	type level struct{ plus, minus []int }
-	var order []groupKey
-	groups := map[groupKey]map[float64]*level{}
-	for _, t := range trials {
-		if t.Row < 0 {
-			continue
-		}
-		if t.Row >= r.Trials {
-			return nil, nil, fmt.Errorf("%w: trial %d (session %d block %d) is row %d but the responses have %d trials", fisher.ErrBadData, t.Trial, t.Session, t.Block, t.Row, r.Trials)
-		}
-		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
-		g, ok := groups[k]
-		if !ok {
-			g = map[float64]*level{}
-			groups[k] = g
-			order = append(order, k)
-		}
-		if t.Coherence == 0 {
-			continue
-		}
-		c := math.Abs(t.Coherence)
-		l, ok := g[c]
-		if !ok {
-			l = &level{}
-			g[c] = l
-		}
-		if t.Coherence > 0 {
-			l.plus = append(l.plus, t.Row)
-		} else {
-			l.minus = append(l.minus, t.Row)
-		}
-	}
-
 	for _, k := range order {
 		g := groups[k]
 		levels := make([]float64, 0, len(g))
@@ -234,9 +172,10 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 				continue
 			}
 			plus, minus := r.Sum(nil, l.plus, w), r.Sum(nil, l.minus, w)
-			boot := opt.Boot
-			boot.Seed += uint64(k.block)
-			row, ok, err := infoRow(ctx, plus, minus, 2*c, spec, extra, satSizes, boot, notef)
+			ls := spec
+			ls.boot.Seed += uint64(k.block)
+			ls.notef = notef
+			row, ok, err := infoRow(ctx, plus, minus, 2*c, ls)
 			if ctx.Err() != nil {
 				return rows, notes, ctx.Err()
 			}
@@ -254,30 +193,173 @@ func InfoRows(r fisher.Responses, trials []rundir.TrialRecord, opt InfoOptions) 
 	return rows, notes, nil
 }
 
-// infoRow analyses one block at one coherence; ok is false (with a note)
-// when it has no estimate.
-func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec fisher.SubsetSpec, extra, satSizes []int, boot fisher.BootSpec, notef func(string, ...any)) (InfoRow, bool, error) {
-	row := InfoRow{Main: -1, Boot: boot}
+// infoSettings fills opt's defaults and checks them: the infoSpec every
+// row shares (notes aside) and the window of bins (every bin when
+// opt.Window is zero).
+func infoSettings(r fisher.Responses, opt InfoOptions) (infoSpec, fisher.BinRange, error) {
+	spec := opt.Subsets
+	if spec.Size == 0 {
+		spec.Size = fisher.DefaultSubsetSize
+	}
+	if spec.Count == 0 {
+		spec.Count = fisher.DefaultSubsets
+	}
+	w := opt.Window
+	if spec.Size < 2 || spec.Count < 1 {
+		return infoSpec{}, w, fmt.Errorf("%w: subsets of %d neurons, %d of them; ask for at least 2 neurons and 1 subset", fisher.ErrBadData, spec.Size, spec.Count)
+	}
+	extra := opt.Sizes
+	if extra == nil {
+		extra = DefaultSizes
+	}
+	satSizes := opt.SaturationSizes
+	if satSizes == nil {
+		satSizes = DefaultSaturationSizes
+	}
+	if opt.NoSaturation {
+		satSizes = nil
+	}
+	for _, n := range append(slices.Clone(extra), satSizes...) {
+		if n < 2 {
+			return infoSpec{}, w, fmt.Errorf("%w: subset size %d; every size needs at least 2 neurons", fisher.ErrBadData, n)
+		}
+	}
+	if opt.Boot.Replicates != 0 && (opt.Boot.Replicates < 2 || opt.Boot.Subsets < 1) {
+		return infoSpec{}, w, fmt.Errorf("%w: a bootstrap of %d replicates with %d subsets each; ask for at least 2 replicates and 1 subset (or 0 replicates for none)", fisher.ErrBadData, opt.Boot.Replicates, opt.Boot.Subsets)
+	}
+	if w == (fisher.BinRange{}) {
+		w = fisher.BinRange{Start: 0, End: r.Bins}
+	}
+	if w.Start < 0 || w.End > r.Bins || w.Start >= w.End {
+		return infoSpec{}, w, fmt.Errorf("%w: bins %v outside the %d bins of the responses", fisher.ErrBadData, w, r.Bins)
+	}
+	return infoSpec{subsets: spec, extra: extra, satSizes: satSizes, boot: opt.Boot}, w, nil
+}
+
+// infoLevel is the rows of the trials at +c and at -c.
+type infoLevel struct{ plus, minus []int }
+
+// infoGroups groups the trials with a row by (session, block, block name,
+// mode), in order of first appearance, and within each by coherence c > 0.
+func infoGroups(r fisher.Responses, trials []rundir.TrialRecord) ([]groupKey, map[groupKey]map[float64]*infoLevel, error) {
+	var order []groupKey
+	groups := map[groupKey]map[float64]*infoLevel{}
+	for _, t := range trials {
+		if t.Row < 0 {
+			continue
+		}
+		if t.Row >= r.Trials {
+			return nil, nil, fmt.Errorf("%w: trial %d (session %d block %d) is row %d but the responses have %d trials", fisher.ErrBadData, t.Trial, t.Session, t.Block, t.Row, r.Trials)
+		}
+		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
+		g, ok := groups[k]
+		if !ok {
+			g = map[float64]*infoLevel{}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if t.Coherence == 0 {
+			continue
+		}
+		c := math.Abs(t.Coherence)
+		l, ok := g[c]
+		if !ok {
+			l = &infoLevel{}
+			g[c] = l
+		}
+		if t.Coherence > 0 {
+			l.plus = append(l.plus, t.Row)
+		} else {
+			l.minus = append(l.minus, t.Row)
+		}
+	}
+	return order, groups, nil
+}
+
+// infoSpec is what infoRow estimates for one block at one coherence: the
+// subsets at the main size, the extra sizes reported, the sizes the
+// saturation is fitted over, the bootstrap, and where notes go.
+type infoSpec struct {
+	subsets  fisher.SubsetSpec
+	extra    []int
+	satSizes []int
+	boot     fisher.BootSpec
+	notef    func(string, ...any)
+}
+
+// infoBlock holds one infoRow's data and estimates as its steps fill them.
+type infoBlock struct {
+	ctx         context.Context
+	plus, minus *mat.Dense
+	ds          float64
+	spec        infoSpec
+	s           *fisher.Stats
+	pool        []int                       // the neurons that vary
+	res         map[int]fisher.SubsetResult // by subset size
+	b           *fisher.BootResult          // nil without a bootstrap
+}
+
+// infoRow analyses one block at one coherence (trials x neurons counts at
+// +ds/2 and -ds/2); ok is false (with a note) when it has no estimate.
+func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec infoSpec) (InfoRow, bool, error) {
+	row := InfoRow{Main: -1, Boot: spec.boot}
 	s, err := fisher.NewStats(plus, minus, nil, ds, true)
 	if err != nil {
 		return row, false, err
 	}
-	pool := s.Active()
-	tp, _ := plus.Dims()
-	tm, _ := minus.Dims()
+	ib := &infoBlock{ctx: ctx, plus: plus, minus: minus, ds: ds, spec: spec, s: s, pool: s.Active()}
+	row.Neurons = len(ib.pool)
+	sizes, sat, main, ok := ib.planSizes()
+	if !ok {
+		return row, false, nil
+	}
+	row.Main = slices.Index(sizes, main)
+	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(sizes), sat...))))
+	if err := ib.fullEstimate(&row); err != nil {
+		return row, false, err
+	}
+	if ok, err := ib.subsetEstimates(all, main); !ok || err != nil {
+		return row, false, err
+	}
+	if err := ib.bootstrap(all); err != nil {
+		return row, false, err
+	}
+	row.Sizes, row.Main = ib.sizeResults(sizes, main)
+	row.NoiseCorr = plainValue(s.NoiseCorrelation(ib.pool))
+	if ib.b != nil {
+		row.NoiseCorr.withReps(ib.b.NoiseCorr)
+	}
+	row.Fano = fano(plus, minus, ib.pool)
+	row.FanoBoot = plainValue(row.Fano)
+	if ib.b != nil {
+		row.FanoBoot.withReps(fanoReps(plus, minus, ib.pool, spec.boot))
+	}
+	if err := ib.fitEpsilon(&row, sat); err != nil {
+		return row, false, err
+	}
+	return row, true, nil
+}
+
+// planSizes returns the subset sizes to report (the main size, clipped to
+// what the trials allow, and the extra sizes that fit), the saturation sizes
+// that fit, and the main size; ok is false (with a note) when not even 2
+// neurons can be analysed.
+func (ib *infoBlock) planSizes() (sizes, sat []int, main int, ok bool) {
+	spec, notef, pool := ib.spec.subsets, ib.spec.notef, ib.pool
+	tp, _ := ib.plus.Dims()
+	tm, _ := ib.minus.Dims()
 	t := min(tp, tm)
 	maxN := min(len(pool), t-5)
-	row.Neurons = len(pool)
-	main := min(spec.Size, maxN)
+	main = min(spec.Size, maxN)
 	if main < 2 {
 		notef("skipped: %d neurons respond (non-zero variance) and T = %d trials per condition; need at least 2 neurons and T > n + 4", len(pool), t)
-		return row, false, nil
+		return nil, nil, main, false
 	}
 	if main < spec.Size {
 		notef("subset size clipped from %d to %d (N = %d usable neurons, T = %d trials per condition allows at most T - 5)", spec.Size, main, len(pool), t)
 	}
-	sizes := []int{main}
-	for _, n := range extra {
+	sizes = []int{main}
+	for _, n := range ib.spec.extra {
 		switch {
 		case slices.Contains(sizes, n):
 		case n > maxN:
@@ -287,16 +369,18 @@ func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec fishe
 		}
 	}
 	slices.Sort(sizes)
-	row.Main = slices.Index(sizes, main)
-	var sat []int
-	for _, n := range satSizes {
+	for _, n := range ib.spec.satSizes {
 		if n <= maxN {
 			sat = append(sat, n)
 		}
 	}
-	all := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(sizes), sat...))))
+	return sizes, sat, main, true
+}
 
-	full, err := s.AnalyseContext(ctx, fisher.EstimateOptions{Counts: true}, pool)
+// fullEstimate sets row's estimate over the whole pool, or the note why it
+// has none.
+func (ib *infoBlock) fullEstimate(row *InfoRow) error {
+	full, err := ib.s.AnalyseContext(ib.ctx, fisher.EstimateOptions{Counts: true}, ib.pool)
 	switch {
 	case err == nil:
 		row.Full = full.Full
@@ -305,131 +389,153 @@ func infoRow(ctx context.Context, plus, minus *mat.Dense, ds float64, spec fishe
 	case errors.Is(err, fisher.ErrSingular):
 		row.FullNote = err.Error()
 	default:
-		return row, false, err
+		return err
 	}
-	res := map[int]fisher.SubsetResult{}
+	return nil
+}
+
+// subsetEstimates estimates the subsets of each size of all into ib.res; a
+// singular size is noted and left out, and ok is false when the main size
+// is singular.
+func (ib *infoBlock) subsetEstimates(all []int, main int) (ok bool, err error) {
+	ib.res = map[int]fisher.SubsetResult{}
 	for _, n := range all {
-		sp := spec
+		sp := ib.spec.subsets
 		sp.Size = n
-		sr, err := s.SubsetsContext(ctx, sp, pool)
+		sr, err := ib.s.SubsetsContext(ib.ctx, sp, ib.pool)
 		if err != nil {
 			if errors.Is(err, fisher.ErrSingular) {
 				if n == main {
-					notef("skipped: %v", err)
-					return row, false, nil
+					ib.spec.notef("skipped: %v", err)
+					return false, nil
 				}
-				notef("no result at subset size %d: %v", n, err)
+				ib.spec.notef("no result at subset size %d: %v", n, err)
 				continue
 			}
-			return row, false, err
+			return false, err
 		}
-		res[n] = sr
+		ib.res[n] = sr
 	}
-	var b *fisher.BootResult
-	if boot.Replicates > 0 {
-		bs := boot
-		bs.EstimateSubsets = spec.Count
-		bs.NoiseCorr = true
-		var have []int
-		for _, n := range all {
-			if _, ok := res[n]; ok {
-				have = append(have, n)
-			}
-		}
-		if b, err = fisher.BootstrapContext(ctx, plus, minus, ds, pool, have, bs); err != nil {
-			return row, false, err
-		}
-		if b.Singular > 0 {
-			notef("bootstrap: %d of %d subset estimates of the resampled trials left out as singular", b.Singular, boot.Replicates*boot.Subsets*len(have))
+	return true, nil
+}
+
+// bootstrap resamples the trials at the sizes of all that have an
+// estimate, into ib.b (left nil without replicates).
+func (ib *infoBlock) bootstrap(all []int) error {
+	boot := ib.spec.boot
+	if boot.Replicates <= 0 {
+		return nil
+	}
+	bs := boot
+	bs.EstimateSubsets = ib.spec.subsets.Count
+	bs.NoiseCorr = true
+	var have []int
+	for _, n := range all {
+		if _, ok := ib.res[n]; ok {
+			have = append(have, n)
 		}
 	}
-	bootIndex := func(n int) int {
-		if b == nil {
-			return -1
-		}
-		return slices.Index(b.Sizes, n)
+	b, err := fisher.BootstrapContext(ib.ctx, ib.plus, ib.minus, ib.ds, ib.pool, have, bs)
+	if err != nil {
+		return err
 	}
+	if b.Singular > 0 {
+		ib.spec.notef("bootstrap: %d of %d subset estimates of the resampled trials left out as singular", b.Singular, boot.Replicates*boot.Subsets*len(have))
+	}
+	ib.b = b
+	return nil
+}
+
+// bootIndex is the index of size n in the bootstrap's sizes; -1 without.
+func (ib *infoBlock) bootIndex(n int) int {
+	if ib.b == nil {
+		return -1
+	}
+	return slices.Index(ib.b.Sizes, n)
+}
+
+// sizeResults returns the results at the sizes that have an estimate, with
+// the bootstrap's intervals, and the index of the main size among them (-1
+// when it has none).
+func (ib *infoBlock) sizeResults(sizes []int, main int) ([]SizeResult, int) {
 	reps := func(q [][]float64, n int) []float64 {
-		if k := bootIndex(n); k >= 0 {
+		if k := ib.bootIndex(n); k >= 0 {
 			return q[k]
 		}
 		return nil
 	}
+	var out []SizeResult
 	for _, n := range sizes {
-		sr, ok := res[n]
+		sr, ok := ib.res[n]
 		if !ok {
 			continue
 		}
 		var bReal, bShuf, bGap [][]float64
-		if b != nil {
-			bReal, bShuf, bGap = b.Real, b.Shuffle, b.Gap
+		if ib.b != nil {
+			bReal, bShuf, bGap = ib.b.Real, ib.b.Shuffle, ib.b.Gap
 		}
-		out := SizeResult{N: n, Subsets: sr.Count,
+		r := SizeResult{N: n, Subsets: sr.Count,
 			IReal:    subsetValue(sr.Real, reps(bReal, n)),
 			IShuffle: subsetValue(sr.Shuffle, reps(bShuf, n)),
 			Gap:      subsetValue(sr.Redundancy, reps(bGap, n)),
 		}
-		out.RedundancyPct = pctValue(out.Gap, out.IShuffle)
-		row.Sizes = append(row.Sizes, out)
+		r.RedundancyPct = pctValue(r.Gap, r.IShuffle)
+		out = append(out, r)
 	}
-	row.Main = -1
-	for k := range row.Sizes {
-		if row.Sizes[k].N == main {
-			row.Main = k
+	at := -1
+	for k := range out {
+		if out[k].N == main {
+			at = k
 		}
 	}
+	return out, at
+}
 
-	row.NoiseCorr = plainValue(s.NoiseCorrelation(pool))
-	if b != nil {
-		row.NoiseCorr.withReps(b.NoiseCorr)
-	}
-	row.Fano = fano(plus, minus, pool)
-	row.FanoBoot = plainValue(row.Fano)
-	if b != nil {
-		row.FanoBoot.withReps(fanoReps(plus, minus, pool, boot))
-	}
-
-	// Epsilon over the saturation sizes with positive information.
+// fitEpsilon fits the information-limiting variance over the saturation
+// sizes sat with positive information, with the bootstrap's interval.
+func (ib *infoBlock) fitEpsilon(row *InfoRow, sat []int) error {
 	row.Epsilon = nanValue()
 	var fitN []int
 	var fitI []float64
 	for _, n := range sat {
-		if sr, ok := res[n]; ok && sr.Real.Mean > 0 {
+		if sr, ok := ib.res[n]; ok && sr.Real.Mean > 0 {
 			fitN = append(fitN, n)
 			fitI = append(fitI, sr.Real.Mean)
 		}
 	}
 	switch {
 	case len(sat) == 0:
+		return nil
 	case len(fitN) < minSaturationSizes:
-		notef("no epsilon fit: I_real > 0 at %d of the subset sizes %v; the fit needs %d", len(fitN), sat, minSaturationSizes)
-	default:
-		fit, err := fisher.FitSaturation(fitN, fitI)
-		if err != nil {
-			return row, false, err
+		ib.spec.notef("no epsilon fit: I_real > 0 at %d of the subset sizes %v; the fit needs %d", len(fitN), sat, minSaturationSizes)
+		return nil
+	}
+	fit, err := fisher.FitSaturation(fitN, fitI)
+	if err != nil {
+		return err
+	}
+	row.Saturation = &fit
+	row.Epsilon = plainValue(fit.Epsilon)
+	if ib.b == nil {
+		return nil
+	}
+	er := make([]float64, ib.spec.boot.Replicates)
+	info := make([]float64, len(fitN))
+	for r := range er {
+		er[r] = math.NaN()
+		ok := true
+		for k, n := range fitN {
+			info[k] = ib.b.Real[ib.bootIndex(n)][r]
+			ok = ok && info[k] > 0
 		}
-		row.Saturation = &fit
-		row.Epsilon = plainValue(fit.Epsilon)
-		if b != nil {
-			er := make([]float64, boot.Replicates)
-			info := make([]float64, len(fitN))
-			for r := range er {
-				er[r] = math.NaN()
-				ok := true
-				for k, n := range fitN {
-					info[k] = b.Real[bootIndex(n)][r]
-					ok = ok && info[k] > 0
-				}
-				if ok {
-					if f, err := fisher.FitSaturation(fitN, info); err == nil {
-						er[r] = f.Epsilon
-					}
-				}
+		if ok {
+			if f, err := fisher.FitSaturation(fitN, info); err == nil {
+				er[r] = f.Epsilon
 			}
-			row.Epsilon.withReps(er)
 		}
 	}
-	return row, true, nil
+	row.Epsilon.withReps(er)
+	return nil
 }
 
 // fano returns the median over the neurons of pool with a positive mean of

@@ -8,6 +8,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -41,7 +42,7 @@ func TestSignalCounts(t *testing.T) {
 	trials := []rundir.TrialRecord{{Coherence: 0.3, Recorded: true}, {Coherence: -0.3, Recorded: true}}
 	// A = 45: trial 0's signal is 45, trial 1's 135.
 	frames := []float32{45, 10, 45, 45, 135, 45, 135, 20}
-	k, frac, run := signalCounts(trials, []int{0, 1}, frames, 4, 45, 100, 50, 8, 2)
+	k, frac, run := signalCounts(&recording.Recording{Trials: trials, Frames: frames, FramesPerTrial: 4}, []int{0, 1}, SignalStimulus{TaskDeg: 45, FrameMs: 100, BinMs: 50}, 8, 2)
 	want := [][]int{{-1, -1, 1, 1, 1, 1, 2, 2}, {-1, -1, 1, 1, 1, 1, 1, 1}}
 	for a := range want {
 		for b := range want[a] {
@@ -123,7 +124,7 @@ func TestRegressOnSignal(t *testing.T) {
 		positive bool
 	}{{0.1, true}, {0, false}} {
 		resp, trials, fr := signalRecording(7, c.eps)
-		reg, why := RegressOnSignal(resp, trials, lines, fr, 16, 45, 100, 50, ConsistencyOptions{Seed: 3, Boot: 60})
+		reg, why := RegressOnSignal(&recording.Recording{Responses: resp, Trials: trials, Frames: fr, FramesPerTrial: 16}, lines, SignalStimulus{TaskDeg: 45, FrameMs: 100, BinMs: 50}, ConsistencyOptions{Seed: 3, Boot: 60})
 		if reg == nil {
 			t.Fatalf("eps %v: no regression: %s", c.eps, why)
 		}

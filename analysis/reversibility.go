@@ -173,7 +173,7 @@ func reversibility(d *rundir.Run, sum *Summary, opt Options, notef func(string, 
 		if len(bs) < 2 {
 			continue
 		}
-		sc, ok := switchCourse(d, bs, kd.from, kd.to, ki, rev.TrialPeriodS, sum.TrialMs/1000, size, opt, notef)
+		sc, ok := switchCourse(d, switchKind{from: kd.from, to: kd.to, index: ki, blocks: bs}, switchTiming{periodS: rev.TrialPeriodS, trialS: sum.TrialMs / 1000}, size, opt, notef)
 		if ok {
 			rev.Courses = append(rev.Courses, sc)
 		}
@@ -262,10 +262,24 @@ func switchUsable(ps []*switchPos) (usable []int, size int) {
 	return usable, size
 }
 
-// switchCourse analyses the blocks bs (each the first block after a switch
-// of one kind, the kind-th kind found) position by position with subsets of
-// size neurons (0: the largest the positions allow).
-func switchCourse(d *rundir.Run, bs []*BlockResult, from, to string, kind int, periodS, trialS float64, size int, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
+// switchKind is one kind of switch, from -> to, the index-th kind found,
+// and its blocks (each the first block after such a switch).
+type switchKind struct {
+	from, to string
+	index    int
+	blocks   []*BlockResult
+}
+
+// switchTiming places trial positions in time: the period of the trials
+// and the length of one (s).
+type switchTiming struct {
+	periodS, trialS float64
+}
+
+// switchCourse analyses the blocks of sk position by position with subsets
+// of size neurons (0: the largest the positions allow).
+func switchCourse(d *rundir.Run, sk switchKind, tm switchTiming, size int, opt Options, notef func(string, ...any)) (SwitchCourse, bool) {
+	bs, from, to, kind, periodS, trialS := sk.blocks, sk.from, sk.to, sk.index, tm.periodS, tm.trialS
 	sc := SwitchCourse{From: from, To: to, Switches: len(bs)}
 	where := fmt.Sprintf("switch %s -> %s", from, to)
 	c, ps := switchPositions(d, bs)

@@ -167,6 +167,28 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 	if len(sums) < 1 {
 		return nil, fmt.Errorf("no runs: the summary across seeds needs at least 1 run (the spread across seeds at least 2)")
 	}
+	ss, err := seedRuns(sums, configs)
+	if err != nil {
+		return nil, err
+	}
+	seedRows(ss, sums)
+	learn, tp, haveL, haveT := seedEffects(sums)
+	learn.Across, tp.Across = across(learn.Values), across(tp.Values)
+	if haveL >= 2 {
+		ss.Learning = learn
+	}
+	if haveT >= 2 {
+		ss.TaskPassive = tp
+	}
+	ss.Headline = headline(sums, learn, tp)
+	ss.CalibrationTarget = sums[0].CalibrationTarget
+	ss.Calibration = seedCalibration(sums)
+	return ss, nil
+}
+
+// seedRuns checks that the runs differ in their seeds alone, each its own,
+// and starts their summary with their directories and seeds.
+func seedRuns(sums []*Summary, configs []*model.Config) (*SeedSummary, error) {
 	ss := &SeedSummary{}
 	var ref []byte
 	for k, s := range sums {
@@ -186,6 +208,12 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 		ss.Seeds = append(ss.Seeds, seed)
 	}
 
+	return ss, nil
+}
+
+// seedRows fills ss.Rows: each quantity of each block, coherence and subset
+// size, its value in every run and its spread across them.
+func seedRows(ss *SeedSummary, sums []*Summary) {
 	type key struct {
 		block    int
 		c        float64
@@ -250,11 +278,13 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 		}
 		return a.SubsetN - b.SubsetN
 	})
+}
 
-	// The learning effect and task vs passive, per seed.
-	learn := &SeedEffect{What: "latest minus earliest control task block, redundancy % at the headline size", Values: make([]float64, len(sums))}
-	tp := &SeedEffect{What: "task minus passive redundancy % at the headline size, latest session measured in both modes", Values: make([]float64, len(sums))}
-	haveL, haveT := 0, 0
+// seedEffects are the learning effect and task vs passive of each run, and
+// how many runs have each.
+func seedEffects(sums []*Summary) (learn, tp *SeedEffect, haveL, haveT int) {
+	learn = &SeedEffect{What: "latest minus earliest control task block, redundancy % at the headline size", Values: make([]float64, len(sums))}
+	tp = &SeedEffect{What: "task minus passive redundancy % at the headline size, latest session measured in both modes", Values: make([]float64, len(sums))}
 	for si, s := range sums {
 		learn.Values[si], tp.Values[si] = math.NaN(), math.NaN()
 		task := s.ControlBlocks("task")
@@ -288,17 +318,7 @@ func AcrossSeeds(sums []*Summary, configs []*model.Config) (*SeedSummary, error)
 			break
 		}
 	}
-	learn.Across, tp.Across = across(learn.Values), across(tp.Values)
-	if haveL >= 2 {
-		ss.Learning = learn
-	}
-	if haveT >= 2 {
-		ss.TaskPassive = tp
-	}
-	ss.Headline = headline(sums, learn, tp)
-	ss.CalibrationTarget = sums[0].CalibrationTarget
-	ss.Calibration = seedCalibration(sums)
-	return ss, nil
+	return learn, tp, haveL, haveT
 }
 
 // seedCalibration computes SeedSummary.Calibration: the runs' calibration

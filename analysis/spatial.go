@@ -150,14 +150,23 @@ func binsOf(bins []SpatialBin, k string) []SpatialBin {
 	return out
 }
 
-// VirtualArray lays a size x size grid of electrodes with pitch pitchUm
+// ArrayLayout is a virtual electrode array: Size x Size electrodes PitchUm
+// apart, each recording the neurons within RadiusUm.
+type ArrayLayout struct {
+	PitchUm  float64
+	Size     int
+	RadiusUm float64
+}
+
+// VirtualArray lays a Size x Size grid of electrodes with pitch PitchUm
 // centred on the slab [0, slabX] x [0, slabY] (electrode (r, c) at x = slabX/2
-// + (c - (size-1)/2) pitch, y likewise with r), drops the electrodes outside
+// + (c - (Size-1)/2) pitch, y likewise with r), drops the electrodes outside
 // the slab (edges included) and gives each the neurons whose soma (x[i], y[i])
-// lies within radiusUm of it horizontally (distance <= radius, any depth).
+// lies within RadiusUm of it horizontally (distance <= radius, any depth).
 // Electrodes come row by row. Recording discs may overlap when the radius
 // exceeds half the pitch; a neuron then belongs to several electrodes.
-func VirtualArray(slabX, slabY float64, x, y []float32, pitchUm float64, size int, radiusUm float64) []Electrode {
+func VirtualArray(slabX, slabY float64, x, y []float32, a ArrayLayout) []Electrode {
+	pitchUm, size, radiusUm := a.PitchUm, a.Size, a.RadiusUm
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("experiment: VirtualArray: %d x and %d y positions", len(x), len(y)))
 	}
@@ -575,7 +584,7 @@ func electrodePairs(sp *SpatialSummary, pos []float32, n int, opt Options, notef
 		for i := range n {
 			x[i], y[i] = pos[3*i], pos[3*i+1]
 		}
-		sp.Electrodes = VirtualArray(sp.SlabUm[0], sp.SlabUm[1], x, y, opt.ArrayPitchUm, opt.ArraySize, opt.RecordingRadiusUm)
+		sp.Electrodes = VirtualArray(sp.SlabUm[0], sp.SlabUm[1], x, y, ArrayLayout{PitchUm: opt.ArrayPitchUm, Size: opt.ArraySize, RadiusUm: opt.RecordingRadiusUm})
 		empty := 0
 		for _, e := range sp.Electrodes {
 			if len(e.Neurons) == 0 {

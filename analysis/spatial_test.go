@@ -101,7 +101,7 @@ func TestVirtualArray(t *testing.T) {
 	// 4.5) 400, so only c = 4, 5 (x = 300, 700) lie in [0, 1000].
 	x := []float32{300, 390, 300, 401, 500, 700, 300, 629.3}
 	y := []float32{300, 300, 400, 300, 500, 760, 700, 770.7}
-	el := VirtualArray(1000, 1000, x, y, 400, 10, 100)
+	el := VirtualArray(1000, 1000, x, y, ArrayLayout{PitchUm: 400, Size: 10, RadiusUm: 100})
 	want := []Electrode{
 		{Row: 4, Col: 4, XUm: 300, YUm: 300, Neurons: []int{0, 1, 2}}, // 2 at exactly 100 um: in
 		{Row: 4, Col: 5, XUm: 700, YUm: 300},
@@ -112,11 +112,11 @@ func TestVirtualArray(t *testing.T) {
 		t.Errorf("array\n%v\nwant\n%v", el, want)
 	}
 	// An odd grid has an electrode at the centre; a small slab has none.
-	el = VirtualArray(1000, 600, x, y, 400, 3, 150)
+	el = VirtualArray(1000, 600, x, y, ArrayLayout{PitchUm: 400, Size: 3, RadiusUm: 150})
 	if len(el) != 3 || el[1].XUm != 500 || el[1].YUm != 300 || el[0].XUm != 100 || fmt.Sprint(el[1].Neurons) != "[1 3]" {
 		t.Errorf("3 x 3 grid on a 1000 x 600 slab: %v", el)
 	}
-	if el := VirtualArray(300, 300, x, y, 400, 10, 100); len(el) != 0 {
+	if el := VirtualArray(300, 300, x, y, ArrayLayout{PitchUm: 400, Size: 10, RadiusUm: 100}); len(el) != 0 {
 		t.Errorf("a 300 um slab holds %d electrodes", len(el))
 	}
 	// Multi-units sum their neurons' counts.

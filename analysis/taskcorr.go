@@ -12,6 +12,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -68,52 +69,100 @@ type GroupCorr struct {
 }
 
 // TaskCorrelations computes the task-aligned correlation matrix of every
-// recorded block of a recording in the run-directory layout: r and trials as
-// rundir.OpenRecording reads them, theta the preferred orientation of each
-// neuron (rad, theta.npy), frames the frame orientations (deg, frames.npy:
-// row k for line k of trials.csv, framesPerTrial per row) and taskDeg the
-// orientation A (deg). Each trial's counts are summed over opt.Window. A
-// block with fewer than FrameBins + 3 trials per signed coherence, or whose
-// trials have no frames, is skipped with a note. Neurons with zero variance
-// in a block are left out of it.
-func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]TaskCorr, []string, error) {
+// recorded block of rec: its counts and trials, the preferred orientation of
+// each unit (rec.Theta, rad) and the frame orientations (rec.Frames, deg: row
+// k for Trials[k], FramesPerTrial per row); taskDeg is the orientation A
+// (deg). Each trial's counts are summed over opt.Window. A block with fewer
+// than FrameBins + 3 trials per signed coherence, or whose trials have no
+// frames, is skipped with a note. Neurons with zero variance in a block are
+// left out of it.
+func TaskCorrelations(rec *recording.Recording, taskDeg float64, opt TaskCorrOptions) ([]TaskCorr, []string, error) {
 	if opt.FrameBins == 0 {
 		opt.FrameBins = DefaultTaskCorrFrameBins
 	}
 	if opt.FrameBins < 2 {
 		return nil, nil, fmt.Errorf("%w: %d frame bins; give at least 2", fisher.ErrBadData, opt.FrameBins)
 	}
-	w, err := taskAlignedInputs(r, theta, frames, framesPerTrial, &opt)
+	w, err := taskAlignedInputs(rec.Responses, rec.Theta, rec.Frames, rec.FramesPerTrial, &opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	frameRows := len(frames) / framesPerTrial
+	tr := &taskCorrRun{rec: rec, taskDeg: taskDeg, opt: opt, window: w,
+		bins: taskCorrNeuronBins(rec.Theta, taskDeg, opt.Bins, opt.GroupDeg), ctx: opt.Context}
+	if tr.ctx == nil {
+		tr.ctx = context.Background()
+	}
+	var out []TaskCorr
+	var notes []string
+	for _, b := range taskCorrBlocks(rec.Trials) {
+		if err := tr.ctx.Err(); err != nil {
+			return nil, notes, err
+		}
+		tc, note, err := tr.block(b)
+		switch {
+		case err != nil:
+			return nil, notes, err
+		case note != "":
+			notes = append(notes, note)
+		default:
+			out = append(out, tc)
+		}
+	}
+	return out, notes, nil
+}
 
-	// Bins and groups of the neurons.
-	binDeg := 180 / float64(opt.Bins)
-	bin := make([]int, r.Neurons)
-	group := make([]int, r.Neurons) // 0: A, 1: B, -1: neither
+// taskCorrRun holds what TaskCorrelations shares across the blocks.
+type taskCorrRun struct {
+	rec     *recording.Recording
+	taskDeg float64
+	opt     TaskCorrOptions
+	window  fisher.BinRange
+	bins    taskCorrBins
+	ctx     context.Context
+}
+
+// taskCorrBins places each neuron in an orientation bin relative to A and
+// in a task group.
+type taskCorrBins struct {
+	bin   []int
+	group []int // 0: A, 1: B, -1: neither
+	bins  int
+	deg   float64 // bin width
+}
+
+// taskCorrNeuronBins bins the preferred orientations theta (rad) into bins
+// bins centred on taskDeg and groups those within groupDeg of A or of B.
+func taskCorrNeuronBins(theta []float32, taskDeg float64, bins int, groupDeg float64) taskCorrBins {
+	nb := taskCorrBins{bin: make([]int, len(theta)), group: make([]int, len(theta)), bins: bins, deg: 180 / float64(bins)}
 	for i, th := range theta {
 		d := math.Mod(float64(th)*180/math.Pi-taskDeg, 180)
 		if d < 0 {
 			d += 180
 		}
-		bin[i] = int(math.Floor((d+binDeg/2)/binDeg)) % opt.Bins
-		group[i] = -1
+		nb.bin[i] = int(math.Floor((d+nb.deg/2)/nb.deg)) % bins
+		nb.group[i] = -1
 		switch {
-		case math.Min(d, 180-d) <= opt.GroupDeg:
-			group[i] = 0
-		case math.Abs(d-90) <= opt.GroupDeg:
-			group[i] = 1
+		case math.Min(d, 180-d) <= groupDeg:
+			nb.group[i] = 0
+		case math.Abs(d-90) <= groupDeg:
+			nb.group[i] = 1
 		}
 	}
+	return nb
+}
 
-	type blockTrials struct {
-		key   groupKey
-		lines []int
-	}
-	var blocks []*blockTrials
-	at := map[groupKey]*blockTrials{}
+// taskCorrBlock is one recorded block: its key and its lines in the trial
+// table.
+type taskCorrBlock struct {
+	key   groupKey
+	lines []int
+}
+
+// taskCorrBlocks groups the recorded trials by block, in the order the
+// blocks first appear.
+func taskCorrBlocks(trials []rundir.TrialRecord) []*taskCorrBlock {
+	var blocks []*taskCorrBlock
+	at := map[groupKey]*taskCorrBlock{}
 	for line, t := range trials {
 		if !t.Recorded || t.Row < 0 {
 			continue
@@ -121,93 +170,104 @@ func TaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []f
 		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
 		b := at[k]
 		if b == nil {
-			b = &blockTrials{key: k}
+			b = &taskCorrBlock{key: k}
 			at[k] = b
 			blocks = append(blocks, b)
 		}
 		b.lines = append(b.lines, line)
 	}
-	var out []TaskCorr
-	var notes []string
-	ctx := opt.Context
-	if ctx == nil {
-		ctx = context.Background()
+	return blocks
+}
+
+// block computes the matrices of one block, or the note why it has none.
+func (tr *taskCorrRun) block(b *taskCorrBlock) (TaskCorr, string, error) {
+	rec, opt := tr.rec, tr.opt
+	where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
+	if frameRows := len(rec.Frames) / rec.FramesPerTrial; b.lines[len(b.lines)-1] >= frameRows {
+		return TaskCorr{}, fmt.Sprintf("%s: no task-aligned correlations: %d of its trials have no row in frames.npy (%d rows)", where, len(b.lines), frameRows), nil
 	}
-	for _, b := range blocks {
-		if err := ctx.Err(); err != nil {
-			return nil, notes, err
-		}
-		where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
-		if b.lines[len(b.lines)-1] >= frameRows {
-			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %d of its trials have no row in frames.npy (%d rows)", where, len(b.lines), frameRows))
-			continue
-		}
-		rows := make([]int, len(b.lines))
-		class := make([]float64, len(b.lines))
-		for k, line := range b.lines {
-			rows[k], class[k] = trials[line].Row, trials[line].Coherence
-		}
-		counts := r.Sum(nil, rows, w)
-		// The design: one column per signed coherence, then the frame
-		// histogram less its last bin (the bins sum to the frame count).
-		levels := slices.Compact(slices.Sorted(slices.Values(class)))
-		minPer := len(b.lines)
-		for _, c := range levels {
-			n := 0
-			for _, x := range class {
-				if x == c {
-					n++
-				}
-			}
-			minPer = min(minPer, n)
-		}
-		if minPer < opt.FrameBins+3 {
-			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %d trials at its rarest signed coherence; the regression on %d frame bins needs at least %d", where, minPer, opt.FrameBins, opt.FrameBins+3))
-			continue
-		}
-		p := len(levels) + opt.FrameBins - 1
-		x := mat.NewDense(len(b.lines), p, nil)
-		fw := 180 / float64(opt.FrameBins)
-		for k, line := range b.lines {
-			x.Set(k, slices.Index(levels, class[k]), 1)
-			for _, f := range frames[line*framesPerTrial : (line+1)*framesPerTrial] {
-				d := math.Mod(float64(f)-taskDeg, 180)
-				if d < 0 {
-					d += 180
-				}
-				if fb := int(math.Floor((d+fw/2)/fw)) % opt.FrameBins; fb < opt.FrameBins-1 {
-					x.Set(k, len(levels)+fb, x.At(k, len(levels)+fb)+1)
-				}
-			}
-		}
-		tc := TaskCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode,
-			Trials: len(b.lines), BinDeg: binDeg, BinNeurons: make([]int, opt.Bins)}
-		est, err := taskCorrStats(counts, class, levels, x, bin, group, opt.Bins)
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("%s: no task-aligned correlations: %v", where, err))
-			continue
-		}
-		tc.Neurons = est.neurons
-		for i, ok := range est.active {
-			if ok {
-				tc.BinNeurons[bin[i]]++
-				if group[i] >= 0 {
-					tc.GroupNeurons[group[i]]++
-				}
-			}
-		}
-		var reps []taskCorrEstimate
-		if opt.Boot.Replicates > 0 {
-			reps = taskCorrBoot(ctx, counts, class, levels, x, bin, group, opt.Bins, opt.Boot, uint64(b.key.block))
-			if err := ctx.Err(); err != nil {
-				return nil, notes, err
-			}
-		}
-		tc.Raw, tc.RawGroups = est.values(reps, false)
-		tc.Cond, tc.CondGroups = est.values(reps, true)
-		out = append(out, tc)
+	d := taskCorrDesign{class: make([]float64, len(b.lines))}
+	rows := make([]int, len(b.lines))
+	for k, line := range b.lines {
+		rows[k], d.class[k] = rec.Trials[line].Row, rec.Trials[line].Coherence
 	}
-	return out, notes, nil
+	d.counts = rec.Responses.Sum(nil, rows, tr.window)
+	d.levels = slices.Compact(slices.Sorted(slices.Values(d.class)))
+	if minPer := rarestLevel(d.class, d.levels); minPer < opt.FrameBins+3 {
+		return TaskCorr{}, fmt.Sprintf("%s: no task-aligned correlations: %d trials at its rarest signed coherence; the regression on %d frame bins needs at least %d", where, minPer, opt.FrameBins, opt.FrameBins+3), nil
+	}
+	d.x = tr.frameDesign(b.lines, d.class, d.levels)
+	tc := TaskCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode,
+		Trials: len(b.lines), BinDeg: tr.bins.deg, BinNeurons: make([]int, opt.Bins)}
+	est, err := taskCorrStats(d, tr.bins)
+	if err != nil {
+		return TaskCorr{}, fmt.Sprintf("%s: no task-aligned correlations: %v", where, err), nil
+	}
+	tc.Neurons = est.neurons
+	for i, ok := range est.active {
+		if ok {
+			tc.BinNeurons[tr.bins.bin[i]]++
+			if g := tr.bins.group[i]; g >= 0 {
+				tc.GroupNeurons[g]++
+			}
+		}
+	}
+	var reps []taskCorrEstimate
+	if opt.Boot.Replicates > 0 {
+		reps = taskCorrBoot(tr.ctx, d, tr.bins, opt.Boot, uint64(b.key.block))
+		if err := tr.ctx.Err(); err != nil {
+			return TaskCorr{}, "", err
+		}
+	}
+	tc.Raw, tc.RawGroups = est.values(reps, false)
+	tc.Cond, tc.CondGroups = est.values(reps, true)
+	return tc, "", nil
+}
+
+// rarestLevel is the number of trials at the rarest of levels in class.
+func rarestLevel(class, levels []float64) int {
+	minPer := len(class)
+	for _, c := range levels {
+		n := 0
+		for _, x := range class {
+			if x == c {
+				n++
+			}
+		}
+		minPer = min(minPer, n)
+	}
+	return minPer
+}
+
+// frameDesign is the regression design of the trials at lines: one column
+// per signed coherence, then the frame histogram less its last bin (the
+// bins sum to the frame count).
+func (tr *taskCorrRun) frameDesign(lines []int, class, levels []float64) *mat.Dense {
+	fb, fpt := tr.opt.FrameBins, tr.rec.FramesPerTrial
+	x := mat.NewDense(len(lines), len(levels)+fb-1, nil)
+	fw := 180 / float64(fb)
+	for k, line := range lines {
+		x.Set(k, slices.Index(levels, class[k]), 1)
+		for _, f := range tr.rec.Frames[line*fpt : (line+1)*fpt] {
+			d := math.Mod(float64(f)-tr.taskDeg, 180)
+			if d < 0 {
+				d += 180
+			}
+			if b := int(math.Floor((d+fw/2)/fw)) % fb; b < fb-1 {
+				x.Set(k, len(levels)+b, x.At(k, len(levels)+b)+1)
+			}
+		}
+	}
+	return x
+}
+
+// taskCorrDesign is one set of trials ready for the estimator: counts
+// (trials x neurons), the trials' signed coherences class (levels: the
+// distinct values) and the regression design x.
+type taskCorrDesign struct {
+	counts        *mat.Dense
+	class, levels []float64
+	x             *mat.Dense
 }
 
 // taskCorrEstimate is the matrix and group means of one set of trials.
@@ -252,10 +312,11 @@ func (e taskCorrEstimate) values(reps []taskCorrEstimate, cond bool) ([][]Value,
 	return out, GroupCorr{WithinA: grp(0), WithinB: grp(1), AvsB: grp(2)}
 }
 
-// taskCorrStats computes the raw and the conditioned matrices of counts
-// (trials x neurons) with the trials' signed coherences class (levels: the
-// distinct values) and the regression design x.
-func taskCorrStats(counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int) (taskCorrEstimate, error) {
+// taskCorrStats computes the raw and the conditioned matrices of d's counts
+// for the neurons' bins and groups nb.
+func taskCorrStats(d taskCorrDesign, nb taskCorrBins) (taskCorrEstimate, error) {
+	counts, class, levels, x := d.counts, d.class, d.levels, d.x
+	bin, group, bins := nb.bin, nb.group, nb.bins
 	t, n := counts.Dims()
 	e := taskCorrEstimate{active: make([]bool, n)}
 	// Raw residuals: each signed coherence centred on its own mean.
@@ -387,7 +448,8 @@ func binnedCorr(resid *mat.Dense, active []bool, bin, group []int, bins int) ([]
 // within each signed coherence (Philox stream of spec.Seed + block, purpose
 // rng.Bootstrap, step r, element = trial slot). A replicate whose
 // regression is singular gives NaN.
-func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float64, x *mat.Dense, bin, group []int, bins int, spec fisher.BootSpec, block uint64) []taskCorrEstimate {
+func taskCorrBoot(ctx context.Context, d taskCorrDesign, nb taskCorrBins, spec fisher.BootSpec, block uint64) []taskCorrEstimate {
+	counts, class, levels, x, bins := d.counts, d.class, d.levels, d.x, nb.bins
 	t, n := counts.Dims()
 	_, p := x.Dims()
 	byClass := map[float64][]int{}
@@ -419,7 +481,7 @@ func taskCorrBoot(ctx context.Context, counts *mat.Dense, class, levels []float6
 						slot++
 					}
 				}
-				e, err := taskCorrStats(cs, cl, levels, xs, bin, group, bins)
+				e, err := taskCorrStats(taskCorrDesign{counts: cs, class: cl, levels: levels, x: xs}, nb)
 				if err != nil {
 					nan := math.NaN()
 					e.raw, e.cond = make([]float64, bins*bins), make([]float64, bins*bins)

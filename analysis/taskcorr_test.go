@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 	"gonum.org/v1/gonum/mat"
 )
@@ -76,7 +77,7 @@ func TestTaskCorrelationsSynthetic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tcs, notes, err := TaskCorrelations(resp, trials, theta, fr, frames, taskDeg, TaskCorrOptions{FrameBins: frameBins, Boot: fisher.BootSpec{Replicates: 200, Subsets: 1, Seed: 3}})
+	tcs, notes, err := TaskCorrelations(&recording.Recording{Responses: resp, Trials: trials, Theta: theta, Frames: fr, FramesPerTrial: frames}, taskDeg, TaskCorrOptions{FrameBins: frameBins, Boot: fisher.BootSpec{Replicates: 200, Subsets: 1, Seed: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64
 		slices.Sort(cs)
 		for _, c := range cs {
 			l := levels[c]
-			tc, ok, err := blockTimeCourse(d.Responses, l[0], l[1], c, windows, opt, binMs, opt.Seed+uint64(b.Index), func(format string, a ...any) {
+			tc, ok, err := blockTimeCourse(d.Responses, coherenceTrials{plus: l[0], minus: l[1], c: c}, timeCourseWindows{windows: windows, binMs: binMs}, opt, opt.Seed+uint64(b.Index), func(format string, a ...any) {
 				notef("time course of block %d (session %d, %s) at coherence %g: "+format, append([]any{b.Index, b.Session, b.Name, c}, a...)...)
 			})
 			if err != nil {
@@ -93,37 +93,33 @@ func timeCourses(d *rundir.Run, blocks []BlockResult, opt Options, binMs float64
 	return out, nil
 }
 
+// coherenceTrials are the rows of one block's trials at +c and at -c.
+type coherenceTrials struct {
+	plus, minus []int
+	c           float64
+}
+
+// timeCourseWindows are the windows a time course analyses and the bin
+// width (ms) that places them in the trial.
+type timeCourseWindows struct {
+	windows []kindWindow
+	binMs   float64
+}
+
 // blockTimeCourse analyses one block at one coherence in each window. The
 // subsets come from the neurons that respond (non-zero variance) in every
 // window, with one seed, so every window uses the same subsets.
 // It returns the context's error when the analysis is cancelled.
-func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, windows []kindWindow, opt Options, binMs float64, bootSeed uint64, notef func(string, ...any)) (TimeCourse, bool, error) {
+func blockTimeCourse(resp fisher.Responses, ct coherenceTrials, tw timeCourseWindows, opt Options, bootSeed uint64, notef func(string, ...any)) (TimeCourse, bool, error) {
+	plus, minus, c, windows, binMs := ct.plus, ct.minus, ct.c, tw.windows, tw.binMs
 	tc := TimeCourse{Coherence: c}
 	t := min(len(plus), len(minus))
 	if t < 7 {
 		notef("skipped: %d trials at +c and %d at -c; need more than 6 of each", len(plus), len(minus))
 		return tc, false, nil
 	}
-	active := make([]bool, resp.Neurons)
-	for i := range active {
-		active[i] = true
-	}
+	pool := respondingPool(resp, ct, windows)
 	var bp, bm *mat.Dense
-	for _, kw := range windows {
-		bp = resp.Sum(bp, plus, kw.w)
-		bm = resp.Sum(bm, minus, kw.w)
-		for i := range active {
-			if active[i] && constant(bp, i) && constant(bm, i) {
-				active[i] = false
-			}
-		}
-	}
-	var pool []int
-	for i, a := range active {
-		if a {
-			pool = append(pool, i)
-		}
-	}
 	size := min(opt.SubsetSize, len(pool), t-5)
 	if size < 2 {
 		notef("skipped: %d neurons respond in every window and T = %d trials per condition; need at least 2 neurons and T > n + 4", len(pool), t)
@@ -181,6 +177,32 @@ func blockTimeCourse(resp fisher.Responses, plus, minus []int, c float64, window
 		tc.Windows = append(tc.Windows, win)
 	}
 	return tc, len(tc.Windows) > 0, nil
+}
+
+// respondingPool is the neurons whose counts vary in every window among
+// the trials of ct.
+func respondingPool(resp fisher.Responses, ct coherenceTrials, windows []kindWindow) []int {
+	active := make([]bool, resp.Neurons)
+	for i := range active {
+		active[i] = true
+	}
+	var bp, bm *mat.Dense
+	for _, kw := range windows {
+		bp = resp.Sum(bp, ct.plus, kw.w)
+		bm = resp.Sum(bm, ct.minus, kw.w)
+		for i := range active {
+			if active[i] && constant(bp, i) && constant(bm, i) {
+				active[i] = false
+			}
+		}
+	}
+	var pool []int
+	for i, a := range active {
+		if a {
+			pool = append(pool, i)
+		}
+	}
+	return pool
 }
 
 // constant says whether column i of x holds one value.

@@ -39,12 +39,21 @@ func frameWindows(bins, frames int, binMs, frameMs float64) (ws []fisher.BinRang
 	return ws, frame
 }
 
+// frameTiming is a trial's stimulus timing: frames per trial, the bin width
+// and the frame length (ms).
+type frameTiming struct {
+	frames         int
+	binMs, frameMs float64
+}
+
 // tuningCurve returns the population tuning curve (Hz per DThetaBin bin,
 // averaged over neurons, trials and frames; NaN for a bin no frame fell in) and
-// the mean rate (Hz) of the responses rows. frameDeg(k, f) is the orientation
-// of frame f in trial rows[k], false when unknown (the trial is then left out
-// of the curve but not of the mean rate).
-func tuningCurve(resp fisher.Responses, rows []int, frameDeg func(k, f int) (float64, bool), frames int, theta []float32, binMs, frameMs float64) ([]float64, float64) {
+// the mean rate (Hz) of the responses rows, theta the neurons' preferred
+// orientations. frameDeg(k, f) is the orientation of frame f in trial rows[k],
+// false when unknown (the trial is then left out of the curve but not of the
+// mean rate).
+func tuningCurve(resp fisher.Responses, rows []int, frameDeg func(k, f int) (float64, bool), theta []float32, ft frameTiming) ([]float64, float64) {
+	binMs := ft.binMs
 	curve := make([]float64, TuningBins)
 	if len(rows) == 0 {
 		for k := range curve {
@@ -56,7 +65,7 @@ func tuningCurve(resp fisher.Responses, rows []int, frameDeg func(k, f int) (flo
 	meanHz := mat.Sum(all) / (float64(len(rows)*resp.Neurons*resp.Bins) * binMs / 1000)
 
 	var spikes, seconds [TuningBins]float64
-	ws, fr := frameWindows(resp.Bins, frames, binMs, frameMs)
+	ws, fr := frameWindows(resp.Bins, ft.frames, binMs, ft.frameMs)
 	var x *mat.Dense
 	for j, w := range ws {
 		x = resp.Sum(x, rows, w)
@@ -90,5 +99,5 @@ func blockTuning(d *rundir.Run, index int, binMs, frameMs float64) ([]float64, f
 		}
 		return float64(d.Frames[line*d.FramesPerTrial+f]), true
 	}
-	return tuningCurve(d.Responses, rows, frameDeg, d.Config.Stimulus.Frames, d.Theta, binMs, frameMs)
+	return tuningCurve(d.Responses, rows, frameDeg, d.Theta, frameTiming{frames: d.Config.Stimulus.Frames, binMs: binMs, frameMs: frameMs})
 }

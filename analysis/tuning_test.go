@@ -65,8 +65,8 @@ func TestTuningCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	frames := []float64{0, 45}
-	curve, mean := tuningCurve(resp, []int{0}, func(k, f int) (float64, bool) { return frames[f], true }, 2,
-		[]float32{0, math.Pi / 2}, 50, 100)
+	curve, mean := tuningCurve(resp, []int{0}, func(k, f int) (float64, bool) { return frames[f], true },
+		[]float32{0, math.Pi / 2}, frameTiming{frames: 2, binMs: 50, frameMs: 100})
 	// Frame 0: neuron 0 at 0 deg (bin 0) 4 spikes, neuron 1 at 90 deg (bin 7) 1
 	// spike, each in 0.1 s; frame 1: both 45 deg away (bin 4), 2 + 4 spikes in
 	// 0.2 neuron-seconds.
@@ -82,8 +82,8 @@ func TestTuningCurve(t *testing.T) {
 
 	// A trial without frames counts in the mean rate only.
 	resp2, _ := fisher.NewResponses([]int{2, 4, 2}, append(append([]uint16{}, counts...), counts...))
-	curve2, mean2 := tuningCurve(resp2, []int{0, 1}, func(k, f int) (float64, bool) { return frames[f], k == 0 }, 2,
-		[]float32{0, math.Pi / 2}, 50, 100)
+	curve2, mean2 := tuningCurve(resp2, []int{0, 1}, func(k, f int) (float64, bool) { return frames[f], k == 0 },
+		[]float32{0, math.Pi / 2}, frameTiming{frames: 2, binMs: 50, frameMs: 100})
 	if curve2[0] != 40 || curve2[4] != 30 || mean2 != 27.5 {
 		t.Errorf("with a frameless trial: curve %v, mean %v", curve2, mean2)
 	}

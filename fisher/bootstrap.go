@@ -142,7 +142,7 @@ func BootstrapContext(ctx context.Context, plus, minus *mat.Dense, ds float64, p
 					if ctx.Err() != nil {
 						return
 					}
-					m := rep.subsetMeans(st, uint64(r), s, size, spec.Subsets, fhat, res.Kappa[s])
+					m := rep.subsetMeans(st, uint64(r), s, size, spec.Subsets, fprimeShrink{fhat: fhat, kappa: res.Kappa[s]})
 					res.Real[s][r], res.Shuffle[s][r], res.Gap[s][r] = m.real, m.shuffle, m.shuffle-m.real
 					for q := range 3 {
 						within[s][q][r] = m.within[q]
@@ -261,7 +261,7 @@ func (res *BootResult) setKappa(st rng.Stream, data []float64, np, tp, tm int, d
 	res.Kappa = make([][2]float64, len(res.Sizes))
 	plugin := float64(t) / float64(t-2) // the resampled population's covariance divides by T, not DF
 	for s, size := range res.Sizes {
-		m := id.subsetMeans(st, dataStep, s, size, max(4*res.Spec.Subsets, 20), nil, [2]float64{1, 1})
+		m := id.subsetMeans(st, dataStep, s, size, max(4*res.Spec.Subsets, 20), fprimeShrink{kappa: [2]float64{1, 1}})
 		for q, v := range [2][2]float64{{m.real, m.realNaive}, {m.shuffle, m.shuffleNaive}} {
 			if v[0] > 0 && v[1] > 0 {
 				res.Kappa[s][q] = math.Sqrt(min(v[0]/(v[1]*plugin), 1))
@@ -484,11 +484,19 @@ func deflate(reps, within []float64, k, k0 int) float64 {
 	return f
 }
 
+// fprimeShrink is the part of the data's f' a replicate's f' loses: with
+// fhat (the data's f' per pool neuron) it loses (1 - kappa) fhat, kappa[0]
+// for I_real, kappa[1] for I_shuffle; nothing with fhat nil.
+type fprimeShrink struct {
+	fhat  []float64
+	kappa [2]float64
+}
+
 // subsetMeans returns the means over count subsets of size neurons (one
-// subset when size is all varying neurons) of replicate r. With fhat (the
-// data's f' per pool neuron) the replicate's f' loses (1 - kappa) fhat:
-// kappa[0] for I_real, kappa[1] for I_shuffle.
-func (rp *replicate) subsetMeans(st rng.Stream, r uint64, s, size, count int, fhat []float64, kappa [2]float64) subsetStats {
+// subset when size is all varying neurons) of replicate r, its f' shrunk by
+// sh.
+func (rp *replicate) subsetMeans(st rng.Stream, r uint64, s, size, count int, sh fprimeShrink) subsetStats {
+	fhat, kappa := sh.fhat, sh.kappa
 	act := rp.active
 	var out subsetStats
 	if size > len(act) {

@@ -51,10 +51,17 @@ func Cumulative(bins, step int) []BinRange {
 	return ws
 }
 
-// TimeCourse analyses each window: the responses of trials plus, minus (and
-// zero, nil for pooled covariance) summed over the window's bins, as Analyse
-// does. The result's Window says which bins.
-func TimeCourse(r Responses, plus, minus, zero []int, ds float64, windows []BinRange, opt EstimateOptions) ([]Result, error) {
+// Conditions are the trials (rows of the responses) of each condition: the
+// stimuli +ds/2 and -ds/2, and zero (nil for the pooled covariance).
+type Conditions struct {
+	Plus, Minus, Zero []int
+}
+
+// TimeCourse analyses each window: the responses of trials tr.Plus, tr.Minus
+// (and tr.Zero) summed over the window's bins, as Analyse does. The result's
+// Window says which bins.
+func TimeCourse(r Responses, tr Conditions, ds float64, windows []BinRange, opt EstimateOptions) ([]Result, error) {
+	plus, minus, zero := tr.Plus, tr.Minus, tr.Zero
 	if len(plus) < 2 || len(minus) < 2 || (zero != nil && len(zero) < 2) {
 		return nil, fmt.Errorf("%w: %d plus, %d minus and %d zero trials; each condition needs at least 2 (and more than N + 4 for N neurons)", ErrTooFewTrials, len(plus), len(minus), len(zero))
 	}

@@ -53,7 +53,7 @@ func TestTimeCourse(t *testing.T) {
 	opt := fisher.EstimateOptions{Counts: true, Subsets: fisher.SubsetSpec{Size: 4, Count: 10, Seed: 2}}
 	windows := slices.Concat(fisher.Windows(bins, 1, 1), fisher.Windows(bins, 4, 4), fisher.Cumulative(bins, 2))
 	for _, rs := range []fisher.Responses{resp, respF} {
-		got, err := fisher.TimeCourse(rs, plus, minus, nil, 0.6, windows, opt)
+		got, err := fisher.TimeCourse(rs, fisher.Conditions{Plus: plus, Minus: minus}, 0.6, windows, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestTimeCourse(t *testing.T) {
 			}
 		}
 	}
-	if _, err := fisher.TimeCourse(resp, plus[:1], minus, nil, 0.6, windows, opt); !errors.Is(err, fisher.ErrTooFewTrials) {
+	if _, err := fisher.TimeCourse(resp, fisher.Conditions{Plus: plus[:1], Minus: minus}, 0.6, windows, opt); !errors.Is(err, fisher.ErrTooFewTrials) {
 		t.Errorf("one plus trial: %v", err)
 	}
 }

@@ -167,9 +167,6 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 		return nil, err
 	}
 	d := &Run{}
-	path := func(name string) string { return filepath.Join(dir, name) }
-	var err error
-
 	if err := checkRunMemory(dir); err != nil {
 		return nil, err
 	}
@@ -177,19 +174,50 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 		notef.note("a run is still writing %s; analysing the trials it has finished so far", dir)
 	}
 
+	if err := d.readConfig(dir, notef); err != nil {
+		return nil, err
+	}
+	rec, err := OpenRecording(dir, notef)
+	if err != nil {
+		return nil, err
+	}
+	d.Recording, d.Dir = *rec, dir
+	if err := d.readFrames(notef); err != nil {
+		return nil, err
+	}
+	if err := d.readNeurons(notef); err != nil {
+		return nil, err
+	}
+	if err := d.readContacts(); err != nil {
+		return nil, err
+	}
+	if err := d.readWeights(notef); err != nil {
+		return nil, err
+	}
+	if err := d.crossCheck(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// readConfig reads the run's resolved configuration and its status
+// (run.json), noting a run that did not complete.
+func (d *Run) readConfig(dir string, notef Notef) error {
+	path := func(name string) string { return filepath.Join(dir, name) }
+	var err error
 	cfgPath := path(ConfigFile)
 	if d.ConfigYAML, err = os.ReadFile(cfgPath); err != nil {
-		return nil, missing(cfgPath, "the resolved configuration", err)
+		return missing(cfgPath, "the resolved configuration", err)
 	}
 	if !hasYAMLContent(d.ConfigYAML) {
-		return nil, fmt.Errorf("%s is empty: it should hold the run's resolved configuration, which the analysis needs (bins, frames, sessions); restore it (iplgpu run writes it first; 'iplgpu config -config FILE' prints a config the run was made from)", cfgPath)
+		return fmt.Errorf("%s is empty: it should hold the run's resolved configuration, which the analysis needs (bins, frames, sessions); restore it (iplgpu run writes it first; 'iplgpu config -config FILE' prints a config the run was made from)", cfgPath)
 	}
 	if d.Config, err = model.LoadConfig("", cfgPath, nil); err != nil {
-		return nil, fmt.Errorf("%s: %w", cfgPath, err)
+		return fmt.Errorf("%s: %w", cfgPath, err)
 	}
 
 	if d.Status, d.HasStatus, err = ReadStatus(dir); err != nil {
-		return nil, err
+		return err
 	}
 	switch {
 	case !d.HasStatus:
@@ -202,82 +230,103 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 	default:
 		notef.note("warning: run.json says status %q (%s); analysing the trials that finished", d.Status.State, d.Status.Error)
 	}
+	return nil
+}
 
-	rec, err := OpenRecording(dir, notef)
-	if err != nil {
-		return nil, err
-	}
-	d.Recording, d.Dir = *rec, dir
-
+// readFrames reads the frame orientations (frames.npy) into the recording.
+func (d *Run) readFrames(notef Notef) error {
+	path := func(name string) string { return filepath.Join(d.Dir, name) }
 	framesPath := path(FramesFile)
 	fshape, fdata, err := npy.Read(framesPath)
 	if err != nil {
-		return nil, missing(framesPath, "the frame orientations", err)
+		return missing(framesPath, "the frame orientations", err)
 	}
 	fr, ok := fdata.([]float32)
 	if !ok || len(fshape) != 2 {
-		return nil, fmt.Errorf("%s: %T of shape %v; want float32 trials x frames (deg)", framesPath, fdata, fshape)
+		return fmt.Errorf("%s: %T of shape %v; want float32 trials x frames (deg)", framesPath, fdata, fshape)
 	}
 	for k, v := range fr {
 		if !(v >= 0 && v <= 180) {
-			return nil, fmt.Errorf("%s: row %d, frame %d is %v deg, outside [0, 180]", framesPath, k/max(fshape[1], 1), k%max(fshape[1], 1), v)
+			return fmt.Errorf("%s: row %d, frame %d is %v deg, outside [0, 180]", framesPath, k/max(fshape[1], 1), k%max(fshape[1], 1), v)
 		}
 	}
 	d.Frames, d.FrameRows, d.FramesPerTrial = fr, fshape[0], fshape[1]
 	if d.FrameRows < len(d.Trials) {
 		notef.note("%s holds %d rows for %d trials; tuning curves leave out trials without frames", framesPath, d.FrameRows, len(d.Trials))
 	}
+	return nil
+}
 
+// readNeurons reads the preferred orientations and, where present, the soma
+// positions.
+func (d *Run) readNeurons(notef Notef) error {
+	path := func(name string) string { return filepath.Join(d.Dir, name) }
+	var err error
 	if d.Theta, err = readFloat32(path(ThetaFile), "the preferred orientations (rad)", 1); err != nil {
-		return nil, err
+		return err
 	}
 	for i, v := range d.Theta {
 		if !(v >= 0 && v <= math.Pi+1e-6) {
-			return nil, fmt.Errorf("%s: neuron %d has %v rad, outside [0, pi]", path(ThetaFile), i, v)
+			return fmt.Errorf("%s: neuron %d has %v rad, outside [0, pi]", path(ThetaFile), i, v)
 		}
 	}
 	if len(d.Theta) != d.Responses.Neurons {
-		return nil, fmt.Errorf("%s: %d neurons but %s has %d", path(ThetaFile), len(d.Theta), ResponsesFile, d.Responses.Neurons)
+		return fmt.Errorf("%s: %d neurons but %s has %d", path(ThetaFile), len(d.Theta), ResponsesFile, d.Responses.Neurons)
 	}
 	if _, err := os.Stat(path(SomaPosFile)); err == nil {
 		if d.SomaPos, err = readFloat32(path(SomaPosFile), "the soma positions (um)", 2); err != nil {
-			return nil, err
+			return err
 		}
 		if len(d.SomaPos) != 3*d.Responses.Neurons {
-			return nil, fmt.Errorf("%s: %d values; want %d neurons x 3 (x, y, z in um)", path(SomaPosFile), len(d.SomaPos), d.Responses.Neurons)
+			return fmt.Errorf("%s: %d values; want %d neurons x 3 (x, y, z in um)", path(SomaPosFile), len(d.SomaPos), d.Responses.Neurons)
 		}
 	} else {
 		notef.note("%s is missing: no spatial analysis", path(SomaPosFile))
 	}
+	return nil
+}
+
+// readContacts reads the owner neuron of each spine and the candidate
+// contacts.
+func (d *Run) readContacts() error {
+	path := func(name string) string { return filepath.Join(d.Dir, name) }
+	var err error
 	if d.Owner, err = readInt32(path(SpineOwnerFile), "the owner neuron of each spine", 1); err != nil {
-		return nil, err
+		return err
 	}
 	for k, o := range d.Owner {
 		if o < 0 || int(o) >= len(d.Theta) {
-			return nil, fmt.Errorf("%s: spine %d belongs to neuron %d, outside [0, %d)", path(SpineOwnerFile), k, o, len(d.Theta))
+			return fmt.Errorf("%s: spine %d belongs to neuron %d, outside [0, %d)", path(SpineOwnerFile), k, o, len(d.Theta))
 		}
 	}
 	edges, err := readInt32(path(EdgesFile), "the candidate contacts", 2)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ne := len(edges) / 2
 	d.EdgeA, d.EdgeB = make([]int32, ne), make([]int32, ne)
 	for e := range ne {
 		a, b := edges[2*e], edges[2*e+1]
 		if a < 0 || b < 0 || int(a) >= len(d.Owner) || int(b) >= len(d.Owner) {
-			return nil, fmt.Errorf("%s: contact %d joins spines %d and %d, outside [0, %d)", path(EdgesFile), e, a, b, len(d.Owner))
+			return fmt.Errorf("%s: contact %d joins spines %d and %d, outside [0, %d)", path(EdgesFile), e, a, b, len(d.Owner))
 		}
 		d.EdgeA[e], d.EdgeB[e] = a, b
 	}
+	return nil
+}
 
+// readWeights reads the structural weights: the snapshots, or the final
+// weights alone where the run kept no snapshot.
+func (d *Run) readWeights(notef Notef) error {
+	path := func(name string) string { return filepath.Join(d.Dir, name) }
+	ne := len(d.EdgeA)
 	wsPath := path(WSessionsFile)
 	wshape, wdata, err := npy.Read(wsPath)
 	switch {
 	case err == nil:
 		w, ok := wdata.([]float32)
 		if !ok || len(wshape) != 2 || wshape[1] != ne {
-			return nil, fmt.Errorf("%s: %T of shape %v; want float32 snapshots x %d contacts", wsPath, wdata, wshape, ne)
+			return fmt.Errorf("%s: %T of shape %v; want float32 snapshots x %d contacts", wsPath, wdata, wshape, ne)
 		}
 		for k := range wshape[0] {
 			d.WSnapshots = append(d.WSnapshots, w[k*ne:(k+1)*ne])
@@ -294,20 +343,17 @@ func OpenWith(dir string, notef Notef, opt OpenOptions) (*Run, error) {
 		wfPath := path(WFinalFile)
 		w, err := readFloat32(wfPath, "the structural weights at the end", 1)
 		if err != nil {
-			return nil, fmt.Errorf("%v (and no %s: the run kept no snapshots)", err, WSessionsFile)
+			return fmt.Errorf("%v (and no %s: the run kept no snapshots)", err, WSessionsFile)
 		}
 		if len(w) != ne {
-			return nil, fmt.Errorf("%s: %d weights for %d contacts", wfPath, len(w), ne)
+			return fmt.Errorf("%s: %d weights for %d contacts", wfPath, len(w), ne)
 		}
 		d.WSnapshots, d.WFinalOnly = [][]float32{w}, true
 		notef.note("no %s (output.w_snapshots was off): the network is summarised at the end only, from %s", WSessionsFile, WFinalFile)
 	default:
-		return nil, fmt.Errorf("%s: %w", wsPath, err)
+		return fmt.Errorf("%s: %w", wsPath, err)
 	}
-	if err := d.crossCheck(); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 func readFloat32(path, what string, axes int) ([]float32, error) {

@@ -51,25 +51,9 @@ func b01(b bool) string {
 func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
-	head, err := cr.Read()
+	col, err := readTrialHeader(cr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: no header row (%v)", ErrBadTrials, shorten(err.Error()))
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimSpace(strings.ToLower(h))] = i
-	}
-	for _, need := range []string{"session", "block", "mode", "coherence", "recorded"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%w: no %q column in the header %s", ErrBadTrials, need, shorten(fmt.Sprintf("%q", head)))
-		}
-	}
-	field := func(rec []string, name string) string {
-		i, ok := col[name]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		return strings.TrimSpace(rec[i])
+		return nil, err
 	}
 	var trials []TrialRecord
 	row := 0
@@ -83,61 +67,9 @@ func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadTrials, shorten(err.Error()))
 		}
-		bad := func(name, v, want string) error {
-			return fmt.Errorf("%w: line %d: %s %s is not %s", ErrBadTrials, line, name, shorten(strconv.Quote(v)), want)
-		}
-		t := TrialRecord{Trial: -1, Row: -1, BlockName: field(rec, "block_name"), Mode: field(rec, "mode"),
-			Ablation: field(rec, "ablation"), Frames: field(rec, "frames"), GateStart: float32(math.NaN())}
-		ints := []struct {
-			name string
-			dst  *int
-			opt  bool
-		}{{"session", &t.Session, false}, {"block", &t.Block, false}, {"trial", &t.Trial, true}}
-		for _, f := range ints {
-			s := field(rec, f.name)
-			if s == "" && f.opt {
-				continue
-			}
-			v, err := strconv.Atoi(s)
-			if err != nil {
-				return nil, bad(f.name, s, "an integer")
-			}
-			*f.dst = v
-		}
-		s := field(rec, "coherence")
-		t.Coherence, err = strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(t.Coherence) || math.IsInf(t.Coherence, 0) {
-			return nil, bad("coherence", s, "a finite number")
-		}
-		if t.Recorded, err = flag01(field(rec, "recorded")); err != nil {
-			return nil, bad("recorded", field(rec, "recorded"), "0 or 1")
-		}
-		if t.Learning, err = flag01(field(rec, "learning")); err != nil {
-			return nil, bad("learning", field(rec, "learning"), "0 or 1")
-		}
-		if t.Recorded {
-			t.Row = row
-			row++
-			if s := field(rec, "row"); s != "" {
-				v, err := strconv.Atoi(s)
-				if err != nil || v < 0 {
-					return nil, bad("row", s, "a row index of a recorded trial")
-				}
-				t.Row = v
-			}
-		}
-		if s := field(rec, "gate_start"); s != "" {
-			g, err := strconv.ParseFloat(s, 32)
-			if err != nil {
-				return nil, bad("gate_start", s, "a number")
-			}
-			t.GateStart = float32(g)
-		}
-		if t.Ablation == "" {
-			t.Ablation = "none"
-		}
-		if t.Frames == "" {
-			t.Frames = "noise"
+		t, err := parseTrial(col, rec, line, &row)
+		if err != nil {
+			return nil, err
 		}
 		if t.Trial >= 0 {
 			if prev, dup := lineOfTrial[t.Trial]; dup {
@@ -154,6 +86,100 @@ func ReadTrials(r io.Reader) ([]TrialRecord, error) {
 		trials = append(trials, t)
 	}
 	return trials, nil
+}
+
+// trialCols are the columns of a trial table by lower-case name.
+type trialCols map[string]int
+
+// field is the value (spaces trimmed) of column name in rec; "" without it.
+func (c trialCols) field(rec []string, name string) string {
+	i, ok := c[name]
+	if !ok || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+// readTrialHeader reads the header row and checks that it names the
+// columns every trial needs.
+func readTrialHeader(cr *csv.Reader) (trialCols, error) {
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: no header row (%v)", ErrBadTrials, shorten(err.Error()))
+	}
+	col := trialCols{}
+	for i, h := range head {
+		col[strings.TrimSpace(strings.ToLower(h))] = i
+	}
+	for _, need := range []string{"session", "block", "mode", "coherence", "recorded"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("%w: no %q column in the header %s", ErrBadTrials, need, shorten(fmt.Sprintf("%q", head)))
+		}
+	}
+	return col, nil
+}
+
+// parseTrial parses the trial on line line of the table; row is the
+// responses row the next recorded trial without a row column takes.
+func parseTrial(col trialCols, rec []string, line int, row *int) (TrialRecord, error) {
+	var err error
+	bad := func(name, v, want string) error {
+		return fmt.Errorf("%w: line %d: %s %s is not %s", ErrBadTrials, line, name, shorten(strconv.Quote(v)), want)
+	}
+	t := TrialRecord{Trial: -1, Row: -1, BlockName: col.field(rec, "block_name"), Mode: col.field(rec, "mode"),
+		Ablation: col.field(rec, "ablation"), Frames: col.field(rec, "frames"), GateStart: float32(math.NaN())}
+	ints := []struct {
+		name string
+		dst  *int
+		opt  bool
+	}{{"session", &t.Session, false}, {"block", &t.Block, false}, {"trial", &t.Trial, true}}
+	for _, f := range ints {
+		s := col.field(rec, f.name)
+		if s == "" && f.opt {
+			continue
+		}
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return t, bad(f.name, s, "an integer")
+		}
+		*f.dst = v
+	}
+	s := col.field(rec, "coherence")
+	t.Coherence, err = strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(t.Coherence) || math.IsInf(t.Coherence, 0) {
+		return t, bad("coherence", s, "a finite number")
+	}
+	if t.Recorded, err = flag01(col.field(rec, "recorded")); err != nil {
+		return t, bad("recorded", col.field(rec, "recorded"), "0 or 1")
+	}
+	if t.Learning, err = flag01(col.field(rec, "learning")); err != nil {
+		return t, bad("learning", col.field(rec, "learning"), "0 or 1")
+	}
+	if t.Recorded {
+		t.Row = *row
+		*row++
+		if s := col.field(rec, "row"); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil || v < 0 {
+				return t, bad("row", s, "a row index of a recorded trial")
+			}
+			t.Row = v
+		}
+	}
+	if s := col.field(rec, "gate_start"); s != "" {
+		g, err := strconv.ParseFloat(s, 32)
+		if err != nil {
+			return t, bad("gate_start", s, "a number")
+		}
+		t.GateStart = float32(g)
+	}
+	if t.Ablation == "" {
+		t.Ablation = "none"
+	}
+	if t.Frames == "" {
+		t.Frames = "noise"
+	}
+	return t, nil
 }
 
 // flag01 reads a 0/1 column; empty is 0.

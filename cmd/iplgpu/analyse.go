@@ -137,7 +137,7 @@ func cmdAnalyse(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if len(runs) == 1 && parent == "" {
-		return analyseDir(ctx, runs[0], opt, ropt, "iplgpu analyse", stdout, stderr)
+		return analyseDir(ctx, runs[0], opt, ropt, "iplgpu analyse", console{stdout, stderr})
 	}
 	if *out != "" {
 		parent = *out
@@ -236,7 +236,8 @@ func analyseSeeds(runs []string, dir string, opt analysis.Options, ropt report.W
 // is to stdout; it returns the exit status.
 // It returns 130 when ctx is cancelled (Ctrl-C, SIGTERM): the files written
 // so far are whole.
-func analyseDir(ctx context.Context, dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, stdout, stderr io.Writer) int {
+func analyseDir(ctx context.Context, dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, con console) int {
+	stdout, stderr := con.stdout, con.stderr
 	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
 	opt.Context, ropt.Context = ctx, ctx

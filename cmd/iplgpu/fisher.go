@@ -100,87 +100,117 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	if err := sysmem.Check(fisher.SubsetsBytes(max(*subsets, *boot)), fmt.Sprintf("-subsets %d -boot %d: the estimates of that many subsets or replicates", *subsets, *boot)); err != nil {
 		return usageErr("%v; ask for fewer", err)
 	}
-	bspec := fisher.BootSpec{Replicates: *boot, Subsets: *bootSubsets, Seed: *seed}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "iplgpu fisher: %v\n", err)
-		return 1
-	}
-
+	ff := &fisherFlags{plus: *plus, minus: *minus, zero: *zero, ds: *ds, subset: *subset, subsets: *subsets, seed: *seed,
+		format: *format, counts: *counts, runDir: *runDir, bins: *bins, roles: roles, set: set, usageErr: usageErr,
+		bspec: fisher.BootSpec{Replicates: *boot, Subsets: *bootSubsets, Seed: *seed}}
 	if *nwbFile != "" {
 		if *runDir != "" {
 			return usageErr("give -run DIR or -nwb FILE, not both")
 		}
-		*runDir = *nwbFile
+		ff.runDir = *nwbFile
 	} else if roles.set(set) {
 		return usageErr("the -*-column and -bin-ms flags go with -nwb")
 	}
-	if *runDir != "" {
-		for _, f := range []string{"plus", "minus", "zero", "ds", "counts"} {
-			if set[f] {
-				return usageErr("-%s does not go with -run (ds is 2c for each coherence c of the run)", f)
-			}
-		}
-		var w fisher.BinRange
-		if *bins != "" {
-			a, b, ok := strings.Cut(*bins, ":")
-			var err1, err2 error
-			w.Start, err1 = strconv.Atoi(a)
-			w.End, err2 = strconv.Atoi(b)
-			if !ok || err1 != nil || err2 != nil || w.Start < 0 || w.End <= w.Start {
-				return usageErr("-bins %q: want START:END with 0 <= START < END, e.g. 0:8", *bins)
-			}
-		}
-		if set["subset"] && *subset < 2 {
-			return usageErr("-subset %d: a run analysis needs subsets of at least 2 neurons", *subset)
-		}
-		spec := fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		err := fisherRun(ctx, *runDir, roles, spec, bspec, w, *format, stdout, stderr)
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			fmt.Fprintf(stderr, "iplgpu fisher: interrupted; %s not written\n", filepath.Join(*runDir, rundir.FisherFile))
-			return 130
-		}
-		if err != nil {
-			return fail(err)
-		}
-		return 0
+	if ff.runDir != "" {
+		return ff.runMode(console{stdout, stderr})
 	}
+	return ff.pairMode(console{stdout, stderr})
+}
 
-	if *plus == "" || *minus == "" {
-		return usageErr("give -plus and -minus (with -ds), or -run DIR")
+// fisherFlags are iplgpu fisher's parsed flags (those that tell a run
+// from a pair of matrices), the bootstrap they ask for and the usage error.
+type fisherFlags struct {
+	plus, minus, zero, format, runDir, bins string
+	ds                                      float64
+	subset, subsets                         int
+	seed                                    uint64
+	counts                                  bool
+	roles                                   *nwbRoles
+	set                                     map[string]bool
+	usageErr                                func(string, ...any) int
+	bspec                                   fisher.BootSpec
+}
+
+// runMode analyses a run directory or an NWB file (-run, -nwb).
+func (ff *fisherFlags) runMode(con console) int {
+	stderr := con.stderr
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "iplgpu fisher: %v\n", err)
+		return 1
 	}
-	if !set["ds"] {
-		return usageErr("-ds is required: the stimulus difference between -plus and -minus (e.g. 0.6 for coherence +-0.3)")
+	for _, f := range []string{"plus", "minus", "zero", "ds", "counts"} {
+		if ff.set[f] {
+			return ff.usageErr("-%s does not go with -run (ds is 2c for each coherence c of the run)", f)
+		}
 	}
-	if !(*ds > 0) || math.IsInf(*ds, 0) {
-		return usageErr("-ds %v: the stimulus difference must be a positive number", *ds)
+	var w fisher.BinRange
+	if ff.bins != "" {
+		a, b, ok := strings.Cut(ff.bins, ":")
+		var err1, err2 error
+		w.Start, err1 = strconv.Atoi(a)
+		w.End, err2 = strconv.Atoi(b)
+		if !ok || err1 != nil || err2 != nil || w.Start < 0 || w.End <= w.Start {
+			return ff.usageErr("-bins %q: want START:END with 0 <= START < END, e.g. 0:8", ff.bins)
+		}
 	}
-	if err := fisher.CheckDS(*ds); err != nil {
-		return usageErr("-ds %v: %v", *ds, err)
+	if ff.set["subset"] && ff.subset < 2 {
+		return ff.usageErr("-subset %d: a run analysis needs subsets of at least 2 neurons", ff.subset)
 	}
-	if set["bins"] {
-		return usageErr("-bins goes with -run only")
+	spec := fisher.SubsetSpec{Size: ff.subset, Count: ff.subsets, Seed: ff.seed}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := fisherRun(ctx, ff.runDir, ff.roles, fisherRunOptions{subsets: spec, boot: ff.bspec, window: w, format: ff.format}, con)
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		fmt.Fprintf(stderr, "iplgpu fisher: interrupted; %s not written\n", filepath.Join(ff.runDir, rundir.FisherFile))
+		return 130
 	}
-	if set["subsets"] && *subset == 0 {
-		return usageErr("-subsets needs -subset n, the neurons per subset")
-	}
-	p, err := readMatrix(*plus)
 	if err != nil {
 		return fail(err)
 	}
-	m, err := readMatrix(*minus)
+	return 0
+}
+
+// pairMode analyses two matrices of responses (-plus, -minus, -ds).
+func (ff *fisherFlags) pairMode(con console) int {
+	stdout, stderr := con.stdout, con.stderr
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "iplgpu fisher: %v\n", err)
+		return 1
+	}
+	if ff.plus == "" || ff.minus == "" {
+		return ff.usageErr("give -plus and -minus (with -ds), or -run DIR")
+	}
+	if !ff.set["ds"] {
+		return ff.usageErr("-ds is required: the stimulus difference between -plus and -minus (e.g. 0.6 for coherence +-0.3)")
+	}
+	if !(ff.ds > 0) || math.IsInf(ff.ds, 0) {
+		return ff.usageErr("-ds %v: the stimulus difference must be a positive number", ff.ds)
+	}
+	if err := fisher.CheckDS(ff.ds); err != nil {
+		return ff.usageErr("-ds %v: %v", ff.ds, err)
+	}
+	if ff.set["bins"] {
+		return ff.usageErr("-bins goes with -run only")
+	}
+	if ff.set["subsets"] && ff.subset == 0 {
+		return ff.usageErr("-subsets needs -subset n, the neurons per subset")
+	}
+	p, err := readMatrix(ff.plus)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := readMatrix(ff.minus)
 	if err != nil {
 		return fail(err)
 	}
 	var z *mat.Dense
-	if *zero != "" {
-		if z, err = readMatrix(*zero); err != nil {
+	if ff.zero != "" {
+		if z, err = readMatrix(ff.zero); err != nil {
 			return fail(err)
 		}
 	}
-	opt := fisher.EstimateOptions{Counts: *counts, Subsets: fisher.SubsetSpec{Size: *subset, Count: *subsets, Seed: *seed}}
-	res, err := fisher.Analyse(p, m, z, *ds, opt)
+	opt := fisher.EstimateOptions{Counts: ff.counts, Subsets: fisher.SubsetSpec{Size: ff.subset, Count: ff.subsets, Seed: ff.seed}}
+	res, err := fisher.Analyse(p, m, z, ff.ds, opt)
 	if errors.Is(err, fisher.ErrNegativeCount) {
 		err = fmt.Errorf("%w (-counts=false for signed responses)", err)
 	}
@@ -189,26 +219,26 @@ func cmdFisher(args []string, stdout, stderr io.Writer) int {
 	}
 	tp, n := p.Dims()
 	tm, _ := m.Dims()
-	sh := report.FisherPairShape{Neurons: n, TrialsPlus: tp, TrialsMinus: tm, DS: *ds}
+	sh := report.FisherPairShape{Neurons: n, TrialsPlus: tp, TrialsMinus: tm, DS: ff.ds}
 	if z != nil {
 		sh.TrialsZero, _ = z.Dims()
 	}
 	var fullCI, subsetsCI *fisher.Intervals
-	if bspec.Replicates > 0 {
+	if ff.bspec.Replicates > 0 {
 		if z != nil {
 			fmt.Fprintf(stderr, "iplgpu fisher: note: no bootstrap with -zero (the resampling is within the + and - trials); no intervals over trials and no redundancy %%\n")
 		} else {
-			bs := bspec
-			bs.EstimateSubsets = *subsets
-			if fullCI, subsetsCI, err = fisher.BootstrapResult(p, m, *ds, res, bs, analysis.CILevel); err != nil {
+			bs := ff.bspec
+			bs.EstimateSubsets = ff.subsets
+			if fullCI, subsetsCI, err = fisher.BootstrapResult(p, m, ff.ds, res, bs, analysis.CILevel); err != nil {
 				return fail(err)
 			}
 		}
 	}
-	if err := report.NewFisherPair(res, sh, fullCI, subsetsCI).Write(stdout, *format); err != nil {
+	if err := report.NewFisherPair(res, sh, fullCI, subsetsCI).Write(stdout, ff.format); err != nil {
 		return fail(err)
 	}
-	if res.FullNote != "" && *format == "csv" {
+	if res.FullNote != "" && ff.format == "csv" {
 		fmt.Fprintf(stderr, "iplgpu fisher: no estimate for all %d neurons: %s\n", n, res.FullNote)
 	}
 	return 0
@@ -229,10 +259,19 @@ func readMatrix(path string) (*mat.Dense, error) {
 	return mat.NewDense(shape[0], shape[1], data), nil
 }
 
+// fisherRunOptions are fisherRun's estimator settings and output format.
+type fisherRunOptions struct {
+	subsets fisher.SubsetSpec
+	boot    fisher.BootSpec
+	window  fisher.BinRange // bins summed per trial; zero: all
+	format  string          // text, json or csv
+}
+
 // fisherRun analyses a recording in the run-directory layout (responses.npy,
 // trials.csv: iplgpu's or a user's) and writes DIR/fisher.csv, its own table:
 // the analysis's info.csv is never touched.
-func fisherRun(ctx context.Context, dir string, roles *nwbRoles, spec fisher.SubsetSpec, boot fisher.BootSpec, w fisher.BinRange, format string, stdout, stderr io.Writer) error {
+func fisherRun(ctx context.Context, dir string, roles *nwbRoles, fo fisherRunOptions, con console) error {
+	spec, boot, w, format, stdout, stderr := fo.subsets, fo.boot, fo.window, fo.format, con.stdout, con.stderr
 	rec, outPath, err := openRecording(dir, roles, func(format string, a ...any) {
 		fmt.Fprintf(stderr, "iplgpu fisher: note: "+format+"\n", a...)
 	})

@@ -89,7 +89,7 @@ func startRun(ctx context.Context, cfg *model.Config, dir string, opt runOptions
 		fmt.Fprintf(stderr, "%s: %v\n", opt.prefix, err)
 		return 1
 	}
-	return simulateInto(ctx, cfg, out, nil, opt, stdout, stderr)
+	return simulateInto(ctx, cfg, out, nil, opt, console{stdout, stderr})
 }
 
 // resumeRun continues the stopped run in dir (iplgpu run -resume); it returns
@@ -130,7 +130,7 @@ func resumeRun(ctx context.Context, dir string, opt runOptions, stdout, stderr i
 	} else {
 		fmt.Fprintf(stderr, "%s: %s stopped before its first checkpoint: running it from the first trial\n", opt.prefix, dir)
 	}
-	return simulateInto(ctx, cfg, out, r, opt, stdout, stderr)
+	return simulateInto(ctx, cfg, out, r, opt, console{stdout, stderr})
 }
 
 func checkAnalysisMemory(cfg *model.Config, opt runOptions, stderr io.Writer) int {
@@ -147,7 +147,8 @@ func checkAnalysisMemory(cfg *model.Config, opt runOptions, stderr io.Writer) in
 // simulateInto runs (or, with r, continues) cfg into out, then analyses it
 // when asked; it returns the exit status: 0, 1, or 130 when ctx was
 // cancelled.
-func simulateInto(ctx context.Context, cfg *model.Config, out *rundir.Writer, r *rundir.Resume, opt runOptions, stdout, stderr io.Writer) int {
+func simulateInto(ctx context.Context, cfg *model.Config, out *rundir.Writer, r *rundir.Resume, opt runOptions, con console) int {
+	stdout, stderr := con.stdout, con.stderr
 	dir := out.Dir()
 	be, err := openBackend(opt.backend, stderr)
 	if err != nil {
@@ -185,7 +186,7 @@ func simulateInto(ctx context.Context, cfg *model.Config, out *rundir.Writer, r 
 	}
 	fmt.Fprintf(stdout, "run complete: %d trials (%d recorded) in %.1f s on %s\nrun directory: %s\n", sum.TrialsDone, sum.Recorded, sum.SimSeconds, sum.Backend, dir)
 	if opt.analyse {
-		return analyseDir(ctx, dir, analysis.Options{}, report.WriteOptions{}, opt.prefix, stdout, stderr)
+		return analyseDir(ctx, dir, analysis.Options{}, report.WriteOptions{}, opt.prefix, con)
 	}
 	return 0
 }

@@ -216,7 +216,7 @@ func (r *pointRunner) run(ctx context.Context, t sweep.Task) error {
 		}
 		code = startRun(ctx, cfg, t.RunDir, opt, stdout, stderr)
 	case hasStatus && st.State == rundir.StateComplete:
-		code = analyseDir(ctx, t.RunDir, analysis.Options{}, report.WriteOptions{}, opt.prefix, stdout, stderr)
+		code = analyseDir(ctx, t.RunDir, analysis.Options{}, report.WriteOptions{}, opt.prefix, console{stdout, stderr})
 	case cfgErr != nil: // not a run directory (Failed, retried)
 		aside := fmt.Sprintf("%s.moved-%s", t.RunDir, time.Now().Format("20060102-150405"))
 		if err := os.Rename(t.RunDir, aside); err != nil {
