@@ -6,7 +6,9 @@
 // islets, (e) the time course after a task -> passive switch, (f) the
 // within-trial rise and its dependence on signal persistence. Seeds play
 // the role of animals: every row's interval is the 95% t interval across
-// seeds and its test a Welch t test of the two mechanisms' per-seed values.
+// seeds; both mechanisms run on the same seeds, so a row's test is the paired
+// t test of the per-seed differences, Holm-corrected over the family of
+// tested rows (Table). Package report/rival renders the result.
 package compare
 
 import (
@@ -135,12 +137,14 @@ type Result struct {
 	Options Options
 	Runs    []*Signatures // per mechanism and seed
 	Rows    []Row
+	// Draws compares the first two mechanisms' networks and frames seed by
+	// seed (nil with one mechanism).
+	Draws   []SeedDraws
 	Seconds float64
 }
 
-// Run simulates every mechanism on every seed into Out/<mechanism>-seed<k>,
-// analyses each run, and writes signatures.csv, compare.csv, compare.md and
-// the figure compare.png (and .svg) into Out.
+// Run simulates every mechanism on every seed into Out/<mechanism>-seed<k>
+// and analyses each run; package report/rival renders the result.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o.defaults()
 	if o.Out == "" {
@@ -189,10 +193,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Rows = Table(res.Runs, o.Mechanisms)
-	res.Seconds = time.Since(t0).Seconds()
-	if err := Write(res, o.Out); err != nil {
-		return nil, err
+	if len(o.Mechanisms) >= 2 {
+		res.Draws = CompareDraws(o.Out, o.Mechanisms[0], o.Mechanisms[1], o.Seeds)
 	}
+	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }
 

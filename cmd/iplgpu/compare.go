@@ -15,6 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/compare"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/report/rival"
 )
 
 const compareSynopsis = `[-out DIR | -resume DIR] [-seeds 1,2,3] [-mechanisms ipl,feedback] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto] [-boot B]
@@ -25,8 +26,11 @@ writes compare.md, compare.csv, signatures.csv and compare.png into DIR: one
 row per signature (a) ablation, (b) distance at matched tuning, (c)
 frozen-noise A-vs-B correlation, (d) islets, (e) switch time course, (f)
 within-trial rise, each with the mean and 95% interval across seeds per
-mechanism and a Welch t test of the difference. Give the calibrated
-strengths with -config (iplgpu calibrate writes calibrated.yaml) or -set.`
+mechanism, the paired t test of the per-seed differences and the
+Holm-corrected p over the family of tested rows; the islets differ by
+construction and are not tested. Give the calibrated strengths with -config
+(iplgpu calibrate writes calibrated.yaml) or -set. With the runs complete in
+DIR, compare only analyses them again.`
 
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
@@ -100,6 +104,10 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu compare: interrupted: %v\n", err)
 			return 130
 		}
+		fmt.Fprintf(stderr, "iplgpu compare: %v\n", err)
+		return 1
+	}
+	if err := rival.WriteCompare(res, *out); err != nil {
 		fmt.Fprintf(stderr, "iplgpu compare: %v\n", err)
 		return 1
 	}
