@@ -315,7 +315,28 @@ func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, th
 		return nil, err
 	}
 	a, b, _ := samplePairs(n, opt.MaxPairs, opt.Seed)
-	res := &DistanceResult{Early: early, Late: late}
+	res, err := DistanceFromPairs(pe, pl, theta, pos, a, b, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Early, res.Late = early, late
+	return res, nil
+}
+
+// DistanceFromPairs is DistanceAtMatchedTuning on the pairs (a[k], b[k]) of
+// the units of pe and pl (the pair statistics of the early and late block);
+// theta and pos are indexed by those units. Early and Late are left 0.
+func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []int32, opt DistanceOptions) (*DistanceResult, error) {
+	if opt.TuningStrata == 0 {
+		opt.TuningStrata = 4
+	}
+	if opt.NearUm == 0 {
+		opt.NearUm = 100
+	}
+	if opt.FarUm == 0 {
+		opt.FarUm = 200
+	}
+	res := &DistanceResult{}
 	K := opt.TuningStrata
 	res.Strata = make([]DistanceStratum, K)
 	type pr struct {
