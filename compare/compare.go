@@ -49,6 +49,11 @@ type Options struct {
 	// Size is the subset size of the redundancy rows (0: 14, Liu et al.'s
 	// monkey R).
 	Size int
+	// SwitchTaskGain keeps the task gain in the passive switch blocks, so
+	// that they differ from the task blocks in the gate (and the feedback)
+	// alone: signature (e) is then the task <-> passive (task gain kept)
+	// pair.
+	SwitchTaskGain bool
 }
 
 func (o *Options) defaults() {
@@ -100,7 +105,7 @@ func Protocol(sessions int, o Options) model.ProtocolConfig {
 	}
 	for range o.SwitchPairs {
 		p.After = append(p.After,
-			model.BlockConfig{Name: "switch-passive", Mode: "passive", Trials: o.SwitchTrials, Coherences: c, Record: true},
+			model.BlockConfig{Name: "switch-passive", Mode: "passive", Trials: o.SwitchTrials, Coherences: c, Record: true, TaskGain: o.SwitchTaskGain},
 			model.BlockConfig{Name: "switch-task", Mode: "task", Trials: o.SwitchTrials, Coherences: c, Record: true})
 	}
 	p.After = append(p.After,

@@ -106,3 +106,23 @@ func TestTable(t *testing.T) {
 		t.Errorf("ablation: p %v over %d pairs; want < 0.01 over 3", r.P, r.Pairs)
 	}
 }
+
+// TestProtocolSwitchTaskGain: with SwitchTaskGain the passive switch blocks
+// keep the task gain (and no other block does); without it none does.
+func TestProtocolSwitchTaskGain(t *testing.T) {
+	for _, kept := range []bool{false, true} {
+		p := Protocol(1, Options{SwitchTaskGain: kept, SwitchPairs: 3})
+		n := 0
+		for _, b := range p.After {
+			if b.TaskGain {
+				n++
+				if b.Name != "switch-passive" || b.Mode != "passive" {
+					t.Errorf("block %s (%s) keeps the task gain", b.Name, b.Mode)
+				}
+			}
+		}
+		if want := map[bool]int{false: 0, true: 3}[kept]; n != want {
+			t.Errorf("kept %v: %d blocks keep the task gain; want %d", kept, n, want)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "cpu", "backend: auto, cpu or gl")
 	boot := fs.Int("boot", 100, "bootstrap replicates of each run's analysis (intervals within a run)")
 	switches := fs.Int("switch-pairs", 0, "pairs of passive and task blocks after training (0: 30)")
+	switchGain := fs.Bool("switch-task-gain", false, "keep the task gain in the passive switch blocks, so that they differ from task blocks in the gate and the feedback alone (signature e)")
 	var sets multiFlag
 	fs.Var(&sets, "set", "override one key in every run, e.g. -set feedback.k_max=0.04 (repeatable)")
 	if code, done := parseFlags(fs, args); done {
@@ -93,7 +94,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o := compare.Options{
-		Seeds: sd, Mechanisms: ms, Preset: *preset, File: *file, Sets: sets, Sessions: *sessions, SwitchPairs: *switches, Out: *out,
+		Seeds: sd, Mechanisms: ms, Preset: *preset, File: *file, Sets: sets, Sessions: *sessions, SwitchPairs: *switches, SwitchTaskGain: *switchGain, Out: *out,
 		Log:      func(s string) { fmt.Fprintf(stderr, "iplgpu compare: %s\n", s) },
 		Backend:  func() (engine.Backend, error) { return openBackend(*backend, io.Discard) },
 		Analysis: analysis.Options{BootReplicates: *boot, Context: ctx},

@@ -204,10 +204,18 @@ func CompareMarkdown(res *compare.Result) []byte {
 	b.WriteString("![signatures per seed and mechanism](compare.png)\n\n")
 	b.WriteString("Protocol (compare.Protocol): before training a task block (" + strconv.Itoa(o.MeasureTrials) + " trials) and a frozen-noise block (" +
 		strconv.Itoa(o.FrozenTrials) + " trials, " + strconv.Itoa(o.Frozen) + " sequences per sign); training sessions of " + strconv.Itoa(o.TrainTrials) +
-		" trials; then " + strconv.Itoa(o.SwitchPairs) + " pairs of passive and task blocks of " + strconv.Itoa(o.SwitchTrials) +
+		" trials; then " + strconv.Itoa(o.SwitchPairs) + " pairs of passive" + keptText(o.SwitchTaskGain) + " and task blocks of " + strconv.Itoa(o.SwitchTrials) +
 		" trials (switches), a task block, a frozen-noise block, a task block with lateral spread blocked, and a task block with a persistent signal (rho 0.8).\n\n")
 	b.WriteString("Definitions: (a) late redundancy % minus that with the lateral spread blocked; (b) analysis.DistanceAtMatchedTuning: the least-squares slope of each neuron pair's redundancy increase (late - early, 1/c^2) on soma distance within 4 strata of cos 2(theta_i - theta_j), and near minus far within strata; (c) analysis.FrozenTaskCorrelations: mean correlation between A- and B-preferring neurons (+-22.5 deg) of residuals from each frozen sequence's mean, late minus early block; (d) connected components of contacts with w >= 0.5; (e) analysis reversibility: (task level - gap at the first trial after task -> passive) / (task level - passive level) of the joint exponential fit; (f) the least-squares slope of the gap over 50 ms bins, and its persistent minus independent difference (bootstrap estimate).\n")
 	return []byte(b.String())
+}
+
+// keptText names passive blocks that keep the task gain.
+func keptText(kept bool) string {
+	if kept {
+		return " (task gain kept: they differ from task blocks in the gate and the feedback alone)"
+	}
+	return ""
 }
 
 // familySize counts the rows corrected together.
