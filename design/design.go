@@ -106,6 +106,9 @@ type Options struct {
 	// varies (zero fields: the pools' largest, units at most 100).
 	Sizes map[string][]int
 	Base  Size
+	// Readout, when set, reads the pools out as a Utah array (the units axis
+	// then counts electrodes).
+	Readout *Readout
 	// MaxPairs bounds the unit pairs of signature (b) per experiment (0: all
 	// pairs of the drawn units).
 	MaxPairs int
@@ -138,7 +141,7 @@ func limits(pools map[string][]*Pool, mechs []string) Size {
 	l := Size{Trials: math.MaxInt, Units: math.MaxInt, Repeats: math.MaxInt, Animals: len(pools[mechs[0]])}
 	for _, m := range mechs {
 		for _, p := range pools[m] {
-			l.Trials, l.Units, l.Repeats = min(l.Trials, p.TrialsPerSign()), min(l.Units, p.Units()), min(l.Repeats, p.RepeatsPerSeq())
+			l.Trials, l.Units, l.Repeats = min(l.Trials, p.TrialsPerSign()), min(l.Units, p.Recorders()), min(l.Repeats, p.RepeatsPerSeq())
 		}
 	}
 	return l
@@ -186,6 +189,9 @@ func checkSizes(o Options, lim Size, base Size) error {
 			low = 7
 		case AxisUnits:
 			low = 4
+			if o.Readout != nil {
+				low = 2
+			}
 		case AxisRepeats:
 			low = 2
 		}
@@ -223,6 +229,9 @@ func Run(o Options) (*Result, error) {
 	for _, m := range o.Mechanisms {
 		for _, s := range o.Seeds {
 			p, err := LoadPool(PoolDir(o.From, m, s), m, s)
+			if err == nil && o.Readout != nil {
+				p, err = p.AsArray(*o.Readout)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("design: %w", err)
 			}
@@ -231,7 +240,7 @@ func Run(o Options) (*Result, error) {
 	}
 	for k := range o.Seeds {
 		a, b := res.Pools[o.Mechanisms[0]][k], res.Pools[o.Mechanisms[1]][k]
-		if a.Units() != b.Units() || a.TrialsPerSign() != b.TrialsPerSign() || a.RepeatsPerSeq() != b.RepeatsPerSeq() || len(a.FrozenEarly.Seqs) != len(b.FrozenEarly.Seqs) {
+		if a.Units() != b.Units() || a.Recorders() != b.Recorders() || a.TrialsPerSign() != b.TrialsPerSign() || a.RepeatsPerSeq() != b.RepeatsPerSeq() || len(a.FrozenEarly.Seqs) != len(b.FrozenEarly.Seqs) {
 			return nil, fmt.Errorf("design: seed %d: the two mechanisms' runs differ in units, trials or frozen sequences; the design resamples both alike", o.Seeds[k])
 		}
 	}
@@ -354,11 +363,24 @@ type Draw struct {
 	FrozenEarly, FrozenLate                    [][]int // rows per sequence
 }
 
-// newDraw draws Units units without replacement and, with replacement,
+// newDraw draws Units units (under an array read-out: Units electrodes and
+// all their units) without replacement and, with replacement,
 // Trials trials per sign from each task block and Repeats trials of each
 // frame sequence from each frozen-noise block.
 func newDraw(src *rand.Rand, p *Pool, at Size) *Draw {
 	d := &Draw{Units: src.Perm(p.Units())[:at.Units]}
+	if p.Electrode != nil {
+		take := map[int]bool{}
+		for _, e := range src.Perm(p.Electrodes)[:at.Units] {
+			take[e] = true
+		}
+		d.Units = d.Units[:0]
+		for u, e := range p.Electrode {
+			if take[e] {
+				d.Units = append(d.Units, u)
+			}
+		}
+	}
 	sort.Ints(d.Units)
 	rows := func(n int) []int {
 		r := make([]int, at.Trials)

@@ -174,3 +174,5 @@ func TestCheckOptions(t *testing.T) {
 		t.Errorf("too many animals: %v", err)
 	}
 }
+
+func newSrc(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }

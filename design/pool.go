@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/iplgpu/iplgpu/compare"
+	"github.com/iplgpu/iplgpu/engine/model"
 	"github.com/iplgpu/iplgpu/fisher"
 	"github.com/iplgpu/iplgpu/rundir"
 )
@@ -19,9 +20,14 @@ type Pool struct {
 	Mechanism string
 	Seed      uint64
 	Dir       string
-	Theta     []float32 // rad, per unit
-	Pos       []float32 // x, y, z per unit (um)
-	TaskDeg   float64
+	Theta     []float32  // rad, per unit
+	Pos       []float32  // x, y, z per unit (um)
+	Slab      [3]float64 // extent x, y, depth (um)
+	// Electrode is each unit's electrode under an array read-out (AsArray;
+	// nil when the units are the neurons), Electrodes their number.
+	Electrode  []int
+	Electrodes int
+	TaskDeg    float64
 	// Task blocks before and after learning: trials at +c and at -c of the
 	// block's most frequent coherence; DS = 2c.
 	Early, Late TaskBlock
@@ -44,6 +50,15 @@ type FrozenBlock struct {
 
 // Units is the number of units of the pool.
 func (p *Pool) Units() int { return len(p.Theta) }
+
+// Recorders is what the units axis counts: units, or electrodes under an
+// array read-out.
+func (p *Pool) Recorders() int {
+	if p.Electrode != nil {
+		return p.Electrodes
+	}
+	return p.Units()
+}
 
 // TrialsPerSign is the fewer of the task blocks' trials at one sign.
 func (p *Pool) TrialsPerSign() int {
@@ -76,6 +91,12 @@ func LoadPool(dir, mech string, seed uint64) (*Pool, error) {
 		return nil, fmt.Errorf("%s: no %s: the design needs the units' positions", dir, rundir.SomaPosFile)
 	}
 	p := &Pool{Mechanism: mech, Seed: seed, Dir: dir, Theta: run.Theta, Pos: run.SomaPos, TaskDeg: run.Config.Stimulus.TaskOrientationDeg}
+	p.Slab = model.SlabSize(&run.Config.Network, len(run.Theta))
+	for i := range len(run.Theta) {
+		for a := range 2 {
+			p.Slab[a] = max(p.Slab[a], float64(run.SomaPos[3*i+a]))
+		}
+	}
 	w := fisher.BinRange{Start: 0, End: run.Responses.Bins}
 	lines := map[string][]int{}
 	for line, t := range run.Trials {

@@ -32,3 +32,10 @@ func TestDesignUsage(t *testing.T) {
 	expectCLI(t, []string{"design", "-from", dir, "-base-units", "-1"}, 2, nil, []string{"-base-units -1"})
 	expectCLI(t, []string{"design", "-from", dir}, 1, nil, []string{"ipl-seed1"})
 }
+
+// Bad read-out flags of design are usage errors naming the flag.
+func TestDesignReadoutUsage(t *testing.T) {
+	dir := t.TempDir()
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "tetrodes"}, 2, nil, []string{"-readout \"tetrodes\": allowed neurons, electrodes"})
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-units-per-electrode", "0"}, 2, nil, []string{"-units-per-electrode 0: want 1 to 20"})
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/report/rival"
 )
 
-const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
+const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-readout neurons|electrodes] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
 
 Sizes an experiment that tells the IPL hypothesis from feedback-only
 inference. DIR holds the runs of iplgpu compare (DIR/<mechanism>-seed<k>,
@@ -39,6 +39,8 @@ func cmdDesign(args []string, stdout, stderr io.Writer) int {
 	reps := fs.Int("replicates", 200, "simulated experiments per size and mechanism (20 to 100000)")
 	alpha := fs.Float64("alpha", 0.05, "level of the test (0 < alpha <= 0.5)")
 	seed := fs.Uint64("seed", 1, "seed of the resamples")
+	readout := fs.String("readout", "neurons", "units: neurons (every neuron a unit at its soma), or electrodes (a 10 x 10 Utah array of 400 um pitch centred on the slab: the sorted units nearest each electrode within 100 um, at the electrode's position; the units axis then counts electrodes)")
+	perElectrode := fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20)")
 	maxPairs := fs.Int("max-pairs", 0, "unit pairs of signature (b) per experiment at most (0: all pairs of the drawn units)")
 	sizes := map[string]*string{
 		design.AxisTrials:  fs.String("trials", "10,20,40,80,160", "task trials per sign and block to try, ascending"),
@@ -92,6 +94,18 @@ func cmdDesign(args []string, stdout, stderr io.Writer) int {
 		if *base[axis] < 0 {
 			return usageErr("-base-%s %d: want 0 (the default) or more", axis, *base[axis])
 		}
+	}
+	switch *readout {
+	case "neurons":
+	case "electrodes":
+		r := design.DefaultReadout
+		r.UnitsPerElectrode = *perElectrode
+		o.Readout = &r
+	default:
+		return usageErr("-readout %q: allowed neurons, electrodes", *readout)
+	}
+	if *perElectrode < 1 || *perElectrode > 20 {
+		return usageErr("-units-per-electrode %d: want 1 to 20", *perElectrode)
 	}
 	if *maxPairs < 0 {
 		return usageErr("-max-pairs %d: want 0 (all) or more", *maxPairs)

@@ -96,6 +96,12 @@ func DesignMarkdown(res *design.Result) []byte {
 		"the smallest size at which the test rejects the rival mechanism with at least %.0f%% power, with the power and its Wilson 95%% interval over %d simulated experiments; "+
 		"\"not within\" gives the largest size tried and its power. Test level alpha = %.2g. Pools: `%s`, seeds %v.\n\n",
 		model.Version, res.Base.Trials, res.Base.Units, res.Base.Repeats, res.Base.Animals, 100*Target, o.Replicates, o.Alpha, o.From, o.Seeds)
+	if r := o.Readout; r != nil {
+		fmt.Fprintf(&b, "Read-out: a %d x %d Utah array of %g um pitch centred on the slab, %d sorted units per electrode (the neurons nearest it within %g um), each at its electrode's position; the units axis counts electrodes (%d in the pools). "+
+			"Pairs on one electrode are at 0 um (near), pairs on other electrodes at one pitch or more (far).\n\n", r.Size, r.Size, r.PitchUm, r.UnitsPerElectrode, r.RadiusUm, res.Pools[m0][0].Electrodes)
+	} else {
+		b.WriteString("Read-out: every neuron is a unit at its soma.\n\n")
+	}
 	b.WriteString("| sig. | signature | truth: rejects |")
 	for _, a := range design.AxisOrder {
 		fmt.Fprintf(&b, " %s |", a)
