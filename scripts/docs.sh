@@ -18,6 +18,8 @@ export PATH="$PATH:/usr/local/go/bin"
 W=${DOCS_WORK:-runs/docs}
 bin=bin/iplgpu
 R=docs/results
+# The design's sizes (iplgpu design): published with these.
+DESIGN_ARGS="-replicates 100 -trials 10,20,40,80,160 -units 10,20,50,100 -repeats 3,5,10,20,30 -animals 1,2,3 -base-units 50"
 mkdir -p "$W" "$R"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling test check)
@@ -118,9 +120,14 @@ for stage in "${stages[@]}"; do
     done
     ;;
   compare)
-    rm -rf "$W/cmp"
+    # compare keeps the complete runs of its -out and analyses them again.
+    [ "${DOCS_REUSE:-0}" = 1 ] || rm -rf "$W/cmp" "$W/cmp-gate"
     timed "compare (seeds 1-3)" $bin compare -out "$W/cmp"
-    keep "$W/cmp" "$R/compare" compare.md compare.csv signatures.csv compare.png
+    keep "$W/cmp" "$R/compare" compare.md compare.csv signatures.csv compare.png compare.svg
+    timed "design (compare pools)" $bin design -from "$W/cmp" -out "$W/cmp/design" $DESIGN_ARGS
+    keep "$W/cmp/design" "$R/design" design.md design.csv power.png power.svg
+    timed "compare, passive switches with the task gain kept (seeds 1-3)" $bin compare -out "$W/cmp-gate" -switch-task-gain
+    keep "$W/cmp-gate" "$R/compare-gate" compare.md compare.csv signatures.csv
     ;;
   sweep)
     rm -rf "$W/sweep"
