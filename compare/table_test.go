@@ -126,3 +126,18 @@ func TestProtocolSwitchTaskGain(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigSpatialPreset: the array-scale comparison (-preset spatial)
+// resolves to a valid config: 4000 neurons with map tuning on the
+// comparison's protocol, for both mechanisms.
+func TestConfigSpatialPreset(t *testing.T) {
+	for _, m := range []string{"ipl", "feedback"} {
+		cfg, err := Config(m, 1, Options{Preset: "spatial"})
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if cfg.Network.Neurons != 4000 || cfg.Network.Tuning != "map" || cfg.Protocol.Before[0].Name != BlockEarly {
+			t.Errorf("%s: %d neurons, tuning %s, first block %s; want 4000, map, %s", m, cfg.Network.Neurons, cfg.Network.Tuning, cfg.Protocol.Before[0].Name, BlockEarly)
+		}
+	}
+}

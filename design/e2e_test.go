@@ -57,7 +57,7 @@ func TestDesignEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| b | pair increase near (<100 um) minus far (>=200 um), matched tuning | ipl: rejects feedback |", "**Null check**"} {
+	for _, want := range []string{"| b | pair increase near (<100 um) minus far (>=200 um), matched tuning | ipl: rejects feedback |", "## Null check"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("design.md lacks %q:\n%s", want, md)
 		}

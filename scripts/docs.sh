@@ -19,7 +19,7 @@ W=${DOCS_WORK:-runs/docs}
 bin=bin/iplgpu
 R=docs/results
 # The design's sizes (iplgpu design): published with these.
-DESIGN_ARGS="-replicates 100 -trials 10,20,40,80,160 -units 10,20,50,100 -repeats 3,5,10,20,30 -animals 1,2,3 -base-units 50"
+DESIGN_ARGS="-replicates 400 -trials 10,20,40,80,160 -units 10,20,50,100,200 -repeats 3,5,10,20,30 -animals 1,2,3"
 mkdir -p "$W" "$R"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling test check)

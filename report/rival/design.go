@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -94,8 +95,9 @@ func DesignMarkdown(res *design.Result) []byte {
 	b.WriteString("# Experiment design: the size that tells IPLs from feedback\n\n")
 	fmt.Fprintf(&b, "iplgpu %s. For each measurable signature and each axis of the experiment's size (the other axes held at the base experiment: %d trials per sign and block, %d units, %d repeats per frozen sequence, %d animals), "+
 		"the smallest size at which the test rejects the rival mechanism with at least %.0f%% power, with the power and its Wilson 95%% interval over %d simulated experiments; "+
-		"\"not within\" gives the largest size tried and its power. Test level alpha = %.2g. Pools: `%s`, seeds %v.\n\n",
-		model.Version, res.Base.Trials, res.Base.Units, res.Base.Repeats, res.Base.Animals, 100*Target, o.Replicates, o.Alpha, o.From, o.Seeds)
+		"\"not within\" gives the largest size tried and its power. Test level alpha = %.2g. Pools: `%s`, seeds %v. Wall time %.0f s (GOMAXPROCS %d).\n\n",
+		model.Version, res.Base.Trials, res.Base.Units, res.Base.Repeats, res.Base.Animals, 100*Target, o.Replicates, o.Alpha, o.From, o.Seeds, res.Seconds, runtime.GOMAXPROCS(0))
+	b.WriteString("## Smallest experiment with 80% power\n\n")
 	if r := o.Readout; r != nil {
 		fmt.Fprintf(&b, "Read-out: a %d x %d Utah array of %g um pitch centred on the slab, %d sorted units per electrode (the neurons nearest it within %g um), each at its electrode's position; the units axis counts electrodes (%d in the pools). "+
 			"Pairs on one electrode are at 0 um (near), pairs on other electrodes at one pitch or more (far).\n\n", r.Size, r.Size, r.PitchUm, r.UnitsPerElectrode, r.RadiusUm, res.Pools[m0][0].Electrodes)
@@ -125,8 +127,8 @@ func DesignMarkdown(res *design.Result) []byte {
 			b.WriteString("\n")
 		}
 	}
-	b.WriteString("\n")
-	fmt.Fprintf(&b, "**Null check** (%s against independent resamples of itself: the rejection rate must hold alpha = %.2g within its interval):\n\n", m0, o.Alpha)
+	b.WriteString("\n![power against experiment size](power.png)\n\n")
+	fmt.Fprintf(&b, "## Null check\n\n%s against independent resamples of itself: the rejection rate must hold alpha = %.2g within its interval.\n\n", m0, o.Alpha)
 	b.WriteString("| sig. | signature |")
 	for _, a := range design.AxisOrder {
 		fmt.Fprintf(&b, " %s: rejection at smallest, largest size |", a)
@@ -159,14 +161,16 @@ func DesignMarkdown(res *design.Result) []byte {
 	} else {
 		fmt.Fprintf(&b, "\nNull rates whose interval misses alpha (expected for about 1 in 20 values by chance): %s.\n\n", strings.Join(bad, "; "))
 	}
-	b.WriteString("![power against experiment size](power.png)\n\n")
-	fmt.Fprintf(&b, "How it is computed (package design): each pool is one mechanism's run on one seed (an animal) of the comparison protocol (iplgpu compare). "+
+	fmt.Fprintf(&b, "## How it is computed\n\nPackage design: each pool is one mechanism's run on one seed (an animal) of the comparison protocol (iplgpu compare). "+
 		"An experiment of a size draws its animals (seeds, without replacement), and in each animal its units (without replacement) and, with replacement, its trials "+
 		"per sign from each task block and its repeats of each frozen frame sequence; it computes each signature per animal and averages over animals. "+
 		"Both mechanisms are evaluated on the same draws. The test rejects the rival when the experiment's value lies outside the central %.0f%% of the rival's values at the same size; "+
 		"the power is the fraction of the true mechanism's experiments that do, and its interval the Wilson 95%% interval over %d experiments. "+
 		"A resample at the pool's own size is a bootstrap of that animal's trials: the design cannot see variation beyond the simulated trials and seeds, "+
-		"so sizes above the pools are refused, and the animals axis stops at the number of simulated seeds.\n\n", 100*(1-o.Alpha), o.Replicates)
+		"so sizes above the pools are refused, and the animals axis stops at the number of simulated seeds. "+
+		"**Read the animals axis first**: at %d animals every experiment uses every simulated seed, so the spread between animals is not in the sampling distribution and the powers of the other axes are conditional on these %d networks (optimistic for new animals); "+
+		"at 1 animal each experiment draws one seed, and the spread between seeds enters. "+
+		"\"(axis does not enter)\" marks an axis the signature does not use: its power varies there only by the resampling of the other axes.\n\n", 100*(1-o.Alpha), o.Replicates, len(o.Seeds), len(o.Seeds))
 	b.WriteString("Signatures: (b) analysis.DistanceFromPairs on the drawn units' pairs (the slope of each pair's redundancy increase on soma distance within 4 strata of cos 2(theta_i - theta_j), and near (< 100 um) minus far (>= 200 um)); " +
 		"(c) analysis.FrozenGroupCorrelations (residual correlations from each frozen sequence's mean, A- and B-preferring groups of +-22.5 deg), late minus early. " +
 		"Not resampled here: (e) the switch time course and (f) the within-trial slope (each needs a fit or the population information per resample); compare.md gives their across-seed tests.\n")
