@@ -18,7 +18,8 @@ import (
 // TestDesignEndToEnd: a reduced comparison (30 neurons, two seeds) simulated,
 // then a reduced design on its runs: every signature, axis, size and
 // direction has a power with an interval, the null check is reported, the
-// files are written, and a size beyond the runs is refused naming the axis.
+// files are written, and a size beyond the runs and an array read-out of a
+// slab too narrow for the array are refused.
 func TestDesignEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates a reduced comparison")
@@ -66,6 +67,11 @@ func TestDesignEndToEnd(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	ro := o
+	ro.Readout = &design.DefaultReadout
+	if _, err := design.Run(ro); err == nil || !strings.Contains(err.Error(), "record 2 or more neurons; want at least 2") {
+		t.Errorf("an array read-out of a slab narrower than the array: %v", err)
 	}
 	o.Sizes[design.AxisRepeats] = []int{4, 9}
 	if _, err := design.Run(o); err == nil || !strings.Contains(err.Error(), "repeats size 9 outside what the pools allow (2 to 8") {

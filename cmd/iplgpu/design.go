@@ -112,7 +112,7 @@ func cmdDesign(args []string, stdout, stderr io.Writer) int {
 	}
 	o.Base = design.Size{Trials: *base[design.AxisTrials], Units: *base[design.AxisUnits], Repeats: *base[design.AxisRepeats], Animals: *base[design.AxisAnimals]}
 	if err := design.CheckOptions(o); err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s", strings.TrimPrefix(err.Error(), "design: "))
 	}
 	if *out == "" {
 		*out = filepath.Join(*from, "design")
@@ -127,7 +127,7 @@ func cmdDesign(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu design: interrupted: %v\n", err)
 			return 130
 		}
-		fmt.Fprintf(stderr, "iplgpu design: %v\n", err)
+		fmt.Fprintf(stderr, "iplgpu design: %s\n", strings.TrimPrefix(err.Error(), "design: "))
 		return 1
 	}
 	if err := rival.WriteDesign(res, *out); err != nil {
