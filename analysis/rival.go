@@ -228,6 +228,18 @@ type DistanceOptions struct {
 	Seed          uint64 // of that sample
 }
 
+func (o *DistanceOptions) defaults() {
+	if o.TuningStrata == 0 {
+		o.TuningStrata = 4
+	}
+	if o.NearUm == 0 {
+		o.NearUm = 100
+	}
+	if o.FarUm == 0 {
+		o.FarUm = 200
+	}
+}
+
 // DistanceResult is the learning-induced redundancy increase of unit pairs
 // (docs/model.md section 10.7, signature b) against their distance, with tuning
 // similarity held fixed by strata.
@@ -266,15 +278,7 @@ type DistanceStratum struct {
 // I_shuffle - I_real (fisher.PairStats on the counts summed over the trial) is
 // computed in both blocks.
 func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, theta, pos []float32, early, late int, opt DistanceOptions) (*DistanceResult, error) {
-	if opt.TuningStrata == 0 {
-		opt.TuningStrata = 4
-	}
-	if opt.NearUm == 0 {
-		opt.NearUm = 100
-	}
-	if opt.FarUm == 0 {
-		opt.FarUm = 200
-	}
+	opt.defaults()
 	if opt.MaxPairs == 0 {
 		opt.MaxPairs = DefaultSpatialMaxPairs
 	}
@@ -315,7 +319,20 @@ func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, th
 		return nil, err
 	}
 	a, b, _ := samplePairs(n, opt.MaxPairs, opt.Seed)
-	res := &DistanceResult{Early: early, Late: late}
+	res, err := DistanceFromPairs(pe, pl, theta, pos, a, b, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Early, res.Late = early, late
+	return res, nil
+}
+
+// DistanceFromPairs is DistanceAtMatchedTuning on the pairs (a[k], b[k]) of
+// the units of pe and pl (the pair statistics of the early and late block);
+// theta and pos are indexed by those units. Early and Late are left 0.
+func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []int32, opt DistanceOptions) (*DistanceResult, error) {
+	opt.defaults()
+	res := &DistanceResult{}
 	K := opt.TuningStrata
 	res.Strata = make([]DistanceStratum, K)
 	type pr struct {

@@ -319,3 +319,10 @@ func writeCalibration(cal *Calibration, dir string) error {
 		cal.Key, cal.Value, cal.Target, section, k, cal.Value)
 	return os.WriteFile(filepath.Join(dir, "calibrated.yaml"), []byte(y), 0o644)
 }
+
+func fnum(x float64) string {
+	if !finite(x) {
+		return "NaN"
+	}
+	return strconv.FormatFloat(x, 'g', 6, 64)
+}

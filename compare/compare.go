@@ -6,7 +6,9 @@
 // islets, (e) the time course after a task -> passive switch, (f) the
 // within-trial rise and its dependence on signal persistence. Seeds play
 // the role of animals: every row's interval is the 95% t interval across
-// seeds and its test a Welch t test of the two mechanisms' per-seed values.
+// seeds; both mechanisms run on the same seeds, so a row's test is the paired
+// t test of the per-seed differences, Holm-corrected over the family of
+// tested rows (Table). Package report/rival renders the result.
 package compare
 
 import (
@@ -48,6 +50,11 @@ type Options struct {
 	// Size is the subset size of the redundancy rows (0: 14, Liu et al.'s
 	// monkey R).
 	Size int
+	// SwitchTaskGain keeps the task gain in the passive switch blocks, so
+	// that they differ from the task blocks in the gate (and the feedback)
+	// alone: signature (e) is then the task <-> passive (task gain kept)
+	// pair.
+	SwitchTaskGain bool
 }
 
 func (o *Options) defaults() {
@@ -99,7 +106,7 @@ func Protocol(sessions int, o Options) model.ProtocolConfig {
 	}
 	for range o.SwitchPairs {
 		p.After = append(p.After,
-			model.BlockConfig{Name: "switch-passive", Mode: "passive", Trials: o.SwitchTrials, Coherences: c, Record: true},
+			model.BlockConfig{Name: "switch-passive", Mode: "passive", Trials: o.SwitchTrials, Coherences: c, Record: true, TaskGain: o.SwitchTaskGain},
 			model.BlockConfig{Name: "switch-task", Mode: "task", Trials: o.SwitchTrials, Coherences: c, Record: true})
 	}
 	p.After = append(p.After,
@@ -136,12 +143,14 @@ type Result struct {
 	Options Options
 	Runs    []*Signatures // per mechanism and seed
 	Rows    []Row
+	// Draws compares the first two mechanisms' networks and frames seed by
+	// seed (nil with one mechanism).
+	Draws   []SeedDraws
 	Seconds float64
 }
 
-// Run simulates every mechanism on every seed into Out/<mechanism>-seed<k>,
-// analyses each run, and writes signatures.csv, compare.csv, compare.md and
-// the figure compare.png (and .svg) into Out.
+// Run simulates every mechanism on every seed into Out/<mechanism>-seed<k>
+// and analyses each run; package report/rival renders the result.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o.defaults()
 	if o.Out == "" {
@@ -190,10 +199,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Rows = Table(res.Runs, o.Mechanisms)
-	res.Seconds = time.Since(t0).Seconds()
-	if err := Write(res, o.Out); err != nil {
-		return nil, err
+	if len(o.Mechanisms) >= 2 {
+		res.Draws = CompareDraws(o.Out, o.Mechanisms[0], o.Mechanisms[1], o.Seeds)
 	}
+	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
 }
 

@@ -96,13 +96,17 @@ func Extract(sum *analysis.Summary, run *rundir.Run, size int) (*Signatures, err
 	}
 	// (e)
 	if r := sum.Reversibility; r != nil {
-		if p := r.PairOf("task", "passive"); p != nil {
+		other := "passive"
+		if r.PairOf("task", other) == nil {
+			other = "passive (task gain kept)"
+		}
+		if p := r.PairOf("task", other); p != nil {
 			task, passive := p.LevelA.Est, p.LevelB.Est
 			if p.A != "task" {
 				task, passive = passive, task
 			}
 			s.SwitchTau = p.Tau.Est
-			if c := r.Course("task", "passive"); c != nil && len(c.Positions) > 0 && task != passive {
+			if c := r.Course("task", other); c != nil && len(c.Positions) > 0 && task != passive {
 				s.SwitchFirstFrac = (task - c.Positions[0].Gap.Est) / (task - passive)
 			}
 		}

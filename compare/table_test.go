@@ -2,68 +2,142 @@ package compare
 
 import (
 	"math"
-	"strings"
 	"testing"
 )
 
-// TestWelch: the Welch test of {1, 2, 3} against {4, 5, 6} by hand: a
-// difference of -3, se sqrt(1/3 + 1/3) = 0.8165, t = -3.674 on 4 degrees of
-// freedom, two-sided p = 0.02131; the 95% interval -3 +- 2.7764 x 0.8165.
-// Identical constant groups give p = 1, different constants p = 0.
-func TestWelch(t *testing.T) {
-	mv := func(v ...float64) MechValue {
-		m := MechValue{Values: v}
-		m.N, m.Mean, m.SD, m.CILo, m.CIHi = summarise(v)
-		return m
+// TestPairedT: the paired t test of ipl {1, 2, 3, 4} against feedback {0, 0,
+// 1, 1} on seeds 1-4 by hand: differences {1, 2, 2, 3}, mean 2, sd
+// sqrt(2/3), se 0.40825, t = 4.89898 on 3 degrees of freedom, two-sided p =
+// 1 - (2/pi)(atan(x) + x/(1 + x^2)) with x = t/sqrt(3): 0.016277; the 95%
+// interval 2 +- 3.182446 x 0.40825 = 2 +- 1.29923. Seeds are matched by
+// number, not by position; a seed one mechanism lacks is left out.
+func TestPairedT(t *testing.T) {
+	a := MechValue{Seeds: []uint64{1, 2, 3, 4, 5}, Values: []float64{1, 2, 3, 4, 9}}
+	b := MechValue{Seeds: []uint64{4, 3, 2, 1}, Values: []float64{1, 1, 0, 0}}
+	d := pairedDiffs(a, b)
+	if len(d) != 4 || d[0] != 1 || d[1] != 2 || d[2] != 2 || d[3] != 3 {
+		t.Fatalf("paired differences %v; want [1 2 2 3]", d)
 	}
-	d, lo, hi, p := welch(mv(1, 2, 3), mv(4, 5, 6))
-	if d != -3 || math.Abs(p-0.02131) > 5e-5 || math.Abs(lo-(-3-2.7764*0.8165)) > 1e-3 || math.Abs(hi-(-3+2.7764*0.8165)) > 1e-3 {
-		t.Errorf("welch: diff %v [%v, %v] p %v; want -3 [-5.267, -0.733] p 0.02131", d, lo, hi, p)
+	m, lo, hi, p := pairedT(d)
+	if m != 2 || math.Abs(p-0.016277) > 2e-6 || math.Abs(lo-(2-1.29923)) > 1e-4 || math.Abs(hi-(2+1.29923)) > 1e-4 {
+		t.Errorf("paired t: %v [%v, %v] p %v; want 2 [0.70077, 3.29923] p 0.016277", m, lo, hi, p)
 	}
-	if _, _, _, p := welch(mv(0, 0), mv(0, 0)); p != 1 {
-		t.Errorf("equal constants: p %v, want 1", p)
+	if _, _, _, p := pairedT([]float64{0, 0}); p != 1 {
+		t.Errorf("no difference: p %v, want 1", p)
 	}
-	if _, _, _, p := welch(mv(0, 0), mv(5, 5)); p != 0 {
-		t.Errorf("different constants: p %v, want 0", p)
+	if _, _, _, p := pairedT([]float64{5, 5}); p != 0 {
+		t.Errorf("a constant difference: p %v, want 0", p)
 	}
-	if _, _, _, p := welch(mv(1), mv(2, 3)); !math.IsNaN(p) {
-		t.Errorf("one seed: p %v, want NaN", p)
-	}
-	m := mv(1, 2, 3, math.NaN())
-	if m.N != 3 || m.Mean != 2 || math.Abs(m.CIHi-(2+4.3027*1/math.Sqrt(3))) > 1e-3 {
-		t.Errorf("summarise: n %d mean %v hi %v", m.N, m.Mean, m.CIHi)
+	if _, _, _, p := pairedT([]float64{1}); !math.IsNaN(p) {
+		t.Errorf("one pair: p %v, want NaN", p)
 	}
 }
 
-// TestTableAndMarkdown: rows per signature with the mechanisms' values in
-// order, and a compare.md that names which rows separate.
-func TestTableAndMarkdown(t *testing.T) {
-	mk := func(m string, seed uint64, islets, drop float64) *Signatures {
-		s := &Signatures{Mechanism: m, Seed: seed, Islets: islets, AblationDrop: drop}
-		s.RedLate, s.Rise, s.DistSlope, s.DistNearFar, s.AvsBChange, s.WithinChange = 30, 10, 0, 0, 0, 0
+// TestHolm: p = {0.01, 0.04, 0.03, 0.5} (m = 4) by hand: sorted 0.01 x 4 =
+// 0.04; 0.03 x 3 = 0.09; 0.04 x 2 = 0.08, raised to the running maximum
+// 0.09; 0.5 x 1 = 0.5. Adjusted values come back in the input's order and
+// are capped at 1.
+func TestHolm(t *testing.T) {
+	got := Holm([]float64{0.01, 0.04, 0.03, 0.5})
+	want := []float64{0.04, 0.09, 0.09, 0.5}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Fatalf("Holm: %v; want %v", got, want)
+		}
+	}
+	// {0.6, 0.3}: 0.3 x 2 = 0.6, then 0.6 x 1 = 0.6; {0.7, 0.9}: 0.7 x 2
+	// capped at 1, then 0.9 raised to the running maximum 1.
+	if got := Holm([]float64{0.6, 0.3}); got[0] != 0.6 || got[1] != 0.6 {
+		t.Errorf("Holm {0.6, 0.3}: %v; want [0.6 0.6]", got)
+	}
+	if got := Holm([]float64{0.7, 0.9}); got[0] != 1 || got[1] != 1 {
+		t.Errorf("Holm {0.7, 0.9}: %v; want [1 1]", got)
+	}
+}
+
+// TestTable: per-seed pairing, Holm over the family of tested rows, and the
+// islet row shown as differing by construction, not as a test.
+func TestTable(t *testing.T) {
+	mk := func(m string, seed uint64, islets, drop, avsb float64) *Signatures {
+		s := &Signatures{Mechanism: m, Seed: seed, Islets: islets, AblationDrop: drop, AvsBChange: avsb}
+		s.RedLate, s.Rise, s.DistSlope, s.DistNearFar, s.WithinChange = 30, 10, 0, 0, 0
 		s.SwitchFirstFrac, s.SwitchTau, s.SlopeLate, s.PersistMinusIndep = math.NaN(), math.NaN(), 0, 0
 		return s
 	}
-	runs := []*Signatures{mk("ipl", 1, 40, 10), mk("ipl", 2, 30, 9), mk("ipl", 3, 35, 11), mk("feedback", 1, 0, 0.5), mk("feedback", 2, 0, -0.5), mk("feedback", 3, 0, 0)}
+	// The ablation drop differs by 10 +- 1 across seeds; A-vs-B differs by
+	// 0.01 on every seed under a seed-level spread of 0.1 that a Welch test
+	// across seeds would not see through, the pairing does.
+	runs := []*Signatures{
+		mk("ipl", 1, 40, 10, 0.11), mk("ipl", 2, 30, 9, 0.21), mk("ipl", 3, 35, 11, 0.31),
+		mk("feedback", 1, 0, 0, 0.10), mk("feedback", 2, 0, 0, 0.20), mk("feedback", 3, 0, 0, 0.30),
+	}
 	rows := Table(runs, []string{"ipl", "feedback"})
 	by := map[string]Row{}
+	var ps []float64
 	for _, r := range rows {
 		by[r.Key] = r
+		if r.Kind == KindTest && !math.IsNaN(r.P) {
+			ps = append(ps, r.P)
+		}
 	}
-	if r := by["islets"]; !r.Separates || r.Mech[0].Mean != 35 || r.Mech[1].Mean != 0 {
-		t.Errorf("islets row %+v: want 35 vs 0, separating", r)
+	if r := by["islets"]; r.Kind != KindConstruction || r.Separates || !math.IsNaN(r.PHolm) || r.Mech[0].Mean != 35 {
+		t.Errorf("islets row %+v: want a construction row outside the family", r)
 	}
-	if r := by["ablation_drop"]; !r.Separates {
-		t.Errorf("ablation row p %v: want separating", r.P)
+	if r := by["red_late"]; r.Kind != KindCheck || r.P != 1 || !math.IsNaN(r.PHolm) {
+		t.Errorf("matched redundancy: kind %s p %v holm %v; want a check row with p 1", r.Kind, r.P, r.PHolm)
 	}
-	if r := by["red_late"]; r.Separates || r.P != 1 {
-		t.Errorf("matched redundancy: p %v, want 1, not separating", r.P)
-	}
-	if r := by["switch_tau"]; r.Mech[0].N != 0 || !math.IsNaN(r.P) {
+	if r := by["switch_tau"]; r.Mech[0].N != 0 || !math.IsNaN(r.P) || !math.IsNaN(r.PHolm) {
 		t.Errorf("missing switch values: n %d p %v", r.Mech[0].N, r.P)
 	}
-	md := string(Markdown(&Result{Options: Options{Seeds: []uint64{1, 2, 3}, Mechanisms: []string{"ipl", "feedback"}, Size: 14}, Runs: runs, Rows: rows}))
-	if !strings.Contains(md, "**Separate the hypotheses here** (p < 0.05 across 3 seeds): (a) drop of late redundancy") || !strings.Contains(md, "(d) islets after training") {
-		t.Errorf("compare.md does not name the separating rows:\n%s", md)
+	adj := Holm(ps)
+	k := 0
+	for _, r := range rows {
+		if r.Kind == KindTest && !math.IsNaN(r.P) {
+			if r.PHolm != adj[k] || r.Separates != (adj[k] < Alpha) {
+				t.Errorf("%s: Holm p %v separates %v; want %v", r.Key, r.PHolm, r.Separates, adj[k])
+			}
+			k++
+		}
+	}
+	if r := by["avsb_change"]; math.Abs(r.Diff-0.01) > 1e-12 || !(r.P < 1e-6) || !r.Separates {
+		t.Errorf("A-vs-B: diff %v p %v; want the paired difference 0.01 with p < 1e-6, separating", r.Diff, r.P)
+	}
+	if r := by["ablation_drop"]; !(r.P < 0.01) || r.Pairs != 3 {
+		t.Errorf("ablation: p %v over %d pairs; want < 0.01 over 3", r.P, r.Pairs)
+	}
+}
+
+// TestProtocolSwitchTaskGain: with SwitchTaskGain the passive switch blocks
+// keep the task gain (and no other block does); without it none does.
+func TestProtocolSwitchTaskGain(t *testing.T) {
+	for _, kept := range []bool{false, true} {
+		p := Protocol(1, Options{SwitchTaskGain: kept, SwitchPairs: 3})
+		n := 0
+		for _, b := range p.After {
+			if b.TaskGain {
+				n++
+				if b.Name != "switch-passive" || b.Mode != "passive" {
+					t.Errorf("block %s (%s) keeps the task gain", b.Name, b.Mode)
+				}
+			}
+		}
+		if want := map[bool]int{false: 0, true: 3}[kept]; n != want {
+			t.Errorf("kept %v: %d blocks keep the task gain; want %d", kept, n, want)
+		}
+	}
+}
+
+// TestConfigSpatialPreset: the array-scale comparison (-preset spatial)
+// resolves to a valid config: 4000 neurons with map tuning on the
+// comparison's protocol, for both mechanisms.
+func TestConfigSpatialPreset(t *testing.T) {
+	for _, m := range []string{"ipl", "feedback"} {
+		cfg, err := Config(m, 1, Options{Preset: "spatial"})
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		if cfg.Network.Neurons != 4000 || cfg.Network.Tuning != "map" || cfg.Protocol.Before[0].Name != BlockEarly {
+			t.Errorf("%s: %d neurons, tuning %s, first block %s; want 4000, map, %s", m, cfg.Network.Neurons, cfg.Network.Tuning, cfg.Protocol.Before[0].Name, BlockEarly)
+		}
 	}
 }

@@ -5,7 +5,7 @@
 # docs/sweep/, docs/scaling.*); a test (go test ./internal/docinclude) holds
 # the pages equal to those files.
 #   scripts/docs.sh [STAGE...]   stages: default seeds liug predictions
-#                                compare sweep scaling test check (default: all)
+#                                compare calibrate-spatial sweep scaling test check (default: all)
 # Runs go to $DOCS_WORK (default runs/docs), kept so a stage can be redone;
 # only the small result files are copied into docs/. Times on a 2-core
 # machine, as measured by the stage itself, go to docs/results/times.csv.
@@ -18,9 +18,11 @@ export PATH="$PATH:/usr/local/go/bin"
 W=${DOCS_WORK:-runs/docs}
 bin=bin/iplgpu
 R=docs/results
+# The design's sizes (iplgpu design): published with these.
+DESIGN_ARGS="-replicates 400 -trials 10,20,40,80,160 -units 10,20,50,100,200 -repeats 3,5,10,20,30 -animals 1,2,3"
 mkdir -p "$W" "$R"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare sweep scaling test check)
+[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare calibrate-spatial sweep scaling test check)
 make -s build
 
 # simulate DIR ARGS...: `iplgpu run ARGS -analyse=false -out DIR` into a
@@ -118,9 +120,20 @@ for stage in "${stages[@]}"; do
     done
     ;;
   compare)
-    rm -rf "$W/cmp"
+    # compare keeps the complete runs of its -out and analyses them again.
+    [ "${DOCS_REUSE:-0}" = 1 ] || rm -rf "$W/cmp" "$W/cmp-gate"
     timed "compare (seeds 1-3)" $bin compare -out "$W/cmp"
-    keep "$W/cmp" "$R/compare" compare.md compare.csv signatures.csv compare.png
+    keep "$W/cmp" "$R/compare" compare.md compare.csv signatures.csv compare.png compare.svg
+    timed "design (compare pools)" $bin design -from "$W/cmp" -out "$W/cmp/design" $DESIGN_ARGS
+    keep "$W/cmp/design" "$R/design" design.md design.csv power.png power.svg
+    timed "compare, passive switches with the task gain kept (seeds 1-3)" $bin compare -out "$W/cmp-gate" -switch-task-gain
+    keep "$W/cmp-gate" "$R/compare-gate" compare.md compare.csv signatures.csv
+    ;;
+  calibrate-spatial)
+    # The feedback strength at Utah-array scale (docs/design.md).
+    rm -rf "$W/cal-spatial"
+    timed "calibrate feedback on the spatial preset (seed 1)" $bin calibrate -preset spatial -mechanism feedback -out "$W/cal-spatial"
+    keep "$W/cal-spatial" "$R/calibrate-spatial" calibration.csv calibrated.yaml
     ;;
   sweep)
     rm -rf "$W/sweep"
@@ -145,7 +158,7 @@ for stage in "${stages[@]}"; do
     timed "make $stage" make -s "$stage"
     ;;
   *)
-    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare sweep scaling test check)" >&2
+    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare calibrate-spatial sweep scaling test check)" >&2
     exit 2
     ;;
   esac

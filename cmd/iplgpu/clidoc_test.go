@@ -21,6 +21,7 @@ var cliCommands = []struct {
 	{[]string{"fisher"}, "iplgpu fisher -plus a.npy -minus b.npy -ds 0.6 -subset 20 -boot 200 -format csv"},
 	{[]string{"export"}, "iplgpu export -nwb runs/abl-s2.nwb runs/abl-s2     # then: iplgpu fisher -nwb runs/abl-s2.nwb"},
 	{[]string{"compare"}, "iplgpu compare -out runs/cmp -seeds 1,2,3"},
+	{[]string{"design"}, "iplgpu design -from runs/cmp -out docs/results/design"},
 	{[]string{"calibrate"}, "iplgpu calibrate -out runs/cal -mechanism feedback"},
 	{[]string{"bench"}, "iplgpu bench -scaling -backend cpu,gl -n-max 200000 -out runs/scaling"},
 	{[]string{"view"}, "iplgpu view -preset learning -every 200 -screenshot islets.png -frames 10"},

@@ -15,6 +15,7 @@ import (
 	"github.com/iplgpu/iplgpu/analysis"
 	"github.com/iplgpu/iplgpu/compare"
 	"github.com/iplgpu/iplgpu/engine"
+	"github.com/iplgpu/iplgpu/report/rival"
 )
 
 const compareSynopsis = `[-out DIR | -resume DIR] [-seeds 1,2,3] [-mechanisms ipl,feedback] [-sessions N] [-config FILE] [-preset NAME] [-set key=value]... [-backend cpu|gl|auto] [-boot B]
@@ -25,8 +26,11 @@ writes compare.md, compare.csv, signatures.csv and compare.png into DIR: one
 row per signature (a) ablation, (b) distance at matched tuning, (c)
 frozen-noise A-vs-B correlation, (d) islets, (e) switch time course, (f)
 within-trial rise, each with the mean and 95% interval across seeds per
-mechanism and a Welch t test of the difference. Give the calibrated
-strengths with -config (iplgpu calibrate writes calibrated.yaml) or -set.`
+mechanism, the paired t test of the per-seed differences and the
+Holm-corrected p over the family of tested rows; the islets differ by
+construction and are not tested. Give the calibrated strengths with -config
+(iplgpu calibrate writes calibrated.yaml) or -set. With the runs complete in
+DIR, compare only analyses them again.`
 
 func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("compare", compareSynopsis, stderr)
@@ -40,6 +44,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "cpu", "backend: auto, cpu or gl")
 	boot := fs.Int("boot", 100, "bootstrap replicates of each run's analysis (intervals within a run)")
 	switches := fs.Int("switch-pairs", 0, "pairs of passive and task blocks after training (0: 30)")
+	switchGain := fs.Bool("switch-task-gain", false, "keep the task gain in the passive switch blocks, so that they differ from task blocks in the gate and the feedback alone (signature e)")
 	var sets multiFlag
 	fs.Var(&sets, "set", "override one key in every run, e.g. -set feedback.k_max=0.04 (repeatable)")
 	if code, done := parseFlags(fs, args); done {
@@ -89,7 +94,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o := compare.Options{
-		Seeds: sd, Mechanisms: ms, Preset: *preset, File: *file, Sets: sets, Sessions: *sessions, SwitchPairs: *switches, Out: *out,
+		Seeds: sd, Mechanisms: ms, Preset: *preset, File: *file, Sets: sets, Sessions: *sessions, SwitchPairs: *switches, SwitchTaskGain: *switchGain, Out: *out,
 		Log:      func(s string) { fmt.Fprintf(stderr, "iplgpu compare: %s\n", s) },
 		Backend:  func() (engine.Backend, error) { return openBackend(*backend, io.Discard) },
 		Analysis: analysis.Options{BootReplicates: *boot, Context: ctx},
@@ -100,6 +105,10 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "iplgpu compare: interrupted: %v\n", err)
 			return 130
 		}
+		fmt.Fprintf(stderr, "iplgpu compare: %v\n", err)
+		return 1
+	}
+	if err := rival.WriteCompare(res, *out); err != nil {
 		fmt.Fprintf(stderr, "iplgpu compare: %v\n", err)
 		return 1
 	}

@@ -16,3 +16,26 @@ func TestCompareCalibrateUsage(t *testing.T) {
 	expectCLI(t, []string{"calibrate", "-mechanism", "both"}, 2, nil, []string{"-mechanism"})
 	expectCLI(t, []string{"calibrate", "-out", dir, "-set", "feedback.tau_d_ms=0"}, 1, nil, []string{"feedback.tau_d_ms"})
 }
+
+// Bad flags of design are usage errors (exit 2) naming the flag or the
+// field, before any pool is read.
+func TestDesignUsage(t *testing.T) {
+	dir := t.TempDir()
+	expectCLI(t, []string{"design"}, 2, nil, []string{"-from: give the directory"})
+	expectCLI(t, []string{"design", "-from", dir + "/none"}, 2, nil, []string{"no such directory"})
+	expectCLI(t, []string{"design", "-from", dir, "-mechanisms", "ipl,ipl"}, 2, nil, []string{"two different mechanisms"})
+	expectCLI(t, []string{"design", "-from", dir, "-mechanisms", "ipl,dendrites"}, 2, nil, []string{"-mechanisms"})
+	expectCLI(t, []string{"design", "-from", dir, "-replicates", "5"}, 2, nil, []string{"5 replicates; want 20 to 100000"})
+	expectCLI(t, []string{"design", "-from", dir, "-alpha", "0"}, 2, nil, []string{"alpha 0"})
+	expectCLI(t, []string{"design", "-from", dir, "-units", "20,10"}, 2, nil, []string{"units sizes [20 10]"})
+	expectCLI(t, []string{"design", "-from", dir, "-trials", "x"}, 2, nil, []string{"-trials"})
+	expectCLI(t, []string{"design", "-from", dir, "-base-units", "-1"}, 2, nil, []string{"-base-units -1"})
+	expectCLI(t, []string{"design", "-from", dir}, 1, nil, []string{"ipl-seed1"})
+}
+
+// Bad read-out flags of design are usage errors naming the flag.
+func TestDesignReadoutUsage(t *testing.T) {
+	dir := t.TempDir()
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "tetrodes"}, 2, nil, []string{"-readout \"tetrodes\": allowed neurons, electrodes"})
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-units-per-electrode", "0"}, 2, nil, []string{"-units-per-electrode 0: want 1 to 20"})
+}

@@ -11,6 +11,7 @@
 //	iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
 //	iplgpu export  -nwb FILE.nwb RUN
 //	iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
+//	iplgpu design  -from DIR [-out DIR] [-replicates R] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
 //	iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
 //	iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
 //	iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
@@ -56,6 +57,7 @@ Usage:
   iplgpu analyse [-subset n] [-sizes 14,52] [-subsets K] [-boot B] [-islet-threshold x] DIR [DIR...]
   iplgpu export  -nwb FILE.nwb RUN
   iplgpu compare [-out DIR] [-seeds 1,2,3] [-sessions N] [-config FILE] [-set key=value]...
+  iplgpu design  -from DIR [-out DIR] [-replicates R] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
   iplgpu calibrate [-out DIR] [-target PCT] [-mechanism feedback|ipl] [-set key=value]...
   iplgpu bench   [-backend LIST] [-n LIST] [-spines M] [-steps K] [-csv FILE]
   iplgpu bench   -scaling [-backend LIST] [-n-min N] [-n-max N] [-max-time D] [-out DIR]
@@ -89,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCalibrate(args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(args[1:], stdout, stderr)
+	case "design":
+		return cmdDesign(args[1:], stdout, stderr)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
 	case "view":
