@@ -12,7 +12,7 @@ import (
 // through it).
 func TestFrozenGroupCorrelations(t *testing.T) {
 	r, trials, theta, frames := frozenData(t, 3, 40, 0.25, 1, 9)
-	fc, _, err := FrozenTaskCorrelations(r, trials, theta, frames, 4, 45, TaskCorrOptions{})
+	fc, _, err := FrozenTaskCorrelations(frozenRec(r, trials, theta, frames), 45, TaskCorrOptions{})
 	if err != nil || len(fc) != 1 {
 		t.Fatalf("%d blocks, %v", len(fc), err)
 	}

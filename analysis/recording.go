@@ -75,7 +75,7 @@ func AnalyseRecording(rec *recording.Recording, opt Options) (*RecordingSummary,
 	case len(task) < 2:
 		note("signature (b), distance at matched tuning: it compares two recorded task blocks; the recording has %d", len(task))
 	default:
-		d, err := DistanceAtMatchedTuning(rec.Responses, rec.Trials, rec.Theta, pos, task[0], task[len(task)-1], DistanceOptions{Seed: opt.Seed})
+		d, err := DistanceAtMatchedTuning(rec, pos, task[0], task[len(task)-1], DistanceOptions{Seed: opt.Seed})
 		if err != nil {
 			note("signature (b), distance at matched tuning: %v", err)
 		} else {

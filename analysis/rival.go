@@ -8,7 +8,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/fisher"
-	"github.com/iplgpu/iplgpu/rundir"
+	"github.com/iplgpu/iplgpu/recording"
 )
 
 // The two signatures of docs/model.md section 10.7 that a user can compute on any
@@ -42,118 +42,162 @@ type FrozenCorr struct {
 // sequence mean from fewer leaves too little residual.
 const FrozenMinRepeats = 3
 
-// FrozenTaskCorrelations computes, for every recorded block whose trials
-// repeat frame sequences (a frozen-noise block: frames identical across
-// trials of a sequence, the sequence's sign included), the task-aligned
-// noise-correlation matrix of residuals from each sequence's mean. Arguments
-// are those of TaskCorrelations (frames in deg, rows as trials.csv lines).
-// Blocks without repeated sequences are skipped silently; a block with
-// repeats but too few is skipped with a note.
-func FrozenTaskCorrelations(r fisher.Responses, trials []rundir.TrialRecord, theta []float32, frames []float32, framesPerTrial int, taskDeg float64, opt TaskCorrOptions) ([]FrozenCorr, []string, error) {
-	w, err := taskAlignedInputs(r, theta, frames, framesPerTrial, &opt)
+// FrozenTaskCorrelations computes, for every recorded block of rec whose
+// trials repeat frame sequences (a frozen-noise block: frames identical
+// across trials of a sequence, the sequence's sign included), the
+// task-aligned noise-correlation matrix of residuals from each sequence's
+// mean. rec and taskDeg are as for TaskCorrelations (frames in deg, rows as
+// trials.csv lines). Blocks without repeated sequences are skipped silently;
+// a block with repeats but too few is skipped with a note.
+func FrozenTaskCorrelations(rec *recording.Recording, taskDeg float64, opt TaskCorrOptions) ([]FrozenCorr, []string, error) {
+	w, err := taskAlignedInputs(rec.Responses, rec.Theta, rec.Frames, rec.FramesPerTrial, &opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	bin, group := taskBins(theta, taskDeg, opt.Bins, opt.GroupDeg)
-	frameRows := len(frames) / framesPerTrial
-
-	type blockKey struct {
-		key   groupKey
-		lines []int
+	fr := frozenRun{rec: rec, window: w, opt: opt}
+	fr.bin, fr.group = taskBins(rec.Theta, taskDeg, opt.Bins, opt.GroupDeg)
+	var out []FrozenCorr
+	var notes []string
+	for _, b := range fr.blocks() {
+		seqs, repeated := fr.sequences(b.lines)
+		if !repeated {
+			continue // no repeated sequence: not a frozen-noise block
+		}
+		if len(seqs) < 2 {
+			notes = append(notes, fmt.Sprintf("session %d block %d (%s, %s): repeats frame sequences but %d of them are shown at least %d times: no frozen-noise correlations",
+				b.key.session, b.key.block, b.key.name, b.key.mode, len(seqs), FrozenMinRepeats))
+			continue
+		}
+		out = append(out, fr.block(b, seqs))
 	}
-	var blocks []*blockKey
-	at := map[groupKey]*blockKey{}
-	for line, t := range trials {
+	return out, notes, nil
+}
+
+// frozenRun is FrozenTaskCorrelations on one recording: the window summed,
+// each neuron's orientation bin and group, the options.
+type frozenRun struct {
+	rec        *recording.Recording
+	window     fisher.BinRange
+	bin, group []int
+	opt        TaskCorrOptions
+}
+
+// frozenBlock is one recorded block: its key and its trials (lines of the
+// trials table with frames).
+type frozenBlock struct {
+	key   groupKey
+	lines []int
+}
+
+// blocks groups the recorded trials with frames by block, in order of first
+// appearance.
+func (fr *frozenRun) blocks() []*frozenBlock {
+	frameRows := len(fr.rec.Frames) / fr.rec.FramesPerTrial
+	var blocks []*frozenBlock
+	at := map[groupKey]*frozenBlock{}
+	for line, t := range fr.rec.Trials {
 		if !t.Recorded || t.Row < 0 || line >= frameRows {
 			continue
 		}
 		k := groupKey{t.Session, t.Block, t.BlockName, t.Mode}
 		if at[k] == nil {
-			at[k] = &blockKey{key: k}
+			at[k] = &frozenBlock{key: k}
 			blocks = append(blocks, at[k])
 		}
 		at[k].lines = append(at[k].lines, line)
 	}
-	var out []FrozenCorr
-	var notes []string
-	for _, b := range blocks {
-		// Sequences: trials whose signed coherence and frames are identical.
-		seqOf := map[string][]int{} // key -> positions in b.lines
-		var order []string
-		for k, line := range b.lines {
-			key := fmt.Sprint(math.Signbit(trials[line].Coherence), trials[line].Coherence, frames[line*framesPerTrial:(line+1)*framesPerTrial])
-			if seqOf[key] == nil {
-				order = append(order, key)
-			}
-			seqOf[key] = append(seqOf[key], k)
+	return blocks
+}
+
+// sequences groups a block's trials (positions in lines) by frame sequence:
+// trials whose signed coherence and frames are identical. It returns the
+// sequences shown at least FrozenMinRepeats times, and whether any sequence
+// repeats at all.
+func (fr *frozenRun) sequences(lines []int) (seqs [][]int, repeated bool) {
+	fpt := fr.rec.FramesPerTrial
+	seqOf := map[string][]int{} // key -> positions in lines
+	var order []string
+	for k, line := range lines {
+		c := fr.rec.Trials[line].Coherence
+		key := fmt.Sprint(math.Signbit(c), c, fr.rec.Frames[line*fpt:(line+1)*fpt])
+		if seqOf[key] == nil {
+			order = append(order, key)
 		}
-		if len(order) == len(b.lines) {
-			continue // no repeated sequence: not a frozen-noise block
-		}
-		var seqs [][]int
-		for _, key := range order {
-			if len(seqOf[key]) >= FrozenMinRepeats {
-				seqs = append(seqs, seqOf[key])
-			}
-		}
-		where := fmt.Sprintf("session %d block %d (%s, %s)", b.key.session, b.key.block, b.key.name, b.key.mode)
-		if len(seqs) < 2 {
-			notes = append(notes, fmt.Sprintf("%s: repeats frame sequences but %d of them are shown at least %d times: no frozen-noise correlations", where, len(seqs), FrozenMinRepeats))
-			continue
-		}
-		rows := make([]int, len(b.lines))
-		for k, line := range b.lines {
-			rows[k] = trials[line].Row
-		}
-		counts := r.Sum(nil, rows, w)
-		fc := FrozenCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode, Sequences: len(seqs)}
-		for _, s := range seqs {
-			fc.Trials += len(s)
-		}
-		m, g, active := frozenEstimate(counts, seqs, bin, group, opt.Bins)
-		for i, ok := range active {
-			if ok {
-				fc.Neurons++
-				if group[i] >= 0 {
-					fc.GroupNeurons[group[i]]++
-				}
-			}
-		}
-		fc.Matrix = make([][]float64, opt.Bins)
-		for a := range opt.Bins {
-			fc.Matrix[a] = m[a*opt.Bins : (a+1)*opt.Bins]
-		}
-		var reps [3][]float64
-		if B := opt.Boot.Replicates; B > 0 {
-			st := rng.New(opt.Boot.Seed + uint64(b.key.block))
-			for rep := range B {
-				rs := make([][]int, len(seqs))
-				slot := 0
-				for si, s := range seqs {
-					rs[si] = make([]int, len(s))
-					for j := range s {
-						u := st.Block(rng.Bootstrap, uint64(rep), uint32(slot))
-						rs[si][j] = s[int(rng.Float64(u[0], u[1])*float64(len(s)))]
-						slot++
-					}
-				}
-				_, gr, _ := frozenEstimate(counts, rs, bin, group, opt.Bins)
-				for q := range 3 {
-					reps[q] = append(reps[q], gr[q])
-				}
-			}
-		}
-		val := func(q int) Value {
-			v := plainValue(g[q])
-			if reps[q] != nil {
-				v.withReps(reps[q])
-			}
-			return v
-		}
-		fc.Groups = GroupCorr{WithinA: val(0), WithinB: val(1), AvsB: val(2)}
-		out = append(out, fc)
+		seqOf[key] = append(seqOf[key], k)
 	}
-	return out, notes, nil
+	for _, key := range order {
+		if len(seqOf[key]) >= FrozenMinRepeats {
+			seqs = append(seqs, seqOf[key])
+		}
+	}
+	return seqs, len(order) < len(lines)
+}
+
+// block estimates one frozen-noise block: the binned matrix, the group means
+// and, with opt.Boot, their bootstrap intervals over trials within sequences.
+func (fr *frozenRun) block(b *frozenBlock, seqs [][]int) FrozenCorr {
+	bins := fr.opt.Bins
+	rows := make([]int, len(b.lines))
+	for k, line := range b.lines {
+		rows[k] = fr.rec.Trials[line].Row
+	}
+	counts := fr.rec.Responses.Sum(nil, rows, fr.window)
+	fc := FrozenCorr{Session: b.key.session, Block: b.key.block, BlockName: b.key.name, Mode: b.key.mode, Sequences: len(seqs)}
+	for _, s := range seqs {
+		fc.Trials += len(s)
+	}
+	m, g, active := frozenEstimate(counts, seqs, fr.bin, fr.group, bins)
+	for i, ok := range active {
+		if ok {
+			fc.Neurons++
+			if fr.group[i] >= 0 {
+				fc.GroupNeurons[fr.group[i]]++
+			}
+		}
+	}
+	fc.Matrix = make([][]float64, bins)
+	for a := range bins {
+		fc.Matrix[a] = m[a*bins : (a+1)*bins]
+	}
+	reps := fr.bootstrap(counts, seqs, uint64(b.key.block))
+	val := func(q int) Value {
+		v := plainValue(g[q])
+		if reps[q] != nil {
+			v.withReps(reps[q])
+		}
+		return v
+	}
+	fc.Groups = GroupCorr{WithinA: val(0), WithinB: val(1), AvsB: val(2)}
+	return fc
+}
+
+// bootstrap resamples the trials within each sequence opt.Boot.Replicates
+// times (the stream seeded by the seed plus the block index) and returns the
+// replicates of the three group means (nil without replicates).
+func (fr *frozenRun) bootstrap(counts *mat.Dense, seqs [][]int, block uint64) [3][]float64 {
+	var reps [3][]float64
+	B := fr.opt.Boot.Replicates
+	if B <= 0 {
+		return reps
+	}
+	st := rng.New(fr.opt.Boot.Seed + block)
+	for rep := range B {
+		rs := make([][]int, len(seqs))
+		slot := 0
+		for si, s := range seqs {
+			rs[si] = make([]int, len(s))
+			for j := range s {
+				u := st.Block(rng.Bootstrap, uint64(rep), uint32(slot))
+				rs[si][j] = s[int(rng.Float64(u[0], u[1])*float64(len(s)))]
+				slot++
+			}
+		}
+		_, gr, _ := frozenEstimate(counts, rs, fr.bin, fr.group, fr.opt.Bins)
+		for q := range 3 {
+			reps[q] = append(reps[q], gr[q])
+		}
+	}
+	return reps
 }
 
 // frozenEstimate centres each sequence's trials on their mean and returns the
@@ -269,57 +313,41 @@ type DistanceStratum struct {
 	NearDist, FarDist float64 // mean distance (um)
 }
 
-// DistanceAtMatchedTuning computes signature (b) on a recording in the
-// run-directory layout: r and trials as rundir.OpenRecording reads them, theta
-// the preferred orientations (rad), pos the unit positions (x, y, z per unit,
-// um: somata, or electrodes with z = 0), early and late the block indices
-// (trials.csv) before and after learning, each with trials at +c and -c of
-// one coherence level (the block's most frequent |c|). Each pair's redundancy
-// I_shuffle - I_real (fisher.PairStats on the counts summed over the trial) is
-// computed in both blocks.
-func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, theta, pos []float32, early, late int, opt DistanceOptions) (*DistanceResult, error) {
+// DistanceAtMatchedTuning computes signature (b) on a recording: the
+// counts and trials of rec, its preferred orientations (rad), pos the unit
+// positions (x, y, z per unit, um: somata, or electrodes with z = 0; nil:
+// rec.SomaPos), early and late the block indices (trials.csv) before and
+// after learning, each with trials at +c and -c of one coherence level (the
+// block's most frequent |c|). Each pair's redundancy I_shuffle - I_real
+// (fisher.PairStats on the counts summed over the trial) is computed in both
+// blocks.
+func DistanceAtMatchedTuning(rec *recording.Recording, pos []float32, early, late int, opt DistanceOptions) (*DistanceResult, error) {
 	opt.defaults()
 	if opt.MaxPairs == 0 {
 		opt.MaxPairs = DefaultSpatialMaxPairs
 	}
-	n := r.Neurons
+	if pos == nil {
+		pos = rec.SomaPos
+	}
+	n := rec.Responses.Neurons
 	switch {
-	case len(theta) != n:
-		return nil, fmt.Errorf("%w: %d preferred orientations for %d units", fisher.ErrBadData, len(theta), n)
+	case len(rec.Theta) != n:
+		return nil, fmt.Errorf("%w: %d preferred orientations for %d units", fisher.ErrBadData, len(rec.Theta), n)
 	case len(pos) != 3*n:
 		return nil, fmt.Errorf("%w: %d position values for %d units; want x, y, z per unit", fisher.ErrBadData, len(pos), n)
 	case opt.TuningStrata < 1 || !(opt.NearUm > 0) || !(opt.FarUm >= opt.NearUm):
 		return nil, fmt.Errorf("%w: %d tuning strata, near %v um, far %v um: give at least 1 stratum and 0 < near <= far", fisher.ErrBadData, opt.TuningStrata, opt.NearUm, opt.FarUm)
 	}
-	stats := func(block int) (*fisher.PairStats, error) {
-		byC := map[float64][]int{}
-		for _, t := range trials {
-			if t.Block == block && t.Recorded && t.Row >= 0 && t.Coherence != 0 {
-				byC[t.Coherence] = append(byC[t.Coherence], t.Row)
-			}
-		}
-		best := 0.0
-		for c := range byC {
-			if c > 0 && (len(byC[c])+len(byC[-c]) > len(byC[best])+len(byC[-best]) || best == 0) {
-				best = c
-			}
-		}
-		if best == 0 || len(byC[best]) < 7 || len(byC[-best]) < 7 {
-			return nil, fmt.Errorf("block %d: needs at least 7 recorded trials at +c and at -c of one coherence", block)
-		}
-		w := fisher.BinRange{Start: 0, End: r.Bins}
-		return fisher.NewPairStats(r.Sum(nil, byC[best], w), r.Sum(nil, byC[-best], w), 2*best), nil
-	}
-	pe, err := stats(early)
+	pe, err := blockPairStats(rec, early)
 	if err != nil {
 		return nil, err
 	}
-	pl, err := stats(late)
+	pl, err := blockPairStats(rec, late)
 	if err != nil {
 		return nil, err
 	}
 	a, b, _ := samplePairs(n, opt.MaxPairs, opt.Seed)
-	res, err := DistanceFromPairs(pe, pl, theta, pos, a, b, opt)
+	res, err := DistanceFromPairs(DistancePairs{Early: pe, Late: pl, Theta: rec.Theta, Pos: pos, A: a, B: b}, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -327,22 +355,69 @@ func DistanceAtMatchedTuning(r fisher.Responses, trials []rundir.TrialRecord, th
 	return res, nil
 }
 
-// DistanceFromPairs is DistanceAtMatchedTuning on the pairs (a[k], b[k]) of
-// the units of pe and pl (the pair statistics of the early and late block);
-// theta and pos are indexed by those units. Early and Late are left 0.
-func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []int32, opt DistanceOptions) (*DistanceResult, error) {
-	opt.defaults()
-	res := &DistanceResult{}
-	K := opt.TuningStrata
-	res.Strata = make([]DistanceStratum, K)
-	type pr struct {
-		inc, dist float64
-		s         int
+// blockPairStats is the pair statistics of a block's recorded trials at +c
+// and -c of its most frequent coherence, counts summed over the trial.
+func blockPairStats(rec *recording.Recording, block int) (*fisher.PairStats, error) {
+	byC := map[float64][]int{}
+	for _, t := range rec.Trials {
+		if t.Block == block && t.Recorded && t.Row >= 0 && t.Coherence != 0 {
+			byC[t.Coherence] = append(byC[t.Coherence], t.Row)
+		}
 	}
-	var ps []pr
-	for p := range a {
-		re, se, ok1 := pe.Pair(int(a[p]), int(b[p]))
-		rl, sl, ok2 := pl.Pair(int(a[p]), int(b[p]))
+	best := 0.0
+	for c := range byC {
+		if c > 0 && (len(byC[c])+len(byC[-c]) > len(byC[best])+len(byC[-best]) || best == 0) {
+			best = c
+		}
+	}
+	if best == 0 || len(byC[best]) < 7 || len(byC[-best]) < 7 {
+		return nil, fmt.Errorf("block %d: needs at least 7 recorded trials at +c and at -c of one coherence", block)
+	}
+	r := rec.Responses
+	w := fisher.BinRange{Start: 0, End: r.Bins}
+	return fisher.NewPairStats(r.Sum(nil, byC[best], w), r.Sum(nil, byC[-best], w), 2*best), nil
+}
+
+// DistancePairs is what DistanceFromPairs reads: the pair statistics of the
+// early and late block, the units' preferred orientations (rad) and
+// positions (x, y, z per unit, um), and the pairs (A[k], B[k]).
+type DistancePairs struct {
+	Early, Late *fisher.PairStats
+	Theta, Pos  []float32
+	A, B        []int32
+}
+
+// distancePair is one pair's redundancy increase, distance (um) and tuning
+// stratum.
+type distancePair struct {
+	inc, dist float64
+	s         int
+}
+
+// DistanceFromPairs is DistanceAtMatchedTuning on the pairs of p. Early and
+// Late of the result are left 0.
+func DistanceFromPairs(p DistancePairs, opt DistanceOptions) (*DistanceResult, error) {
+	opt.defaults()
+	K := opt.TuningStrata
+	ps := pairIncreases(p, K)
+	res := &DistanceResult{Pairs: len(ps), Strata: make([]DistanceStratum, K)}
+	if len(ps) < 3 {
+		return nil, fmt.Errorf("%d pairs with an estimate in both blocks: too few", len(ps))
+	}
+	withinStrataSlope(res, ps, K)
+	nearMinusFar(res, ps, opt)
+	return res, nil
+}
+
+// pairIncreases is the increase (late minus early redundancy) of each pair
+// with a finite estimate in both blocks, with its distance and its stratum
+// of tuning similarity cos 2(theta_i - theta_j) among K.
+func pairIncreases(p DistancePairs, K int) []distancePair {
+	var ps []distancePair
+	for k := range p.A {
+		a, b := p.A[k], p.B[k]
+		re, se, ok1 := p.Early.Pair(int(a), int(b))
+		rl, sl, ok2 := p.Late.Pair(int(a), int(b))
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -350,16 +425,18 @@ func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []in
 		if !finite(inc) {
 			continue
 		}
-		c := math.Cos(2 * float64(theta[a[p]]-theta[b[p]]))
+		c := math.Cos(2 * float64(p.Theta[a]-p.Theta[b]))
 		s := min(int((c+1)/2*float64(K)), K-1)
-		ps = append(ps, pr{inc, somaDistance(pos, a[p], b[p]), s})
+		ps = append(ps, distancePair{inc, somaDistance(p.Pos, a, b), s})
 	}
-	res.Pairs = len(ps)
-	if len(ps) < 3 {
-		return nil, fmt.Errorf("%d pairs with an estimate in both blocks: too few", len(ps))
-	}
-	// Within-strata regression: centre increase and distance in each stratum.
-	var mi, md = make([]float64, K), make([]float64, K)
+	return ps
+}
+
+// withinStrataSlope sets the mean increase and the least-squares slope of
+// the increase on distance (per 100 um) with one intercept per stratum, and
+// its standard error over pairs.
+func withinStrataSlope(res *DistanceResult, ps []distancePair, K int) {
+	mi, md := make([]float64, K), make([]float64, K)
 	cnt := make([]int, K)
 	for _, q := range ps {
 		mi[q.s] += q.inc
@@ -392,7 +469,13 @@ func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []in
 			res.SlopeSE = math.Sqrt(rss / float64(df) / sxx)
 		}
 	}
-	// Near minus far within strata.
+}
+
+// nearMinusFar fills the strata and sets the near minus far increase, each
+// stratum's difference weighted by its pairs (strata with at least 2 near
+// and 2 far pairs), with its standard error.
+func nearMinusFar(res *DistanceResult, ps []distancePair, opt DistanceOptions) {
+	K := opt.TuningStrata
 	var wsum, diff, varsum float64
 	for s := range K {
 		st := &res.Strata[s]
@@ -427,7 +510,6 @@ func DistanceFromPairs(pe, pl *fisher.PairStats, theta, pos []float32, a, b []in
 		res.NearFar = diff / wsum
 		res.NearFarSE = math.Sqrt(varsum) / wsum
 	}
-	return res, nil
 }
 
 func meanF(v []float64) float64 {

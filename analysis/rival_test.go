@@ -6,6 +6,7 @@ import (
 
 	"github.com/iplgpu/iplgpu/engine/rng"
 	"github.com/iplgpu/iplgpu/fisher"
+	"github.com/iplgpu/iplgpu/recording"
 	"github.com/iplgpu/iplgpu/rundir"
 )
 
@@ -63,6 +64,11 @@ func frozenData(t *testing.T, k, perSeq int, vz, vp float64, seed uint64) (fishe
 	return r, trials, theta, frames
 }
 
+// frozenRec is the recording of frozenData's output (4 frames per trial).
+func frozenRec(r fisher.Responses, trials []rundir.TrialRecord, theta, frames []float32) *recording.Recording {
+	return &recording.Recording{Responses: r, Trials: trials, Theta: theta, Frames: frames, FramesPerTrial: 4, FrameRows: len(frames) / 4}
+}
+
 // TestFrozenTaskCorrelations: on synthetic frozen-noise data with a known
 // latent, the within-group and A-vs-B correlations of residuals from the
 // sequence means equal vz/(vz + vp) and its negative within 0.03 (about 4
@@ -70,7 +76,7 @@ func frozenData(t *testing.T, k, perSeq int, vz, vp float64, seed uint64) (fishe
 // latent; the bootstrap interval covers the truth.
 func TestFrozenTaskCorrelations(t *testing.T) {
 	r, trials, theta, frames := frozenData(t, 4, 600, 0.25, 1, 3)
-	fc, notes, err := FrozenTaskCorrelations(r, trials, theta, frames, 4, 45, TaskCorrOptions{Boot: fisher.BootSpec{Replicates: 60, Seed: 5}})
+	fc, notes, err := FrozenTaskCorrelations(frozenRec(r, trials, theta, frames), 45, TaskCorrOptions{Boot: fisher.BootSpec{Replicates: 60, Seed: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +103,7 @@ func TestFrozenTaskCorrelations(t *testing.T) {
 	}
 	// Without the latent: about 0.
 	r, trials, theta, frames = frozenData(t, 4, 600, 0, 1, 4)
-	fc, _, _ = FrozenTaskCorrelations(r, trials, theta, frames, 4, 45, TaskCorrOptions{})
+	fc, _, _ = FrozenTaskCorrelations(frozenRec(r, trials, theta, frames), 45, TaskCorrOptions{})
 	if v := fc[0].Groups.AvsB.Est; math.Abs(v) > 0.01 {
 		t.Errorf("no latent: A vs B %.4f, want 0 +- 0.01", v)
 	}
@@ -105,7 +111,7 @@ func TestFrozenTaskCorrelations(t *testing.T) {
 	for k := range frames {
 		frames[k] = float32(k)
 	}
-	if fc, _, _ = FrozenTaskCorrelations(r, trials, theta, frames, 4, 45, TaskCorrOptions{}); len(fc) != 0 {
+	if fc, _, _ = FrozenTaskCorrelations(frozenRec(r, trials, theta, frames), 45, TaskCorrOptions{}); len(fc) != 0 {
 		t.Errorf("distinct frames on every trial: %d frozen blocks, want 0", len(fc))
 	}
 }
@@ -157,7 +163,7 @@ func TestDistanceAtMatchedTuning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := DistanceAtMatchedTuning(r, trials, theta, pos, 0, 1, DistanceOptions{})
+	d, err := DistanceAtMatchedTuning(&recording.Recording{Responses: r, Trials: trials, Theta: theta}, pos, 0, 1, DistanceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,14 +171,14 @@ func TestDistanceAtMatchedTuning(t *testing.T) {
 	if !(d.Slope < -3*d.SlopeSE) || !(d.NearFar > 3*d.NearFarSE) {
 		t.Errorf("clustered latent: slope %.3f (se %.3f), near - far %.3f (se %.3f); want a negative slope and a positive near - far, each beyond 3 se", d.Slope, d.SlopeSE, d.NearFar, d.NearFarSE)
 	}
-	same, err := DistanceAtMatchedTuning(r, trials, theta, pos, 1, 1, DistanceOptions{})
+	same, err := DistanceAtMatchedTuning(&recording.Recording{Responses: r, Trials: trials, Theta: theta}, pos, 1, 1, DistanceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if same.Increase != 0 || same.Slope != 0 {
 		t.Errorf("late against itself: increase %v, slope %v; want 0", same.Increase, same.Slope)
 	}
-	if _, err := DistanceAtMatchedTuning(r, trials, theta, pos[:3], 0, 1, DistanceOptions{}); err == nil {
+	if _, err := DistanceAtMatchedTuning(&recording.Recording{Responses: r, Trials: trials, Theta: theta}, pos[:3], 0, 1, DistanceOptions{}); err == nil {
 		t.Errorf("wrong position count accepted")
 	}
 }

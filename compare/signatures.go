@@ -64,12 +64,12 @@ func Extract(sum *analysis.Summary, run *rundir.Run, size int) (*Signatures, err
 
 	// (b)
 	if e, l := byName[BlockEarly], byName[BlockLate]; e != nil && l != nil && run.SomaPos != nil {
-		if d, err := analysis.DistanceAtMatchedTuning(run.Responses, run.Trials, run.Theta, run.SomaPos, e.Index, l.Index, analysis.DistanceOptions{Seed: 1}); err == nil {
+		if d, err := analysis.DistanceAtMatchedTuning(&run.Recording, run.SomaPos, e.Index, l.Index, analysis.DistanceOptions{Seed: 1}); err == nil {
 			s.DistSlope, s.DistNearFar = d.Slope, d.NearFar
 		}
 	}
 	// (c)
-	fc, _, err := analysis.FrozenTaskCorrelations(run.Responses, run.Trials, run.Theta, run.Frames, run.FramesPerTrial,
+	fc, _, err := analysis.FrozenTaskCorrelations(&run.Recording,
 		run.Config.Stimulus.TaskOrientationDeg, analysis.TaskCorrOptions{Boot: fisher.BootSpec{Replicates: 100, Subsets: 1, Seed: 7}})
 	if err != nil {
 		return nil, err

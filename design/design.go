@@ -439,7 +439,7 @@ func evaluate(p *Pool, d *Draw, maxPairs int) values {
 	if maxPairs > 0 && len(a) > maxPairs {
 		a, b = a[:maxPairs], b[:maxPairs]
 	}
-	if r, err := analysis.DistanceFromPairs(pe, pl, theta, pos, a, b, analysis.DistanceOptions{}); err == nil {
+	if r, err := analysis.DistanceFromPairs(analysis.DistancePairs{Early: pe, Late: pl, Theta: theta, Pos: pos, A: a, B: b}, analysis.DistanceOptions{}); err == nil {
 		v[0], v[1] = r.Slope, r.NearFar
 	}
 	// (c)
