@@ -161,6 +161,41 @@ func measure(ctx context.Context, cfg *model.Config, o CalibrateOptions, dir str
 // *ErrUnreachable.
 func Calibrate(o CalibrateOptions) (*Calibration, error) {
 	o.defaults()
+	s, err := newSearch(o)
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(o.Target) {
+		if err := s.measureTarget(); err != nil {
+			return nil, err
+		}
+	}
+	steps := s.searchGLat
+	if o.Mechanism == "feedback" {
+		steps = s.searchKMax
+	}
+	refusal, err := steps()
+	if err != nil {
+		return nil, err
+	}
+	if refusal != nil {
+		return s.cal, refusal
+	}
+	s.choose()
+	return s.cal, writeCalibration(s.cal, o.Out)
+}
+
+// search is one calibration in progress: its options, the parameter
+// searched, the base config and the steps so far.
+type search struct {
+	o    CalibrateOptions
+	key  string
+	base *model.Config
+	cal  *Calibration
+}
+
+// newSearch checks the options, loads the base config and makes Out.
+func newSearch(o CalibrateOptions) (*search, error) {
 	if o.Backend == nil || o.Out == "" {
 		return nil, fmt.Errorf("calibrate: no backend or output directory")
 	}
@@ -183,116 +218,131 @@ func Calibrate(o CalibrateOptions) (*Calibration, error) {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}
-	logf := func(format string, a ...any) {
-		if o.Log != nil {
-			o.Log(fmt.Sprintf(format, a...))
-		}
-	}
 	cal := &Calibration{Mechanism: o.Mechanism, Key: key, Target: o.Target, TargetLo: math.NaN(), TargetHi: math.NaN()}
-	if math.IsNaN(o.Target) {
-		cfg, err := calibrationConfig(o, "ipl")
+	return &search{o: o, key: key, base: base, cal: cal}, nil
+}
+
+func (s *search) logf(format string, a ...any) {
+	if s.o.Log != nil {
+		s.o.Log(fmt.Sprintf(format, a...))
+	}
+}
+
+// measureTarget sets the target to the IPL default's redundancy on the same
+// protocol, logged as step 0.
+func (s *search) measureTarget() error {
+	o, cal := s.o, s.cal
+	cfg, err := calibrationConfig(o, "ipl")
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	p, lo, hi, err := measure(o.Context, cfg, o, filepath.Join(o.Out, "target-ipl"))
+	if err != nil {
+		return err
+	}
+	cal.Target, cal.TargetLo, cal.TargetHi = p, lo, hi
+	cal.Steps = append(cal.Steps, CalibrationStep{Step: 0, Mechanism: "ipl", Key: "target (IPL default)", Value: s.base.Dynamics.GLat, RedPct: p, Lo: lo, Hi: hi, Seconds: time.Since(t0).Seconds()})
+	s.logf("target: the IPL default gives %.1f%% [%.1f, %.1f] at n = %d", p, lo, hi, o.Size)
+	return writeCalibration(cal, o.Out)
+}
+
+// try measures the searched parameter at v as the next step and returns
+// its redundancy %.
+func (s *search) try(v float64) (float64, error) {
+	o, cal := s.o, s.cal
+	step := len(cal.Steps)
+	cfg, err := calibrationConfig(o, o.Mechanism, fmt.Sprintf("%s=%g", s.key, v))
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	p, lo, hi, err := measure(o.Context, cfg, o, filepath.Join(o.Out, fmt.Sprintf("step%02d", step)))
+	if err != nil {
+		return 0, err
+	}
+	cal.Steps = append(cal.Steps, CalibrationStep{Step: step, Mechanism: o.Mechanism, Key: s.key, Value: v, RedPct: p, Lo: lo, Hi: hi, Seconds: time.Since(t0).Seconds()})
+	s.logf("step %d: %s = %g: %.1f%% [%.1f, %.1f] (target %.1f%%)", step, s.key, v, p, lo, hi, cal.Target)
+	return p, writeCalibration(cal, o.Out)
+}
+
+// bisect takes o.MaxSteps steps between the parameter values lo (below the
+// target) and hi (above), each at mid(lo, hi).
+func (s *search) bisect(lo, hi float64, mid func(lo, hi float64) float64) error {
+	for range s.o.MaxSteps {
+		v := mid(lo, hi)
+		p, err := s.try(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		t0 := time.Now()
-		p, lo, hi, err := measure(o.Context, cfg, o, filepath.Join(o.Out, "target-ipl"))
-		if err != nil {
-			return nil, err
-		}
-		cal.Target, cal.TargetLo, cal.TargetHi = p, lo, hi
-		cal.Steps = append(cal.Steps, CalibrationStep{Step: 0, Mechanism: "ipl", Key: "target (IPL default)", Value: base.Dynamics.GLat, RedPct: p, Lo: lo, Hi: hi, Seconds: time.Since(t0).Seconds()})
-		logf("target: the IPL default gives %.1f%% [%.1f, %.1f] at n = %d", p, lo, hi, o.Size)
-		if err := writeCalibration(cal, o.Out); err != nil {
-			return nil, err
+		if p < s.cal.Target {
+			lo = v
+		} else {
+			hi = v
 		}
 	}
-	try := func(v float64) (float64, error) {
-		step := len(cal.Steps)
-		cfg, err := calibrationConfig(o, o.Mechanism, fmt.Sprintf("%s=%g", key, v))
-		if err != nil {
-			return 0, err
-		}
-		t0 := time.Now()
-		p, lo, hi, err := measure(o.Context, cfg, o, filepath.Join(o.Out, fmt.Sprintf("step%02d", step)))
-		if err != nil {
-			return 0, err
-		}
-		cal.Steps = append(cal.Steps, CalibrationStep{Step: step, Mechanism: o.Mechanism, Key: key, Value: v, RedPct: p, Lo: lo, Hi: hi, Seconds: time.Since(t0).Seconds()})
-		logf("step %d: %s = %g: %.1f%% [%.1f, %.1f] (target %.1f%%)", step, key, v, p, lo, hi, cal.Target)
-		return p, writeCalibration(cal, o.Out)
-	}
-	target := cal.Target
+	return nil
+}
+
+// searchKMax brackets the target by doubling or halving feedback.k_max
+// from the config's value, then bisects in log k_max. A refusal (the target
+// out of reach or not bracketed) keeps the steps so far; an error does not.
+func (s *search) searchKMax() (refusal, err error) {
+	const maxK = 100.0
+	target := s.cal.Target
 	var lo, hi float64 // parameter values below and above the target
 	var loSet, hiSet bool
-	if o.Mechanism == "feedback" {
-		const maxK = 100.0
-		v := base.Feedback.KMax
-		for range 12 {
-			p, err := try(v)
-			if err != nil {
-				return nil, err
-			}
-			if p < target {
-				lo, loSet = v, true
-				if hiSet {
-					break
-				}
-				if v >= maxK {
-					return cal, &ErrUnreachable{o.Mechanism, key, target, maxK, p}
-				}
-				v = math.Min(2*v, maxK)
-			} else {
-				hi, hiSet = v, true
-				if loSet {
-					break
-				}
-				v /= 2
-			}
-		}
-		if !loSet || !hiSet {
-			return cal, fmt.Errorf("calibrate: no bracket of the target %.1f%% after %d steps (see calibration.csv)", target, len(cal.Steps))
-		}
-		for range o.MaxSteps {
-			v := math.Sqrt(lo * hi)
-			p, err := try(v)
-			if err != nil {
-				return nil, err
-			}
-			if p < target {
-				lo = v
-			} else {
-				hi = v
-			}
-		}
-	} else {
-		lo, hi = 0, 0.99
-		p, err := try(hi)
+	v := s.base.Feedback.KMax
+	for range 12 {
+		p, err := s.try(v)
 		if err != nil {
 			return nil, err
 		}
 		if p < target {
-			return cal, &ErrUnreachable{o.Mechanism, key, target, hi, p}
-		}
-		for range o.MaxSteps {
-			v := (lo + hi) / 2
-			p, err := try(v)
-			if err != nil {
-				return nil, err
+			lo, loSet = v, true
+			if hiSet {
+				break
 			}
-			if p < target {
-				lo = v
-			} else {
-				hi = v
+			if v >= maxK {
+				return &ErrUnreachable{s.o.Mechanism, s.key, target, maxK, p}, nil
 			}
+			v = math.Min(2*v, maxK)
+		} else {
+			hi, hiSet = v, true
+			if loSet {
+				break
+			}
+			v /= 2
 		}
 	}
+	if !loSet || !hiSet {
+		return fmt.Errorf("calibrate: no bracket of the target %.1f%% after %d steps (see calibration.csv)", target, len(s.cal.Steps)), nil
+	}
+	return nil, s.bisect(lo, hi, func(lo, hi float64) float64 { return math.Sqrt(lo * hi) })
+}
+
+// searchGLat bisects dynamics.g_lat in [0, 0.99] once its bound reaches
+// the target.
+func (s *search) searchGLat() (refusal, err error) {
+	const maxG = 0.99
+	p, err := s.try(maxG)
+	if err != nil {
+		return nil, err
+	}
+	if p < s.cal.Target {
+		return &ErrUnreachable{s.o.Mechanism, s.key, s.cal.Target, maxG, p}, nil
+	}
+	return nil, s.bisect(0, maxG, func(lo, hi float64) float64 { return (lo + hi) / 2 })
+}
+
+// choose sets the value to the searched step closest to the target.
+func (s *search) choose() {
 	best := math.Inf(1)
-	for _, s := range cal.Steps {
-		if s.Mechanism == o.Mechanism && s.Key == key && math.Abs(s.RedPct-target) < best {
-			best, cal.Value = math.Abs(s.RedPct-target), s.Value
+	for _, st := range s.cal.Steps {
+		if st.Mechanism == s.o.Mechanism && st.Key == s.key && math.Abs(st.RedPct-s.cal.Target) < best {
+			best, s.cal.Value = math.Abs(st.RedPct-s.cal.Target), st.Value
 		}
 	}
-	return cal, writeCalibration(cal, o.Out)
 }
 
 // writeCalibration writes calibration.csv (every step so far) and, once a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,92 +32,144 @@ axis with 80% power) and power.png/.svg into -out. Sizes above what the
 runs hold are refused.`
 
 func cmdDesign(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("design", designSynopsis, stderr)
-	from := fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs")
-	out := fs.String("out", "", "output directory (default DIR/design)")
-	mechs := fs.String("mechanisms", "ipl,feedback", "the two mechanisms, comma-separated; the first is the null check's")
-	seeds := fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated")
-	reps := fs.Int("replicates", 200, "simulated experiments per size and mechanism (20 to 100000)")
-	alpha := fs.Float64("alpha", 0.05, "level of the test (0 < alpha <= 0.5)")
-	seed := fs.Uint64("seed", 1, "seed of the resamples")
-	readout := fs.String("readout", "neurons", "units: neurons (every neuron a unit at its soma), or electrodes (a 10 x 10 Utah array of 400 um pitch centred on the slab: the sorted units nearest each electrode within 100 um, at the electrode's position; the units axis then counts electrodes)")
-	perElectrode := fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20)")
-	maxPairs := fs.Int("max-pairs", 0, "unit pairs of signature (b) per experiment at most (0: all pairs of the drawn units)")
-	sizes := map[string]*string{
-		design.AxisTrials:  fs.String("trials", "10,20,40,80,160", "task trials per sign and block to try, ascending"),
-		design.AxisUnits:   fs.String("units", "10,20,50,100,200", "recorded units to try, ascending"),
-		design.AxisRepeats: fs.String("repeats", "3,5,10,20,30", "trials per frozen frame sequence to try, ascending"),
-		design.AxisAnimals: fs.String("animals", "1,2,3", "animals (seeds) to try, ascending"),
-	}
-	base := map[string]*int{
-		design.AxisTrials:  fs.Int("base-trials", 0, "trials per sign while another axis varies (0: all the runs hold)"),
-		design.AxisUnits:   fs.Int("base-units", 0, "units while another axis varies (0: 100 or all the runs hold)"),
-		design.AxisRepeats: fs.Int("base-repeats", 0, "repeats per frozen sequence while another axis varies (0: all the runs hold)"),
-		design.AxisAnimals: fs.Int("base-animals", 0, "animals while another axis varies (0: every seed)"),
-	}
-	if code, done := parseFlags(fs, args); done {
+	df := newDesignFlags(stderr)
+	if code, done := parseFlags(df.fs, args); done {
 		return code
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "iplgpu design: "+format+"\n", a...)
-		fs.Usage()
-		return 2
+	o, code := df.options()
+	if code != 0 {
+		return code
 	}
-	if *from == "" {
-		return usageErr("-from: give the directory of an iplgpu compare")
+	return runDesign(o, df.outDir(), console{stdout, stderr})
+}
+
+// designFlags are iplgpu design's flags, as defined on fs.
+type designFlags struct {
+	fs                               *flag.FlagSet
+	stderr                           io.Writer
+	from, out, mechs, seeds, readout *string
+	reps, perElectrode, maxPairs     *int
+	alpha                            *float64
+	seed                             *uint64
+	sizes                            map[string]*string // per axis: the sizes to try
+	base                             map[string]*int    // per axis: its size while another varies
+}
+
+func newDesignFlags(stderr io.Writer) *designFlags {
+	fs := newFlagSet("design", designSynopsis, stderr)
+	return &designFlags{
+		fs:           fs,
+		stderr:       stderr,
+		from:         fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs"),
+		out:          fs.String("out", "", "output directory (default DIR/design)"),
+		mechs:        fs.String("mechanisms", "ipl,feedback", "the two mechanisms, comma-separated; the first is the null check's"),
+		seeds:        fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated"),
+		reps:         fs.Int("replicates", 200, "simulated experiments per size and mechanism (20 to 100000)"),
+		alpha:        fs.Float64("alpha", 0.05, "level of the test (0 < alpha <= 0.5)"),
+		seed:         fs.Uint64("seed", 1, "seed of the resamples"),
+		readout:      fs.String("readout", "neurons", "units: neurons (every neuron a unit at its soma), or electrodes (a 10 x 10 Utah array of 400 um pitch centred on the slab: the sorted units nearest each electrode within 100 um, at the electrode's position; the units axis then counts electrodes)"),
+		perElectrode: fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20)"),
+		maxPairs:     fs.Int("max-pairs", 0, "unit pairs of signature (b) per experiment at most (0: all pairs of the drawn units)"),
+		sizes: map[string]*string{
+			design.AxisTrials:  fs.String("trials", "10,20,40,80,160", "task trials per sign and block to try, ascending"),
+			design.AxisUnits:   fs.String("units", "10,20,50,100,200", "recorded units to try, ascending"),
+			design.AxisRepeats: fs.String("repeats", "3,5,10,20,30", "trials per frozen frame sequence to try, ascending"),
+			design.AxisAnimals: fs.String("animals", "1,2,3", "animals (seeds) to try, ascending"),
+		},
+		base: map[string]*int{
+			design.AxisTrials:  fs.Int("base-trials", 0, "trials per sign while another axis varies (0: all the runs hold)"),
+			design.AxisUnits:   fs.Int("base-units", 0, "units while another axis varies (0: 100 or all the runs hold)"),
+			design.AxisRepeats: fs.Int("base-repeats", 0, "repeats per frozen sequence while another axis varies (0: all the runs hold)"),
+			design.AxisAnimals: fs.Int("base-animals", 0, "animals while another axis varies (0: every seed)"),
+		},
 	}
-	if st, err := os.Stat(*from); err != nil || !st.IsDir() {
-		return usageErr("-from %s: no such directory", *from)
+}
+
+// usageErr reports a bad flag with the usage and returns exit code 2.
+func (df *designFlags) usageErr(format string, a ...any) int {
+	fmt.Fprintf(df.stderr, "iplgpu design: "+format+"\n", a...)
+	df.fs.Usage()
+	return 2
+}
+
+// options checks the parsed flags and turns them into design options; a
+// non-zero code is the usage error's, already reported.
+func (df *designFlags) options() (design.Options, int) {
+	if *df.from == "" {
+		return design.Options{}, df.usageErr("-from: give the directory of an iplgpu compare")
 	}
-	o := design.Options{From: *from, Replicates: *reps, Alpha: *alpha, Seed: *seed, MaxPairs: *maxPairs, Sizes: map[string][]int{}}
-	for _, m := range strings.Split(*mechs, ",") {
+	if st, err := os.Stat(*df.from); err != nil || !st.IsDir() {
+		return design.Options{}, df.usageErr("-from %s: no such directory", *df.from)
+	}
+	o := design.Options{From: *df.from, Replicates: *df.reps, Alpha: *df.alpha, Seed: *df.seed, MaxPairs: *df.maxPairs, Sizes: map[string][]int{}}
+	if code := df.lists(&o); code != 0 {
+		return o, code
+	}
+	switch *df.readout {
+	case "neurons":
+	case "electrodes":
+		r := design.DefaultReadout
+		r.UnitsPerElectrode = *df.perElectrode
+		o.Readout = &r
+	default:
+		return o, df.usageErr("-readout %q: allowed neurons, electrodes", *df.readout)
+	}
+	if *df.perElectrode < 1 || *df.perElectrode > 20 {
+		return o, df.usageErr("-units-per-electrode %d: want 1 to 20", *df.perElectrode)
+	}
+	if *df.maxPairs < 0 {
+		return o, df.usageErr("-max-pairs %d: want 0 (all) or more", *df.maxPairs)
+	}
+	o.Base = design.Size{Trials: *df.base[design.AxisTrials], Units: *df.base[design.AxisUnits], Repeats: *df.base[design.AxisRepeats], Animals: *df.base[design.AxisAnimals]}
+	if err := design.CheckOptions(o); err != nil {
+		return o, df.usageErr("%s", strings.TrimPrefix(err.Error(), "design: "))
+	}
+	return o, 0
+}
+
+// lists parses the comma-separated flags (mechanisms, seeds, the sizes per
+// axis) into o and checks the base sizes.
+func (df *designFlags) lists(o *design.Options) int {
+	for _, m := range strings.Split(*df.mechs, ",") {
 		m = strings.TrimSpace(m)
 		if m != "ipl" && m != "feedback" {
-			return usageErr("-mechanisms %q: allowed ipl, feedback", *mechs)
+			return df.usageErr("-mechanisms %q: allowed ipl, feedback", *df.mechs)
 		}
 		o.Mechanisms = append(o.Mechanisms, m)
 	}
-	for _, f := range strings.Split(*seeds, ",") {
+	for _, f := range strings.Split(*df.seeds, ",") {
 		v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
 		if err != nil {
-			return usageErr("-seeds %q: want whole numbers, comma-separated, e.g. 1,2,3", *seeds)
+			return df.usageErr("-seeds %q: want whole numbers, comma-separated, e.g. 1,2,3", *df.seeds)
 		}
 		o.Seeds = append(o.Seeds, v)
 	}
 	for _, axis := range design.AxisOrder {
-		for _, f := range strings.Split(*sizes[axis], ",") {
+		for _, f := range strings.Split(*df.sizes[axis], ",") {
 			v, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil {
-				return usageErr("-%s %q: want whole numbers, comma-separated", axis, *sizes[axis])
+				return df.usageErr("-%s %q: want whole numbers, comma-separated", axis, *df.sizes[axis])
 			}
 			o.Sizes[axis] = append(o.Sizes[axis], v)
 		}
-		if *base[axis] < 0 {
-			return usageErr("-base-%s %d: want 0 (the default) or more", axis, *base[axis])
+		if *df.base[axis] < 0 {
+			return df.usageErr("-base-%s %d: want 0 (the default) or more", axis, *df.base[axis])
 		}
 	}
-	switch *readout {
-	case "neurons":
-	case "electrodes":
-		r := design.DefaultReadout
-		r.UnitsPerElectrode = *perElectrode
-		o.Readout = &r
-	default:
-		return usageErr("-readout %q: allowed neurons, electrodes", *readout)
+	return 0
+}
+
+// outDir is -out, or DIR/design by default.
+func (df *designFlags) outDir() string {
+	if *df.out == "" {
+		return filepath.Join(*df.from, "design")
 	}
-	if *perElectrode < 1 || *perElectrode > 20 {
-		return usageErr("-units-per-electrode %d: want 1 to 20", *perElectrode)
-	}
-	if *maxPairs < 0 {
-		return usageErr("-max-pairs %d: want 0 (all) or more", *maxPairs)
-	}
-	o.Base = design.Size{Trials: *base[design.AxisTrials], Units: *base[design.AxisUnits], Repeats: *base[design.AxisRepeats], Animals: *base[design.AxisAnimals]}
-	if err := design.CheckOptions(o); err != nil {
-		return usageErr("%s", strings.TrimPrefix(err.Error(), "design: "))
-	}
-	if *out == "" {
-		*out = filepath.Join(*from, "design")
-	}
+	return *df.out
+}
+
+// runDesign runs the resampling (interruptible) and writes its report into out.
+func runDesign(o design.Options, out string, con console) int {
+	stdout, stderr := con.stdout, con.stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o.Context = ctx
@@ -130,10 +183,10 @@ func cmdDesign(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "iplgpu design: %s\n", strings.TrimPrefix(err.Error(), "design: "))
 		return 1
 	}
-	if err := rival.WriteDesign(res, *out); err != nil {
+	if err := rival.WriteDesign(res, out); err != nil {
 		fmt.Fprintf(stderr, "iplgpu design: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "design of %v on seeds %v in %.0f s: %s\n", o.Mechanisms, o.Seeds, res.Seconds, filepath.Join(*out, "design.md"))
+	fmt.Fprintf(stdout, "design of %v on seeds %v in %.0f s: %s\n", o.Mechanisms, o.Seeds, res.Seconds, filepath.Join(out, "design.md"))
 	return 0
 }

@@ -15,7 +15,6 @@ const notYet = "not split yet"
 // SizeAllowed are the functions over MaxLines or MaxParams, each with the
 // reason it stays so.
 var SizeAllowed = map[string]string{
-	"compare/Calibrate":            notYet,
 	"engine/model/Config.Validate": "a flat list of range checks, one per config key",
 	"engine/model/Imply":           "a flat sequence of the quantities a config implies, one after another",
 	"fisher/BootstrapContext":      "Bootstrap's six arguments after the context, which goes first by Go convention",
