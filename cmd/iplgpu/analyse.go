@@ -237,12 +237,28 @@ func analyseSeeds(runs []string, dir string, opt analysis.Options, ropt report.W
 // It returns 130 when ctx is cancelled (Ctrl-C, SIGTERM): the files written
 // so far are whole.
 func analyseDir(ctx context.Context, dir string, opt analysis.Options, ropt report.WriteOptions, prefix string, con console) int {
+	load := func(o analysis.Options) (*analysis.Summary, *rundir.Run, error) { return analysis.Load(dir, o) }
+	return analyseLoaded(ctx, loadedRun{source: dir, dir: dir, started: time.Now(), load: load}, opt, ropt, prefix, con)
+}
+
+// loadedRun is what analyseLoaded analyses: where it was read from (named
+// when the analysis is interrupted), the directory the report goes to, when
+// the work started, and the loader that reads and analyses it.
+type loadedRun struct {
+	source, dir string
+	started     time.Time
+	load        func(analysis.Options) (*analysis.Summary, *rundir.Run, error)
+}
+
+// analyseLoaded analyses src and writes its report into src.dir, printing
+// notes to stderr and where the report is to stdout; it returns the exit
+// status (130 when ctx is cancelled: the files written so far are whole).
+func analyseLoaded(ctx context.Context, src loadedRun, opt analysis.Options, ropt report.WriteOptions, prefix string, con console) int {
 	stdout, stderr := con.stdout, con.stderr
-	t0 := time.Now()
 	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
 	opt.Context, ropt.Context = ctx, ctx
-	sum, run, err := analysis.Load(dir, opt)
-	if interrupted(ctx, err, prefix, dir, stderr) {
+	sum, run, err := src.load(opt)
+	if interrupted(ctx, err, prefix, src.source, stderr) {
 		return 130
 	}
 	if err != nil {
@@ -250,14 +266,14 @@ func analyseDir(ctx context.Context, dir string, opt analysis.Options, ropt repo
 		return 1
 	}
 	out, err := report.Write(sum, run, ropt)
-	if interrupted(ctx, err, prefix, dir, stderr) {
+	if interrupted(ctx, err, prefix, src.source, stderr) {
 		return 130
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(out.Files), time.Since(t0).Seconds(), filepath.Join(dir, rundir.ReportFile))
+	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(out.Files), time.Since(src.started).Seconds(), filepath.Join(src.dir, rundir.ReportFile))
 	return 0
 }
 

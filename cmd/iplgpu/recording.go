@@ -69,15 +69,11 @@ func openRecording(path string, roles *nwbRoles, notef rundir.Notef) (*recording
 }
 
 // openNWBRun reads an NWB file that iplgpu export wrote as the run it came
-// from, for the whole analysis: its protocol (the resolved config) goes to
-// out/config.yaml, where the analysis then writes its tables, figures and
-// report. A file without the protocol is refused: the analysis needs the
-// protocol's blocks and timing.
-func openNWBRun(file, out string) (*rundir.Run, error) {
-	proto, err := nwb.ReadProtocol(file)
-	if err != nil {
-		return nil, err
-	}
+// from, for the whole analysis: its protocol (the resolved config, proto, as
+// nwb.ReadProtocol read it) goes to out/config.yaml, where the analysis then
+// writes its tables, figures and report. A file without the protocol is
+// refused: the analysis needs the protocol's blocks and timing.
+func openNWBRun(file, proto, out string) (*rundir.Run, error) {
 	if proto == "" {
 		return nil, fmt.Errorf("%s has no iplgpu protocol (general/protocol)", file)
 	}
@@ -119,41 +115,28 @@ type nwbJob struct {
 // analyseDir analyses a run directory; a recording without an iplgpu
 // protocol goes to recording.
 func (j nwbJob) analyse() int {
-	ctx, file, out, opt, ropt, stdout, stderr := j.ctx, j.file, j.out, j.opt, j.ropt, j.stdout, j.stderr
 	const prefix = "iplgpu analyse"
 	t0 := time.Now()
-	opt.Log = func(s string) { fmt.Fprintf(stderr, "%s: note: %s\n", prefix, s) }
-	opt.Context, ropt.Context = ctx, ctx
-	if proto, err := nwb.ReadProtocol(file); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+	proto, err := nwb.ReadProtocol(j.file)
+	if err != nil {
+		fmt.Fprintf(j.stderr, "%s: %v\n", prefix, err)
 		return 1
 	} else if proto == "" {
 		return j.recording()
 	}
-	d, err := openNWBRun(file, out)
+	d, err := openNWBRun(j.file, proto, j.out)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+		fmt.Fprintf(j.stderr, "%s: %v\n", prefix, err)
 		return 1
 	}
-	sum, err := analysis.Compute(d, opt)
-	if interrupted(ctx, err, prefix, file, stderr) {
-		return 130
+	load := func(opt analysis.Options) (*analysis.Summary, *rundir.Run, error) {
+		sum, err := analysis.Compute(d, opt)
+		if err == nil {
+			sum.Notes = append([]string{fmt.Sprintf("analysed from the NWB file %s (spike times binned in %g ms bins)", j.file, d.Config.Stimulus.BinMs)}, sum.Notes...)
+		}
+		return sum, d, err
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: analysis failed: %v\n", prefix, err)
-		return 1
-	}
-	sum.Notes = append([]string{fmt.Sprintf("analysed from the NWB file %s (spike times binned in %g ms bins)", file, d.Config.Stimulus.BinMs)}, sum.Notes...)
-	written, err := report.Write(sum, d, ropt)
-	if interrupted(ctx, err, prefix, file, stderr) {
-		return 130
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: writing the analysis failed: %v\n", prefix, err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "analysis: %d blocks, %d files in %.1f s\nreport: %s\n", len(sum.Blocks), len(written.Files), time.Since(t0).Seconds(), filepath.Join(out, rundir.ReportFile))
-	return 0
+	return analyseLoaded(j.ctx, loadedRun{source: j.file, dir: j.out, started: t0, load: load}, j.opt, j.ropt, prefix, console{j.stdout, j.stderr})
 }
 
 // DistanceFile is the table of signature (b) that analyse writes for a
