@@ -104,15 +104,7 @@ func DesignMarkdown(res *design.Result) []byte {
 	} else {
 		b.WriteString("Read-out: every neuron is a unit at its soma.\n\n")
 	}
-	b.WriteString("| sig. | signature | truth: rejects |")
-	for _, a := range design.AxisOrder {
-		fmt.Fprintf(&b, " %s |", a)
-	}
-	b.WriteString("\n|---|---|---|")
-	for range design.AxisOrder {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
+	axisHeader(&b, []string{"sig.", "signature", "truth: rejects"}, "%s")
 	for _, sg := range design.Signatures {
 		for _, dir := range [][2]string{{m0, m1}, {m1, m0}} {
 			fmt.Fprintf(&b, "| %s | %s | %s: rejects %s |", sg.Sig, sg.Label, dir[0], dir[1])
@@ -129,15 +121,7 @@ func DesignMarkdown(res *design.Result) []byte {
 	}
 	b.WriteString("\n![power against experiment size](power.png)\n\n")
 	fmt.Fprintf(&b, "## Null check\n\n%s against independent resamples of itself: the rejection rate must hold alpha = %.2g within its interval.\n\n", m0, o.Alpha)
-	b.WriteString("| sig. | signature |")
-	for _, a := range design.AxisOrder {
-		fmt.Fprintf(&b, " %s: rejection at smallest, largest size |", a)
-	}
-	b.WriteString("\n|---|---|")
-	for range design.AxisOrder {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
+	axisHeader(&b, []string{"sig.", "signature"}, "%s: rejection at smallest, largest size")
 	var bad []string
 	for _, sg := range design.Signatures {
 		fmt.Fprintf(&b, "| %s | %s |", sg.Sig, sg.Label)
@@ -273,3 +257,16 @@ func writePowerFigure(res *design.Result, base string) error {
 
 // AxisLabel is an axis's words on a figure.
 func AxisLabel(axis string) string { return axis + ": " + design.AxisText[axis] }
+
+// axisHeader writes a Markdown table header: the lead columns, then one
+// column per axis of design.AxisOrder titled by format (with the axis).
+func axisHeader(b *strings.Builder, lead []string, format string) {
+	b.WriteString("|")
+	for _, c := range lead {
+		fmt.Fprintf(b, " %s |", c)
+	}
+	for _, a := range design.AxisOrder {
+		fmt.Fprintf(b, " "+format+" |", a)
+	}
+	b.WriteString("\n|" + strings.Repeat("---|", len(lead)+len(design.AxisOrder)) + "\n")
+}
