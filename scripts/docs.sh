@@ -5,7 +5,8 @@
 # docs/sweep/, docs/scaling.*); a test (go test ./internal/docinclude) holds
 # the pages equal to those files.
 #   scripts/docs.sh [STAGE...]   stages: default seeds liug predictions
-#                                compare calibrate-spatial sweep scaling test check (default: all)
+#                                compare calibrate-spatial compare-spatial sweep scaling test check
+#                                (default: all)
 # Runs go to $DOCS_WORK (default runs/docs), kept so a stage can be redone;
 # only the small result files are copied into docs/. Times on a 2-core
 # machine, as measured by the stage itself, go to docs/results/times.csv.
@@ -20,9 +21,11 @@ bin=bin/iplgpu
 R=docs/results
 # The design's sizes (iplgpu design): published with these.
 DESIGN_ARGS="-replicates 400 -trials 10,20,40,80,160 -units 10,20,50,100,200 -repeats 3,5,10,20,30 -animals 1,2,3"
+# At Utah-array scale the units axis counts electrodes (4 x 4 on the spatial slab).
+DESIGN_ARRAY_ARGS="-readout electrodes -replicates 400 -trials 10,20,40,80,160 -units 2,4,8,16 -repeats 3,5,10,20,30 -animals 1,2,3"
 mkdir -p "$W" "$R"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare calibrate-spatial sweep scaling test check)
+[ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare calibrate-spatial compare-spatial sweep scaling test check)
 make -s build
 
 # simulate DIR ARGS...: `iplgpu run ARGS -analyse=false -out DIR` into a
@@ -135,6 +138,16 @@ for stage in "${stages[@]}"; do
     timed "calibrate feedback on the spatial preset (seed 1)" $bin calibrate -preset spatial -mechanism feedback -out "$W/cal-spatial"
     keep "$W/cal-spatial" "$R/calibrate-spatial" calibration.csv calibrated.yaml
     ;;
+  compare-spatial)
+    # Both mechanisms at Utah-array scale (4000 neurons, seeds 1-3), the
+    # feedback at the strength calibrated there (the published
+    # calibrated.yaml), and the design read out as the array.
+    [ "${DOCS_REUSE:-0}" = 1 ] || rm -rf "$W/cmp-spatial"
+    timed "compare, spatial preset (seeds 1-3)" $bin compare -preset spatial -config "$R/calibrate-spatial/calibrated.yaml" -out "$W/cmp-spatial"
+    keep "$W/cmp-spatial" "$R/compare-spatial" compare.md compare.csv signatures.csv compare.png compare.svg
+    timed "design, Utah-array read-out (spatial pools)" $bin design -from "$W/cmp-spatial" -out "$W/cmp-spatial/design" $DESIGN_ARRAY_ARGS
+    keep "$W/cmp-spatial/design" "$R/design-array" design.md design.csv power.png power.svg
+    ;;
   sweep)
     rm -rf "$W/sweep"
     $bin sweep plan docs/sweep/glat.yaml -dir "$W/sweep"
@@ -158,7 +171,7 @@ for stage in "${stages[@]}"; do
     timed "make $stage" make -s "$stage"
     ;;
   *)
-    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare calibrate-spatial sweep scaling test check)" >&2
+    echo "docs.sh: unknown stage $stage (default seeds liug predictions compare calibrate-spatial compare-spatial sweep scaling test check)" >&2
     exit 2
     ;;
   esac
