@@ -12,15 +12,19 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/iplgpu/iplgpu/compare"
 	"github.com/iplgpu/iplgpu/design"
 	"github.com/iplgpu/iplgpu/report/rival"
+	"github.com/iplgpu/iplgpu/sweep"
 )
 
 const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-readout neurons|electrodes [-units-per-electrode K] [-mua]] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
 
 Sizes an experiment that tells the IPL hypothesis from feedback-only
 inference. DIR holds the runs of iplgpu compare (DIR/<mechanism>-seed<k>,
-seeds are animals); design resamples experiments of each size from them
+seeds are animals), or is the sweep of compare -plan whose points are done
+(each mechanism and seed found through its manifest; the seeds default to
+the sweep's); design resamples experiments of each size from them
 (trials per block, units, frozen-noise repeats, animals), computes the
 measurable signatures (b) distance at matched tuning and (c) frozen-noise
 correlations, and estimates the power of rejecting the rival mechanism (the
@@ -61,10 +65,10 @@ func newDesignFlags(stderr io.Writer) *designFlags {
 	return &designFlags{
 		fs:           fs,
 		stderr:       stderr,
-		from:         fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs"),
+		from:         fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs, or the sweep directory of compare -plan"),
 		out:          fs.String("out", "", "output directory (default DIR/design)"),
 		mechs:        fs.String("mechanisms", "ipl,feedback", "the two mechanisms, comma-separated; the first is the null check's"),
-		seeds:        fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated"),
+		seeds:        fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated (from a sweep: default the sweep's)"),
 		reps:         fs.Int("replicates", 200, "simulated experiments per size and mechanism (20 to 100000)"),
 		alpha:        fs.Float64("alpha", 0.05, "level of the test (0 < alpha <= 0.5)"),
 		seed:         fs.Uint64("seed", 1, "seed of the resamples"),
@@ -107,6 +111,9 @@ func (df *designFlags) options() (design.Options, int) {
 	if code := df.lists(&o); code != 0 {
 		return o, code
 	}
+	if code := df.sweepPools(&o); code != 0 {
+		return o, code
+	}
 	if code := df.readoutOptions(&o); code != 0 {
 		return o, code
 	}
@@ -118,6 +125,28 @@ func (df *designFlags) options() (design.Options, int) {
 		return o, df.usageErr("%s", strings.TrimPrefix(err.Error(), "design: "))
 	}
 	return o, 0
+}
+
+// sweepPools reads the pools of a -from that is a sweep directory (iplgpu
+// compare -plan) through its manifest: each mechanism and seed one done
+// point; the seeds default to the sweep's.
+func (df *designFlags) sweepPools(o *design.Options) int {
+	if _, err := os.Stat(filepath.Join(o.From, sweep.ManifestJSON)); err != nil {
+		return 0
+	}
+	runs, err := compare.ReadSweep(o.From, pointProbe)
+	if err == nil && !flagGiven(df.fs, "seeds") {
+		o.Seeds = runs.Seeds
+	}
+	if err == nil {
+		err = runs.Check(o.Mechanisms, o.Seeds)
+	}
+	if err != nil {
+		fmt.Fprintf(df.stderr, "iplgpu design: -from %s\n", err)
+		return 1
+	}
+	o.PoolDir = runs.RunDir
+	return 0
 }
 
 // readoutOptions checks -readout, -units-per-electrode and -mua and sets
