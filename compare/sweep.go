@@ -59,6 +59,7 @@ func PlanSweep(dir string, o Options, resolve Resolver, opt sweep.WriteOptions) 
 	if err != nil {
 		return nil, err
 	}
+	// sweep.Write copies the base config from a file into dir: a temporary one.
 	tmp, err := os.MkdirTemp("", "iplgpu-compare-plan-")
 	if err != nil {
 		return nil, err
