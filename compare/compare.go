@@ -55,6 +55,16 @@ type Options struct {
 	// alone: signature (e) is then the task <-> passive (task gain kept)
 	// pair.
 	SwitchTaskGain bool
+	// RunDir, when set, is the run directory of a mechanism and seed (e.g. a
+	// sweep's point, SweepRuns.RunDir); nil: Out/<mechanism>-seed<k>.
+	RunDir func(mech string, seed uint64) string
+}
+
+func (o *Options) runDir(m string, s uint64) string {
+	if o.RunDir != nil {
+		return o.RunDir(m, s)
+	}
+	return filepath.Join(o.Out, runName(m, s))
 }
 
 func (o *Options) defaults() {
@@ -186,24 +196,70 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for _, m := range o.Mechanisms {
 		for _, s := range o.Seeds {
 			name := runName(m, s)
-			dir := filepath.Join(o.Out, name)
+			dir := o.runDir(m, s)
 			if err := simulateRun(ctx, o, cfgs[name], dir, name, logf); err != nil {
 				return nil, err
 			}
-			sig, err := Analyse(dir, o)
-			if err != nil {
-				return nil, fmt.Errorf("compare: %s: %w", name, err)
+			if err := res.analyse(m, s); err != nil {
+				return nil, err
 			}
-			sig.Mechanism, sig.Seed = m, s
-			res.Runs = append(res.Runs, sig)
 		}
 	}
+	res.finish(t0)
+	return res, nil
+}
+
+// FromRuns analyses the complete runs of every mechanism and seed (at
+// o.RunDir: e.g. the points of a sweep laid out by PlanSweep) without
+// simulating.
+func FromRuns(o Options) (*Result, error) {
+	o.defaults()
+	if err := checkDistinct(o); err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	res := &Result{Options: o}
+	for _, m := range o.Mechanisms {
+		for _, s := range o.Seeds {
+			dir := o.runDir(m, s)
+			st, ok, err := rundir.ReadStatus(dir)
+			if err != nil {
+				return nil, fmt.Errorf("compare: %s: %w", runName(m, s), err)
+			}
+			if !ok || st.State != rundir.StateComplete {
+				return nil, fmt.Errorf("compare: %s: %s holds no complete run", runName(m, s), dir)
+			}
+			if o.Log != nil {
+				o.Log(fmt.Sprintf("%s: analysing %s...", runName(m, s), dir))
+			}
+			if err := res.analyse(m, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.finish(t0)
+	return res, nil
+}
+
+// analyse adds the signatures of the run of mechanism m on seed s.
+func (res *Result) analyse(m string, s uint64) error {
+	sig, err := Analyse(res.Options.runDir(m, s), res.Options)
+	if err != nil {
+		return fmt.Errorf("compare: %s: %w", runName(m, s), err)
+	}
+	sig.Mechanism, sig.Seed = m, s
+	res.Runs = append(res.Runs, sig)
+	return nil
+}
+
+// finish sets the table, the draws check and the wall time since t0.
+func (res *Result) finish(t0 time.Time) {
+	o := res.Options
 	res.Rows = Table(res.Runs, o.Mechanisms)
 	if len(o.Mechanisms) >= 2 {
-		res.Draws = CompareDraws(o.Out, o.Mechanisms[0], o.Mechanisms[1], o.Seeds)
+		res.Draws = CompareDraws(o.runDir, o.Mechanisms[0], o.Mechanisms[1], o.Seeds)
 	}
 	res.Seconds = time.Since(t0).Seconds()
-	return res, nil
 }
 
 // MaxSwitchPairs bounds Options.SwitchPairs: each pair is two blocks of the

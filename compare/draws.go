@@ -21,15 +21,15 @@ type SeedDraws struct {
 	Differ []string
 }
 
-// CompareDraws checks, seed by seed, that the runs of mechanisms a and b in
-// out share their network and frames byte for byte.
-func CompareDraws(out, a, b string, seeds []uint64) []SeedDraws {
+// CompareDraws checks, seed by seed, that the runs of mechanisms a and b
+// (run directories dirOf) share their network and frames byte for byte.
+func CompareDraws(dirOf func(mech string, seed uint64) string, a, b string, seeds []uint64) []SeedDraws {
 	var res []SeedDraws
 	for _, s := range seeds {
 		d := SeedDraws{Seed: s, Same: true}
 		for _, f := range DrawFiles {
-			x, err1 := os.ReadFile(filepath.Join(out, runName(a, s), f))
-			y, err2 := os.ReadFile(filepath.Join(out, runName(b, s), f))
+			x, err1 := os.ReadFile(filepath.Join(dirOf(a, s), f))
+			y, err2 := os.ReadFile(filepath.Join(dirOf(b, s), f))
 			if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
 				d.Same = false
 				d.Differ = append(d.Differ, f)

@@ -114,6 +114,10 @@ type Options struct {
 	MaxPairs int
 	Log      func(string)
 	Context  context.Context
+
+	// PoolDir, when set, is the run directory of a mechanism and seed (a
+	// sweep's point); nil: PoolDir(From, ...).
+	PoolDir func(mech string, seed uint64) string
 }
 
 // Point is one power value.
@@ -228,7 +232,11 @@ func Run(o Options) (*Result, error) {
 	res := &Result{Options: o, Pools: map[string][]*Pool{}}
 	for _, m := range o.Mechanisms {
 		for _, s := range o.Seeds {
-			p, err := LoadPool(PoolDir(o.From, m, s), m, s)
+			dir := PoolDir(o.From, m, s)
+			if o.PoolDir != nil {
+				dir = o.PoolDir(m, s)
+			}
+			p, err := LoadPool(dir, m, s)
 			if err == nil && o.Readout != nil {
 				p, err = p.AsArray(*o.Readout)
 			}

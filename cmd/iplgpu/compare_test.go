@@ -37,5 +37,10 @@ func TestDesignUsage(t *testing.T) {
 func TestDesignReadoutUsage(t *testing.T) {
 	dir := t.TempDir()
 	expectCLI(t, []string{"design", "-from", dir, "-readout", "tetrodes"}, 2, nil, []string{"-readout \"tetrodes\": allowed neurons, electrodes"})
-	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-units-per-electrode", "0"}, 2, nil, []string{"-units-per-electrode 0: want 1 to 20"})
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-units-per-electrode", "0"}, 2, nil, []string{"-units-per-electrode 0: want 1 to 20 (0 to 20 with -mua)"})
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-mua", "-units-per-electrode", "21"}, 2, nil, []string{"-units-per-electrode 21: want 1 to 20 (0 to 20 with -mua)"})
+	expectCLI(t, []string{"design", "-from", dir, "-mua"}, 2, nil, []string{"-mua: only with -readout electrodes"})
+	expectCLI(t, []string{"design", "-from", dir, "-units-per-electrode", "2"}, 2, nil, []string{"-units-per-electrode: only with -readout electrodes"})
+	// Accepted: 0 sorted units with -mua reaches the pools (none here).
+	expectCLI(t, []string{"design", "-from", dir, "-readout", "electrodes", "-mua", "-units-per-electrode", "0"}, 1, nil, []string{"ipl-seed1"})
 }

@@ -12,15 +12,19 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/iplgpu/iplgpu/compare"
 	"github.com/iplgpu/iplgpu/design"
 	"github.com/iplgpu/iplgpu/report/rival"
+	"github.com/iplgpu/iplgpu/sweep"
 )
 
-const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-readout neurons|electrodes] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
+const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-readout neurons|electrodes [-units-per-electrode K] [-mua]] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
 
 Sizes an experiment that tells the IPL hypothesis from feedback-only
 inference. DIR holds the runs of iplgpu compare (DIR/<mechanism>-seed<k>,
-seeds are animals); design resamples experiments of each size from them
+seeds are animals), or is the sweep of compare -plan whose points are done
+(each mechanism and seed found through its manifest; the seeds default to
+the sweep's); design resamples experiments of each size from them
 (trials per block, units, frozen-noise repeats, animals), computes the
 measurable signatures (b) distance at matched tuning and (c) frozen-noise
 correlations, and estimates the power of rejecting the rival mechanism (the
@@ -50,6 +54,7 @@ type designFlags struct {
 	from, out, mechs, seeds, readout *string
 	reps, perElectrode, maxPairs     *int
 	alpha                            *float64
+	mua                              *bool
 	seed                             *uint64
 	sizes                            map[string]*string // per axis: the sizes to try
 	base                             map[string]*int    // per axis: its size while another varies
@@ -60,15 +65,16 @@ func newDesignFlags(stderr io.Writer) *designFlags {
 	return &designFlags{
 		fs:           fs,
 		stderr:       stderr,
-		from:         fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs"),
+		from:         fs.String("from", "", "the compare output `DIR` holding <mechanism>-seed<k> runs, or the sweep directory of compare -plan"),
 		out:          fs.String("out", "", "output directory (default DIR/design)"),
 		mechs:        fs.String("mechanisms", "ipl,feedback", "the two mechanisms, comma-separated; the first is the null check's"),
-		seeds:        fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated"),
+		seeds:        fs.String("seeds", "1,2,3", "seeds (animals) of the runs, comma-separated (from a sweep: default the sweep's)"),
 		reps:         fs.Int("replicates", 200, "simulated experiments per size and mechanism (20 to 100000)"),
 		alpha:        fs.Float64("alpha", 0.05, "level of the test (0 < alpha <= 0.5)"),
 		seed:         fs.Uint64("seed", 1, "seed of the resamples"),
 		readout:      fs.String("readout", "neurons", "units: neurons (every neuron a unit at its soma), or electrodes (a 10 x 10 Utah array of 400 um pitch centred on the slab: the sorted units nearest each electrode within 100 um, at the electrode's position; the units axis then counts electrodes)"),
-		perElectrode: fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20)"),
+		perElectrode: fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20; 0 to 20 with -mua)"),
+		mua:          fs.Bool("mua", false, "with -readout electrodes: add each electrode's multi-unit channel, the summed counts of its neurons within the radius that are not sorted units (preference: their circular mean)"),
 		maxPairs:     fs.Int("max-pairs", 0, "unit pairs of signature (b) per experiment at most (0: all pairs of the drawn units)"),
 		sizes: map[string]*string{
 			design.AxisTrials:  fs.String("trials", "10,20,40,80,160", "task trials per sign and block to try, ascending"),
@@ -105,17 +111,11 @@ func (df *designFlags) options() (design.Options, int) {
 	if code := df.lists(&o); code != 0 {
 		return o, code
 	}
-	switch *df.readout {
-	case "neurons":
-	case "electrodes":
-		r := design.DefaultReadout
-		r.UnitsPerElectrode = *df.perElectrode
-		o.Readout = &r
-	default:
-		return o, df.usageErr("-readout %q: allowed neurons, electrodes", *df.readout)
+	if code := df.sweepPools(&o); code != 0 {
+		return o, code
 	}
-	if *df.perElectrode < 1 || *df.perElectrode > 20 {
-		return o, df.usageErr("-units-per-electrode %d: want 1 to 20", *df.perElectrode)
+	if code := df.readoutOptions(&o); code != 0 {
+		return o, code
 	}
 	if *df.maxPairs < 0 {
 		return o, df.usageErr("-max-pairs %d: want 0 (all) or more", *df.maxPairs)
@@ -125,6 +125,56 @@ func (df *designFlags) options() (design.Options, int) {
 		return o, df.usageErr("%s", strings.TrimPrefix(err.Error(), "design: "))
 	}
 	return o, 0
+}
+
+// sweepPools reads the pools of a -from that is a sweep directory (iplgpu
+// compare -plan) through its manifest: each mechanism and seed one done
+// point; the seeds default to the sweep's.
+func (df *designFlags) sweepPools(o *design.Options) int {
+	if _, err := os.Stat(filepath.Join(o.From, sweep.ManifestJSON)); err != nil {
+		return 0
+	}
+	runs, err := compare.ReadSweep(o.From, pointProbe)
+	if err == nil && !flagGiven(df.fs, "seeds") {
+		o.Seeds = runs.Seeds
+	}
+	if err == nil {
+		err = runs.Check(o.Mechanisms, o.Seeds)
+	}
+	if err != nil {
+		fmt.Fprintf(df.stderr, "iplgpu design: -from %s\n", err)
+		return 1
+	}
+	o.PoolDir = runs.RunDir
+	return 0
+}
+
+// readoutOptions checks -readout, -units-per-electrode and -mua and sets
+// o.Readout.
+func (df *designFlags) readoutOptions(o *design.Options) int {
+	switch *df.readout {
+	case "neurons":
+		for _, f := range []string{"units-per-electrode", "mua"} {
+			if flagGiven(df.fs, f) {
+				return df.usageErr("-%s: only with -readout electrodes", f)
+			}
+		}
+		return 0
+	case "electrodes":
+	default:
+		return df.usageErr("-readout %q: allowed neurons, electrodes", *df.readout)
+	}
+	low := 1
+	if *df.mua {
+		low = 0
+	}
+	if *df.perElectrode < low || *df.perElectrode > 20 {
+		return df.usageErr("-units-per-electrode %d: want 1 to 20 (0 to 20 with -mua)", *df.perElectrode)
+	}
+	r := design.DefaultReadout
+	r.UnitsPerElectrode, r.MUA = *df.perElectrode, *df.mua
+	o.Readout = &r
+	return 0
 }
 
 // lists parses the comma-separated flags (mechanisms, seeds, the sizes per

@@ -99,8 +99,8 @@ func DesignMarkdown(res *design.Result) []byte {
 		model.Version, res.Base.Trials, res.Base.Units, res.Base.Repeats, res.Base.Animals, 100*Target, o.Replicates, o.Alpha, o.From, o.Seeds, res.Seconds, runtime.GOMAXPROCS(0))
 	b.WriteString("## Smallest experiment with 80% power\n\n")
 	if r := o.Readout; r != nil {
-		fmt.Fprintf(&b, "Read-out: a %d x %d Utah array of %g um pitch centred on the slab, %d sorted units per electrode (the neurons nearest it within %g um), each at its electrode's position; the units axis counts electrodes (%d in the pools). "+
-			"Pairs on one electrode are at 0 um (near), pairs on other electrodes at one pitch or more (far).\n\n", r.Size, r.Size, r.PitchUm, r.UnitsPerElectrode, r.RadiusUm, res.Pools[m0][0].Electrodes)
+		fmt.Fprintf(&b, "Read-out: a %d x %d Utah array of %g um pitch centred on the slab, %s, each at its electrode's position; the units axis counts electrodes (%d in the pools). "+
+			"Pairs on one electrode are at 0 um (near), pairs on other electrodes at one pitch or more (far).\n\n", r.Size, r.Size, r.PitchUm, r.UnitsText(), res.Pools[m0][0].Electrodes)
 	} else {
 		b.WriteString("Read-out: every neuron is a unit at its soma.\n\n")
 	}
