@@ -184,9 +184,8 @@ func DesignMarkdown(res *design.Result) []byte {
 			b.WriteString("\n")
 		}
 	}
-	b.WriteString("\n")
+	b.WriteString("\n![power against experiment size](power.png)\n\n")
 	zeroTable(&b, res)
-	b.WriteString("![power against experiment size](power.png)\n\n")
 	fmt.Fprintf(&b, "## Null check\n\n%s against independent resamples of itself: the rejection rate must hold alpha = %.2g within its interval.\n\n", m0, o.Alpha)
 	axisHeader(&b, []string{"sig.", "signature"}, "%s: rejection at smallest, largest size")
 	var bad []string
