@@ -122,7 +122,11 @@ func zeroTable(b *strings.Builder, res *design.Result) {
 		if n == 0 {
 			n = o.Replicates
 		}
-		within = fmt.Sprintf("a trial bootstrap of the experiment's own trials (B = %d resamples; |value| / bootstrap SD > z at alpha; on the first %d of the %d experiments)", o.WithinBoot, n, o.Replicates)
+		on := "every experiment"
+		if n < o.Replicates {
+			on = fmt.Sprintf("the first %d of the %d experiments", n, o.Replicates)
+		}
+		within = fmt.Sprintf("a trial bootstrap of the experiment's own trials (B = %d resamples; |value| / bootstrap SD > z at alpha; on %s)", o.WithinBoot, on)
 	}
 	fmt.Fprintf(b, "## Detecting the change on the data alone\n\n"+
 		"The test an experimenter runs on the recording, knowing no model: is the learning change (the signature) zero? "+
