@@ -62,3 +62,16 @@ func RankP(x float64, ref []float64) float64 {
 func MinReplicates(alpha float64) int { return int(math.Ceil(2/alpha - 1 - 1e-9)) }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// NullRateSD is the standard deviation of a null rejection rate over r
+// experiments all tested against one sample of n exchangeable rival values:
+// the binomial spread of r experiments plus that of the rival's tail mass,
+// which the r experiments share (a sum of a = 2 floor(alpha (n+1) / 2) of
+// the n+1 uniform spacings: Beta(a, n+1-a)). A Wilson interval counts the r
+// as independent and so is too narrow for it.
+func NullRateSD(alpha float64, r, n int) float64 {
+	nf := float64(n + 1)
+	a := 2 * math.Floor(alpha*nf/2)
+	p := a / nf
+	return math.Sqrt(p*(1-p)/float64(r) + a*(nf-a)/(nf*nf*(nf+1)))
+}

@@ -157,3 +157,35 @@ func TestBootZeroAnalytic(t *testing.T) {
 		t.Error("a zero bootstrap SD or a NaN value rejects nothing")
 	}
 }
+
+// TestNullRateSD: the rate of 400 exchangeable experiments against one
+// sample of 400 rival values, over 2000 repetitions, has the SD NullRateSD
+// gives (within 5%: the SD of 2000 values is itself uncertain by about
+// 1.6%), larger by about sqrt(2) than the binomial SD a Wilson interval
+// assumes.
+func TestNullRateSD(t *testing.T) {
+	const alpha, r, n, reps = 0.05, 400, 400, 2000
+	src := rand.New(rand.NewPCG(41, 42))
+	truth, rival := make([]float64, r), make([]float64, n)
+	rates := make([]float64, reps)
+	for i := range rates {
+		for j := range truth {
+			truth[j] = src.NormFloat64()
+		}
+		for j := range rival {
+			rival[j] = src.NormFloat64()
+		}
+		rates[i], _, _ = Power(truth, rival, alpha)
+	}
+	var m, v float64
+	for _, x := range rates {
+		m += x / reps
+	}
+	for _, x := range rates {
+		v += (x - m) * (x - m) / (reps - 1)
+	}
+	want, binom := NullRateSD(alpha, r, n), math.Sqrt(alpha*(1-alpha)/r)
+	if math.Abs(math.Sqrt(v)/want-1) > 0.05 || !(want > 1.3*binom) {
+		t.Errorf("SD of the null rate %.5f; NullRateSD %.5f (binomial alone %.5f)", math.Sqrt(v), want, binom)
+	}
+}
