@@ -123,6 +123,10 @@ type SeedEffect struct {
 	Significant int // seeds whose within-run bootstrap test of the difference gives p < 0.05
 }
 
+// AcrossValues summarises values (NaN left out) and tests their mean
+// against 0 (Across.P).
+func AcrossValues(values []float64) Across { return across(values) }
+
 // across summarises values (NaN left out).
 func across(values []float64) Across {
 	var v []float64

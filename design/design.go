@@ -4,14 +4,28 @@
 // iplgpu compare, one pool per mechanism and seed: seeds are animals),
 // resamples experiments of a given size from them (trials per block, units,
 // frozen-noise repeats, animals), computes each measurable signature of each
-// resampled experiment, and estimates the power of the test that rejects the
-// rival mechanism: an experiment's value outside the central 1 - alpha range
-// of the values the rival gives at the same size. Both mechanisms see the
-// same resamples (the same trial, unit and animal draws); a null check runs
-// the first mechanism against an independent resample of itself, whose
-// rejection rate must be near alpha. Every power comes with its Wilson 95%
-// interval over the replicate experiments. Package report/rival renders the
-// result.
+// resampled experiment, and estimates the power of two tests.
+//
+// The rival test (TestRival) rejects the rival mechanism when the
+// experiment's value is extreme among the values the rival gives at the
+// same size: its rank p-value among the rival's n finite values,
+// min(1, 2 min(#{<= x} + 1, #{>= x} + 1) / (n + 1)), is at most alpha
+// (RankP). Under exchangeability its size is at most alpha exactly (a
+// quantile range of finite n over-rejects). Both mechanisms see the same
+// resamples (the same trial, unit and animal draws); a null check runs the
+// first mechanism against an independent resample of itself, whose
+// rejection rate must be near alpha.
+//
+// The zero-change test (TestZero) is the one an experimenter runs on the
+// recording alone, knowing no model: is the learning change zero? Across
+// animals a two-sided one-sample t test of the per-animal values; within one
+// animal a trial bootstrap of the experiment's own trials (|value| / its
+// bootstrap SD against z_{1-alpha/2}). Its rejection rate under each
+// mechanism is P(detect a change | that mechanism); the hypotheses are told
+// apart where one rate is high and the other low.
+//
+// Every rate comes with its Wilson 95% interval over the replicate
+// experiments. Package report/rival renders the result.
 package design
 
 import (
@@ -112,8 +126,12 @@ type Options struct {
 	// MaxPairs bounds the unit pairs of signature (b) per experiment (0: all
 	// pairs of the drawn units).
 	MaxPairs int
-	Log      func(string)
-	Context  context.Context
+	// WithinBoot is the trial-bootstrap replicates of the within-animal
+	// zero-change test (experiments of 1 animal; 0: not run), and
+	// WithinReplicates the experiments per size that run it (0: all).
+	WithinBoot, WithinReplicates int
+	Log                          func(string)
+	Context                      context.Context
 
 	// PoolDir, when set, is the run directory of a mechanism and seed (a
 	// sweep's point); nil: PoolDir(From, ...).
@@ -122,13 +140,16 @@ type Options struct {
 
 // Point is one power value.
 type Point struct {
+	Test            string // TestRival or TestZero
 	Signature, Axis string
 	Size            int
-	At              Size   // the whole experiment
-	Truth, Rival    string // the mechanism simulated and the one rejected; Rival == Truth is the null check
-	Effect          float64
-	Power, Lo, Hi   float64
-	K, N            int
+	At              Size // the whole experiment
+	// Truth is the mechanism simulated; Rival the one rejected under
+	// TestRival (Rival == Truth is the null check), "" under TestZero.
+	Truth, Rival  string
+	Effect        float64
+	Power, Lo, Hi float64
+	K, N          int
 }
 
 // Result is a whole design.
@@ -162,6 +183,12 @@ func CheckOptions(o Options) error {
 		return fmt.Errorf("design: %d replicates; want 20 to 100000", o.Replicates)
 	case !(o.Alpha > 0 && o.Alpha <= 0.5):
 		return fmt.Errorf("design: alpha %v; want 0 < alpha <= 0.5", o.Alpha)
+	case o.Replicates < MinReplicates(o.Alpha):
+		return fmt.Errorf("design: %d replicates; the rank test at alpha %v needs at least %d (its smallest p-value is 2/(replicates+1))", o.Replicates, o.Alpha, MinReplicates(o.Alpha))
+	case o.WithinBoot != 0 && (o.WithinBoot < 10 || o.WithinBoot > 10000):
+		return fmt.Errorf("design: within-boot %d (resamples of the within-animal test); want 0 (not run) or 10 to 10000", o.WithinBoot)
+	case o.WithinReplicates < 0 || o.WithinReplicates > o.Replicates:
+		return fmt.Errorf("design: within-replicates %d (experiments per size of the within-animal test); want 0 (all) to the %d replicates", o.WithinReplicates, o.Replicates)
 	}
 	seen := map[uint64]bool{}
 	for _, s := range o.Seeds {
@@ -296,6 +323,11 @@ func (res *Result) point(axis string, v int, at Size, axisIdx uint64) []Point {
 	R := o.Replicates
 	m0, m1 := o.Mechanisms[0], o.Mechanisms[1]
 	arms := [3][]values{make([]values, R), make([]values, R), make([]values, R)} // m0, m1, m0 on independent draws
+	zero := [2][]detect{make([]detect, R), make([]detect, R)}                    // m0, m1: the zero-change test
+	within := o.WithinReplicates
+	if within == 0 {
+		within = R
+	}
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -303,10 +335,15 @@ func (res *Result) point(axis string, v int, at Size, axisIdx uint64) []Point {
 		go func() {
 			defer wg.Done()
 			for r := range next {
-				src := rand.New(rand.NewPCG(o.Seed, axisIdx<<48|uint64(v)<<24|uint64(r)))
-				nul := rand.New(rand.NewPCG(o.Seed+1, axisIdx<<48|uint64(v)<<24|uint64(r)))
-				arms[0][r], arms[1][r] = res.experiment(src, at, m0, m1)
-				arms[2][r], _ = res.experiment(nul, at, m0, "")
+				stream := axisIdx<<48 | uint64(v)<<24 | uint64(r)
+				src := rand.New(rand.NewPCG(o.Seed, stream))
+				nul := rand.New(rand.NewPCG(o.Seed+1, stream))
+				var boot *rand.Rand // the zero-change test's own draws, so that the others do not change with it
+				if at.Animals >= 2 || (o.WithinBoot > 0 && r < within) {
+					boot = rand.New(rand.NewPCG(o.Seed+2, stream))
+				}
+				arms[0][r], arms[1][r], zero[0][r], zero[1][r] = res.experiment(src, boot, at, m0, m1)
+				arms[2][r], _, _, _ = res.experiment(nul, nil, at, m0, "")
 			}
 		}()
 	}
@@ -331,8 +368,20 @@ func (res *Result) point(axis string, v int, at Size, axisIdx uint64) []Point {
 		}{{x0, x1, m0, m1}, {x1, x0, m1, m0}, {xn, x0, m0, m0}} {
 			pw, kk, n := Power(c.truth, c.rival, o.Alpha)
 			lo, hi := Wilson(kk, n, 1.959964)
-			pts = append(pts, Point{Signature: sg.Key, Axis: axis, Size: v, At: at, Truth: c.t, Rival: c.r,
+			pts = append(pts, Point{Test: TestRival, Signature: sg.Key, Axis: axis, Size: v, At: at, Truth: c.t, Rival: c.r,
 				Effect: meanFinite(c.truth) - meanFinite(c.rival), Power: pw, Lo: lo, Hi: hi, K: kk, N: n})
+		}
+		for i, c := range []struct {
+			x []float64
+			t string
+		}{{x0, m0}, {x1, m1}} {
+			rate, kk, n := zeroRate(zero[i], k)
+			if n == 0 {
+				continue
+			}
+			lo, hi := Wilson(kk, n, 1.959964)
+			pts = append(pts, Point{Test: TestZero, Signature: sg.Key, Axis: axis, Size: v, At: at, Truth: c.t,
+				Effect: meanFinite(c.x), Power: rate, Lo: lo, Hi: hi, K: kk, N: n})
 		}
 	}
 	return pts
@@ -340,19 +389,26 @@ func (res *Result) point(axis string, v int, at Size, axisIdx uint64) []Point {
 
 // experiment draws one experiment of size at (animals, then per animal the
 // units and trials) and evaluates it on mechanism a's pools and, with the same
-// draws, on b's (b "" skips it). Each value is the mean over animals.
-func (res *Result) experiment(src *rand.Rand, at Size, a, b string) (va, vb values) {
-	seeds := src.Perm(len(res.Options.Seeds))[:at.Animals]
+// draws, on b's (b "" skips it). Each value is the mean over animals. With
+// boot set it also runs the zero-change test of each mechanism: across
+// animals the t test of the per-animal values, within one animal the trial
+// bootstrap (drawn from boot); without, the decisions are untested.
+func (res *Result) experiment(src, boot *rand.Rand, at Size, a, b string) (va, vb values, za, zb detect) {
+	o := res.Options
+	seeds := src.Perm(len(o.Seeds))[:at.Animals]
 	var sa, sb [len(values{})][]float64
+	var d *Draw
+	var pools []*Pool
 	for _, si := range seeds {
-		pa := res.Pools[a][si]
-		d := newDraw(src, pa, at)
-		ea := evaluate(pa, d, res.Options.MaxPairs)
+		pools = []*Pool{res.Pools[a][si]}
+		d = newDraw(src, pools[0], at)
+		ea := evaluate(pools[0], d, o.MaxPairs)
 		for k := range ea {
 			sa[k] = append(sa[k], ea[k])
 		}
 		if b != "" {
-			eb := evaluate(res.Pools[b][si], d, res.Options.MaxPairs)
+			pools = append(pools, res.Pools[b][si])
+			eb := evaluate(pools[1], d, o.MaxPairs)
 			for k := range eb {
 				sb[k] = append(sb[k], eb[k])
 			}
@@ -361,7 +417,19 @@ func (res *Result) experiment(src *rand.Rand, at Size, a, b string) (va, vb valu
 	for k := range va {
 		va[k], vb[k] = meanFinite(sa[k]), meanFinite(sb[k])
 	}
-	return va, vb
+	za, zb = untested(), untested()
+	switch {
+	case boot == nil:
+	case at.Animals >= 2:
+		za, zb = acrossZero(sa, o.Alpha), acrossZero(sb, o.Alpha)
+	case o.WithinBoot > 0:
+		z := withinZero(boot, d, pools, []values{va, vb}[:len(pools)], o)
+		za = z[0]
+		if len(z) > 1 {
+			zb = z[1]
+		}
+	}
+	return va, vb, za, zb
 }
 
 // Draw is one animal's resample: the units, and the rows of each block.

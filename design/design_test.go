@@ -1,6 +1,7 @@
 package design
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -26,7 +27,9 @@ func TestWilson(t *testing.T) {
 }
 
 // TestPowerAnalytic: the rival's values N(0, 1), the truth's N(delta, 1):
-// the test that rejects outside the rival's central 95% has power
+// with 40000 rival values the rank test at alpha 0.05 is, but for the
+// rival's sampling error of its 2.5% tails, the test that rejects outside
+// the rival's central 95%, of power
 // Phi(-1.96 - delta) + 1 - Phi(1.96 - delta) in closed form; the estimate
 // from 4000 experiments (against 40000 of the rival) lies within its 99%
 // Wilson interval at each of five deltas (99%: five 95% intervals would miss
@@ -117,17 +120,25 @@ func synthResult(o Options, shift float64) *Result {
 // TestNullAndSeparation: on synthetic pools, the null arm (the first
 // mechanism against independent resamples of itself) rejects at a rate whose
 // Wilson interval holds alpha; the A-vs-B change built into the second
-// mechanism is found with power near 1, and not in the first's direction
-// for a signature that both share (within-group change: no shift built in
-// beyond the shared signal's own variance).
+// mechanism is found by the rival test with power near 1, and by the
+// zero-change test: across the 2 animals (t test) and within one animal
+// (trial bootstrap, on the first 100 experiments only).
 func TestNullAndSeparation(t *testing.T) {
-	o := Options{Mechanisms: []string{"x", "y"}, Seeds: []uint64{1, 2}, Replicates: 400, Alpha: 0.05, Seed: 5}
+	o := Options{Mechanisms: []string{"x", "y"}, Seeds: []uint64{1, 2}, Replicates: 400, Alpha: 0.05, Seed: 5, WithinBoot: 40, WithinReplicates: 100}
 	res := synthResult(o, 3)
 	at := Size{Trials: 60, Units: 24, Repeats: 12, Animals: 2}
 	pts := res.point(AxisRepeats, 12, at, 2)
-	found := 0
+	found, zero := 0, 0
 	for _, p := range pts {
 		switch {
+		case p.Test == TestZero:
+			zero++
+			if p.N != o.Replicates || p.Rival != "" {
+				t.Errorf("zero-change point %+v: want every experiment tested (2 animals: t test) and no rival", p)
+			}
+			if p.Signature == "avsb_change" && p.Truth == "y" && !(p.Power > 0.8 && p.Effect < 0) {
+				t.Errorf("built-in A-vs-B change, t test across animals: rate %s effect %v; want > 0.8 and negative", fmtRate(p), p.Effect)
+			}
 		case p.Truth == p.Rival:
 			found++
 			if !(p.Lo <= o.Alpha && o.Alpha <= p.Hi) {
@@ -139,9 +150,31 @@ func TestNullAndSeparation(t *testing.T) {
 			}
 		}
 	}
-	if found != len(Signatures) {
-		t.Errorf("%d null points; want one per signature (%d)", found, len(Signatures))
+	if found != len(Signatures) || zero != 2*len(Signatures) {
+		t.Errorf("%d null points, %d zero-change points; want one per signature (%d) and two", found, zero, len(Signatures))
 	}
+	at.Animals = 1
+	zero = 0
+	for _, p := range res.point(AxisAnimals, 1, at, 3) {
+		if p.Test != TestZero {
+			continue
+		}
+		zero++
+		if p.N != o.WithinReplicates {
+			t.Errorf("within-animal point %+v: want the first %d experiments tested", p, o.WithinReplicates)
+		}
+		if p.Signature == "avsb_change" && p.Truth == "y" && !(p.Power > 0.95) {
+			t.Errorf("built-in A-vs-B change, trial bootstrap in one animal: rate %s; want > 0.95", fmtRate(p))
+		}
+		t.Logf("%s %s: %s", p.Signature, p.Truth, fmtRate(p))
+	}
+	if zero != 2*len(Signatures) {
+		t.Errorf("%d within-animal points; want %d", zero, 2*len(Signatures))
+	}
+}
+
+func fmtRate(p Point) string {
+	return fmt.Sprintf("%.3f [%.3f, %.3f] (%d of %d)", p.Power, p.Lo, p.Hi, p.K, p.N)
 }
 
 // TestCheckOptions: bad options are refused with the field named.
@@ -157,6 +190,9 @@ func TestCheckOptions(t *testing.T) {
 		{func(o *Options) { o.Mechanisms = []string{"ipl", "ipl"} }, "two different mechanisms"},
 		{func(o *Options) { o.Replicates = 5 }, "replicates"},
 		{func(o *Options) { o.Alpha = 0.7 }, "alpha"},
+		{func(o *Options) { o.Replicates = 30 }, "the rank test at alpha 0.05 needs at least 39"},
+		{func(o *Options) { o.WithinBoot = 5 }, "within-boot 5"},
+		{func(o *Options) { o.WithinReplicates = 101 }, "within-replicates 101"},
 		{func(o *Options) { o.Seeds = []uint64{1, 1} }, "seed 1 given twice"},
 		{func(o *Options) { o.Sizes = map[string][]int{AxisUnits: {20, 10}} }, "ascending"},
 		{func(o *Options) { o.Sizes = map[string][]int{"electrodes": {20}} }, "unknown axis"},

@@ -17,7 +17,9 @@ import (
 
 // TestDesignEndToEnd: a reduced comparison (30 neurons, two seeds) simulated,
 // then a reduced design on its runs: every signature, axis, size and
-// direction has a power with an interval, the null check is reported, the
+// direction has a power with an interval, and every mechanism a zero-change
+// rate (within one animal on the first 10 experiments), the null check and
+// the zero-change table are reported, the
 // files are written, and a size beyond the runs and an array read-out of a
 // slab too narrow for the array are refused.
 func TestDesignEndToEnd(t *testing.T) {
@@ -36,18 +38,22 @@ func TestDesignEndToEnd(t *testing.T) {
 	if _, err := compare.Run(context.Background(), co); err != nil {
 		t.Fatal(err)
 	}
-	o := design.Options{From: dir, Mechanisms: []string{"ipl", "feedback"}, Seeds: []uint64{1, 2}, Replicates: 20, Alpha: 0.05, Seed: 1,
+	o := design.Options{From: dir, Mechanisms: []string{"ipl", "feedback"}, Seeds: []uint64{1, 2}, Replicates: 40, Alpha: 0.05, Seed: 1, WithinBoot: 10, WithinReplicates: 10,
 		Sizes: map[string][]int{design.AxisTrials: {10, 20}, design.AxisUnits: {10, 30}, design.AxisRepeats: {4, 8}, design.AxisAnimals: {1, 2}}}
 	res, err := design.Run(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := len(design.Signatures) * 8 * 3; len(res.Points) != want {
-		t.Errorf("%d power points; want %d (signatures x sizes x 3 directions)", len(res.Points), want)
+	if want := len(design.Signatures) * 8 * (3 + 2); len(res.Points) != want {
+		t.Errorf("%d power points; want %d (signatures x sizes x (3 directions + 2 zero-change))", len(res.Points), want)
 	}
 	for _, p := range res.Points {
-		if p.N != 20 || !(p.Lo <= p.Power && p.Power <= p.Hi) {
-			t.Errorf("point %+v: want 20 experiments and the power inside its interval", p)
+		n := 40
+		if p.Test == design.TestZero && p.At.Animals == 1 {
+			n = 10 // the within-animal bootstrap, on the first 10 experiments
+		}
+		if p.N != n || !(p.Lo <= p.Power && p.Power <= p.Hi) {
+			t.Errorf("point %+v: want %d experiments and the power inside its interval", p, n)
 		}
 	}
 	out := filepath.Join(dir, "design")
@@ -58,7 +64,7 @@ func TestDesignEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| b | pair increase near (<100 um) minus far (>=200 um), matched tuning | ipl: rejects feedback |", "## Null check"} {
+	for _, want := range []string{"| b | pair increase near (<100 um) minus far (>=200 um), matched tuning | ipl: rejects feedback |", "## Null check", "## Detecting the change on the data alone", "B = 10 resamples"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("design.md lacks %q:\n%s", want, md)
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/iplgpu/iplgpu/sweep"
 )
 
-const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-readout neurons|electrodes [-units-per-electrode K] [-mua]] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
+const designSynopsis = `-from DIR [-out DIR] [-mechanisms ipl,feedback] [-seeds 1,2,3] [-replicates R] [-alpha A] [-within-boot B] [-readout neurons|electrodes [-units-per-electrode K] [-mua]] [-trials LIST] [-units LIST] [-repeats LIST] [-animals LIST]
 
 Sizes an experiment that tells the IPL hypothesis from feedback-only
 inference. DIR holds the runs of iplgpu compare (DIR/<mechanism>-seed<k>,
@@ -27,13 +27,18 @@ seeds are animals), or is the sweep of compare -plan whose points are done
 the sweep's); design resamples experiments of each size from them
 (trials per block, units, frozen-noise repeats, animals), computes the
 measurable signatures (b) distance at matched tuning and (c) frozen-noise
-correlations, and estimates the power of rejecting the rival mechanism (the
-experiment's value outside the rival's central 1 - alpha range at that
-size), with Wilson 95% intervals; both mechanisms see the same resamples, and
-a null check (the first mechanism against itself) must reject at alpha. It
-writes design.csv, design.md (first: the smallest size per signature and
-axis with 80% power) and power.png/.svg into -out. Sizes above what the
-runs hold are refused.`
+correlations, and estimates the power of two tests, with Wilson 95%
+intervals. The rival test rejects the rival mechanism when the experiment's
+rank p-value among the rival's values at that size is at most alpha; both
+mechanisms see the same resamples, and a null check (the first mechanism
+against itself) must reject at alpha. The zero-change test is the one an
+experimenter runs on the data alone (is the learning change zero?): across
+animals a one-sample t test of the per-animal values, within one animal a
+trial bootstrap of the experiment's own trials. It writes design.csv,
+design.md (first: the smallest size per signature and axis with 80% power,
+then the size at which the data alone detect the change under one mechanism
+only) and power.png/.svg into -out. Sizes above what the runs hold are
+refused.`
 
 func cmdDesign(args []string, stdout, stderr io.Writer) int {
 	df := newDesignFlags(stderr)
@@ -53,6 +58,7 @@ type designFlags struct {
 	stderr                           io.Writer
 	from, out, mechs, seeds, readout *string
 	reps, perElectrode, maxPairs     *int
+	withinBoot, withinReps           *int
 	alpha                            *float64
 	mua                              *bool
 	seed                             *uint64
@@ -76,6 +82,8 @@ func newDesignFlags(stderr io.Writer) *designFlags {
 		perElectrode: fs.Int("units-per-electrode", design.DefaultReadout.UnitsPerElectrode, "sorted units per electrode with -readout electrodes (1 to 20; 0 to 20 with -mua)"),
 		mua:          fs.Bool("mua", false, "with -readout electrodes: add each electrode's multi-unit channel, the summed counts of its neurons within the radius that are not sorted units (preference: their circular mean)"),
 		maxPairs:     fs.Int("max-pairs", 0, "unit pairs of signature (b) per experiment at most (0: all pairs of the drawn units)"),
+		withinBoot:   fs.Int("within-boot", 50, "trial-bootstrap resamples of the within-animal zero-change test (experiments of 1 animal; 0: not run, else 10 to 10000)"),
+		withinReps:   fs.Int("within-replicates", 200, "experiments per size that run the within-animal test (0: all replicates; at most -replicates)"),
 		sizes: map[string]*string{
 			design.AxisTrials:  fs.String("trials", "10,20,40,80,160", "task trials per sign and block to try, ascending"),
 			design.AxisUnits:   fs.String("units", "10,20,50,100,200", "recorded units to try, ascending"),
@@ -107,7 +115,13 @@ func (df *designFlags) options() (design.Options, int) {
 	if st, err := os.Stat(*df.from); err != nil || !st.IsDir() {
 		return design.Options{}, df.usageErr("-from %s: no such directory", *df.from)
 	}
-	o := design.Options{From: *df.from, Replicates: *df.reps, Alpha: *df.alpha, Seed: *df.seed, MaxPairs: *df.maxPairs, Sizes: map[string][]int{}}
+	o := design.Options{From: *df.from, Replicates: *df.reps, Alpha: *df.alpha, Seed: *df.seed, MaxPairs: *df.maxPairs, Sizes: map[string][]int{},
+		WithinBoot: *df.withinBoot, WithinReplicates: *df.withinReps}
+	given := false
+	df.fs.Visit(func(f *flag.Flag) { given = given || f.Name == "within-replicates" })
+	if !given {
+		o.WithinReplicates = min(o.WithinReplicates, o.Replicates) // the default, with fewer replicates: all of them
+	}
 	if code := df.lists(&o); code != 0 {
 		return o, code
 	}
