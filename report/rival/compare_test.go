@@ -1,6 +1,7 @@
 package rival
 
 import (
+	"github.com/iplgpu/iplgpu/design"
 	"math"
 	"os"
 	"path/filepath"
@@ -62,5 +63,21 @@ func TestWrap(t *testing.T) {
 	}
 	if got := wrap("supercalifragilistic x", 5); got != "supercalifragilistic\nx" {
 		t.Errorf("wrap of a long word: %q", got)
+	}
+}
+
+// TestAxisLabel: under an array read-out the units axis of the power figure
+// counts electrodes, not units.
+func TestAxisLabel(t *testing.T) {
+	if got := AxisLabel(design.AxisUnits, nil); got != "units: recorded units" {
+		t.Errorf("neurons read-out: %q", got)
+	}
+	r := design.DefaultReadout
+	r.MUA = true
+	if got, want := AxisLabel(design.AxisUnits, &r), "units: electrodes, each with 3 sorted units and its multi-unit channel"; got != want {
+		t.Errorf("array read-out: %q, want %q", got, want)
+	}
+	if got := AxisLabel(design.AxisTrials, &r); got != "trials: "+design.AxisText[design.AxisTrials] {
+		t.Errorf("trials axis under an array read-out: %q", got)
 	}
 }

@@ -280,7 +280,7 @@ func writePowerFigure(res *design.Result, base string) error {
 			p := plot.New()
 			p.Title.Text = wrap(fmt.Sprintf("(%s) %s", sg.Sig, sg.Label), 40)
 			p.Title.TextStyle.Font.Size = vg.Points(8)
-			p.X.Label.Text = wrap(AxisLabel(a), 34)
+			p.X.Label.Text = wrap(AxisLabel(a, o.Readout), 34)
 			p.X.Label.TextStyle.Font.Size = vg.Points(7)
 			p.Y.Label.Text = "power"
 			p.Y.Min, p.Y.Max = 0, 1
@@ -355,8 +355,18 @@ func writePowerFigure(res *design.Result, base string) error {
 	return nil
 }
 
-// AxisLabel is an axis's words on a figure.
-func AxisLabel(axis string) string { return axis + ": " + design.AxisText[axis] }
+// AxisLabel is an axis's words on a figure; under an array read-out the
+// units axis counts electrodes.
+func AxisLabel(axis string, r *design.Readout) string {
+	if axis == design.AxisUnits && r != nil {
+		s := fmt.Sprintf("%s: electrodes, each with %d sorted units", axis, r.UnitsPerElectrode)
+		if r.MUA {
+			s += " and its multi-unit channel"
+		}
+		return s
+	}
+	return axis + ": " + design.AxisText[axis]
+}
 
 // axisHeader writes a Markdown table header: the lead columns, then one
 // column per axis of design.AxisOrder titled by format (with the axis).
