@@ -21,8 +21,9 @@ bin=bin/iplgpu
 R=docs/results
 # The design's sizes (iplgpu design): published with these.
 DESIGN_ARGS="-replicates 400 -trials 10,20,40,80,160 -units 10,20,50,100,200 -repeats 3,5,10,20,30 -animals 1,2,3"
-# At Utah-array scale the units axis counts electrodes (4 x 4 on the spatial slab).
-DESIGN_ARRAY_ARGS="-readout electrodes -replicates 400 -trials 10,20,40,80,160 -units 2,4,8,16 -repeats 3,5,10,20,30 -animals 1,2,3"
+# At Utah-array scale the units axis counts electrodes (4 x 4 on the spatial slab),
+# each with 3 sorted units and its multi-unit channel.
+DESIGN_ARRAY_ARGS="-readout electrodes -mua -replicates 400 -trials 10,20,40,80,160 -units 2,4,8,16 -repeats 3,5,10,20,30 -animals 1,2,3"
 mkdir -p "$W" "$R"
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(default seeds liug predictions compare calibrate-spatial compare-spatial sweep scaling test check)

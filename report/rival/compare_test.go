@@ -1,7 +1,6 @@
 package rival
 
 import (
-	"github.com/iplgpu/iplgpu/design"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/iplgpu/iplgpu/compare"
+	"github.com/iplgpu/iplgpu/design"
 )
 
 // TestCompareMarkdown: compare.md names the rows that survive Holm, shows the
