@@ -142,6 +142,18 @@ func drawsText(res *compare.Result) string {
 	return s
 }
 
+// configText names the preset and the config file of the runs, when set.
+func configText(o compare.Options) string {
+	var s string
+	if o.Preset != "" {
+		s += fmt.Sprintf("Preset `%s`. ", o.Preset)
+	}
+	if o.File != "" {
+		s += fmt.Sprintf("Config file `%s`. ", o.File)
+	}
+	return s
+}
+
 // CompareMarkdown renders compare.md.
 func CompareMarkdown(res *compare.Result) []byte {
 	o := res.Options
@@ -150,9 +162,9 @@ func CompareMarkdown(res *compare.Result) []byte {
 	fmt.Fprintf(&b, "iplgpu %s. Mechanisms %s on seeds %v (seeds are animals). Each value is the mean over seeds with its 95%% t interval across seeds. %s"+
 		"The difference (%s - %s) is taken seed by seed and tested by a two-sided paired t test across seeds; the p-values of the tested rows are "+
 		"corrected together by Holm's method (family of %d rows), and a row *separates* the hypotheses when its Holm-corrected p < %.2g. "+
-		"Redundancy %% at subsets of %d neurons. Overrides: `%s`. Wall time %.0f s.\n\n",
+		"Redundancy %% at subsets of %d neurons. %sOverrides: `%s`. Wall time %.0f s.\n\n",
 		model.Version, strings.Join(o.Mechanisms, " and "), o.Seeds, drawsText(res), first(o.Mechanisms, 0), first(o.Mechanisms, 1),
-		familySize(res.Rows), compare.Alpha, o.Size, strings.Join(o.Sets, " "), res.Seconds)
+		familySize(res.Rows), compare.Alpha, o.Size, configText(o), strings.Join(o.Sets, " "), res.Seconds)
 	fmt.Fprintf(&b, "| sig. | quantity | unit | in an animal? |")
 	for _, m := range o.Mechanisms {
 		fmt.Fprintf(&b, " %s |", m)

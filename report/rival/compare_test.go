@@ -37,6 +37,14 @@ func TestCompareMarkdown(t *testing.T) {
 			t.Errorf("compare.md lacks %q:\n%s", want, md)
 		}
 	}
+	if strings.Contains(md, "Preset") || strings.Contains(md, "Config file") {
+		t.Errorf("compare.md names a preset or config file the comparison did not use:\n%s", md)
+	}
+	res.Options.Preset, res.Options.File = "spatial", "cal/calibrated.yaml"
+	if md := string(CompareMarkdown(res)); !strings.Contains(md, "Preset `spatial`. Config file `cal/calibrated.yaml`. Overrides") {
+		t.Errorf("compare.md does not name the preset and config file:\n%s", md)
+	}
+	res.Options.Preset, res.Options.File = "", ""
 	if strings.Contains(md, "(d) islets after training; ") || strings.Contains(md, "Welch") {
 		t.Errorf("compare.md lists islets as a test or still names the Welch test:\n%s", md)
 	}
