@@ -132,6 +132,10 @@ for stage in "${stages[@]}"; do
     keep "$W/cmp/design" "$R/design" design.md design.csv power.png power.svg
     timed "compare, passive switches with the task gain kept (seeds 1-3)" $bin compare -out "$W/cmp-gate" -switch-task-gain
     keep "$W/cmp-gate" "$R/compare-gate" compare.md compare.csv signatures.csv
+    # Signature (e) with four times the switches (docs/design.md, item 4).
+    [ "${DOCS_REUSE:-0}" = 1 ] || rm -rf "$W/cmp-switch120"
+    timed "compare, 120 switch pairs with the task gain kept (seeds 1-3)" $bin compare -out "$W/cmp-switch120" -switch-task-gain -switch-pairs 120
+    keep "$W/cmp-switch120" "$R/compare-switch120" compare.md compare.csv signatures.csv
     ;;
   calibrate-spatial)
     # The feedback strength at Utah-array scale (docs/design.md).
