@@ -80,7 +80,7 @@ func TestCompareSweepEndToEnd(t *testing.T) {
 			t.Errorf("compare.md lacks %q", want)
 		}
 	}
-	expectCLI(t, []string{"design", "-from", plan, "-replicates", "20", "-trials", "10,20", "-units", "10,30", "-repeats", "4,8", "-animals", "1,2"}, 0, []string{"design of [ipl feedback] on seeds [1 2]"}, nil)
+	expectCLI(t, []string{"design", "-from", plan, "-replicates", "40", "-within-replicates", "10", "-trials", "10,20", "-units", "10,30", "-repeats", "4,8", "-animals", "1,2"}, 0, []string{"design of [ipl feedback] on seeds [1 2]"}, nil)
 	if _, err := os.Stat(filepath.Join(plan, "design", "design.md")); err != nil {
 		t.Error(err)
 	}
