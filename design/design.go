@@ -470,15 +470,21 @@ func newDraw(src *rand.Rand, p *Pool, at Size) *Draw {
 	seqs := func(b FrozenBlock) [][]int {
 		out := make([][]int, len(b.Seqs))
 		for i, s := range b.Seqs {
-			out[i] = make([]int, at.Repeats)
-			for j := range out[i] {
-				out[i][j] = s[src.IntN(len(s))]
-			}
+			out[i] = resample(src, s, at.Repeats)
 		}
 		return out
 	}
 	d.FrozenEarly, d.FrozenLate = seqs(p.FrozenEarly), seqs(p.FrozenLate)
 	return d
+}
+
+// resample draws n of rows with replacement.
+func resample(src *rand.Rand, rows []int, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = rows[src.IntN(len(rows))]
+	}
+	return out
 }
 
 // pick returns the rows and columns of m.

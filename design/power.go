@@ -25,12 +25,7 @@ func Wilson(k, n int, z float64) (lo, hi float64) {
 // experiment that gives no number rejects nothing); the ranks are taken
 // among the rival's finite values. k of n are the counts behind the rate.
 func Power(truth, rival []float64, alpha float64) (power float64, k, n int) {
-	var r []float64
-	for _, x := range rival {
-		if finite(x) {
-			r = append(r, x)
-		}
-	}
+	r := finiteValues(rival)
 	n = len(truth)
 	if len(r) < 2 || n == 0 {
 		return math.NaN(), 0, n
@@ -62,6 +57,17 @@ func RankP(x float64, ref []float64) float64 {
 func MinReplicates(alpha float64) int { return int(math.Ceil(2/alpha - 1 - 1e-9)) }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// finiteValues returns the finite values of x, in order.
+func finiteValues(x []float64) []float64 {
+	var out []float64
+	for _, v := range x {
+		if finite(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // NullRateSD is the standard deviation of a null rejection rate over r
 // experiments all tested against one sample of n exchangeable rival values:

@@ -42,12 +42,7 @@ func TZero(perAnimal []float64, alpha float64) bool {
 // replicates, the SD on all of them. Fewer than 2 finite replicates, a
 // non-finite value or a zero SD reject nothing.
 func BootZero(value float64, boot []float64, alpha float64) bool {
-	var b []float64
-	for _, x := range boot {
-		if finite(x) {
-			b = append(b, x)
-		}
-	}
+	b := finiteValues(boot)
 	if !finite(value) || len(b) < 2 {
 		return false
 	}
@@ -58,13 +53,7 @@ func BootZero(value float64, boot []float64, alpha float64) bool {
 // resampleDraw resamples, with replacement, d's own trials: per sign in each
 // task block and per frame sequence in each frozen block (the units stay).
 func resampleDraw(src *rand.Rand, d *Draw) *Draw {
-	re := func(rows []int) []int {
-		out := make([]int, len(rows))
-		for i := range out {
-			out[i] = rows[src.IntN(len(rows))]
-		}
-		return out
-	}
+	re := func(rows []int) []int { return resample(src, rows, len(rows)) }
 	seqs := func(s [][]int) [][]int {
 		out := make([][]int, len(s))
 		for i := range s {
